@@ -1,0 +1,115 @@
+"""Forms validate and lay out; they never save on their own (views call services)."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from accounts.models import Brand, Channel, Role
+
+PERSONAL_PLATFORMS = [
+    ("mastodon", "Mastodon"),
+    ("bluesky", "Bluesky"),
+    ("x", "X"),
+    ("instagram", "Instagram"),
+    ("linkedin", "LinkedIn"),
+    ("threads", "Threads"),
+    ("tiktok", "TikTok"),
+]
+
+
+def _helper(submit: str, *, form_class: str = "", action: str = "") -> FormHelper:
+    helper = FormHelper()
+    helper.form_class = form_class
+    if action:
+        helper.form_action = action
+    helper.add_input(Submit("submit", submit))
+    return helper
+
+
+class LoginForm(AuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Sign in")
+        self.fields["username"].widget.attrs["autofocus"] = True
+
+
+class BrandForm(forms.ModelForm):
+    class Meta:
+        model = Brand
+        fields = [
+            "name",
+            "timezone",
+            "colour",
+            "approvals_required",
+            "require_certification",
+            "certification_validity_days",
+            "quiet_days",
+        ]
+        widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Save settings")
+
+
+class BrandCreateForm(forms.ModelForm):
+    class Meta:
+        model = Brand
+        fields = ["name", "slug", "timezone", "colour", "approvals_required"]
+        widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Create brand")
+
+
+class RolesField(forms.MultipleChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=True, **kwargs
+        )
+
+
+class MemberInviteForm(forms.Form):
+    username_or_email = forms.CharField(
+        label="Username or email",
+        max_length=254,
+        help_text="An existing username, or an email address to invite someone new.",
+    )
+    roles = RolesField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Add member")
+
+
+class MemberEditForm(forms.Form):
+    roles = RolesField()
+    channels = forms.ModelMultipleChoiceField(
+        queryset=Channel.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Limit this member to these channels; none ticked means all channels.",
+    )
+
+    def __init__(self, *args, brand: Brand, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channels"].queryset = Channel.objects.filter(brand=brand)
+        self.helper = _helper("Save member")
+
+
+class PersonalAccountForm(forms.Form):
+    platform = forms.ChoiceField(choices=PERSONAL_PLATFORMS)
+    handle = forms.CharField(max_length=255, help_text="e.g. @jo or @jo@mastodon.social")
+    instance_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        help_text="For Mastodon: your server, e.g. https://mastodon.social",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Register my account")

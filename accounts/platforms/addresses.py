@@ -1,0 +1,130 @@
+"""Validation and normalisation of the addresses a brand admin types in.
+
+``validate_instance_url`` is the single gate every client passes its address through before
+any request is made. It does not resolve names (so it cannot stop a public name that points
+at a private address); ``allow_private_hosts=False`` refuses literal private, loopback and
+link-local addresses and the usual local-only names.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+from .errors import InvalidInstanceURL
+
+_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+MAX_URL_LENGTH = 2048
+
+
+def _fail(message: str) -> InvalidInstanceURL:
+    return InvalidInstanceURL(message)
+
+
+def _check_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_private: bool) -> None:
+    if ip.is_unspecified or ip.is_multicast:
+        raise _fail("The address points at an IP address that cannot be used.")
+    if not allow_private and (
+        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
+    ):
+        raise _fail("The address points at a private or local network address.")
+
+
+def _normalise_host(hostname: str, allow_private: bool) -> str:
+    """Return the host as it goes into the URL (IDNA-encoded, IPv6 bracketed)."""
+    if ":" in hostname:  # IPv6 literal; urlsplit already removed the brackets
+        try:
+            ip6 = ipaddress.IPv6Address(hostname)
+        except ValueError:
+            raise _fail("The address has an invalid IPv6 host.") from None
+        _check_ip(ip6, allow_private)
+        return f"[{ip6.compressed}]"
+    host = hostname.rstrip(".")
+    try:
+        host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise _fail("The address has an invalid host name.") from None
+    if not host or len(host) > 253:
+        raise _fail("The address has no usable host name.")
+    labels = host.split(".")
+    if labels[-1].isdigit() or re.fullmatch(r"0x[0-9a-f]*", labels[-1]):
+        # Looks numeric: only a well-formed dotted-quad IPv4 address is accepted, so that
+        # forms like "127.1" or "0x7f.1" cannot sneak past the checks below.
+        try:
+            ip4 = ipaddress.IPv4Address(host)
+        except ValueError:
+            raise _fail("The address has an invalid IP address as host.") from None
+        _check_ip(ip4, allow_private)
+        return str(ip4)
+    if not all(_LABEL.match(label) for label in labels):
+        raise _fail("The address has an invalid host name.")
+    if not allow_private and (host == "localhost" or host.endswith(_LOCAL_SUFFIXES)):
+        raise _fail("The address points at a local-only host name.")
+    return host
+
+
+def validate_instance_url(
+    url: str,
+    *,
+    allow_path: bool = True,
+    allow_query: bool = False,
+    allow_private_hosts: bool = True,
+) -> str:
+    """Check a server address and return it normalised.
+
+    Accepts only ``http``/``https`` URLs with a host, without user name/password and without
+    a fragment. The result has a lower-case scheme and host (IDNA-encoded), no default port
+    and no trailing slash, e.g. ``" HTTPS://Mastodon.Social/ "`` -> ``"https://mastodon.social"``.
+
+    ``allow_path=False`` refuses anything after the host (instance APIs live at the root);
+    ``allow_query`` allows a query string (webhook receivers sometimes route on one).
+    Raises ``InvalidInstanceURL`` with a message that is safe to show (it never repeats the
+    URL, which may contain a password).
+    """
+    if not isinstance(url, str):
+        raise _fail("The server address must be text.")
+    url = url.strip()
+    if not url:
+        raise _fail("Enter the server address, for example https://mastodon.social.")
+    if len(url) > MAX_URL_LENGTH:
+        raise _fail("The server address is too long.")
+    if any(ord(ch) < 33 or ord(ch) == 127 for ch in url) or "\\" in url:
+        raise _fail("The server address contains spaces, control characters or backslashes.")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise _fail("The server address is not a valid URL.") from None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise _fail("The server address must start with https:// (or http://).")
+    if not parts.netloc:
+        raise _fail("The server address has no host.")
+    if "@" in parts.netloc:
+        raise _fail(
+            "The server address must not contain a user name or password; "
+            "enter credentials in their own fields."
+        )
+    if parts.fragment or url.endswith("#"):
+        raise _fail("The server address must not contain a #fragment.")
+    if (parts.query or url.endswith("?")) and not allow_query:
+        raise _fail("The server address must not contain a ?query.")
+    hostname = parts.hostname
+    if not hostname:
+        raise _fail("The server address has no host.")
+    try:
+        port = parts.port
+    except ValueError:
+        raise _fail("The server address has an invalid port.") from None
+    if port == 0:
+        raise _fail("The server address has an invalid port.")
+    host = _normalise_host(hostname, allow_private_hosts)
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    path = parts.path.rstrip("/")
+    if path and not allow_path:
+        raise _fail(
+            "Enter the server address only (like https://mastodon.social), without a path."
+        )
+    return urlunsplit((scheme, netloc, path, parts.query if allow_query else "", ""))

@@ -1,0 +1,476 @@
+"""The publisher backend interface: one ``PlatformClient`` subclass per platform.
+
+Clients are plain Python (``requests`` only, no Django) so they can be tested against the
+local fake servers in ``tests/fakes``. Settings such as timeouts are passed in.
+
+A client is built from a channel's stored settings::
+
+    client = get_client_class(channel.platform)(
+        instance_url=channel.instance_url, credential=channel.credential, timeout=10.0
+    )
+    identity = client.whoami()                  # who does this credential post as?
+    result = client.publish(text=..., idempotency_key=post.idempotency_key)
+
+Capabilities are class attributes (``supports_idempotency_key``, ``supports_lookup``, ...)
+so callers never need ``isinstance``. Every failure is a ``PlatformError`` subclass (see
+``errors.py``); the split that matters for publishing is ``PlatformUnavailable`` (nothing
+was accepted: retry) versus ``OutcomeUnknown`` (the request went out, no answer came back:
+reconcile with ``lookup()``).
+
+Every request has an explicit (connect, read) timeout and ``allow_redirects=False``; the
+credential only ever travels in headers or request bodies, never in URLs, logs or messages.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import os
+import re
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import requests
+import urllib3.exceptions
+
+from .addresses import validate_instance_url
+from .errors import (
+    AuthenticationFailed,
+    IdentityMismatch,
+    OutcomeUnknown,
+    PlatformError,
+    PlatformUnavailable,
+    PublishRejected,
+)
+
+USER_AGENT = "Countersign/0.1 (self-hosted publisher)"
+MAX_DETAIL_LENGTH = 300
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a credential posts as. ``remote_id`` is the platform's stable account id
+    (Mastodon account id, Bluesky DID, ...); handles can change, ids do not."""
+
+    remote_id: str
+    handle: str
+    display_name: str = ""
+    avatar_url: str = ""
+    profile_url: str = ""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """A post the platform accepted. ``raw`` is the platform's answer, for the evidence."""
+
+    remote_id: str
+    url: str
+    raw: dict = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """One attachment: a file path or the bytes themselves, its MIME type and alt text."""
+
+    path_or_bytes: str | os.PathLike | bytes
+    mime_type: str
+    alt_text: str = ""
+
+    def read_bytes(self) -> bytes:
+        if isinstance(self.path_or_bytes, bytes):
+            return self.path_or_bytes
+        with open(self.path_or_bytes, "rb") as fh:
+            return fh.read()
+
+    def describe(self) -> dict:
+        """Metadata without the content (for outbox lines, webhook bodies, logs)."""
+        info: dict[str, Any] = {"mime_type": self.mime_type, "alt_text": self.alt_text}
+        if isinstance(self.path_or_bytes, bytes):
+            info["size"] = len(self.path_or_bytes)
+        else:
+            info["name"] = os.path.basename(os.fspath(self.path_or_bytes))
+        return info
+
+
+class _NoNetrc(requests.auth.AuthBase):
+    """Session-level auth that does nothing, so ``requests`` never reads ``~/.netrc`` and
+    attaches someone's stored password to a host a brand admin typed in (proxies from the
+    environment are still honoured)."""
+
+    def __call__(self, r):
+        return r
+
+
+def new_session() -> requests.Session:
+    session = requests.Session()
+    session.auth = _NoNetrc()
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """Parse an ISO 8601 timestamp from a platform answer (``Z`` or offset); aware UTC."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _timeout_pair(timeout: float | tuple[float, float]) -> tuple[float, float]:
+    if isinstance(timeout, tuple):
+        connect, read = timeout
+    else:
+        connect = read = timeout
+    if connect <= 0 or read <= 0:
+        raise ValueError("timeouts must be positive")
+    return float(connect), float(read)
+
+
+class PlatformClient:
+    """Base class of every platform client. Subclasses set the class attributes and
+    implement ``whoami``, ``publish``, ``lookup`` and (optionally) ``instance_limits``."""
+
+    platform: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    # Capability flags.
+    supports_idempotency_key: ClassVar[bool] = False  # the platform dedupes a repeated key
+    supports_lookup: ClassVar[bool] = False  # lookup() can find an earlier send
+    supports_media: ClassVar[bool] = False
+    # Default limit when instance_limits() is not asked; "mastodon" counting = URLs count 23,
+    # "graphemes" = user-perceived characters, "characters" = code points.
+    max_characters: ClassVar[int] = 500
+    character_counting: ClassVar[str] = "characters"
+    # Names of the credential fields the connect form asks for, and which of them are secret.
+    credential_fields: ClassVar[list[str]] = []
+    secret_credential_fields: ClassVar[list[str]] = []
+    needs_instance_url: ClassVar[bool] = True
+    default_instance_url: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        *,
+        instance_url: str,
+        credential: Mapping[str, Any],
+        timeout: float | tuple[float, float] = 10.0,
+        session: requests.Session | None = None,
+        allow_private_hosts: bool = True,
+    ) -> None:
+        self.instance_url = self.normalise_instance_url(
+            instance_url or self.default_instance_url, allow_private_hosts=allow_private_hosts
+        )
+        self._credential = dict(credential or {})
+        missing = [name for name in self.credential_fields if not self._credential.get(name)]
+        if missing:
+            raise AuthenticationFailed(
+                f"The {self.label} credential is incomplete: {', '.join(missing)} missing.",
+                platform=self.platform,
+            )
+        self.timeout = _timeout_pair(timeout)
+        self._owns_session = session is None
+        self.session = session if session is not None else new_session()
+
+    # -- construction helpers ---------------------------------------------------------
+
+    @classmethod
+    def normalise_instance_url(cls, url: str, *, allow_private_hosts: bool = True) -> str:
+        """Validate and normalise the address for this platform (see addresses.py)."""
+        return validate_instance_url(url, allow_private_hosts=allow_private_hosts)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.instance_url}>"
+
+    def close(self) -> None:
+        if self._owns_session:
+            self.session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.instance_url).netloc or self.instance_url
+
+    # -- the interface ----------------------------------------------------------------
+
+    def whoami(self) -> Identity:
+        """Ask the platform who the credential is."""
+        raise NotImplementedError
+
+    def publish(
+        self, *, text: str, idempotency_key: str, media: Iterable[MediaItem] = ()
+    ) -> PublishResult:
+        """Publish one post. The same ``idempotency_key`` must never produce two posts on
+        platforms with ``supports_idempotency_key``."""
+        raise NotImplementedError
+
+    def lookup(
+        self, *, idempotency_key: str, text: str, since: datetime | None
+    ) -> PublishResult | None:
+        """Reconcile an unconfirmed send: the post if it went out, ``None`` if it did not.
+        Raises ``PlatformUnavailable`` when the platform cannot be asked right now."""
+        raise NotImplementedError
+
+    def instance_limits(self) -> dict:
+        """Limits the composer needs, e.g. ``{"max_characters": 500}``."""
+        return {"max_characters": self.max_characters}
+
+    def assert_identity(self, expected_remote_id: str) -> Identity:
+        """whoami(), then refuse if the credential is not the expected remote account
+        (the account-separation guard's check before every publish)."""
+        identity = self.whoami()
+        if identity.remote_id != expected_remote_id:
+            raise IdentityMismatch(
+                f"The {self.label} credential now posts as {identity.handle}, "
+                "not as the account this channel was connected to.",
+                platform=self.platform,
+                expected=expected_remote_id,
+                actual=identity.remote_id,
+            )
+        return identity
+
+    # -- helpers for subclasses -------------------------------------------------------
+
+    def _no_media(self, media: Iterable[MediaItem]) -> None:
+        if list(media or ()):
+            raise PlatformError(
+                f"Attaching media to {self.label} posts is not supported yet.",
+                platform=self.platform,
+            )
+
+    def _secrets(self) -> list[str]:
+        """Strings that must never appear in a message. Subclasses add session tokens."""
+        return [str(v) for v in self._credential.values() if isinstance(v, str | bytes) and v]
+
+    def _redact(self, text: Any) -> str:
+        """Platform-supplied text, made safe to show: no secrets, no control characters,
+        one line, at most MAX_DETAIL_LENGTH characters."""
+        text = "" if text is None else str(text)
+        for secret in self._secrets():
+            if isinstance(secret, str) and len(secret) >= 4:
+                text = text.replace(secret, "[redacted]")
+        text = re.sub(r"[\x00-\x1f\x7f]+", " ", text)
+        text = re.sub(r"\s+", " ", text).strip()
+        if len(text) > MAX_DETAIL_LENGTH:
+            text = text[: MAX_DETAIL_LENGTH - 1] + "…"
+        return text
+
+    def _url(self, path: str) -> str:
+        return self.instance_url + path
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        write: bool = False,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> requests.Response:
+        """One HTTP request with the client's timeouts and no redirects.
+
+        ``write=True`` marks a request that may change state on the platform (a publish):
+        once it may have reached the platform, a lost answer is ``OutcomeUnknown`` instead
+        of ``PlatformUnavailable``.
+        """
+        all_headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        if headers:
+            all_headers.update(headers)
+        try:
+            return self.session.request(
+                method,
+                url,
+                headers=all_headers,
+                json=json,
+                data=data,
+                params=params,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            raise self._transport_error(exc, write=write) from exc
+
+    def _transport_error(self, exc: requests.RequestException, *, write: bool) -> PlatformError:
+        """Map a requests exception to a typed error.
+
+        Before the connection was made (refused, DNS, connect timeout, TLS) nothing can
+        have been accepted: ``PlatformUnavailable``. After it was made the request body
+        may have been processed: for writes that is ``OutcomeUnknown``; reads are safe to
+        repeat and stay ``PlatformUnavailable``.
+        """
+        host = self.host
+        if _is_connect_failure(exc):
+            reason = _connect_failure_reason(exc)
+            return PlatformUnavailable(
+                f"Could not connect to {host} ({reason}). Nothing was sent; try again later.",
+                platform=self.platform,
+            )
+        timed_out = isinstance(exc, requests.Timeout) or _caused_by(
+            exc, urllib3.exceptions.ReadTimeoutError
+        )
+        if write:
+            what = (
+                f"no answer within {self.timeout[1]:g} s"
+                if timed_out
+                else "the connection was lost before the answer"
+            )
+            return OutcomeUnknown(
+                f"The post was sent to {host} but {what}; it may or may not have been "
+                "published. It will be checked on the platform, not sent again blindly.",
+                platform=self.platform,
+            )
+        what = "did not answer in time" if timed_out else "dropped the connection"
+        return PlatformUnavailable(f"{host} {what}; try again later.", platform=self.platform)
+
+    @staticmethod
+    def _json(response: requests.Response) -> dict | None:
+        """The answer as a JSON object, or None."""
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        return body if isinstance(body, dict) else None
+
+    def _error_text(self, response: requests.Response) -> str:
+        """The platform's own explanation of an error answer, redacted."""
+        body = self._json(response)
+        if body:
+            for key in ("message", "error_description", "error", "detail"):
+                value = body.get(key)
+                if isinstance(value, str) and value:
+                    return self._redact(value)
+            return ""
+        content_type = response.headers.get("Content-Type", "")
+        if content_type.startswith("text/plain"):
+            return self._redact(response.text)
+        return ""
+
+    def _check(self, response: requests.Response, *, write: bool, action: str) -> None:
+        """Raise the typed error for a non-2xx answer; return for 2xx."""
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        detail = self._error_text(response)
+        suffix = f": {detail}" if detail else ""
+        kwargs = {"platform": self.platform, "http_status": status, "detail": detail}
+        if 300 <= status < 400:
+            target = urlsplit(response.headers.get("Location", "")).netloc
+            where = f" to {target}" if target else ""
+            raise PlatformError(
+                f"{self.host} answered {action} with a redirect{where}; "
+                "check the server address.",
+                **kwargs,
+            )
+        if status in (401, 403):
+            raise AuthenticationFailed(
+                f"{self.label} refused the credential ({status}){suffix}. "
+                "Reconnect the channel with a valid credential.",
+                **kwargs,
+            )
+        if status == 429:
+            raise PlatformUnavailable(
+                f"{self.label} is rate limiting requests ({status}){suffix}; try again later.",
+                retry_after=_retry_after(response),
+                **kwargs,
+            )
+        if status == 408:
+            raise PlatformUnavailable(
+                f"{self.host} timed out reading the request ({status}); try again later.",
+                **kwargs,
+            )
+        if status >= 500:
+            if write and status == 504:
+                # A gateway gave up waiting for the platform, which may still have
+                # processed the post.
+                raise OutcomeUnknown(
+                    f"{self.host} answered {status} (gateway timeout) to the post; it may or "
+                    "may not have been published and will be checked, not re-sent blindly.",
+                    **kwargs,
+                )
+            raise PlatformUnavailable(
+                f"{self.host} had a server error ({status}){suffix}; try again later.",
+                retry_after=_retry_after(response),
+                **kwargs,
+            )
+        if write:
+            raise PublishRejected(f"{self.label} refused the post ({status}){suffix}", **kwargs)
+        raise PlatformError(f"{self.host} answered {status} to {action}{suffix}", **kwargs)
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``kind`` is anywhere in the exception's args/reason/cause chain."""
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, kind):
+            return True
+        stack.extend(item.args)
+        stack.append(getattr(item, "reason", None))
+        stack.append(item.__cause__)
+        stack.append(item.__context__)
+    return False
+
+
+def _is_connect_failure(exc: requests.RequestException) -> bool:
+    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.ProxyError):
+        return True
+    if not isinstance(exc, requests.ConnectionError):
+        return False
+    inner = exc.args[0] if exc.args else None
+    # With retries off, urllib3 wraps failures to open the connection (refused, DNS,
+    # connect timeout, TLS handshake) in MaxRetryError; failures after it was open arrive
+    # as ProtocolError, OSError or a bare SSLError instead.
+    if isinstance(inner, urllib3.exceptions.MaxRetryError):
+        return isinstance(
+            inner.reason, urllib3.exceptions.ConnectTimeoutError | urllib3.exceptions.SSLError
+        )
+    return False
+
+
+def _connect_failure_reason(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS handshake failed"
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return "the proxy refused the connection"
+    if _caused_by(exc, urllib3.exceptions.NameResolutionError):
+        return "the name did not resolve"
+    if _caused_by(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, requests.ConnectTimeout):
+        return "connection timed out"
+    return "connection failed"
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - time.time())

@@ -1,0 +1,245 @@
+"""Mastodon, through its documented REST API (docs.joinmastodon.org/methods/).
+
+- whoami: ``GET /api/v1/accounts/verify_credentials`` (Bearer token) -> the account id.
+- publish: ``POST /api/v1/statuses`` with an ``Idempotency-Key`` header. Mastodon keeps the
+  key for one hour per account and answers a repeated key with the status it already made.
+- lookup: ``GET /api/v1/accounts/{id}/statuses`` and match our text against the rendered
+  HTML ``content`` (tags stripped, entities unescaped, whitespace normalised) among statuses
+  created since the send. Re-sending with the same key is a retry, not a lookup.
+- instance_limits: ``GET /api/v2/instance`` -> ``configuration.statuses.max_characters``,
+  falling back to ``/api/v1/instance`` and then to 500.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
+
+from .addresses import validate_instance_url
+from .base import Identity, MediaItem, PlatformClient, PublishResult, parse_datetime
+from .errors import BadIdentityResponse, OutcomeUnknown, PlatformError
+
+DEFAULT_MAX_CHARACTERS = 500
+CHARACTERS_RESERVED_PER_URL = 23
+LOOKUP_PAGE_SIZE = 40
+LOOKUP_MAX_PAGES = 5
+# Tolerated difference between our clock and the instance's when matching by time.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class _ContentText(HTMLParser):
+    """Turns Mastodon's status HTML back into the text that was posted."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._paragraphs = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag == "p":
+            if self._paragraphs:
+                self.parts.append("\n\n")
+            self._paragraphs += 1
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def content_to_text(content: str) -> str:
+    """The plain text of a status's HTML ``content``."""
+    parser = _ContentText()
+    parser.feed(content or "")
+    parser.close()
+    return "".join(parser.parts)
+
+
+def _comparable(text: str) -> str:
+    text = unicodedata.normalize("NFC", text or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = "\n".join(re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+_REMOTE_MENTION = re.compile(r"(?<![\w@])@(\w+)@[\w.-]*\w")
+
+
+def same_text(content_html: str, text: str) -> bool:
+    """Whether a status's rendered content is the text we posted. Mastodon shows remote
+    mentions without their domain, so a second comparison ignores mention domains."""
+    rendered = _comparable(content_to_text(content_html))
+    posted = _comparable(text)
+    if rendered == posted:
+        return True
+    return _REMOTE_MENTION.sub(r"@\1", rendered) == _REMOTE_MENTION.sub(r"@\1", posted)
+
+
+class MastodonClient(PlatformClient):
+    platform = "mastodon"
+    label = "Mastodon"
+    supports_idempotency_key = True
+    supports_lookup = True
+    supports_media = False
+    max_characters = DEFAULT_MAX_CHARACTERS
+    character_counting = "mastodon"
+    credential_fields = ["access_token"]
+    secret_credential_fields = ["access_token"]
+    needs_instance_url = True
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._identity: Identity | None = None
+
+    @classmethod
+    def normalise_instance_url(cls, url: str, *, allow_private_hosts: bool = True) -> str:
+        return validate_instance_url(
+            url, allow_path=False, allow_private_hosts=allow_private_hosts
+        )
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._credential['access_token']}"}
+
+    # -- whoami ------------------------------------------------------------------------
+
+    def whoami(self) -> Identity:
+        response = self._request(
+            "GET", self._url("/api/v1/accounts/verify_credentials"), headers=self._auth()
+        )
+        if response.status_code in (404, 405, 410):
+            raise BadIdentityResponse(
+                f"{self.host} does not look like a Mastodon server "
+                f"(verify_credentials answered {response.status_code}).",
+                platform=self.platform,
+                http_status=response.status_code,
+            )
+        self._check(response, write=False, action="the identity check")
+        body = self._json(response)
+        if body is None:
+            raise BadIdentityResponse(
+                f"{self.host} did not answer the identity check with JSON.",
+                platform=self.platform,
+            )
+        remote_id = body.get("id")
+        acct = body.get("acct") or body.get("username")
+        if (
+            isinstance(remote_id, bool)
+            or not isinstance(remote_id, str | int)
+            or str(remote_id) == ""
+            or not isinstance(acct, str)
+            or not acct
+        ):
+            raise BadIdentityResponse(
+                f"{self.host} answered the identity check without an account id and name.",
+                platform=self.platform,
+            )
+        acct = acct.lstrip("@")
+        handle = f"@{acct}" if "@" in acct else f"@{acct}@{self.host}"
+        identity = Identity(
+            remote_id=str(remote_id),
+            handle=handle,
+            display_name=_str(body.get("display_name")),
+            avatar_url=_str(body.get("avatar")),
+            profile_url=_str(body.get("url")),
+        )
+        self._identity = identity
+        return identity
+
+    # -- publish -----------------------------------------------------------------------
+
+    def publish(
+        self, *, text: str, idempotency_key: str, media: Iterable[MediaItem] = ()
+    ) -> PublishResult:
+        self._no_media(media)
+        if not idempotency_key:
+            raise ValueError("idempotency_key is required")
+        headers = {**self._auth(), "Idempotency-Key": idempotency_key}
+        response = self._request(
+            "POST",
+            self._url("/api/v1/statuses"),
+            write=True,
+            headers=headers,
+            json={"status": text, "visibility": "public"},
+        )
+        self._check(response, write=True, action="the post")
+        body = self._json(response)
+        if body is None or body.get("id") in (None, ""):
+            raise OutcomeUnknown(
+                f"{self.host} accepted the post but its answer had no status id; "
+                "it will be checked on the platform.",
+                platform=self.platform,
+                http_status=response.status_code,
+            )
+        return PublishResult(
+            remote_id=str(body["id"]),
+            url=_str(body.get("url")) or _str(body.get("uri")),
+            raw=body,
+        )
+
+    # -- lookup ------------------------------------------------------------------------
+
+    def lookup(
+        self, *, idempotency_key: str, text: str, since: datetime | None
+    ) -> PublishResult | None:
+        identity = self._identity or self.whoami()
+        url = self._url(f"/api/v1/accounts/{identity.remote_id}/statuses")
+        params: dict[str, object] = {"limit": LOOKUP_PAGE_SIZE, "exclude_reblogs": "true"}
+        earliest = since - CLOCK_SKEW if since is not None else None
+        for _page in range(LOOKUP_MAX_PAGES):
+            response = self._request("GET", url, headers=self._auth(), params=params)
+            self._check(response, write=False, action="the status lookup")
+            try:
+                statuses = response.json()
+            except ValueError:
+                statuses = None
+            if not isinstance(statuses, list):
+                raise PlatformError(
+                    f"{self.host} answered the status lookup with something other than a list.",
+                    platform=self.platform,
+                )
+            reached_earlier_posts = False
+            for status in statuses:
+                if not isinstance(status, dict) or status.get("id") in (None, ""):
+                    continue
+                created = parse_datetime(status.get("created_at"))
+                if earliest is not None and created is not None and created < earliest:
+                    reached_earlier_posts = True
+                    continue
+                if same_text(_str(status.get("content")), text):
+                    return PublishResult(
+                        remote_id=str(status["id"]),
+                        url=_str(status.get("url")) or _str(status.get("uri")),
+                        raw=status,
+                    )
+            if reached_earlier_posts or len(statuses) < LOOKUP_PAGE_SIZE:
+                return None
+            params["max_id"] = str(statuses[-1]["id"])
+        return None
+
+    # -- limits ------------------------------------------------------------------------
+
+    def instance_limits(self) -> dict:
+        limits = {
+            "max_characters": DEFAULT_MAX_CHARACTERS,
+            "characters_reserved_per_url": CHARACTERS_RESERVED_PER_URL,
+        }
+        for path in ("/api/v2/instance", "/api/v1/instance"):
+            response = self._request("GET", self._url(path))
+            if response.status_code != 200:
+                continue
+            body = self._json(response) or {}
+            statuses = (body.get("configuration") or {}).get("statuses") or {}
+            max_chars = statuses.get("max_characters") or body.get("max_toot_chars")
+            if isinstance(max_chars, int) and not isinstance(max_chars, bool) and max_chars > 0:
+                limits["max_characters"] = max_chars
+                per_url = statuses.get("characters_reserved_per_url")
+                if isinstance(per_url, int) and not isinstance(per_url, bool) and per_url >= 0:
+                    limits["characters_reserved_per_url"] = per_url
+                return limits
+        return limits
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""

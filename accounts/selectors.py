@@ -1,0 +1,42 @@
+"""Reads for accounts, with their joins applied."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from accounts import permissions
+from accounts.models import AuditEvent, Brand, Channel, Membership, PersonalAccount, User
+
+
+def brand_list_for(user: User) -> QuerySet[Brand]:
+    return permissions.brands_for(user)
+
+
+def membership_list(*, brand: Brand) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(brand=brand)
+        .select_related("user")
+        .prefetch_related(
+            "channels",
+            Prefetch(
+                "user__personal_accounts",
+                queryset=PersonalAccount.objects.order_by("platform", "handle"),
+            ),
+        )
+        .order_by("user__username")
+    )
+
+
+def channel_list(*, brand: Brand) -> QuerySet[Channel]:
+    return Channel.objects.filter(brand=brand).order_by("platform", "handle")
+
+
+def brand_summaries_for(user: User) -> QuerySet[Brand]:
+    return permissions.brands_for(user).annotate(
+        channel_count=Count("channels", distinct=True),
+        member_count=Count("memberships", distinct=True),
+    )
+
+
+def audit_list(*, brand: Brand, limit: int = 200) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(brand=brand).select_related("actor")[:limit]

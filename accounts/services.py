@@ -1,0 +1,537 @@
+"""Writes for accounts: brands, memberships, channels, personal accounts, audit events.
+
+Services are keyword-only, atomic, and validate before saving.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.contrib.auth.forms import PasswordResetForm
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts import permissions
+from accounts.models import (
+    AuditEvent,
+    Brand,
+    Channel,
+    Membership,
+    PersonalAccount,
+    Platform,
+    Role,
+    User,
+)
+from config.api import Conflict, DomainError, NotFoundError
+
+# --- audit ----------------------------------------------------------------------------------
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: User | None = None,
+    brand: Brand | None = None,
+    obj=None,
+    message: str = "",
+    data: dict | None = None,
+) -> AuditEvent:
+    """Append one audit event. Never updated or deleted afterwards."""
+    return AuditEvent.objects.create(
+        brand=brand,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        object_type=obj._meta.model_name if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        message=message,
+        data=data or {},
+    )
+
+
+# --- brands ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def brand_create(
+    *,
+    slug: str,
+    name: str,
+    created_by: User | None,
+    timezone_name: str = "UTC",
+    colour: str = "#0d6efd",
+    approvals_required: int = 2,
+) -> Brand:
+    brand = Brand(
+        slug=slug,
+        name=name,
+        timezone=timezone_name,
+        colour=colour,
+        approvals_required=approvals_required,
+    )
+    brand.full_clean()
+    brand.save()
+    if created_by is not None:
+        membership_set(brand=brand, user=created_by, roles=[Role.ADMIN], actor=created_by)
+    audit_record(action="brand.created", actor=created_by, brand=brand, obj=brand)
+    return brand
+
+
+@transaction.atomic
+def brand_update(*, brand: Brand, actor: User, **fields) -> Brand:
+    permissions.require(actor, permissions.Action.ADMIN, brand)
+    allowed = {
+        "name",
+        "timezone",
+        "colour",
+        "approvals_required",
+        "require_certification",
+        "certification_validity_days",
+        "quiet_days",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError(f"Unknown brand fields: {', '.join(sorted(unknown))}")
+    brand = Brand.objects.select_for_update().get(pk=brand.pk)
+    changes = {}
+    for key, value in fields.items():
+        if getattr(brand, key) != value:
+            changes[key] = [str(getattr(brand, key)), str(value)]
+            setattr(brand, key, value)
+    brand.full_clean()
+    brand.save()
+    if changes:
+        audit_record(
+            action="brand.updated", actor=actor, brand=brand, obj=brand, data={"changes": changes}
+        )
+    return brand
+
+
+# --- memberships ----------------------------------------------------------------------------
+
+
+def _clean_roles(roles: Iterable[str]) -> set[str]:
+    roles = {str(role) for role in roles}
+    unknown = roles - set(Role.values)
+    if unknown:
+        raise ValidationError(f"Unknown roles: {', '.join(sorted(unknown))}")
+    return roles
+
+
+@transaction.atomic
+def membership_set(
+    *,
+    brand: Brand,
+    user: User,
+    roles: Iterable[str],
+    actor: User | None,
+    channels: Iterable[Channel] | None = None,
+) -> Membership:
+    """Add the person to the brand, or change their roles and channel restriction.
+
+    ``channels`` None keeps the current restriction; an empty list means all channels.
+    """
+    roles = _clean_roles(roles)
+    if not roles:
+        raise ValidationError("Give the member at least one role.")
+    membership, created = Membership.objects.select_for_update().get_or_create(
+        user=user, brand=brand
+    )
+    before = membership.roles
+    if not created and Role.ADMIN.value in before and Role.ADMIN.value not in roles:
+        _ensure_another_admin(brand, leaving=user)
+    for role in Role:
+        setattr(membership, f"is_{role.value}", role.value in roles)
+    membership.save()
+    if channels is not None:
+        channels = list(channels)
+        foreign = [c for c in channels if c.brand_id != brand.pk]
+        if foreign:
+            raise ValidationError("A member can only be limited to the brand's own channels.")
+        membership.channels.set(channels)
+    permissions.sync_membership_permissions(membership, user=user, brand=brand)
+    audit_record(
+        action="membership.added" if created else "membership.changed",
+        actor=actor,
+        brand=brand,
+        obj=membership,
+        message=f"{user.username}: {', '.join(sorted(roles))}",
+        data={"before": before, "after": sorted(roles)},
+    )
+    return membership
+
+
+def _ensure_another_admin(brand: Brand, *, leaving: User) -> None:
+    others = brand.memberships.filter(is_admin=True, user__is_active=True).exclude(user=leaving)
+    if not others.exists():
+        raise Conflict("A brand needs at least one admin: make someone else admin first.")
+
+
+@transaction.atomic
+def membership_remove(*, brand: Brand, user: User, actor: User) -> None:
+    membership = Membership.objects.select_for_update().filter(brand=brand, user=user).first()
+    if membership is None:
+        return
+    if membership.is_admin:
+        _ensure_another_admin(brand, leaving=user)
+    membership.delete()
+    permissions.sync_membership_permissions(None, user=user, brand=brand)
+    audit_record(
+        action="membership.removed",
+        actor=actor,
+        brand=brand,
+        message=user.username,
+        data={"user_id": user.pk},
+    )
+
+
+@transaction.atomic
+def member_invite(
+    *,
+    brand: Brand,
+    actor: User,
+    roles: Iterable[str],
+    username_or_email: str,
+    request=None,
+) -> Membership:
+    """Add an existing person by username or email, or create an account and email a link.
+
+    The link is Django's password-reset link, so the new member chooses their own password.
+    """
+    permissions.require(actor, permissions.Action.ADMIN, brand)
+    ident = (username_or_email or "").strip()
+    if not ident:
+        raise ValidationError("Enter a username or an email address.")
+    user = User.objects.filter(username__iexact=ident).first()
+    if user is None and "@" in ident:
+        user = User.objects.filter(email__iexact=ident).first()
+    if user is None:
+        if "@" not in ident:
+            raise ValidationError(
+                f"Nobody is called {ident!r}. Enter their email address to invite them."
+            )
+        from django.core.validators import validate_email
+
+        validate_email(ident)
+        base = re.sub(r"[^a-z0-9_.-]", "", ident.split("@")[0].lower())[:30] or "member"
+        username, n = base, 1
+        while User.objects.filter(username=username).exists():
+            n += 1
+            username = f"{base}{n}"
+        user = User.objects.create_user(username=username, email=ident)
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        form = PasswordResetForm({"email": ident})
+        if form.is_valid():
+            # Unusable passwords are skipped by PasswordResetForm.get_users; send directly.
+            _send_invite(form, user=user, brand=brand, request=request)
+    return membership_set(brand=brand, user=user, roles=roles, actor=actor)
+
+
+def _send_invite(form: PasswordResetForm, *, user: User, brand: Brand, request) -> None:
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    domain = request.get_host() if request is not None else "localhost:8000"
+    use_https = request.is_secure() if request is not None else False
+    context = {
+        "email": user.email,
+        "domain": domain,
+        "site_name": "Countersign",
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "user": user,
+        "token": default_token_generator.make_token(user),
+        "protocol": "https" if use_https else "http",
+        "brand": brand,
+    }
+    form.send_mail(
+        "accounts/email/invite_subject.txt",
+        "accounts/email/invite_body.txt",
+        context,
+        None,
+        user.email,
+    )
+
+
+# --- channels -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def channel_create_outbox(*, brand: Brand, handle: str, actor: User | None) -> Channel:
+    """The local demo channel: records what would be sent under var/outbox/<brand>/."""
+    if actor is not None:
+        permissions.require(actor, permissions.Action.ADMIN, brand)
+    handle = handle.strip()
+    if not handle:
+        raise ValidationError("Give the outbox channel a handle.")
+    channel = Channel(
+        brand=brand,
+        platform=Platform.OUTBOX,
+        handle=handle,
+        display_name=f"{brand.name} outbox",
+        instance_url="",
+        remote_account_id=f"outbox:{brand.slug}:{handle.lstrip('@').lower()}",
+        connected_by=actor,
+    )
+    channel.full_clean()
+    try:
+        with transaction.atomic():
+            channel.save()
+    except IntegrityError as exc:
+        raise Conflict("That outbox channel already exists.") from exc
+    permissions.sync_brand_permissions(brand)
+    audit_record(action="channel.connected", actor=actor, brand=brand, obj=channel)
+    return channel
+
+
+@transaction.atomic
+def channel_pause(*, channel: Channel, actor: User, reason: str) -> Channel:
+    permissions.require(actor, permissions.Action.ADMIN, channel.brand)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Say why the channel is paused; everyone will see it.")
+    channel = Channel.objects.select_for_update().get(pk=channel.pk)
+    channel.is_paused, channel.paused_reason, channel.paused_at = True, reason[:500], timezone.now()
+    channel.save(update_fields=["is_paused", "paused_reason", "paused_at"])
+    audit_record(
+        action="channel.paused", actor=actor, brand=channel.brand, obj=channel, message=reason
+    )
+    return channel
+
+
+# --- personal accounts ----------------------------------------------------------------------
+
+HANDLE_RE = re.compile(r"^@?[A-Za-z0-9_.-]{1,100}(@[A-Za-z0-9.-]{1,253})?$")
+
+
+def normalize_handle(handle: str, *, platform: str, instance_url: str = "") -> str:
+    """Case-folded, without a leading @, with the instance domain when the platform has one."""
+    value = (handle or "").strip().lower().lstrip("@")
+    if platform == Platform.MASTODON and "@" not in value and instance_url:
+        from urllib.parse import urlsplit
+
+        host = urlsplit(instance_url).hostname or ""
+        if host:
+            value = f"{value}@{host}"
+    return value
+
+
+@transaction.atomic
+def personal_account_register(
+    *, user: User, platform: str, handle: str, instance_url: str = "", remote_account_id: str = ""
+) -> PersonalAccount:
+    handle = (handle or "").strip()
+    if not HANDLE_RE.match(handle):
+        raise ValidationError({"handle": "Enter a handle like @name or @name@instance.social."})
+    if platform not in {"mastodon", "bluesky", "x", "instagram", "linkedin", "threads", "tiktok"}:
+        raise ValidationError({"platform": f"Unknown platform {platform!r}."})
+    if instance_url and not re.match(r"^https?://[^\s/]+", instance_url):
+        raise ValidationError({"instance_url": "Enter an http(s) URL, e.g. https://mastodon.social"})
+    normalized = normalize_handle(handle, platform=platform, instance_url=instance_url)
+    existing = PersonalAccount.objects.filter(platform=platform, normalized_handle=normalized).first()
+    if existing is not None:
+        if existing.user_id == user.pk:
+            return existing
+        raise Conflict("Someone else has already registered that account as theirs.")
+    account = PersonalAccount(
+        user=user,
+        platform=platform,
+        instance_url=instance_url.rstrip("/"),
+        handle=handle,
+        normalized_handle=normalized,
+        remote_account_id=remote_account_id,
+    )
+    account.full_clean()
+    account.save()
+    return account
+
+
+def personal_account_delete(*, user: User, pk: int) -> None:
+    deleted, _ = PersonalAccount.objects.filter(user=user, pk=pk).delete()
+    if not deleted:
+        raise NotFoundError("No such personal account.")
+
+
+# --- connecting channels (the guard's first layer) -------------------------------------------
+
+
+class ChannelRefused(DomainError):
+    """The credential may not become a channel of this brand; the message says why."""
+
+    status_code = 409
+    code = "channel_refused"
+
+
+class PlatformProblem(DomainError):
+    """The platform could not be asked, or its answer could not be used."""
+
+    status_code = 400
+    code = "platform_error"
+
+
+def _platform_client(*, platform: str, instance_url: str, credential: dict):
+    from django.conf import settings
+
+    from accounts.platforms import errors as platform_errors
+    from accounts.platforms.registry import get_client_class
+
+    try:
+        client_class = get_client_class(platform)
+    except platform_errors.PlatformError as exc:
+        raise ValidationError({"platform": f"Unknown platform {platform!r}."}) from exc
+    missing = [f for f in client_class.credential_fields if not credential.get(f)]
+    if missing:
+        raise ValidationError({field: "This field is required." for field in missing})
+    if platform == Platform.OUTBOX:
+        instance_url = str(settings.COUNTERSIGN["OUTBOX_DIR"])
+    elif client_class.needs_instance_url or instance_url:
+        instance_url = _safe_instance_url(instance_url)
+    return client_class(
+        instance_url=instance_url,
+        credential=credential,
+        timeout=settings.COUNTERSIGN["PLATFORM_TIMEOUT_SECONDS"],
+    )
+
+
+def _safe_instance_url(url: str) -> str:
+    """http(s) only, and no private or loopback hosts unless the operator allows them."""
+    import ipaddress
+    import socket
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    from accounts.platforms import errors as platform_errors
+    from accounts.platforms.base import validate_instance_url
+
+    try:
+        url = validate_instance_url(url)
+    except platform_errors.PlatformError as exc:
+        raise ValidationError({"instance_url": str(exc)}) from exc
+    if settings.COUNTERSIGN["ALLOW_PRIVATE_INSTANCE_URLS"]:
+        return url
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError as exc:
+        raise ValidationError({"instance_url": f"The host {host} cannot be found."}) from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            raise ValidationError(
+                {"instance_url": f"{host} is a private or local address; it cannot be a platform."}
+            )
+    return url
+
+
+def _refuse_connect(*, brand: Brand, actor: User | None, platform: str, identity, reason: str):
+    audit_record(
+        action="channel.refused",
+        actor=actor,
+        brand=brand,
+        message=reason,
+        data={"platform": platform, "remote_id": identity.remote_id, "handle": identity.handle},
+    )
+    raise ChannelRefused(reason)
+
+
+def channel_connect(
+    *,
+    brand: Brand,
+    actor: User | None,
+    platform: str,
+    instance_url: str = "",
+    credential: dict,
+) -> Channel:
+    """Ask the platform who the credential is; connect it only if it is safe to.
+
+    Refused when the identity is anyone's registered personal account, or is already a channel
+    (of this brand or another). The network call happens outside any transaction.
+    """
+    from accounts.platforms import errors as platform_errors
+
+    if actor is not None:
+        permissions.require(actor, permissions.Action.ADMIN, brand)
+    if platform == Platform.OUTBOX:
+        handle = (credential.get("handle") or f"@{brand.slug}-outbox").strip()
+        return channel_create_outbox(brand=brand, handle=handle, actor=actor)
+    credential = {k: str(v) for k, v in credential.items() if v not in (None, "")}
+    credential.pop("handle", None)
+    client = _platform_client(platform=platform, instance_url=instance_url, credential=credential)
+    try:
+        identity = client.whoami()
+    except platform_errors.PlatformError as exc:
+        raise PlatformProblem(str(exc)) from exc
+    try:
+        limits = client.instance_limits()
+    except platform_errors.PlatformError:
+        limits = {}
+    instance_url = client.instance_url
+    normalized = normalize_handle(identity.handle, platform=platform, instance_url=instance_url)
+    personal = (
+        PersonalAccount.objects.filter(platform=platform)
+        .filter(Q(remote_account_id=identity.remote_id) | Q(normalized_handle=normalized))
+        .select_related("user")
+        .first()
+    )
+    if personal is not None:
+        _refuse_connect(
+            brand=brand,
+            actor=actor,
+            platform=platform,
+            identity=identity,
+            reason=(
+                f"This credential belongs to {identity.handle}, which {personal.user.username} "
+                "registered as a personal account. Countersign never publishes to personal "
+                "accounts: connect the brand's own account instead."
+            ),
+        )
+    existing = (
+        Channel.objects.filter(platform=platform, remote_account_id=identity.remote_id)
+        .select_related("brand")
+        .first()
+    )
+    if existing is not None:
+        where = "this brand" if existing.brand_id == brand.pk else "another brand"
+        _refuse_connect(
+            brand=brand,
+            actor=actor,
+            platform=platform,
+            identity=identity,
+            reason=f"{identity.handle} is already connected as a channel of {where}.",
+        )
+    with transaction.atomic():
+        channel = Channel(
+            brand=brand,
+            platform=platform,
+            handle=identity.handle,
+            display_name=identity.display_name[:255],
+            avatar_url=identity.avatar_url[:500] if identity.avatar_url.startswith("http") else "",
+            profile_url=identity.profile_url[:500]
+            if identity.profile_url.startswith("http")
+            else "",
+            instance_url=instance_url,
+            remote_account_id=identity.remote_id,
+            max_characters=limits.get("max_characters"),
+            connected_by=actor,
+        )
+        channel.set_credential(credential)
+        channel.full_clean(exclude=["avatar_url", "profile_url"])
+        try:
+            with transaction.atomic():
+                channel.save()
+        except IntegrityError as exc:
+            raise ChannelRefused(f"{identity.handle} is already connected.") from exc
+        permissions.sync_brand_permissions(brand)
+        audit_record(
+            action="channel.connected",
+            actor=actor,
+            brand=brand,
+            obj=channel,
+            message=f"{channel.handle} ({platform})",
+            data={"remote_id": identity.remote_id},
+        )
+    return channel

@@ -1,0 +1,212 @@
+"""Web views for accounts: parse input, call one service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import permissions, selectors, services
+from accounts.forms import (
+    BrandCreateForm,
+    BrandForm,
+    MemberEditForm,
+    MemberInviteForm,
+    PersonalAccountForm,
+)
+from accounts.models import Membership
+from accounts.permissions import Action
+from config.api import DomainError
+from config.web import call_service
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    brands = list(selectors.brand_list_for(request.user))
+    slug = request.session.get("brand_slug")
+    chosen = next((b for b in brands if b.slug == slug), brands[0] if brands else None)
+    if chosen is not None:
+        return redirect(chosen.get_absolute_url())
+    return render(request, "accounts/home_empty.html")
+
+
+@login_required
+@require_POST
+def brand_switch(request: HttpRequest) -> HttpResponse:
+    brand = permissions.get_brand(request.user, request.POST.get("slug", ""))
+    request.session["brand_slug"] = brand.slug
+    return redirect(brand.get_absolute_url())
+
+
+@login_required
+def brand_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_staff:
+        raise PermissionDenied("Only site staff can create brands.")
+    form = BrandCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        brand = call_service(
+            form,
+            lambda: services.brand_create(
+                slug=data["slug"],
+                name=data["name"],
+                timezone_name=data["timezone"],
+                colour=data["colour"],
+                approvals_required=data["approvals_required"],
+                created_by=request.user,
+            ),
+        )
+        if brand is not None:
+            messages.success(request, f"{brand.name} is ready. Connect its first channel.")
+            return redirect("channel_list", slug=brand.slug)
+    return render(request, "accounts/brand_create.html", {"form": form})
+
+
+@login_required
+def brand_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug)
+    request.session["brand_slug"] = brand.slug
+    return render(
+        request,
+        "accounts/brand_detail.html",
+        {
+            "brand": brand,
+            "channels": list(selectors.channel_list(brand=brand)),
+            "roles": permissions.roles_in(request.user, brand),
+        },
+    )
+
+
+@login_required
+def brand_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug, Action.ADMIN)
+    form = BrandForm(request.POST or None, instance=brand)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        updated = call_service(
+            form, lambda: services.brand_update(brand=brand, actor=request.user, **fields)
+        )
+        if updated is not None:
+            messages.success(request, "Brand settings saved.")
+            return redirect("brand_settings", slug=brand.slug)
+    return render(request, "accounts/brand_settings.html", {"brand": brand, "form": form})
+
+
+@login_required
+def member_list(request: HttpRequest, slug: str) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug)
+    is_admin = permissions.has_perm(request.user, Action.ADMIN, brand)
+    form = MemberInviteForm(request.POST or None) if is_admin else None
+    if request.method == "POST":
+        if not is_admin:
+            permissions.require(request.user, Action.ADMIN, brand)
+        if form.is_valid():
+            membership = call_service(
+                form,
+                lambda: services.member_invite(
+                    brand=brand,
+                    actor=request.user,
+                    roles=form.cleaned_data["roles"],
+                    username_or_email=form.cleaned_data["username_or_email"],
+                    request=request,
+                ),
+            )
+            if membership is not None:
+                messages.success(request, f"{membership.user.username} is now a member.")
+                return redirect("member_list", slug=brand.slug)
+    return render(
+        request,
+        "accounts/membership_list.html",
+        {
+            "brand": brand,
+            "memberships": list(selectors.membership_list(brand=brand)),
+            "form": form,
+            "is_admin": is_admin,
+        },
+    )
+
+
+@login_required
+def member_edit(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug, Action.ADMIN)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), brand=brand, user_id=user_id
+    )
+    initial = {"roles": membership.roles, "channels": list(membership.channels.all())}
+    form = MemberEditForm(request.POST or None, brand=brand, initial=initial)
+    if request.method == "POST":
+        if request.POST.get("remove") == "1":
+            try:
+                services.membership_remove(brand=brand, user=membership.user, actor=request.user)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                return redirect("member_edit", slug=brand.slug, user_id=user_id)
+            messages.success(request, f"{membership.user.username} was removed from {brand}.")
+            return redirect("member_list", slug=brand.slug)
+        if form.is_valid():
+            saved = call_service(
+                form,
+                lambda: services.membership_set(
+                    brand=brand,
+                    user=membership.user,
+                    roles=form.cleaned_data["roles"],
+                    channels=form.cleaned_data["channels"],
+                    actor=request.user,
+                ),
+            )
+            if saved is not None:
+                messages.success(request, f"Saved {membership.user.username}'s roles.")
+                return redirect("member_list", slug=brand.slug)
+    return render(
+        request,
+        "accounts/membership_edit.html",
+        {"brand": brand, "membership": membership, "form": form},
+    )
+
+
+@login_required
+def channel_list(request: HttpRequest, slug: str) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug)
+    return render(
+        request,
+        "accounts/channel_list.html",
+        {
+            "brand": brand,
+            "channels": list(selectors.channel_list(brand=brand)),
+            "is_admin": permissions.has_perm(request.user, Action.ADMIN, brand),
+        },
+    )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    form = PersonalAccountForm(request.POST or None)
+    if request.method == "POST":
+        if "delete" in request.POST:
+            try:
+                services.personal_account_delete(user=request.user, pk=int(request.POST["delete"]))
+            except (ValueError, DomainError):
+                raise Http404("No such personal account.") from None
+            messages.success(request, "Personal account removed.")
+            return redirect("profile")
+        if form.is_valid():
+            account = call_service(
+                form,
+                lambda: services.personal_account_register(
+                    user=request.user,
+                    platform=form.cleaned_data["platform"],
+                    handle=form.cleaned_data["handle"],
+                    instance_url=form.cleaned_data["instance_url"] or "",
+                ),
+            )
+            if account is not None:
+                messages.success(request, f"Registered {account.handle} as your own account.")
+                return redirect("profile")
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "accounts": list(request.user.personal_accounts.all())},
+    )

@@ -1,0 +1,24 @@
+"""The Celery application. Tasks live in each app's tasks.py and are found automatically."""
+
+import os
+
+from celery import Celery
+from celery.signals import worker_init
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")  # noqa: SIM112
+
+app = Celery("countersign")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _make_broker_dirs(**_kwargs) -> None:
+    """The filesystem transport needs its folders before the first message."""
+    from django.conf import settings
+
+    if settings.CELERY_BROKER_URL.startswith("filesystem"):
+        for key in ("data_folder_in", "processed_folder"):
+            folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get(key)
+            if folder:
+                os.makedirs(folder, exist_ok=True)

@@ -1,0 +1,13 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from planner.demo import demo_seed
+
+
+class Command(BaseCommand):
+    help = "Load the demo brands, people, channels, policy and posts (idempotent)."
+
+    def handle(self, *args, **options):
+        result = demo_seed(password=settings.COUNTERSIGN["DEMO_PASSWORD"])
+        names = ", ".join(brand.slug for brand in result["brands"])
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: brands {names}"))
