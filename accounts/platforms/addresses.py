@@ -124,7 +124,5 @@ def validate_instance_url(
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     path = parts.path.rstrip("/")
     if path and not allow_path:
-        raise _fail(
-            "Enter the server address only (like https://mastodon.social), without a path."
-        )
+        raise _fail("Enter the server address only (like https://mastodon.social), without a path.")
     return urlunsplit((scheme, netloc, path, parts.query if allow_query else "", ""))

@@ -370,11 +370,13 @@ class PlatformClient:
         suffix = f": {detail}" if detail else ""
         kwargs = {"platform": self.platform, "http_status": status, "detail": detail}
         if 300 <= status < 400:
-            target = urlsplit(response.headers.get("Location", "")).netloc
+            try:  # the host only: a Location may carry credentials or tokens
+                target = urlsplit(response.headers.get("Location", "")).hostname or ""
+            except ValueError:
+                target = ""
             where = f" to {target}" if target else ""
             raise PlatformError(
-                f"{self.host} answered {action} with a redirect{where}; "
-                "check the server address.",
+                f"{self.host} answered {action} with a redirect{where}; check the server address.",
                 **kwargs,
             )
         if status in (401, 403):

@@ -95,9 +95,7 @@ class MastodonClient(PlatformClient):
 
     @classmethod
     def normalise_instance_url(cls, url: str, *, allow_private_hosts: bool = True) -> str:
-        return validate_instance_url(
-            url, allow_path=False, allow_private_hosts=allow_private_hosts
-        )
+        return validate_instance_url(url, allow_path=False, allow_private_hosts=allow_private_hosts)
 
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._credential['access_token']}"}

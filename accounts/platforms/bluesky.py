@@ -1,0 +1,369 @@
+"""Bluesky, through the documented AT Protocol XRPC endpoints of the account's PDS.
+
+- auth: ``com.atproto.server.createSession`` ``{identifier, password}`` (an app password)
+  -> ``{accessJwt, refreshJwt, did, handle}``; ``refreshSession`` renews it. Sessions are
+  cached per process (PDS, identifier, password) because the PDS rate-limits
+  ``createSession`` per account.
+- whoami: ``com.atproto.server.getSession`` -> the DID (stable) and handle; display name
+  and avatar from ``app.bsky.actor.getProfile`` when available.
+- publish: ``com.atproto.repo.createRecord`` into ``app.bsky.feed.post`` with a record key
+  derived from the idempotency key (``record_key_for``), so a repeated send targets the
+  same record. The reference PDS answers a create on an existing key with an error (a 500
+  for a long time, an explicit 4xx in newer versions); on any such answer we fetch our key
+  with ``getRecord`` and, if it is there, report that record as the result.
+- lookup: ``com.atproto.repo.getRecord`` for the derived key.
+
+``instance_url`` is the PDS address (default ``https://bsky.social``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from .addresses import validate_instance_url
+from .base import Identity, MediaItem, PlatformClient, PublishResult
+from .errors import AuthenticationFailed, BadIdentityResponse, OutcomeUnknown, PlatformError
+
+POST_COLLECTION = "app.bsky.feed.post"
+MAX_GRAPHEMES = 300
+WEB_APP = "https://bsky.app"
+_SORTABLE_BASE32 = "234567abcdefghijklmnopqrstuvwxyz"
+_STALE_SESSION_ERRORS = {"ExpiredToken", "InvalidToken"}
+_URL = re.compile(r"https?://[^\s<>\"]+")
+
+_session_lock = threading.Lock()
+_sessions: dict[tuple[str, str, str], dict] = {}
+
+
+def record_key_for(idempotency_key: str) -> str:
+    """A deterministic record key for an idempotency key.
+
+    It has TID syntax (13 characters of sortable base32, first character in ``2-7a-j``),
+    the record-key type ``app.bsky.feed.post`` declares, so it is valid both as a generic
+    record key and as a TID. The "timestamp" bits come from a hash, not the clock.
+    """
+    if not idempotency_key:
+        raise ValueError("idempotency_key is required")
+    digest = hashlib.sha256(b"countersign-rkey\x00" + idempotency_key.encode("utf-8")).digest()
+    number = int.from_bytes(digest[:8], "big") & ((1 << 63) - 1)
+    chars = []
+    for _ in range(13):
+        chars.append(_SORTABLE_BASE32[number & 31])
+        number >>= 5
+    return "".join(reversed(chars))
+
+
+def link_facets(text: str) -> list[dict]:
+    """Rich-text facets so that links in the text are clickable (byte offsets, UTF-8)."""
+    facets = []
+    for match in _URL.finditer(text):
+        url = match.group(0).rstrip(".,;:!?)]}'")
+        start = len(text[: match.start()].encode("utf-8"))
+        facets.append(
+            {
+                "index": {"byteStart": start, "byteEnd": start + len(url.encode("utf-8"))},
+                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": url}],
+            }
+        )
+    return facets
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class BlueskyClient(PlatformClient):
+    platform = "bluesky"
+    label = "Bluesky"
+    supports_idempotency_key = True  # through the deterministic record key
+    supports_lookup = True
+    supports_media = False
+    max_characters = MAX_GRAPHEMES
+    character_counting = "graphemes"
+    credential_fields = ["identifier", "app_password"]
+    secret_credential_fields = ["app_password"]
+    needs_instance_url = True
+    default_instance_url = "https://bsky.social"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        password_hash = hashlib.sha256(
+            str(self._credential["app_password"]).encode("utf-8")
+        ).hexdigest()
+        self._cache_key = (
+            self.instance_url,
+            str(self._credential["identifier"]).strip().lower(),
+            password_hash,
+        )
+        self._session_data: dict | None = None
+
+    @classmethod
+    def normalise_instance_url(cls, url: str, *, allow_private_hosts: bool = True) -> str:
+        return validate_instance_url(url, allow_path=False, allow_private_hosts=allow_private_hosts)
+
+    def _secrets(self) -> list[str]:
+        secrets = super()._secrets()
+        if self._session_data:
+            secrets += [
+                str(self._session_data.get(name) or "") for name in ("accessJwt", "refreshJwt")
+            ]
+        return [s for s in secrets if s]
+
+    # -- sessions ----------------------------------------------------------------------
+
+    def _xrpc_url(self, nsid: str) -> str:
+        return self._url(f"/xrpc/{nsid}")
+
+    def _session(self) -> dict:
+        if self._session_data is None:
+            with _session_lock:
+                cached = _sessions.get(self._cache_key)
+            self._session_data = dict(cached) if cached else self._create_session()
+        return self._session_data
+
+    def _remember(self, data: dict) -> dict:
+        self._session_data = data
+        with _session_lock:
+            _sessions[self._cache_key] = dict(data)
+        return data
+
+    def _forget(self) -> None:
+        self._session_data = None
+        with _session_lock:
+            _sessions.pop(self._cache_key, None)
+
+    def _session_from(self, response, *, action: str) -> dict:
+        body = self._json(response)
+        if (
+            body is None
+            or not isinstance(body.get("accessJwt"), str)
+            or not isinstance(body.get("did"), str)
+            or not body["did"].startswith("did:")
+        ):
+            raise BadIdentityResponse(
+                f"{self.host} answered {action} without a session (accessJwt and did).",
+                platform=self.platform,
+            )
+        return {
+            "accessJwt": body["accessJwt"],
+            "refreshJwt": body.get("refreshJwt") or "",
+            "did": body["did"],
+            "handle": body.get("handle") if isinstance(body.get("handle"), str) else "",
+        }
+
+    def _create_session(self) -> dict:
+        response = self._request(
+            "POST",
+            self._xrpc_url("com.atproto.server.createSession"),
+            json={
+                "identifier": str(self._credential["identifier"]).strip(),
+                "password": str(self._credential["app_password"]),
+            },
+        )
+        if response.status_code in (400, 401, 403):
+            detail = self._error_text(response)
+            raise AuthenticationFailed(
+                f"Bluesky refused the identifier or app password ({response.status_code})"
+                + (f": {detail}" if detail else "")
+                + ". Reconnect the channel with a valid app password.",
+                platform=self.platform,
+                http_status=response.status_code,
+                detail=detail,
+            )
+        if response.status_code in (404, 405, 501):
+            raise BadIdentityResponse(
+                f"{self.host} does not look like a Bluesky PDS "
+                f"(createSession answered {response.status_code}).",
+                platform=self.platform,
+                http_status=response.status_code,
+            )
+        self._check(response, write=False, action="the sign-in")
+        return self._remember(self._session_from(response, action="the sign-in"))
+
+    def _renew_session(self) -> dict:
+        refresh = (self._session_data or {}).get("refreshJwt")
+        self._forget()
+        if refresh:
+            response = self._request(
+                "POST",
+                self._xrpc_url("com.atproto.server.refreshSession"),
+                headers={"Authorization": f"Bearer {refresh}"},
+            )
+            if response.status_code == 200:
+                try:
+                    return self._remember(self._session_from(response, action="the refresh"))
+                except BadIdentityResponse:
+                    pass
+        return self._remember(self._create_session())
+
+    @staticmethod
+    def _is_stale_session(response, body: dict | None) -> bool:
+        error = (body or {}).get("error")
+        if response.status_code in (400, 401) and error in _STALE_SESSION_ERRORS:
+            return True
+        return response.status_code == 401
+
+    def _xrpc(self, method: str, nsid: str, *, write: bool = False, params=None, json=None):
+        """An authenticated XRPC call; a stale session is renewed and the call made once
+        more (the PDS refuses stale tokens before it does anything, so this is safe for
+        writes too)."""
+        for attempt in (1, 2):
+            session = self._session()
+            response = self._request(
+                method,
+                self._xrpc_url(nsid),
+                write=write,
+                headers={"Authorization": f"Bearer {session['accessJwt']}"},
+                params=params,
+                json=json,
+            )
+            if attempt == 1 and self._is_stale_session(response, self._json(response)):
+                self._renew_session()
+                continue
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- whoami ------------------------------------------------------------------------
+
+    def whoami(self) -> Identity:
+        response = self._xrpc("GET", "com.atproto.server.getSession")
+        if response.status_code in (404, 405, 501):
+            raise BadIdentityResponse(
+                f"{self.host} does not look like a Bluesky PDS "
+                f"(getSession answered {response.status_code}).",
+                platform=self.platform,
+                http_status=response.status_code,
+            )
+        self._check(response, write=False, action="the identity check")
+        body = self._json(response)
+        if body is None:
+            raise BadIdentityResponse(
+                f"{self.host} did not answer the identity check with JSON.",
+                platform=self.platform,
+            )
+        did, handle = body.get("did"), body.get("handle")
+        if not isinstance(did, str) or not did.startswith("did:") or not isinstance(handle, str):
+            raise BadIdentityResponse(
+                f"{self.host} answered the identity check without a DID and handle.",
+                platform=self.platform,
+            )
+        if self._session_data is not None:
+            self._session_data["handle"] = handle
+        display_name, avatar = self._profile(did)
+        return Identity(
+            remote_id=did,
+            handle=handle,
+            display_name=display_name,
+            avatar_url=avatar,
+            profile_url=f"{WEB_APP}/profile/{handle}",
+        )
+
+    def _profile(self, did: str) -> tuple[str, str]:
+        """Display name and avatar; best effort (the PDS proxies this to the AppView)."""
+        try:
+            response = self._xrpc("GET", "app.bsky.actor.getProfile", params={"actor": did})
+        except PlatformError:
+            return "", ""
+        body = self._json(response) if response.status_code == 200 else None
+        if not body:
+            return "", ""
+        name, avatar = body.get("displayName"), body.get("avatar")
+        return (name if isinstance(name, str) else ""), (avatar if isinstance(avatar, str) else "")
+
+    # -- publish / lookup ---------------------------------------------------------------
+
+    def _post_url(self, rkey: str) -> str:
+        session = self._session_data or {}
+        handle = session.get("handle") or ""
+        if not handle or handle == "handle.invalid":
+            handle = session.get("did", "")
+        return f"{WEB_APP}/profile/{handle}/post/{rkey}"
+
+    def publish(
+        self, *, text: str, idempotency_key: str, media: Iterable[MediaItem] = ()
+    ) -> PublishResult:
+        self._no_media(media)
+        rkey = record_key_for(idempotency_key)
+        record: dict = {"$type": POST_COLLECTION, "text": text, "createdAt": _now_iso()}
+        facets = link_facets(text)
+        if facets:
+            record["facets"] = facets
+        session = self._session()
+        response = self._xrpc(
+            "POST",
+            "com.atproto.repo.createRecord",
+            write=True,
+            json={
+                "repo": session["did"],
+                "collection": POST_COLLECTION,
+                "rkey": rkey,
+                "record": record,
+            },
+        )
+        if 200 <= response.status_code < 300:
+            body = self._json(response)
+            if not body or not isinstance(body.get("uri"), str):
+                raise OutcomeUnknown(
+                    f"{self.host} accepted the post but its answer had no record URI; "
+                    "it will be checked on the platform.",
+                    platform=self.platform,
+                    http_status=response.status_code,
+                )
+            return PublishResult(remote_id=body["uri"], url=self._post_url(rkey), raw=body)
+        if self._may_already_exist(response):
+            try:
+                existing = self._get_record(rkey)
+            except PlatformError:
+                existing = None
+            if existing is not None:
+                return existing
+        self._check(response, write=True, action="the post")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _may_already_exist(self, response) -> bool:
+        """Answers a PDS gives to a create on an existing record key."""
+        if response.status_code >= 500:
+            return True
+        if response.status_code in (400, 409):
+            body = self._json(response) or {}
+            words = f"{body.get('error', '')} {body.get('message', '')}".lower()
+            return "exist" in words or "duplicate" in words
+        return False
+
+    def _get_record(self, rkey: str) -> PublishResult | None:
+        session = self._session()
+        response = self._xrpc(
+            "GET",
+            "com.atproto.repo.getRecord",
+            params={"repo": session["did"], "collection": POST_COLLECTION, "rkey": rkey},
+        )
+        body = self._json(response)
+        if response.status_code == 404 or (
+            response.status_code == 400 and (body or {}).get("error") == "RecordNotFound"
+        ):
+            return None
+        self._check(response, write=False, action="the record lookup")
+        if not body or not isinstance(body.get("uri"), str):
+            raise PlatformError(
+                f"{self.host} answered the record lookup without a record URI.",
+                platform=self.platform,
+            )
+        return PublishResult(remote_id=body["uri"], url=self._post_url(rkey), raw=body)
+
+    def lookup(
+        self, *, idempotency_key: str, text: str, since: datetime | None
+    ) -> PublishResult | None:
+        return self._get_record(record_key_for(idempotency_key))
+
+    def instance_limits(self) -> dict:
+        return {"max_characters": MAX_GRAPHEMES, "max_graphemes": MAX_GRAPHEMES}
+
+
+def clear_session_cache() -> None:
+    """Forget every cached Bluesky session (tests; after credentials change)."""
+    with _session_lock:
+        _sessions.clear()

@@ -1,0 +1,471 @@
+"""A fake Bluesky PDS following the documented AT Protocol XRPC endpoints.
+
+Serves (under ``/xrpc/``):
+- ``com.atproto.server.createSession`` ``{identifier, password}`` (handle, DID or email and
+  an app password) -> ``{did, handle, accessJwt, refreshJwt, active}``; 401
+  ``AuthenticationRequired`` "Invalid identifier or password"
+- ``com.atproto.server.refreshSession`` (Bearer refreshJwt) and ``getSession``
+- ``com.atproto.repo.createRecord``, ``com.atproto.repo.getRecord``
+- ``app.bsky.actor.getProfile`` (a real PDS proxies this to the AppView)
+
+Errors follow the reference PDS: no token -> 401 ``AuthenticationRequired``; an expired
+access token -> 400 ``ExpiredToken`` and an unknown one -> 400 ``InvalidToken`` (set
+``stale_token_status=401`` to answer those with 401 instead); records that break the post
+lexicon (text over 300 graphemes or 3000 bytes, bad ``createdAt``) -> 400
+``InvalidRequest``; ``getRecord`` of a missing record -> 400 ``RecordNotFound``.
+
+A ``createRecord`` on a record key that already exists: the reference PDS has answered it
+with 500 ``InternalServerError`` (bluesky-social/atproto#3718) and newer versions with an
+explicit 4xx. ``duplicate_rkey="500"`` (default) mimics the first,
+``duplicate_rkey="400"`` answers 400 ``{"error": "InvalidRequest", "message": "Record
+already exists"}``. Record keys must have record-key syntax, and for ``app.bsky.feed.post``
+TID syntax (the lexicon's key type) unless ``require_tid_rkeys=False``.
+
+Control (besides base.py's): ``POST /_fake/tokens`` (alias ``/_fake/accounts``)
+``{"handle", "password", "did"?, "display_name"?, "email"?}``; ``POST /_fake/expire_tokens``
+expires every access token; ``POST /_fake/config {"duplicate_rkey", "stale_token_status",
+"access_ttl", "max_graphemes", "require_tid_rkeys", "latency"}``.
+
+Run alone: ``python -m tests.fakes.bluesky --port 8766 --account alice.test=app-pass-word``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import time
+from datetime import datetime
+
+from .base import FakeServer, Request, Response, json_response, run_cli, split_pair
+from .text import grapheme_count
+
+POST = "app.bsky.feed.post"
+AUTH_REQUIRED = {"error": "AuthenticationRequired", "message": "Authentication Required"}
+_RKEY = re.compile(r"^[A-Za-z0-9._:~-]{1,512}$")
+_TID = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
+_NSID = re.compile(r"^[a-zA-Z]([a-zA-Z0-9-]*)(\.[a-zA-Z0-9-]+)+$")
+_B32 = "abcdefghijklmnopqrstuvwxyz234567"
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b32(data: bytes) -> str:
+    bits = int.from_bytes(data, "big")
+    length = (len(data) * 8 + 4) // 5
+    bits <<= length * 5 - len(data) * 8
+    return "".join(_B32[(bits >> (5 * i)) & 31] for i in reversed(range(length)))
+
+
+def _valid_datetime(value) -> bool:
+    if not isinstance(value, str) or not re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", value):
+        return False
+    if not re.search(r"(Z|[+-]\d{2}:\d{2})$", value):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+class FakeBluesky(FakeServer):
+    name = "bluesky"
+
+    def __init__(
+        self,
+        *,
+        accounts: dict | list | None = None,
+        access_ttl: float = 7200.0,
+        duplicate_rkey: str = "500",
+        stale_token_status: int = 400,
+        max_graphemes: int = 300,
+        require_tid_rkeys: bool = True,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.access_ttl = access_ttl
+        self.duplicate_rkey = str(duplicate_rkey)
+        self.stale_token_status = stale_token_status
+        self.max_graphemes = max_graphemes
+        self.require_tid_rkeys = require_tid_rkeys
+        self.accounts: dict[str, dict] = {}  # did -> account
+        self._access: dict[str, tuple[str, float]] = {}  # token -> (did, expires)
+        self._refresh: dict[str, str] = {}  # token -> did
+        self._records: dict[tuple[str, str, str], dict] = {}
+        self._signing_key = secrets.token_bytes(32)
+        self._rev = 0
+        if isinstance(accounts, dict):
+            accounts = [
+                {"handle": handle, **(spec if isinstance(spec, dict) else {"password": spec})}
+                for handle, spec in accounts.items()
+            ]
+        for spec in accounts or []:
+            self.add_account(**spec)
+
+    # -- state -------------------------------------------------------------------------
+
+    def add_account(
+        self,
+        handle: str,
+        password: str,
+        did: str | None = None,
+        display_name: str | None = None,
+        email: str | None = None,
+    ) -> dict:
+        handle = handle.lower().lstrip("@")
+        did = did or "did:plc:" + _b32(hashlib.sha256(handle.encode()).digest())[:24]
+        with self.lock:
+            account = self.accounts.get(did, {"passwords": set()})
+            account.update(
+                {
+                    "did": did,
+                    "handle": handle,
+                    "display_name": display_name or account.get("display_name") or handle,
+                    "email": email or account.get("email") or f"{handle}@example.test",
+                }
+            )
+            account["passwords"].add(password)
+            self.accounts[did] = account
+        return {"did": did, "handle": handle}
+
+    def add_token(self, payload: dict) -> dict:
+        return self.add_account(
+            handle=payload.get("handle") or payload["identifier"],
+            password=payload["password"],
+            did=payload.get("did"),
+            display_name=payload.get("display_name"),
+            email=payload.get("email"),
+        )
+
+    def expire_access_tokens(self) -> None:
+        with self.lock:
+            self._access = {token: (did, 0.0) for token, (did, _) in self._access.items()}
+
+    def reset_state(self) -> None:
+        self._records.clear()
+
+    def configure(self, **settings) -> dict:
+        with self.lock:
+            for name, cast in (
+                ("duplicate_rkey", str),
+                ("stale_token_status", int),
+                ("access_ttl", float),
+                ("max_graphemes", int),
+                ("require_tid_rkeys", bool),
+            ):
+                if name in settings:
+                    setattr(self, name, cast(settings.pop(name)))
+            result = {
+                "duplicate_rkey": self.duplicate_rkey,
+                "stale_token_status": self.stale_token_status,
+                "access_ttl": self.access_ttl,
+                "max_graphemes": self.max_graphemes,
+                "require_tid_rkeys": self.require_tid_rkeys,
+            }
+        return {**result, **super().configure(**settings)}
+
+    def posts(self) -> list[dict]:
+        with self.lock:
+            return [
+                {**record, "handle": self.accounts[record["did"]]["handle"]}
+                for record in self._records.values()
+                if record["collection"] == POST
+            ]
+
+    def control(self, request: Request, action: str) -> Response | None:
+        if action == "expire_tokens" and request.method == "POST":
+            self.expire_access_tokens()
+            return json_response(200, {"ok": True})
+        if action == "accounts" and request.method == "POST":
+            return json_response(200, self.add_token(request.json()))
+        return None
+
+    # -- tokens ------------------------------------------------------------------------
+
+    def _jwt(self, did: str, scope: str, ttl: float) -> str:
+        now = int(time.time())
+        header = _b64url(json.dumps({"typ": "at+jwt", "alg": "HS256"}).encode())
+        claims = {"scope": scope, "sub": did, "iat": now, "exp": now + int(ttl)}
+        claims["jti"] = secrets.token_hex(8)
+        payload = _b64url(json.dumps(claims).encode())
+        signature = hmac.new(self._signing_key, f"{header}.{payload}".encode(), hashlib.sha256)
+        return f"{header}.{payload}.{_b64url(signature.digest())}"
+
+    def _new_session(self, did: str) -> dict:
+        access = self._jwt(did, "com.atproto.appPass", self.access_ttl)
+        refresh = self._jwt(did, "com.atproto.refresh", 90 * 86400)
+        self._access[access] = (did, time.time() + self.access_ttl)
+        self._refresh[refresh] = did
+        account = self.accounts[did]
+        return {
+            "did": did,
+            "handle": account["handle"],
+            "email": account["email"],
+            "emailConfirmed": True,
+            "accessJwt": access,
+            "refreshJwt": refresh,
+            "active": True,
+        }
+
+    def _authenticate(self, request: Request) -> tuple[str | None, Response | None]:
+        token = request.bearer()
+        if not token:
+            return None, json_response(401, AUTH_REQUIRED)
+        with self.lock:
+            entry = self._access.get(token)
+        if entry is None:
+            body = {"error": "InvalidToken", "message": "Token could not be verified"}
+            return None, json_response(self.stale_token_status, body)
+        did, expires = entry
+        if time.time() >= expires:
+            body = {"error": "ExpiredToken", "message": "Token has expired"}
+            return None, json_response(self.stale_token_status, body)
+        return did, None
+
+    def _resolve_repo(self, repo) -> str | None:
+        if not isinstance(repo, str):
+            return None
+        if repo in self.accounts:
+            return repo
+        for did, account in self.accounts.items():
+            if account["handle"] == repo.lower():
+                return did
+        return None
+
+    # -- API ---------------------------------------------------------------------------
+
+    def is_write(self, request: Request) -> bool:
+        return request.method == "POST" and request.path == "/xrpc/com.atproto.repo.createRecord"
+
+    def handle(self, request: Request) -> Response:
+        if not request.path.startswith("/xrpc/"):
+            return json_response(404, {"error": "NotFound", "message": "Not Found"})
+        nsid = request.path[len("/xrpc/") :]
+        routes = {
+            ("POST", "com.atproto.server.createSession"): self._create_session,
+            ("POST", "com.atproto.server.refreshSession"): self._refresh_session,
+            ("GET", "com.atproto.server.getSession"): self._get_session,
+            ("POST", "com.atproto.repo.createRecord"): self._create_record,
+            ("GET", "com.atproto.repo.getRecord"): self._get_record,
+            ("GET", "app.bsky.actor.getProfile"): self._get_profile,
+        }
+        route = routes.get((request.method, nsid))
+        if route is None:
+            return json_response(
+                501, {"error": "MethodNotImplemented", "message": "Method Not Implemented"}
+            )
+        return route(request)
+
+    def _body(self, request: Request) -> dict | None:
+        try:
+            body = request.json()
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return body if isinstance(body, dict) else None
+
+    def _create_session(self, request: Request) -> Response:
+        body = self._body(request)
+        if not body or not isinstance(body.get("identifier"), str) or "password" not in body:
+            return json_response(
+                400, {"error": "InvalidRequest", "message": "Input must have the property"}
+            )
+        identifier = body["identifier"].strip().lower().lstrip("@")
+        with self.lock:
+            for did, account in self.accounts.items():
+                if identifier in (did, account["handle"], account["email"].lower()) and (
+                    body["password"] in account["passwords"]
+                ):
+                    return json_response(200, self._new_session(did))
+        return json_response(
+            401, {"error": "AuthenticationRequired", "message": "Invalid identifier or password"}
+        )
+
+    def _refresh_session(self, request: Request) -> Response:
+        token = request.bearer()
+        if not token:
+            return json_response(401, AUTH_REQUIRED)
+        with self.lock:
+            did = self._refresh.pop(token, None)
+            if did is None:
+                return json_response(
+                    400, {"error": "ExpiredToken", "message": "Token has been revoked"}
+                )
+            return json_response(200, self._new_session(did))
+
+    def _get_session(self, request: Request) -> Response:
+        did, error = self._authenticate(request)
+        if error:
+            return error
+        with self.lock:
+            account = self.accounts[did]
+            return json_response(
+                200,
+                {
+                    "did": did,
+                    "handle": account["handle"],
+                    "email": account["email"],
+                    "emailConfirmed": True,
+                    "active": True,
+                },
+            )
+
+    def _create_record(self, request: Request) -> Response:
+        did, error = self._authenticate(request)
+        if error:
+            return error
+        body = self._body(request)
+        if body is None:
+            return json_response(400, {"error": "InvalidRequest", "message": "Invalid body"})
+        collection, record, rkey = body.get("collection"), body.get("record"), body.get("rkey")
+        with self.lock:
+            if self._resolve_repo(body.get("repo")) != did:
+                return json_response(401, AUTH_REQUIRED)
+            if not isinstance(collection, str) or not _NSID.match(collection):
+                return _invalid("Input/collection must be a valid NSID")
+            if not isinstance(record, dict):
+                return _invalid("Input/record must be an object")
+            record = dict(record)
+            record.setdefault("$type", collection)
+            if body.get("validate") is not False and record["$type"] != collection:
+                return _invalid(f"Invalid $type: expected {collection}, got {record['$type']}")
+            if collection == POST and body.get("validate") is not False:
+                problem = self._post_problem(record)
+                if problem:
+                    return _invalid(f"Invalid app.bsky.feed.post record: {problem}")
+            if rkey is None:
+                rkey = self._next_tid()
+            if not isinstance(rkey, str) or not _RKEY.match(rkey) or rkey in (".", ".."):
+                return _invalid("Invalid record key")
+            if collection == POST and self.require_tid_rkeys and not _TID.match(rkey):
+                return _invalid("Invalid record key: app.bsky.feed.post keys are TIDs")
+            key = (did, collection, rkey)
+            if key in self._records:
+                if self.duplicate_rkey == "400":
+                    return _invalid("Record already exists")
+                return json_response(
+                    500, {"error": "InternalServerError", "message": "Internal Server Error"}
+                )
+            encoded = json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
+            cid = "bafyrei" + _b32(hashlib.sha256(encoded).digest())[:52]
+            self._rev += 1
+            stored = {
+                "uri": f"at://{did}/{collection}/{rkey}",
+                "cid": cid,
+                "did": did,
+                "collection": collection,
+                "rkey": rkey,
+                "value": record,
+                "indexed_at": time.time(),
+            }
+            self._records[key] = stored
+            return json_response(
+                200,
+                {
+                    "uri": stored["uri"],
+                    "cid": cid,
+                    "commit": {"cid": "bafyreicommit" + cid[12:40], "rev": f"3l{self._rev:011d}"},
+                    "validationStatus": "valid",
+                },
+            )
+
+    def _post_problem(self, record: dict) -> str:
+        text = record.get("text")
+        if not isinstance(text, str):
+            return "Record/text must be a string"
+        if len(text.encode("utf-8")) > 3000:
+            return "Record/text must not be longer than 3000 characters"
+        if grapheme_count(text) > self.max_graphemes:
+            return f"Record/text must not be longer than {self.max_graphemes} graphemes"
+        if not _valid_datetime(record.get("createdAt")):
+            return "Record/createdAt must be an valid atproto datetime"
+        return ""
+
+    def _next_tid(self) -> str:
+        micros = int(time.time() * 1_000_000)
+        value = (micros << 10) | secrets.randbelow(1024)
+        alphabet = "234567abcdefghijklmnopqrstuvwxyz"
+        return "".join(alphabet[(value >> (5 * i)) & 31] for i in reversed(range(13)))
+
+    def _get_record(self, request: Request) -> Response:
+        collection, rkey = request.arg("collection"), request.arg("rkey")
+        with self.lock:
+            did = self._resolve_repo(request.arg("repo"))
+            if did is None:
+                return json_response(
+                    400, {"error": "RepoNotFound", "message": "Could not find repo"}
+                )
+            stored = self._records.get((did, collection or "", rkey or ""))
+            if stored is None:
+                return json_response(
+                    400,
+                    {
+                        "error": "RecordNotFound",
+                        "message": f"Could not locate record: at://{did}/{collection}/{rkey}",
+                    },
+                )
+            return json_response(
+                200, {"uri": stored["uri"], "cid": stored["cid"], "value": stored["value"]}
+            )
+
+    def _get_profile(self, request: Request) -> Response:
+        if request.bearer() is not None:
+            _did, error = self._authenticate(request)
+            if error:
+                return error
+        with self.lock:
+            did = self._resolve_repo(request.arg("actor"))
+            if did is None:
+                return _invalid("Profile not found")
+            account = self.accounts[did]
+            return json_response(
+                200,
+                {
+                    "did": did,
+                    "handle": account["handle"],
+                    "displayName": account["display_name"],
+                    "avatar": f"{self.url}/img/avatar/{did}.jpg",
+                    "postsCount": sum(1 for key in self._records if key[0] == did),
+                },
+            )
+
+
+def _invalid(message: str) -> Response:
+    return json_response(400, {"error": "InvalidRequest", "message": message})
+
+
+def main(argv=None) -> None:
+    def add_arguments(parser):
+        parser.add_argument(
+            "--account",
+            action="append",
+            default=[],
+            metavar="HANDLE=APP_PASSWORD[=DID]",
+            help="an account that can sign in (repeatable)",
+        )
+        parser.add_argument("--duplicate-rkey", choices=("500", "400"), default="500")
+        parser.add_argument("--stale-token-status", type=int, default=400)
+        parser.add_argument("--access-ttl", type=float, default=7200.0)
+
+    def build(args):
+        fake = FakeBluesky(
+            duplicate_rkey=args.duplicate_rkey,
+            stale_token_status=args.stale_token_status,
+            access_ttl=args.access_ttl,
+        )
+        for value in args.account:
+            handle, rest = split_pair(value)
+            password, _, did = rest.partition("=")
+            fake.add_account(handle=handle, password=password, did=did or None)
+        return fake
+
+    run_cli("Fake Bluesky PDS for tests.", build, add_arguments, argv)
+
+
+if __name__ == "__main__":
+    main()
