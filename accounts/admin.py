@@ -2,7 +2,15 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from guardian.admin import GuardedModelAdmin
 
-from accounts.models import AuditEvent, Brand, Channel, Membership, PersonalAccount, User
+from accounts.models import (
+    AuditEvent,
+    Brand,
+    Channel,
+    Membership,
+    Notification,
+    PersonalAccount,
+    User,
+)
 
 
 @admin.register(User)
@@ -90,3 +98,10 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "brand", "kind", "subject", "read_at"]
+    list_filter = ["kind", "brand"]
+    search_fields = ["subject", "user__username"]

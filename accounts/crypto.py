@@ -33,7 +33,9 @@ def decrypt_credential(token: str) -> dict:
     try:
         return json.loads(_fernet().decrypt(token.encode()))
     except (InvalidToken, ValueError) as exc:
-        raise CredentialError("The stored credential cannot be decrypted with the current keys") from exc
+        raise CredentialError(
+            "The stored credential cannot be decrypted with the current keys"
+        ) from exc
 
 
 def mask_secret(value: str) -> str:

@@ -113,3 +113,42 @@ class PersonalAccountForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper("Register my account")
+
+
+class ChannelConnectForm(forms.Form):
+    """Connect a brand account. The fields a platform needs are shown for that platform."""
+
+    platform = forms.ChoiceField(choices=[])
+    instance_url = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Server / URL",
+        help_text="Mastodon: your server (https://mastodon.social). Bluesky: the PDS "
+        "(default https://bsky.social). Webhook: the receiver URL.",
+    )
+    access_token = forms.CharField(
+        required=False, max_length=4096, widget=forms.PasswordInput, label="Access token"
+    )
+    identifier = forms.CharField(required=False, max_length=255, label="Bluesky handle")
+    app_password = forms.CharField(
+        required=False, max_length=255, widget=forms.PasswordInput, label="App password"
+    )
+    secret = forms.CharField(
+        required=False, max_length=4096, widget=forms.PasswordInput, label="Signing secret"
+    )
+    handle = forms.CharField(required=False, max_length=100, label="Outbox handle")
+
+    def __init__(self, *args, **kwargs):
+        from accounts.models import Platform
+
+        super().__init__(*args, **kwargs)
+        self.fields["platform"].choices = Platform.choices
+        self.helper = _helper("Check with the platform and connect")
+
+    def credential(self) -> dict:
+        data = self.cleaned_data
+        return {
+            key: data[key]
+            for key in ("access_token", "identifier", "app_password", "secret", "handle")
+            if data.get(key)
+        }

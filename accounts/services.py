@@ -308,15 +308,19 @@ HANDLE_RE = re.compile(r"^@?[A-Za-z0-9_.-]{1,100}(@[A-Za-z0-9.-]{1,253})?$")
 
 
 def normalize_handle(handle: str, *, platform: str, instance_url: str = "") -> str:
-    """Case-folded, without a leading @, with the instance domain when the platform has one."""
-    value = (handle or "").strip().lower().lstrip("@")
-    if platform == Platform.MASTODON and "@" not in value and instance_url:
-        from urllib.parse import urlsplit
+    """Case-folded, without a leading @, with the instance domain (no port) for Mastodon.
 
-        host = urlsplit(instance_url).hostname or ""
-        if host:
-            value = f"{value}@{host}"
-    return value
+    ``@Jo``, ``jo@Mastodon.Social`` and ``@jo@mastodon.social:443`` on https://mastodon.social
+    are one account.
+    """
+    from urllib.parse import urlsplit
+
+    value = (handle or "").strip().lower().lstrip("@").rstrip(".")
+    local, _, domain = value.partition("@")
+    domain = domain.split(":")[0].rstrip(".")
+    if platform == Platform.MASTODON and not domain and instance_url:
+        domain = (urlsplit(instance_url).hostname or "").lower()
+    return f"{local}@{domain}" if domain else local
 
 
 @transaction.atomic
@@ -329,9 +333,13 @@ def personal_account_register(
     if platform not in {"mastodon", "bluesky", "x", "instagram", "linkedin", "threads", "tiktok"}:
         raise ValidationError({"platform": f"Unknown platform {platform!r}."})
     if instance_url and not re.match(r"^https?://[^\s/]+", instance_url):
-        raise ValidationError({"instance_url": "Enter an http(s) URL, e.g. https://mastodon.social"})
+        raise ValidationError(
+            {"instance_url": "Enter an http(s) URL, e.g. https://mastodon.social"}
+        )
     normalized = normalize_handle(handle, platform=platform, instance_url=instance_url)
-    existing = PersonalAccount.objects.filter(platform=platform, normalized_handle=normalized).first()
+    existing = PersonalAccount.objects.filter(
+        platform=platform, normalized_handle=normalized
+    ).first()
     if existing is not None:
         if existing.user_id == user.pk:
             return existing
@@ -372,7 +380,8 @@ class PlatformProblem(DomainError):
     code = "platform_error"
 
 
-def _platform_client(*, platform: str, instance_url: str, credential: dict):
+def _client_for(*, platform: str, instance_url: str, credential: dict):
+    """Build a platform client; every refusal becomes a clear validation error."""
     from django.conf import settings
 
     from accounts.platforms import errors as platform_errors
@@ -384,16 +393,47 @@ def _platform_client(*, platform: str, instance_url: str, credential: dict):
         raise ValidationError({"platform": f"Unknown platform {platform!r}."}) from exc
     missing = [f for f in client_class.credential_fields if not credential.get(f)]
     if missing:
-        raise ValidationError({field: "This field is required." for field in missing})
-    if platform == Platform.OUTBOX:
-        instance_url = str(settings.COUNTERSIGN["OUTBOX_DIR"])
-    elif client_class.needs_instance_url or instance_url:
-        instance_url = _safe_instance_url(instance_url)
-    return client_class(
-        instance_url=instance_url,
-        credential=credential,
-        timeout=settings.COUNTERSIGN["PLATFORM_TIMEOUT_SECONDS"],
+        raise ValidationError(dict.fromkeys(missing, "This field is required."))
+    try:
+        return client_class(
+            instance_url=instance_url,
+            credential=credential,
+            timeout=settings.COUNTERSIGN["PLATFORM_TIMEOUT_SECONDS"],
+            allow_private_hosts=settings.COUNTERSIGN["ALLOW_PRIVATE_INSTANCE_URLS"],
+        )
+    except platform_errors.InvalidInstanceURL as exc:
+        raise ValidationError({"instance_url": str(exc)}) from exc
+    except platform_errors.PlatformError as exc:
+        raise PlatformProblem(str(exc)) from exc
+
+
+def channel_client(channel: Channel):
+    """The platform client that speaks for a connected channel, with its stored credential."""
+    from django.conf import settings
+
+    if channel.platform == Platform.OUTBOX:
+        return _client_for(
+            platform=channel.platform,
+            instance_url=str(settings.COUNTERSIGN["OUTBOX_DIR"] / channel.brand.slug),
+            credential={"handle": channel.handle},
+        )
+    return _client_for(
+        platform=channel.platform,
+        instance_url=channel.instance_url,
+        credential=channel.credential,
     )
+
+
+def _platform_client(*, platform: str, instance_url: str, credential: dict):
+    from accounts.platforms.registry import get_client_class
+
+    try:
+        needs_url = get_client_class(platform).needs_instance_url
+    except Exception:  # unknown platform: _client_for says so
+        needs_url = False
+    if needs_url or instance_url:
+        instance_url = _safe_instance_url(instance_url)
+    return _client_for(platform=platform, instance_url=instance_url, credential=credential)
 
 
 def _safe_instance_url(url: str) -> str:
@@ -535,3 +575,63 @@ def channel_connect(
             data={"remote_id": identity.remote_id},
         )
     return channel
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+
+def notify(
+    *,
+    users: Iterable[User],
+    kind: str,
+    subject: str,
+    body: str = "",
+    url: str = "",
+    brand: Brand | None = None,
+    email: bool = True,
+) -> list:
+    """Tell people something: an in-app notification each, and an email after commit.
+
+    ``url`` is a path inside Countersign (e.g. a post's page). Inactive users are skipped.
+    """
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    from accounts.models import Notification
+
+    recipients = {u.pk: u for u in users if u is not None and u.is_active}.values()
+    rows = Notification.objects.bulk_create(
+        [
+            Notification(
+                user=u, brand=brand, kind=kind, subject=subject[:200], body=body, url=url[:500]
+            )
+            for u in recipients
+        ]
+    )
+    addresses = [u.email for u in recipients if u.email]
+    if email and addresses:
+        prefix = f"[{brand.name}] " if brand else ""
+        text = f"{body}\n\n{url}" if url else body
+
+        def send() -> None:
+            for address in addresses:
+                send_mail(
+                    f"{prefix}{subject}"[:200],
+                    text,
+                    settings.DEFAULT_FROM_EMAIL,
+                    [address],
+                    fail_silently=True,
+                )
+
+        transaction.on_commit(send)
+    return rows
+
+
+def notification_mark_read(*, user: User, pk: int | None = None) -> int:
+    """Mark one notification (or all of them) read; returns how many changed."""
+    from accounts.models import Notification
+
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if pk is not None:
+        qs = qs.filter(pk=pk)
+    return qs.update(read_at=timezone.now())

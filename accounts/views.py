@@ -13,6 +13,7 @@ from accounts import permissions, selectors, services
 from accounts.forms import (
     BrandCreateForm,
     BrandForm,
+    ChannelConnectForm,
     MemberEditForm,
     MemberInviteForm,
     PersonalAccountForm,
@@ -170,13 +171,34 @@ def member_edit(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
 @login_required
 def channel_list(request: HttpRequest, slug: str) -> HttpResponse:
     brand = permissions.get_brand(request.user, slug)
+    is_admin = permissions.has_perm(request.user, Action.ADMIN, brand)
+    form = ChannelConnectForm(request.POST or None) if is_admin else None
+    if request.method == "POST":
+        permissions.require(request.user, Action.ADMIN, brand)
+        if form.is_valid():
+            channel = call_service(
+                form,
+                lambda: services.channel_connect(
+                    brand=brand,
+                    actor=request.user,
+                    platform=form.cleaned_data["platform"],
+                    instance_url=form.cleaned_data["instance_url"],
+                    credential=form.credential(),
+                ),
+            )
+            if channel is not None:
+                messages.success(
+                    request, f"Connected {channel.handle}: the platform confirmed who it is."
+                )
+                return redirect("channel_list", slug=brand.slug)
     return render(
         request,
         "accounts/channel_list.html",
         {
             "brand": brand,
             "channels": list(selectors.channel_list(brand=brand)),
-            "is_admin": permissions.has_perm(request.user, Action.ADMIN, brand),
+            "is_admin": is_admin,
+            "form": form,
         },
     )
 

@@ -9,14 +9,20 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path(
         "login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", include("django.contrib.auth.urls")),
     path("healthz/", views.healthz, name="healthz"),
     path("api/", include("accounts.api_urls")),
+    path("api/", include("policy.api_urls")),
+    path("api/", include("planner.api_urls")),
     path("", include("accounts.urls")),
+    path("", include("policy.urls")),
+    path("", include("planner.urls")),
 ]
 
 handler400 = "config.views.bad_request"

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from accounts import services as account_services
 from accounts.models import Brand, Channel, Platform, Role, User
+from policy import services as policy_services
 
 DEMO_USERS = {
     # username: (first name, roles in demo)
@@ -61,7 +62,71 @@ def demo_seed(*, password: str) -> dict:
         users[username] = user
     acme_author = _user("acme_author", full_name="Casey Acme", password=password)
     account_services.membership_set(brand=acme, user=acme_author, roles=[Role.AUTHOR], actor=None)
-    account_services.membership_set(
-        brand=acme, user=users["admin"], roles=[Role.ADMIN], actor=None
-    )
+    account_services.membership_set(brand=acme, user=users["admin"], roles=[Role.ADMIN], actor=None)
+    for brand in (demo, acme):
+        policy_services.policy_ensure(brand=brand)
+    _demo_posts(demo, author=users["author"], posts=DEMO_POSTS)
+    _demo_posts(acme, author=acme_author, posts=ACME_POSTS)
     return {"brands": [demo, acme], "users": users}
+
+
+# (day of the month, local time, category, text) — spread over the current month.
+DEMO_POSTS = [
+    (2, "09:00", "news", "New season, new menu: our spring recipes are live on the blog."),
+    (5, "12:30", "engagement", "What's the one gadget you could not cook without? Tell us below."),
+    (8, "17:00", "promotional", "The stand mixer is 20% off this weekend only. #ad"),
+    (11, "10:15", "support", "Kettle lid sticking? Our care guide has a two-minute fix."),
+    (
+        14,
+        "08:45",
+        "user_generated",
+        "Look at this sourdough from @breadhead! Share yours with #DemoBakes",
+    ),
+    (17, "13:00", "engagement", "Sweet or savoury pancakes? Vote now."),
+    (20, "18:30", "news", "We're opening a test kitchen in Leeds next month."),
+    (23, "09:30", "promotional", "Bundle the toaster and kettle and save. Link in bio. #ad"),
+    (26, "11:00", "support", "Our support line is open until 8pm today."),
+    (28, "16:00", "engagement", "Caption this photo of our office dog in the test kitchen."),
+]
+ACME_POSTS = [
+    (3, "10:00", "news", "The 2027 Roadster is here: first drives start this week."),
+    (12, "14:00", "promotional", "Book a test drive and get a free detailing voucher. #ad"),
+    (21, "09:00", "engagement", "Road trip playlists: what's on yours?"),
+]
+
+
+def _demo_posts(brand: Brand, *, author: User, posts: list) -> None:
+    """Drafts across the current month on the brand's outbox channel, once: a brand that
+    already has posts is left alone."""
+    import calendar
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from planner import services as planner_services
+    from planner.models import Post
+    from planner.timeutil import local_to_utc
+
+    if Post.objects.filter(brand=brand).exists():
+        return
+    channel = Channel.objects.filter(brand=brand, platform=Platform.OUTBOX).first()
+    if channel is None:
+        return
+    today = timezone.now().astimezone(brand.tz).date()
+    last_day = calendar.monthrange(today.year, today.month)[1]
+    campaign = planner_services.campaign_create(
+        brand=brand, actor=author, name="This month's highlights", colour=brand.colour
+    )
+    for day, clock, category, text in posts:
+        local = dt.datetime.combine(
+            today.replace(day=min(day, last_day)), dt.time.fromisoformat(clock)
+        )
+        planner_services.post_create(
+            brand=brand,
+            actor=author,
+            channel=channel,
+            text=text,
+            category=category,
+            scheduled_at=local_to_utc(local, brand.tz),
+            campaign=campaign if category == "promotional" else None,
+        )

@@ -1,0 +1,280 @@
+"""Posts (one draft per channel), their revisions, comments, media, campaigns and calendar feeds.
+
+Times are stored in UTC and shown in the brand's time zone. ``Post.status`` belongs to
+:mod:`planner.lifecycle`: nothing else assigns it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from accounts.models import HEX_COLOUR
+
+MAX_TEXT_CHARS = 10_000
+MAX_COMMENT_CHARS = 5_000
+MAX_NAME_CHARS = 200
+MAX_ALT_TEXT_CHARS = 1_500
+
+
+class Category(models.TextChoices):
+    PROMOTIONAL = "promotional", "Promotional"
+    ENGAGEMENT = "engagement", "Engagement"
+    USER_GENERATED = "user_generated", "User-generated"
+    SUPPORT = "support", "Support"
+    NEWS = "news", "News"
+
+
+class Status(models.TextChoices):
+    """Every state of the post lifecycle (DESIGN.md); moves are in planner.lifecycle."""
+
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved", "Approved"
+    PUBLISHING = "publishing", "Publishing"
+    PUBLISHED = "published", "Published"
+    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+    HELD = "held", "Held"
+    FAILED = "failed", "Failed"
+
+
+class Campaign(models.Model):
+    brand = models.ForeignKey("accounts.Brand", on_delete=models.CASCADE, related_name="campaigns")
+    name = models.CharField(max_length=MAX_NAME_CHARS)
+    colour = models.CharField(max_length=7, blank=True, validators=[HEX_COLOUR])
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["brand", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "name"], name="campaign_unique_name"),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True)
+                | Q(ends_on__isnull=True)
+                | Q(ends_on__gte=F("starts_on")),
+                name="campaign_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "A campaign cannot end before it starts."})
+
+
+class PostGroup(models.Model):
+    """Siblings composed together: one draft per channel, each edited on its own afterwards."""
+
+    brand = models.ForeignKey("accounts.Brand", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"group {self.pk}"
+
+
+class Post(models.Model):
+    """One post for one channel. It never moves to another brand."""
+
+    brand = models.ForeignKey("accounts.Brand", on_delete=models.CASCADE, related_name="posts")
+    channel = models.ForeignKey("accounts.Channel", on_delete=models.PROTECT, related_name="posts")
+    group = models.ForeignKey(PostGroup, on_delete=models.PROTECT, related_name="posts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(max_length=MAX_TEXT_CHARS)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
+    )
+    scheduled_at = models.DateTimeField(null=True, blank=True, help_text="UTC; empty: undated.")
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+    held_reason = models.CharField(max_length=1000, blank=True, editable=False)
+    remote_url = models.URLField(max_length=500, blank=True, editable=False)
+    content_hash = models.CharField(max_length=64, editable=False)
+    revision = models.PositiveIntegerField(default=0, editable=False)
+    # Publishing: the dispatcher's claim is a lease on this row (see planner.lifecycle).
+    lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    publish_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["scheduled_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="post_status_valid"),
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="post_category_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["brand", "scheduled_at"], name="post_brand_scheduled"),
+            models.Index(fields=["channel", "scheduled_at"], name="post_channel_scheduled"),
+            models.Index(fields=["brand", "status"], name="post_brand_status"),
+            models.Index(fields=["status", "scheduled_at"], name="post_status_due"),
+            models.Index(fields=["status", "lease_expires_at"], name="post_status_lease"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Post {self.pk} on {self.channel_id} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("post_detail", kwargs={"slug": self.brand.slug, "pk": self.pk})
+
+    def clean(self) -> None:
+        # A post's channel and campaign belong to the post's own brand, always.
+        errors = {}
+        if self.channel_id and self.brand_id and self.channel.brand_id != self.brand_id:
+            errors["channel"] = "That channel belongs to another brand."
+        if self.campaign_id and self.brand_id and self.campaign.brand_id != self.brand_id:
+            errors["campaign"] = "That campaign belongs to another brand."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Revision(models.Model):
+    """A snapshot of a post after each edit (number 1 is the post as first saved)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    text = models.TextField()
+    channel = models.ForeignKey("accounts.Channel", on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(max_length=20, choices=Category.choices)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    media_summary = models.TextField(blank=True, help_text="Attachments and their alt text.")
+    content_hash = models.CharField(max_length=64)
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["post", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "number"], name="revision_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="revision_number_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Post {self.post_id} r{self.number}"
+
+
+class Comment(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(max_length=MAX_COMMENT_CHARS)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on post {self.post_id}"
+
+
+class Media(models.Model):
+    """An attachment. Type and size are checked against the platform (planner.media)."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="media")
+    file = models.FileField(upload_to="posts/%Y/%m/", max_length=300)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    mime_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    alt_text = models.TextField(max_length=MAX_ALT_TEXT_CHARS, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["post", "id"]
+        verbose_name_plural = "media"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["image", "video"]), name="media_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="image") | ~Q(alt_text=""), name="media_image_needs_alt_text"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk} of post {self.post_id}"
+
+
+class CalendarFeed(models.Model):
+    """A person's secret ICS feed URL for one brand. Only a hash of the token is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    brand = models.ForeignKey("accounts.Brand", on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hint = models.CharField(max_length=8, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "brand"],
+                condition=Q(revoked_at__isnull=True),
+                name="calendar_feed_one_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Feed {self.token_hint}… for {self.user_id} in {self.brand_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Delivery(models.Model):
+    """A post's one send to its platform: the deterministic idempotency key (stored before
+    any network call), each attempt's outcome, and the evidence record once published."""
+
+    post = models.OneToOneField(Post, on_delete=models.CASCADE, related_name="delivery")
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    content_hash = models.CharField(max_length=64, help_text="The content this key was made for.")
+    remote_account_id = models.CharField(max_length=255, blank=True)
+    remote_id = models.CharField(max_length=255, blank=True)
+    remote_url = models.URLField(max_length=500, blank=True)
+    first_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    attempts = models.JSONField(default=list, blank=True, help_text="One entry per attempt.")
+    evidence = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return f"Delivery of post {self.post_id}"

@@ -112,10 +112,8 @@ def test_web_pages_follow_the_matrix(client, two_brands, make_user, role, page):
     user = _member(make_user, mine, role)
     client.force_login(user)
     response = client.get(reverse(name, kwargs={"slug": mine.slug}))
-    if role is None:
-        expected = 404  # not a member: the brand's existence is not revealed
-    else:
-        expected = 200 if action in EXPECTED[role] else 403
+    # Not a member: 404, so the brand's existence is not revealed.
+    expected = 404 if role is None else 200 if action in EXPECTED[role] else 403
     assert response.status_code == expected
     assert client.get(reverse(name, kwargs={"slug": other.slug})).status_code == 404
     assert client.get(reverse(name, kwargs={"slug": "no-such-brand"})).status_code == 404

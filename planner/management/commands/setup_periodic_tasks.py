@@ -26,8 +26,6 @@ class Command(BaseCommand):
                 },
             )
         names = [item.name for item in declared]
-        stale = PeriodicTask.objects.exclude(name__in=names).exclude(
-            name__startswith="celery."
-        )
+        stale = PeriodicTask.objects.exclude(name__in=names).exclude(name__startswith="celery.")
         stale.update(enabled=False)
         self.stdout.write(f"Periodic tasks installed: {', '.join(names)}")

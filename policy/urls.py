@@ -1,0 +1,21 @@
+from django.urls import path
+
+from policy import views
+
+urlpatterns = [
+    path("b/<slug:slug>/policy/", views.policy_detail, name="policy_detail"),
+    path("b/<slug:slug>/policy/try/", views.policy_try, name="policy_try"),
+    path("b/<slug:slug>/policy/rules/new/", views.rule_add, name="policy_rule_add"),
+    path("b/<slug:slug>/policy/rules/<slug:rule_id>/", views.rule_edit, name="policy_rule_edit"),
+    path(
+        "b/<slug:slug>/policy/rules/<slug:rule_id>/delete/",
+        views.rule_delete,
+        name="policy_rule_delete",
+    ),
+    path("b/<slug:slug>/policy/versions/", views.version_list, name="policy_versions"),
+    path(
+        "b/<slug:slug>/policy/versions/<int:number>/", views.version_detail, name="policy_version"
+    ),
+    path("b/<slug:slug>/policy/import/", views.policy_import, name="policy_import"),
+    path("b/<slug:slug>/policy/export.yaml", views.policy_export, name="policy_export"),
+]

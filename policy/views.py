@@ -1,0 +1,196 @@
+"""Policy pages: the rules, their versions, import/export, and the "try it" box."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import permissions
+from accounts import selectors as account_selectors
+from accounts.permissions import Action
+from config.web import call_service
+from policy import selectors, services
+from policy.engine import dump_policy_yaml
+from policy.forms import PolicyImportForm, RuleForm, TryItForm
+from policy.highlight import highlight
+
+
+@login_required
+def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug)
+    version = services.policy_ensure(brand=brand)
+    return render(
+        request,
+        "policy/policy_detail.html",
+        {
+            "brand": brand,
+            "version": version,
+            "rules": version.rules,
+            "is_admin": permissions.has_perm(request.user, Action.ADMIN, brand),
+        },
+    )
+
+
+def _rule_form_view(request, slug: str, rule_id: str | None):
+    brand = permissions.get_brand(request.user, slug, Action.ADMIN)
+    version = services.policy_ensure(brand=brand)
+    existing = None
+    if rule_id is not None:
+        existing = next((r for r in version.rules if r["id"] == rule_id), None)
+        if existing is None:
+            raise Http404("No such rule.")
+    initial = RuleForm.initial_from_rule(existing) if existing else {"enabled": True}
+    form = RuleForm(request.POST or None, initial=initial, submit="Save as a new version")
+    if request.method == "POST" and form.is_valid():
+        new = call_service(
+            form,
+            lambda: services.policy_rule_save(
+                brand=brand,
+                actor=request.user,
+                rule=form.rule,
+                replaces=rule_id,
+                requires_recertification=form.cleaned_data["requires_recertification"],
+            ),
+        )
+        if new is not None:
+            messages.success(request, f"Saved. The policy is now version {new.number}.")
+            return redirect("policy_detail", slug=brand.slug)
+    return render(
+        request,
+        "policy/rule_form.html",
+        {"brand": brand, "form": form, "rule": existing, "version": version},
+    )
+
+
+@login_required
+def rule_add(request: HttpRequest, slug: str) -> HttpResponse:
+    return _rule_form_view(request, slug, None)
+
+
+@login_required
+def rule_edit(request: HttpRequest, slug: str, rule_id: str) -> HttpResponse:
+    return _rule_form_view(request, slug, rule_id)
+
+
+@login_required
+@require_POST
+def rule_delete(request: HttpRequest, slug: str, rule_id: str) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug, Action.ADMIN)
+    from django.core.exceptions import ValidationError
+
+    try:
+        new = services.policy_rule_delete(brand=brand, actor=request.user, rule_id=rule_id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, f"Rule {rule_id} removed. The policy is now version {new.number}."
+        )
+    return redirect("policy_detail", slug=brand.slug)
+
+
+@login_required
+def version_list(request: HttpRequest, slug: str) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug)
+    services.policy_ensure(brand=brand)
+    return render(
+        request,
+        "policy/version_list.html",
+        {"brand": brand, "versions": list(selectors.policy_versions(brand=brand))},
+    )
+
+
+@login_required
+def version_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug)
+    versions = selectors.policy_versions(brand=brand)
+    version = versions.filter(number=number).first()
+    if version is None:
+        raise Http404("No such version.")
+    previous = versions.filter(number__lt=number).first()
+    return render(
+        request,
+        "policy/version_detail.html",
+        {
+            "brand": brand,
+            "version": version,
+            "previous": previous,
+            "diff": selectors.policy_diff(previous, version),
+            "yaml": dump_policy_yaml(version.rules),
+        },
+    )
+
+
+@login_required
+def policy_import(request: HttpRequest, slug: str) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug, Action.ADMIN)
+    form = PolicyImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        version = call_service(
+            form,
+            lambda: services.policy_import(
+                brand=brand,
+                yaml_text=form.cleaned_data["yaml"],
+                actor=request.user,
+                note=form.cleaned_data["note"],
+                requires_recertification=form.cleaned_data["requires_recertification"],
+            ),
+        )
+        if version is not None:
+            messages.success(request, f"Imported as version {version.number}.")
+            return redirect("policy_version", slug=brand.slug, number=version.number)
+    return render(request, "policy/policy_import.html", {"brand": brand, "form": form})
+
+
+@login_required
+def policy_export(request: HttpRequest, slug: str) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug)
+    version = services.policy_ensure(brand=brand)
+    response = HttpResponse(
+        dump_policy_yaml(version.rules), content_type="application/yaml; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{brand.slug}-policy-v{version.number}.yaml"'
+    )
+    return response
+
+
+def _try_context(request, brand, data) -> dict:
+    channels = list(account_selectors.channel_list(brand=brand))
+    form = TryItForm(data, channels=channels)
+    context = {"brand": brand, "form": form}
+    if data is not None and form.is_valid():
+        channel = next((c for c in channels if str(c.pk) == form.cleaned_data["channel"]), None)
+        linted = call_service(
+            form,
+            lambda: services.policy_lint(
+                brand=brand,
+                text=form.cleaned_data["text"],
+                channel=channel,
+                category=form.cleaned_data["category"] or None,
+            ),
+        )
+        if linted is not None:
+            context.update(
+                result=linted.result,
+                version=linted.version,
+                highlighted=highlight(form.cleaned_data["text"], linted.result.findings),
+            )
+    return context
+
+
+@login_required
+def policy_try(request: HttpRequest, slug: str) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug)
+    services.policy_ensure(brand=brand)
+    data = request.POST if request.method == "POST" else None
+    context = _try_context(request, brand, data)
+    template = (
+        "policy/_lint_result.html"
+        if request.headers.get("HX-Request")
+        else "policy/policy_try.html"
+    )
+    return render(request, template, context)

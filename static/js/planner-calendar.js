@@ -1,0 +1,164 @@
+/* The content calendar: FullCalendar 7 (vendored) fed by the calendar API.
+ *
+ * Events come from GET /api/brands/<slug>/calendar/?start=&end= plus the filter bar's
+ * values; dragging a post PATCHes its scheduled_at. The server re-checks everything and
+ * answers 4xx with the reason, in which case the event goes back where it was.
+ */
+(function () {
+  "use strict";
+
+  var el = document.getElementById("calendar");
+  if (!el || !window.FullCalendar) {
+    return;
+  }
+  var filters = document.getElementById("filters");
+  var message = document.getElementById("calendar-message");
+  var VIEWS = { month: "dayGridMonth", week: "timeGridWeek", list: "listMonth" };
+
+  function filterParams() {
+    var params = {};
+    if (!filters) {
+      return params;
+    }
+    new FormData(filters).forEach(function (value, key) {
+      if (value !== "" && key !== "view") {
+        params[key] = value;
+      }
+    });
+    return params;
+  }
+
+  function say(text) {
+    if (!message) {
+      return;
+    }
+    message.textContent = text;
+    message.classList.toggle("d-none", !text);
+  }
+
+  function reasonOf(body, status) {
+    if (!body) {
+      return "The server refused the change (" + status + ").";
+    }
+    if (body.detail && body.detail !== "Invalid input.") {
+      return body.detail;
+    }
+    var errors = body.errors || body;
+    var parts = [];
+    Object.keys(errors).forEach(function (key) {
+      var value = errors[key];
+      parts.push(key + ": " + (Array.isArray(value) ? value.join(" ") : String(value)));
+    });
+    return parts.join("; ") || "The server refused the change (" + status + ").";
+  }
+
+  function eventContent(arg) {
+    var props = arg.event.extendedProps || {};
+    var wrap = document.createElement("div");
+    wrap.className = "d-flex align-items-center gap-1 overflow-hidden";
+    if (arg.timeText) {
+      var time = document.createElement("span");
+      time.className = "fw-semibold";
+      time.textContent = arg.timeText;
+      wrap.appendChild(time);
+    }
+    var badge = document.createElement("span");
+    badge.className = "badge text-bg-" + (props.badge || "secondary");
+    badge.textContent = props.status_label || props.status || "";
+    badge.setAttribute("data-status", props.status || "");
+    wrap.appendChild(badge);
+    var title = document.createElement("span");
+    title.className = "text-truncate";
+    title.textContent = arg.event.title;
+    wrap.appendChild(title);
+    return { domNodes: [wrap] };
+  }
+
+  var calendar = new FullCalendar.Calendar(el, {
+    initialView: VIEWS[el.dataset.initialView] || "dayGridMonth",
+    initialDate: el.dataset.initialDate || undefined,
+    timeZone: el.dataset.timezone || "UTC",
+    firstDay: 1,
+    height: "auto",
+    headerToolbar: {
+      start: "prev,next today",
+      center: "title",
+      end: "dayGridMonth,timeGridWeek,listMonth",
+    },
+    eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+    slotHeaderFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+    allDaySlot: false,
+    scrollTime: "07:00:00",
+    dayMaxEvents: 6,
+    editable: true,
+    eventDurationEditable: false,
+    eventSources: [
+      {
+        url: el.dataset.eventsUrl,
+        extraParams: filterParams,
+      },
+    ],
+    eventSourceFailure: function (error) {
+      var response = error && error.response;
+      if (response && response.json) {
+        response.json().then(
+          function (body) { say("The calendar could not load: " + reasonOf(body, response.status)); },
+          function () { say("The calendar could not load."); }
+        );
+      } else {
+        say("The calendar could not load.");
+      }
+    },
+    eventContent: eventContent,
+    eventDidMount: function (arg) {
+      arg.el.setAttribute("data-post-id", arg.event.id);
+      arg.el.setAttribute("data-testid", "calendar-event");
+      arg.el.title = (arg.event.extendedProps || {}).text || arg.event.title;
+    },
+    eventDrop: function (info) {
+      var url = el.dataset.postApi.replace(/\/0\/$/, "/" + info.event.id + "/");
+      say("");
+      fetch(url, {
+        method: "PATCH",
+        credentials: "same-origin",
+        headers: {
+          "Content-Type": "application/json",
+          "Accept": "application/json",
+          "X-CSRFToken": el.dataset.csrf,
+        },
+        body: JSON.stringify({ scheduled_at: info.event.start.toISOString() }),
+      })
+        .then(function (response) {
+          return response.json().then(
+            function (body) { return { ok: response.ok, status: response.status, body: body }; },
+            function () { return { ok: response.ok, status: response.status, body: null }; }
+          );
+        })
+        .then(function (result) {
+          if (!result.ok) {
+            info.revert();
+            say("Not moved: " + reasonOf(result.body, result.status));
+            return;
+          }
+          el.dataset.lastMoved = info.event.id;
+          el.dispatchEvent(new CustomEvent("post-rescheduled", { detail: result.body }));
+        })
+        .catch(function () {
+          info.revert();
+          say("Not moved: the server could not be reached.");
+        });
+    },
+  });
+  calendar.render();
+
+  if (filters) {
+    filters.addEventListener("change", function () {
+      calendar.refetchEvents();
+    });
+    filters.addEventListener("submit", function (event) {
+      event.preventDefault();
+      calendar.refetchEvents();
+    });
+  }
+  window.countersignCalendar = calendar;
+})();

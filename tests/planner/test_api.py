@@ -1,0 +1,315 @@
+"""The posts API as DESIGN.md states it: create, list with filters and pagination, get and
+patch (a content patch is a revision with a new hash). Brand and role checked everywhere."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from accounts import services as account_services
+from accounts.models import Platform, Role
+from planner import lifecycle, services
+from planner.models import Post, Status
+from tests.planner.conftest import BANNED, make_channel, soon
+
+
+def test_create_post(api, team):
+    response = api(team["author"]).post(
+        "/api/brands/team/posts/",
+        {
+            "channel": team["channel"].pk,
+            "text": f"Say {BANNED}",
+            "category": "news",
+            "scheduled_at": "2030-06-01T09:00:00+01:00",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "draft"
+    assert body["scheduled_at"] == "2030-06-01T08:00:00Z"
+    assert body["approvals"] == [] and body["remote_url"] is None and body["held_reason"] == ""
+    assert body["revision"] == 1 and len(body["content_hash"]) == 64
+    assert body["channel"] == team["channel"].pk and body["brand"] == "team"
+    assert body["blocked"] is True
+    assert body["findings"][0] | {"rule": "no-frobnicate"} == body["findings"][0]
+    finding = body["findings"][0]
+    assert body["text"][finding["start"] : finding["end"]] == finding["match"] == BANNED
+    post = Post.objects.get(pk=body["id"])
+    assert post.author == team["author"]
+
+
+def test_create_with_campaign_and_without_a_time(api, team):
+    campaign = services.campaign_create(brand=team["brand"], actor=team["author"], name="Q3")
+    response = api(team["author"]).post(
+        "/api/brands/team/posts/",
+        {
+            "channel": team["channel"].pk,
+            "text": "undated",
+            "category": "support",
+            "campaign": campaign.pk,
+        },
+        format="json",
+    )
+    assert response.status_code == 201
+    assert response.json()["campaign"] == campaign.pk
+    assert response.json()["scheduled_at"] is None
+
+
+def test_token_auth_works(team):
+    token = Token.objects.create(user=team["author"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.post(
+        "/api/brands/team/posts/",
+        {"channel": team["channel"].pk, "text": "by token", "category": "news"},
+        format="json",
+    )
+    assert response.status_code == 201
+
+
+def test_anonymous_is_refused(team):
+    assert APIClient().get("/api/brands/team/posts/").status_code in (401, 403)
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"text": "x", "category": "news"}, "channel"),
+        ({"channel": "1", "text": "x", "category": "news"}, "channel"),
+        ({"channel": True, "text": "x", "category": "news"}, "channel"),
+        ({"channel": -5, "text": "x", "category": "news"}, "channel"),
+        ({"channel": 10**30, "text": "x", "category": "news"}, "channel"),
+        ({"channel": 999999, "text": "x", "category": "news"}, "channel"),
+        ({"channel": "CH", "text": 12, "category": "news"}, "text"),
+        ({"channel": "CH", "text": ["x"], "category": "news"}, "text"),
+        ({"channel": "CH", "text": "", "category": "news"}, "text"),
+        ({"channel": "CH", "text": "x", "category": "gossip"}, "category"),
+        (
+            {"channel": "CH", "text": "x", "category": "news", "scheduled_at": "tomorrow"},
+            "scheduled_at",
+        ),
+        (
+            {"channel": "CH", "text": "x", "category": "news", "scheduled_at": "2030-01-01T09:00"},
+            "scheduled_at",
+        ),
+        (
+            {"channel": "CH", "text": "x", "category": "news", "scheduled_at": 1700000000},
+            "scheduled_at",
+        ),
+        (
+            {"channel": "CH", "text": "x", "category": "news", "scheduled_at": "2030-02-30T09:00Z"},
+            "scheduled_at",
+        ),
+        ({"channel": "CH", "text": "x", "category": "news", "campaign": 424242}, "campaign"),
+        ({"channel": "CH", "text": "x\x00y", "category": "news"}, "text"),
+    ],
+)
+def test_bad_input_is_a_clear_400(api, team, payload, field):
+    if payload.get("channel") == "CH":
+        payload = {**payload, "channel": team["channel"].pk}
+    response = api(team["author"]).post("/api/brands/team/posts/", payload, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert not Post.objects.exists()
+
+
+def test_malformed_json_and_non_objects_are_400(api, team):
+    client = api(team["author"])
+    response = client.post("/api/brands/team/posts/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    response = client.post("/api/brands/team/posts/", [1, 2], format="json")
+    assert response.status_code == 400
+
+
+def test_channel_of_another_brand_is_refused(api, team, other):
+    response = api(team["author"]).post(
+        "/api/brands/team/posts/",
+        {"channel": other["channel"].pk, "text": "x", "category": "news"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "Posts never move between brands" in response.json()["channel"][0]
+
+
+def test_channel_without_drafting_rights_is_403(api, team, make_user):
+    restricted = make_user("restricted")
+    account_services.membership_set(
+        brand=team["brand"],
+        user=restricted,
+        roles=[Role.AUTHOR],
+        channels=[team["second"]],
+        actor=None,
+    )
+    response = api(restricted).post(
+        "/api/brands/team/posts/",
+        {"channel": team["channel"].pk, "text": "x", "category": "news"},
+        format="json",
+    )
+    assert response.status_code == 403
+    assert "author role" in response.json()["detail"]
+    assert (
+        api(team["approver1"])
+        .post(
+            "/api/brands/team/posts/",
+            {"channel": team["channel"].pk, "text": "x", "category": "news"},
+            format="json",
+        )
+        .status_code
+        == 403
+    )
+
+
+def test_over_long_is_400_with_the_count(api, team):
+    bluesky = make_channel(team["brand"], platform=Platform.BLUESKY, handle="t.bsky.social")
+    response = api(team["author"]).post(
+        "/api/brands/team/posts/",
+        {"channel": bluesky.pk, "text": "é" * 310, "category": "news"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "310 characters, the limit is 300" in str(response.json())
+
+
+def test_not_a_member_of_the_brand_is_404(api, team, other):
+    client = api(other["author"])
+    assert client.get("/api/brands/team/posts/").status_code == 404
+    assert (
+        client.post(
+            "/api/brands/team/posts/",
+            {"channel": team["channel"].pk, "text": "x", "category": "news"},
+            format="json",
+        ).status_code
+        == 404
+    )
+
+
+def test_get_and_patch_a_post(api, team, make_post):
+    post = make_post("Original", when=soon(2))
+    client = api(team["author"])
+    body = client.get(f"/api/posts/{post.pk}/").json()
+    for key in (
+        "status",
+        "approvals",
+        "findings",
+        "remote_url",
+        "held_reason",
+        "channel",
+        "text",
+        "category",
+        "scheduled_at",
+        "content_hash",
+        "revision",
+    ):
+        assert key in body
+    response = client.patch(f"/api/posts/{post.pk}/", {"text": "Edited"}, format="json")
+    assert response.status_code == 200
+    edited = response.json()
+    assert edited["text"] == "Edited" and edited["revision"] == 2
+    assert edited["content_hash"] != body["content_hash"]
+    moved = client.patch(
+        f"/api/posts/{post.pk}/", {"scheduled_at": "2030-01-01T12:00:00Z"}, format="json"
+    ).json()
+    assert moved["revision"] == 3 and moved["content_hash"] == edited["content_hash"]
+    assert moved["scheduled_at"] == "2030-01-01T12:00:00Z"
+    cleared = client.patch(f"/api/posts/{post.pk}/", {"scheduled_at": None}, format="json")
+    assert cleared.json()["scheduled_at"] is None
+
+
+def test_patch_cannot_move_a_post_to_another_brand(api, team, other, make_post):
+    account_services.membership_set(
+        brand=other["brand"], user=team["author"], roles=[Role.AUTHOR], actor=None
+    )
+    post = make_post()
+    response = api(team["author"]).patch(
+        f"/api/posts/{post.pk}/", {"channel": other["channel"].pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert "copy the post" in response.json()["channel"][0]
+    post.refresh_from_db()
+    assert post.channel == team["channel"]
+
+
+def test_patch_of_a_post_in_review_is_a_409(api, team, make_post):
+    post = make_post()
+    lifecycle.transition(post.pk, to=Status.IN_REVIEW, actor=team["author"])
+    response = api(team["author"]).patch(f"/api/posts/{post.pk}/", {"text": "x"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "not_editable"
+
+
+def test_another_brands_post_is_404_everywhere(api, team, other, make_post):
+    post = make_post()
+    client = api(other["author"])
+    assert client.get(f"/api/posts/{post.pk}/").status_code == 404
+    assert client.patch(f"/api/posts/{post.pk}/", {"text": "x"}, format="json").status_code == 404
+    assert client.get(f"/api/posts/{post.pk}/comments/").status_code == 404
+    assert (
+        client.post(
+            f"/api/posts/{post.pk}/copy/", {"channel": other["channel"].pk}, format="json"
+        ).status_code
+        == 404
+    )
+    assert client.get("/api/posts/99999999999999999999/").status_code == 404
+    assert client.get("/api/posts/0/").status_code == 404
+
+
+def test_approver_can_read_but_not_patch(api, team, make_post):
+    post = make_post()
+    client = api(team["approver1"])
+    assert client.get(f"/api/posts/{post.pk}/").status_code == 200
+    assert client.patch(f"/api/posts/{post.pk}/", {"text": "x"}, format="json").status_code == 403
+
+
+def test_list_filters_and_paginates(api, team, make_post):
+    for i in range(7):
+        make_post(f"Item {i}", when=soon(i + 1), channel=team["second"] if i % 2 else None)
+    client = api(team["approver1"])
+    body = client.get("/api/brands/team/posts/", {"limit": 3}).json()
+    assert body["count"] == 7 and len(body["results"]) == 3 and body["next"]
+    body = client.get("/api/brands/team/posts/", {"channel": team["second"].pk}).json()
+    assert body["count"] == 3
+    response = client.get("/api/brands/team/posts/", {"status": "nope"})
+    assert response.status_code == 400 and "status" in response.json()["errors"]
+    response = client.get("/api/brands/team/posts/", {"channel": 10**25})
+    assert response.status_code == 400
+
+
+def test_copy_endpoint(api, team, other, make_post):
+    account_services.membership_set(
+        brand=other["brand"], user=team["author"], roles=[Role.AUTHOR], actor=None
+    )
+    post = make_post()
+    response = api(team["author"]).post(
+        f"/api/posts/{post.pk}/copy/", {"channel": other["channel"].pk}, format="json"
+    )
+    assert response.status_code == 201
+    assert response.json()["brand"] == "other" and response.json()["id"] != post.pk
+
+
+def test_comments_endpoint(api, team, make_post):
+    post = make_post()
+    client = api(team["approver1"])
+    response = client.post(f"/api/posts/{post.pk}/comments/", {"body": "<b>hm</b>"}, format="json")
+    assert response.status_code == 201
+    assert client.get(f"/api/posts/{post.pk}/comments/").json()[0]["body"] == "<b>hm</b>"
+
+
+def test_campaigns_endpoint(api, team):
+    client = api(team["author"])
+    assert (
+        client.post("/api/brands/team/campaigns/", {"name": "A"}, format="json").status_code == 201
+    )
+    assert (
+        client.post("/api/brands/team/campaigns/", {"name": "A"}, format="json").status_code == 409
+    )
+    assert (
+        client.post(
+            "/api/brands/team/campaigns/",
+            {"name": "B", "starts_on": "2030-02-01", "ends_on": "2030-01-01"},
+            format="json",
+        ).status_code
+        == 400
+    )
+    assert [c["name"] for c in client.get("/api/brands/team/campaigns/").json()] == ["A"]

@@ -1,0 +1,60 @@
+"""The benchmark: a small run checks the figures it reports (correctness, not speed)."""
+
+import json
+from io import StringIO
+
+from django.core.management import call_command
+
+from policy.engine.bench import evade, format_bench, run_bench
+
+KEYS = {
+    "posts",
+    "terms",
+    "seed",
+    "compile_ms",
+    "posts_per_s",
+    "p50_us",
+    "p99_us",
+    "evaded_posts",
+    "recall_evaded",
+    "plain_posts",
+    "recall_plain",
+    "clean_posts",
+    "fp_clean",
+    "scunthorpe_posts",
+    "fp_scunthorpe",
+    "bare_ac_posts_per_s",
+    "ratio_to_bare",
+    "terms_only_posts_per_s",
+    "terms_only_ratio_to_bare",
+}
+
+
+def test_small_bench_reports_full_recall_and_no_false_positives():
+    result = run_bench(posts=300, terms=50, seed=3)
+    assert set(result) == KEYS
+    assert result["posts"] == 300 and result["terms"] == 50
+    assert result["evaded_posts"] > 0 and result["plain_posts"] > 0
+    assert result["recall_evaded"] >= 0.99
+    assert result["recall_plain"] == 1.0
+    assert result["fp_clean"] == 0
+    assert result["fp_scunthorpe"] == 0
+    assert result["posts_per_s"] > 0 and result["p99_us"] >= result["p50_us"] > 0
+    text = format_bench(result)
+    assert "posts/s" in text and "recall" in text and "false positives" in text
+
+
+def test_the_evasions_actually_change_the_text():
+    import random
+
+    rng = random.Random(7)
+    changed = sum(evade("bastard", rng) != "bastard" for _ in range(200))
+    assert changed > 150
+
+
+def test_management_command_prints_json():
+    out = StringIO()
+    call_command("policy_bench", "--posts", "200", "--terms", "30", "--json", stdout=out)
+    result = json.loads(out.getvalue())
+    assert set(result) == KEYS
+    assert result["fp_clean"] == 0
