@@ -155,6 +155,12 @@ class Channel(models.Model):
     )
     credential_encrypted = models.TextField(blank=True, editable=False)
     max_characters = models.PositiveIntegerField(null=True, blank=True)
+    approvals_required = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="Raise the brand's number of approvals for this channel (never lower it).",
+    )
     is_paused = models.BooleanField(default=False)
     paused_reason = models.CharField(max_length=500, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)

@@ -635,3 +635,55 @@ def notification_mark_read(*, user: User, pk: int | None = None) -> int:
     if pk is not None:
         qs = qs.filter(pk=pk)
     return qs.update(read_at=timezone.now())
+
+
+# --- pausing ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def brand_pause(*, brand: Brand, actor: User, reason: str) -> Brand:
+    """Stop all publishing for the brand. Nothing is sent while paused."""
+    permissions.require(actor, permissions.Action.ADMIN, brand)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why publishing is paused; everyone will see it."})
+    brand = Brand.objects.select_for_update().get(pk=brand.pk)
+    if brand.is_paused:
+        raise Conflict(f"{brand.name} is already paused: {brand.paused_reason}")
+    brand.is_paused, brand.paused_reason = True, reason[:500]
+    brand.paused_at, brand.paused_by = timezone.now(), actor
+    brand.save(update_fields=["is_paused", "paused_reason", "paused_at", "paused_by"])
+    audit_record(action="brand.paused", actor=actor, brand=brand, obj=brand, message=reason)
+    return brand
+
+
+@transaction.atomic
+def brand_resume(*, brand: Brand, actor: User) -> Brand:
+    """Let publishing go on. (Posts that fell due meanwhile are held by the planner.)"""
+    permissions.require(actor, permissions.Action.ADMIN, brand)
+    brand = Brand.objects.select_for_update().get(pk=brand.pk)
+    if not brand.is_paused:
+        raise Conflict(f"{brand.name} is not paused.")
+    paused_at = brand.paused_at
+    brand.is_paused, brand.paused_reason, brand.paused_at, brand.paused_by = False, "", None, None
+    brand.save(update_fields=["is_paused", "paused_reason", "paused_at", "paused_by"])
+    audit_record(
+        action="brand.resumed",
+        actor=actor,
+        brand=brand,
+        obj=brand,
+        data={"paused_at": paused_at.isoformat() if paused_at else None},
+    )
+    return brand
+
+
+@transaction.atomic
+def channel_resume(*, channel: Channel, actor: User) -> Channel:
+    permissions.require(actor, permissions.Action.ADMIN, channel.brand)
+    channel = Channel.objects.select_for_update().get(pk=channel.pk)
+    if not channel.is_paused:
+        raise Conflict(f"{channel.handle} is not paused.")
+    channel.is_paused, channel.paused_reason, channel.paused_at = False, "", None
+    channel.save(update_fields=["is_paused", "paused_reason", "paused_at"])
+    audit_record(action="channel.resumed", actor=actor, brand=channel.brand, obj=channel)
+    return channel

@@ -41,3 +41,46 @@ class PolicyVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand} policy v{self.number}"
+
+
+class ApprovalStep(models.Model):
+    """One ordered step of a brand's sign-off (e.g. "brand" then "legal").
+
+    A brand with no steps uses a single implicit step: ``Brand.approvals_required`` approvers
+    (raised per channel by ``Channel.approvals_required``). A later step sees a post only
+    after the earlier ones are satisfied.
+    """
+
+    brand = models.ForeignKey(
+        "accounts.Brand", on_delete=models.CASCADE, related_name="approval_steps"
+    )
+    order = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=60)
+    required = models.PositiveSmallIntegerField(default=1)
+    role = models.CharField(
+        max_length=20,
+        default="approver",
+        help_text="Approvers must hold this role in the brand (and be allowed on the channel).",
+    )
+    group = models.ForeignKey(
+        "auth.Group",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Optionally, approvers must also be in this named group.",
+    )
+
+    class Meta:
+        ordering = ["brand", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "order"], name="approval_step_unique_order"),
+            models.UniqueConstraint(fields=["brand", "name"], name="approval_step_unique_name"),
+            models.CheckConstraint(
+                condition=Q(required__gte=1) & Q(required__lte=10),
+                name="approval_step_required_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand}: step {self.order} {self.name} ({self.required})"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+import unicodedata
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -69,6 +71,19 @@ class _Rule:
         ):
             return False
         return self.categories is None or (category is not None and category in self.categories)
+
+
+def _spelled_out(written: str) -> bool:
+    """Whether no two different letters touch: b.l.o.w y.o.u.r, not "blowyour"."""
+    chars = [c for c in written if unicodedata.category(c) not in ("Mn", "Me", "Cf")]
+    return not any(
+        _letterish(a) and _letterish(b) and a.casefold() != b.casefold()
+        for a, b in itertools.pairwise(chars)
+    )
+
+
+def _letterish(ch: str) -> bool:
+    return ch.isalnum() or ch in "@$!|"
 
 
 def _sort_key(f: Finding) -> tuple[int, int, str]:
@@ -302,6 +317,8 @@ class CompiledPolicy:
         per_rule: dict[int, set[tuple[int, int]]] = {}
         for end, length, entry in hits:
             start, stop = tracked.span(end - length + 2, end - entry.trail)
+            if entry.spelled and not _spelled_out(text[start:stop]):
+                continue
             if _LEET_OR_TAG.search(text, start, stop):
                 if urls is None:
                     urls = entities.find_urls(text)

@@ -43,6 +43,7 @@ class Entry:
     slot: int  # index of the compiled rule
     required: tuple[int, ...]  # offsets in the padded text that must be repeated letters
     trail: int  # 1 when the pattern ends with a gap (whole word), 0 for a prefix
+    spelled: bool = False  # only when the text spells it out letter by letter
 
 
 def parse_term(term: str) -> TermForm | None:
@@ -81,8 +82,8 @@ def _il_variants(s: str) -> list[str]:
     return [s, all_mark]
 
 
-def patterns(form: TermForm) -> list[tuple[str, tuple[int, ...], int]]:
-    """(pattern, required repeated-letter offsets, trail) for one term."""
+def patterns(form: TermForm) -> list[tuple[str, tuple[int, ...], int, bool]]:
+    """(pattern, required repeated-letter offsets, trail, spelled) for one term."""
     words = form.words
     gaps = len(words) - 1
     if any(w.isdigit() for w in words):
@@ -92,20 +93,29 @@ def patterns(form: TermForm) -> list[tuple[str, tuple[int, ...], int]]:
     else:
         joins = [(nz.GAP,) * gaps, ("",) * gaps]
     trail = "" if form.prefix else nz.GAP
-    out: dict[tuple[str, tuple[int, ...]], None] = {}
+    out: dict[tuple[str, tuple[int, ...], bool], None] = {}
     for join in joins:
         joined = words[0] + "".join(j + w for j, w in zip(join, words[1:], strict=True))
-        # Words run together only count as a hashtag (#gotohell): in running text
-        # they would turn "the rapist" into "therapist".
-        lead = " # " if form.hashtag or "" in join else nz.GAP
+        # Words run together count as a hashtag (#gotohell), or when every letter is
+        # spelled out (b.l.o.w y.o.u.r l.o.a.d is one run of single letters); a plain
+        # word does not count: "the rapist" must not match "therapist".
+        if "" not in join:
+            leads = [(" # " if form.hashtag else nz.GAP, False)]
+        else:
+            leads = [(" # ", False)]
+            if not form.hashtag and not any(join):
+                leads.append((nz.GAP, True))
         for variant in _il_variants(joined):
             flagged = nz.flags(variant)
-            key = lead + nz.unflag(flagged) + trail
-            required = tuple(len(lead) + i for i, ch in enumerate(flagged) if ch in nz.FLAG_CHARS)
-            out[(key, required)] = None
+            for lead, spelled in leads:
+                key = lead + nz.unflag(flagged) + trail
+                required = tuple(
+                    len(lead) + i for i, ch in enumerate(flagged) if ch in nz.FLAG_CHARS
+                )
+                out[(key, required, spelled)] = None
             if len(out) >= MAX_VARIANTS_PER_TERM:
                 break
-    return [(key, required, len(trail)) for key, required in out]
+    return [(key, required, len(trail), spelled) for key, required, spelled in out]
 
 
 class TermAutomaton:
@@ -118,8 +128,8 @@ class TermAutomaton:
         form = parse_term(term)
         if form is None:  # validation refuses these; be safe for direct callers
             return
-        for key, required, trail in patterns(form):
-            entry = Entry(slot, required, trail)
+        for key, required, trail, spelled in patterns(form):
+            entry = Entry(slot, required, trail, spelled)
             bucket = self._entries.setdefault(key, [])
             if entry not in bucket:
                 bucket.append(entry)

@@ -248,8 +248,9 @@ def _leet_word(word: str) -> str:
     while stop > start and word[stop - 1] == "!":
         stop -= 1
     core = word[start:stop]
-    table = _LEET if _HAS_LETTER_RE.search(core) else _SYMBOLS_TO_GAP
-    return GAP * start + core.translate(table) + GAP * (end - stop)
+    if not _HAS_LETTER_RE.search(core):
+        return GAP * start + core.translate(_SYMBOLS_TO_GAP) + GAP * (end - stop)
+    return GAP * start + core.translate(_LEET) + GAP * (end - stop)
 
 
 def _flag_run(match: re.Match) -> str:

@@ -180,9 +180,11 @@ def test_lowercase_runtogether_hashtags_are_not_split():
     assert matches(p.lint("#TheRapist")) == ["Rapist"]
 
 
-def test_joined_words_of_a_phrase_only_count_as_a_hashtag():
-    p = policy(banned("the rapist", "go to hell", "9/11"))
+def test_joined_words_of_a_phrase_only_count_as_a_hashtag_or_spelled_out():
+    p = policy(banned("the rapist", "go to hell", "9/11", "blow your load"))
     assert matches(p.lint("ask a therapist")) == []
+    assert matches(p.lint("t.h.e.r.a.p.i.s.t")) == ["t.h.e.r.a.p.i.s.t"]
+    assert matches(p.lint("b_l_o_w   y_o_u_r   l_o_a_d!")) == ["b_l_o_w   y_o_u_r   l_o_a_d"]
     assert matches(p.lint("#gotohell")) == ["#gotohell"]
     assert matches(p.lint("gotohell")) == []
     assert matches(p.lint("Porsche #911")) == []
