@@ -22,6 +22,8 @@ _SCOPE_CACHE_LIMIT = 1024
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One place in the text that a rule objects to; ``text[start:end] == match``."""
+
     rule: str
     severity: str
     start: int
@@ -43,6 +45,8 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class LintResult:
+    """Findings sorted by (start, end, rule); blocked when any has severity "block"."""
+
     findings: list[Finding]
 
     @property
@@ -319,7 +323,8 @@ class CompiledPolicy:
             start, stop = tracked.span(end - length + 2, end - entry.trail)
             if entry.spelled and not _spelled_out(text[start:stop]):
                 continue
-            if _LEET_OR_TAG.search(text, start, stop):
+            # A link made only of single letters (4.s.s.h.o.l.ee) is spelled-out evasion.
+            if _LEET_OR_TAG.search(text, start, stop) and not _spelled_out(text[start:stop]):
                 if urls is None:
                     urls = entities.find_urls(text)
                 if any(a <= start and stop <= b for a, b in urls):

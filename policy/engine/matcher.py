@@ -54,7 +54,8 @@ def parse_term(term: str) -> TermForm | None:
     hashtag = raw.startswith("#")
     if hashtag:
         raw = raw.lstrip("#")
-    skeleton = nz.term_skeleton(raw).strip(" #")
+    # Lower-case first: a camel-cased term ("BlendCo") is one word, not "blend co".
+    skeleton = nz.term_skeleton(raw.lower()).strip(" #")
     if not skeleton:
         return None
     return TermForm(tuple(skeleton.split(nz.GAP)), hashtag, prefix)

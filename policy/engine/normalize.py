@@ -183,7 +183,6 @@ GAPS_RE = re.compile(r"  +")
 _BANG_RE = re.compile(r"!+(?= )")  # "!" ending a word is punctuation
 _AT_RE = re.compile(r" @+(?=[^ ])")  # "@" starting a word is a mention sign
 RUN_RE = re.compile(r"([^0-9# ])\1+")
-_PAIRS = [(chr(c) * 2, chr(c)) for c in range(ord("a"), ord("z") + 1)]
 
 
 class _NotAscii(Exception):
@@ -201,7 +200,7 @@ codecs.register_error("countersign.skeleton", _skeleton_errors)
 
 
 def translate(s: str) -> str:
-    """Step 3 for a whole string. Non-ASCII runs go through the big table."""
+    """Step 2 for a whole string. Non-ASCII runs go through the big table."""
     if s.isascii():
         return s.translate(ASCII_TABLE)
     try:
@@ -239,7 +238,7 @@ def _join_chain(match: re.Match) -> str:
 
 
 def _leet_word(word: str) -> str:
-    """Step 7 for one word, given with the gap before it."""
+    """Step 6 for one word, given with the gap before it."""
     end = len(word)
     start = 1
     while start < end and word[start] == "@":
@@ -313,7 +312,7 @@ def _edges(s: str) -> str:
 
 
 def _leet(s: str) -> str:
-    """Step 7: every word (between gaps) that has a leet character."""
+    """Step 6: every word (between gaps) that has a leet character."""
     m = LEET_CHAR_RE.search(s)
     if m is None:
         return s
@@ -349,6 +348,8 @@ def collapse(s: str) -> str:
     """Step 7: runs of a repeated letter become one letter."""
     if not s.isascii():
         return RUN_RE.sub(r"\1", s)
+    if len(s) < 2:
+        return s
     # Where s[i] == s[i + 1]: a zero byte in the XOR of the string and itself shifted by
     # one, found with bytes.find (memchr) rather than a regex attempt at every position.
     raw = s.encode("ascii")

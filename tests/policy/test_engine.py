@@ -206,7 +206,7 @@ def test_words_inside_links_are_matched_but_not_leet_in_them():
     assert matches(p.lint("see https://bit.ly/a55 now")) == []
 
 
-def test_every_text_of_the_naughty_strings_list_lints(tmp_path):
+def test_every_text_of_the_naughty_strings_list_lints():
     p = policy(
         banned(*SCUNTHORPE_TERMS, "go to hell"),
         {
