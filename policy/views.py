@@ -14,8 +14,10 @@ from accounts.permissions import Action
 from config.web import call_service
 from policy import selectors, services
 from policy.engine import dump_policy_yaml
-from policy.forms import PolicyImportForm, RuleForm, TryItForm
+from policy.forms import KIND_CHOICES, PolicyImportForm, RuleForm, TryItForm
 from policy.highlight import highlight
+
+KIND_LABELS = dict(KIND_CHOICES)
 
 
 @login_required
@@ -28,7 +30,10 @@ def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "brand": brand,
             "version": version,
-            "rules": version.rules,
+            "rules": [
+                dict(rule, kind_label=KIND_LABELS.get(rule["kind"], rule["kind"]))
+                for rule in version.rules
+            ],
             "is_admin": permissions.has_perm(request.user, Action.ADMIN, brand),
         },
     )

@@ -438,19 +438,30 @@ def run_bench(posts: int = 20000, terms: int = 1000, seed: int = 1) -> dict:
     scunthorpe_set = [scunthorpe_post(rng) for _ in range(max(posts // 20, 100))]
     categories = [("sponsored" if rng.random() < 0.1 else None) for _ in corpus]
 
+    texts = [text for text, *_ in corpus]
+    calls = [
+        (text, "@kitchenaid", "mastodon", category)
+        for text, category in zip(texts, categories, strict=True)
+    ]
     for text, *_ in corpus[:500]:  # warm the character table and the caches
         policy.lint(text)
 
+    # Throughput: the whole loop timed once, exactly like the bare pass below, so no
+    # per-post timer call is counted against the engine.
     lint = policy.lint
-    timings: list[int] = []
-    results = []
-    clock = time.perf_counter_ns
     wall = time.perf_counter()
-    for (text, *_), category in zip(corpus, categories, strict=True):
-        t = clock()
-        results.append(lint(text, channel="@kitchenaid", platform="mastodon", category=category))
-        timings.append(clock() - t)
+    results = [
+        lint(text, channel, platform, category) for text, channel, platform, category in calls
+    ]
     wall = time.perf_counter() - wall
+
+    # Latency: a separate pass with a timer around each post.
+    timings: list[int] = []
+    clock = time.perf_counter_ns
+    for text, channel, platform, category in calls:
+        t = clock()
+        lint(text, channel, platform, category)
+        timings.append(clock() - t)
 
     evaded = [
         (r, a, b) for r, (_, label, a, b) in zip(results, corpus, strict=True) if label == "evaded"
@@ -465,7 +476,9 @@ def run_bench(posts: int = 20000, terms: int = 1000, seed: int = 1) -> dict:
     for term in term_list:
         automaton.add_word(term.casefold(), term)
     automaton.make_automaton()
-    texts = [text for text, *_ in corpus]
+    for text in texts[:500]:  # warm-up, as for the engine
+        for _ in automaton.iter(text.casefold()):
+            pass
     bare = time.perf_counter()
     for text in texts:
         for _ in automaton.iter(text.casefold()):

@@ -88,10 +88,17 @@ codecs.register_error("countersign.alikes", _alike_errors)
 _ASCII_LETTER = re.compile("[a-z]")
 
 
-def has_latin_alikes(text: str) -> bool:
-    """Whether a non-ASCII character of ``text`` reads as a letter (é, е, ｆ, ⓕ ...)."""
+def has_latin_alikes(text: str, runs: list[tuple[int, int]] | None = None) -> bool:
+    """Whether a non-ASCII character of ``text`` reads as a letter (é, е, ｆ, ⓕ ...).
+
+    ``runs``, when given, are the spans of the non-ASCII runs of ``text``
+    (``normalize.non_ascii_runs``), so a caller that has them saves a pass.
+    """
     if text.isascii():
         return False
+    if runs is not None:
+        mapped = "".join([text[a:b] for a, b in runs]).translate(nz.CHAR_TABLE)
+        return not mapped.isascii() or _ASCII_LETTER.search(mapped) is not None
     try:
         text.encode("ascii", "countersign.alikes")
     except _Found:

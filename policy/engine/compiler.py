@@ -96,11 +96,16 @@ def _sort_key(f: Finding) -> tuple[int, int, str]:
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """What to run for one scope (channel, platform, category)."""
+    """What to run for one scope (channel, platform, category), grouped by rule kind so
+    that ``lint`` does no per-rule dispatch."""
 
     terms: frozenset[int] | None  # slots of the term rules that apply
-    others: tuple[_Rule, ...]
     needs_urls: bool
+    brands: tuple[_Rule, ...] = ()
+    required: tuple[_Rule, ...] = ()
+    counts: tuple[tuple[_Rule, str, int], ...] = ()  # (rule, what, max)
+    links: tuple[_Rule, ...] = ()
+    needs_runs: bool = False  # the non-ASCII runs (brand and emoji rules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,10 +233,17 @@ class CompiledPolicy:
             terms = frozenset(r.slot for r in active if r.kind in TERM_KINDS)
             plan = _Plan(
                 terms=terms if terms and self._automaton is not None else None,
-                others=tuple(r for r in active if r.kind not in TERM_KINDS),
                 needs_urls=any(
                     r.kind in ("brand_spelling", "link_domains")
                     or (r.kind == "max_count" and r.data[0] != "emoji")
+                    for r in active
+                ),
+                brands=tuple(r for r in active if r.kind == "brand_spelling"),
+                required=tuple(r for r in active if r.kind == "required_terms"),
+                counts=tuple((r, *r.data) for r in active if r.kind == "max_count"),
+                links=tuple(r for r in active if r.kind == "link_domains"),
+                needs_runs=any(
+                    r.kind == "brand_spelling" or (r.kind == "max_count" and r.data[0] == "emoji")
                     for r in active
                 ),
             )
@@ -256,31 +268,35 @@ class CompiledPolicy:
         plan = self._plan(channel, platform, category)
         urls = entities.find_urls(text) if plan.needs_urls else []
         findings = self._terms(text, plan.terms) if plan.terms else []
-        items: dict[str, list[tuple[int, int]]] = {}
-        for rule in plan.others:
-            kind = rule.kind
-            if kind == "brand_spelling":
-                findings += self._brand(rule, text, urls)
-            elif kind == "required_terms":
-                if not rule.data.present(text):
-                    findings.append(self._finding(rule, text, 0, 0))
-            elif kind == "max_count":
-                what, limit = rule.data
+        # The non-ASCII runs, found once for the brand and emoji rules.
+        runs = nz.non_ascii_runs(text) if plan.needs_runs and not text.isascii() else None
+        for rule in plan.brands:
+            found = self._brand(rule, text, urls, runs)
+            if found:
+                findings += found
+        for rule in plan.required:
+            if not rule.data.present(text):
+                findings.append(self._finding(rule, text, 0, 0))
+        if plan.counts:
+            items: dict[str, list[tuple[int, int]]] = {"links": urls}
+            for rule, what, limit in plan.counts:
                 found = items.get(what)
                 if found is None:
-                    if what == "links":
-                        found = urls
-                    elif what == "hashtags":
+                    if what == "hashtags":
                         found = entities.find_hashtags(text, urls)
                     elif what == "mentions":
                         found = entities.find_mentions(text, urls)
                     else:
-                        found = entities.find_emoji(text)
+                        found = entities.find_emoji(text, runs or [])
                     items[what] = found
-                findings += [self._finding(rule, text, a, b) for a, b in found[limit:]]
-            else:  # link_domains
-                for a, b in urls:
-                    if not entities.host_allowed(entities.url_host(text[a:b]), rule.data):
+                if len(found) > limit:
+                    findings += [self._finding(rule, text, a, b) for a, b in found[limit:]]
+        if plan.links and urls:
+            hosts = [entities.url_host(text[a:b]) for a, b in urls]
+            for rule in plan.links:
+                allowed = rule.data
+                for (a, b), host in zip(urls, hosts, strict=True):
+                    if not entities.host_allowed(host, allowed):
                         findings.append(self._finding(rule, text, a, b))
         if len(findings) > 1:
             findings.sort(key=_sort_key)
@@ -341,17 +357,19 @@ class CompiledPolicy:
             findings.extend(self._finding(rule, text, a, b) for a, b in kept)
         return findings
 
-    def _brand(self, rule: _Rule, text: str, urls) -> list[Finding]:
+    def _brand(self, rule: _Rule, text: str, urls, runs=None) -> list[Finding]:
         brand: _Brand = rule.data
         found = []
         mentions = None
-        pattern = brand.pattern if brand_mod.has_latin_alikes(text) else brand.ascii_pattern
+        alikes = runs is not None and brand_mod.has_latin_alikes(text, runs)
+        pattern = brand.pattern if alikes else brand.ascii_pattern
+        canonical = brand.canonical
         for m in pattern.finditer(text):
+            written = m.group()
+            if written == canonical:
+                continue  # the right spelling: nothing more to check
             start, stop = m.span()
             if not brand_mod.is_word_start(text, start):
-                continue
-            written = m.group()
-            if written == brand.canonical:
                 continue
             before = text[start - 1] if start else ""
             if before and before in "@./":

@@ -79,8 +79,16 @@ def _trim(url: str) -> str:
     return url
 
 
+_HOST_RUN_RE = re.compile(rf"[\w\-{_DOTS}]*")
+
+
 def _host_start(text: str, end: int) -> int:
     """Where the host that ends at ``end`` begins (host characters: word, '-', dots)."""
+    # Usually a space comes before it: check the whole stretch since the last space at
+    # once (``\w`` is ``str.isalnum`` or "_"), and walk back only when that fails.
+    after_space = text.rfind(" ", 0, end) + 1
+    if _HOST_RUN_RE.fullmatch(text, after_space, end):
+        return after_space
     start = end
     while start > 0:
         ch = text[start - 1]
@@ -164,10 +172,12 @@ def find_mentions(text: str, url_spans: list[tuple[int, int]]) -> list[tuple[int
     return found
 
 
-def find_emoji(text: str) -> list[tuple[int, int]]:
-    """Emoji, counting a ZWJ sequence, a flag, a keycap or a skin tone as one."""
+def find_emoji(text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """Emoji, counting a ZWJ sequence, a flag, a keycap or a skin tone as one.
+
+    ``runs``: the non-ASCII runs of ``text`` when the caller has them already."""
     spans = []
-    for a, b in non_ascii_runs(text):
+    for a, b in non_ascii_runs(text) if runs is None else runs:
         if a and text[a - 1] in "#*0123456789":
             a -= 1  # keycap: 1 + U+FE0F + U+20E3
         spans.extend(m.span() for m in EMOJI_RE.finditer(text, a, b))

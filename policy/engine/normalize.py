@@ -318,13 +318,17 @@ def _leet(s: str) -> str:
         return s
     parts = []
     last = 0
+    search = LEET_CHAR_RE.search
     while m is not None:
         i = m.start()
         start = s.rfind(GAP, 0, i)
         end = s.find(GAP, i)
-        parts += [s[last:start], _leet_word(s[start:end])]
-        last = end
-        m = LEET_CHAR_RE.search(s, end)
+        if not s[start + 1 : end].isdigit():  # a number ("2024", "4455") stays as it is
+            parts += [s[last:start], _leet_word(s[start:end])]
+            last = end
+        m = search(s, end)
+    if not parts:
+        return s
     parts.append(s[last:])
     return "".join(parts)
 

@@ -1,0 +1,56 @@
+"""Races on PostgreSQL, for real: two submissions of the same quiz at the same moment."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from config.api import Conflict
+from policy import services
+from policy.models import Attempt, Certification
+from tests.policy.test_training_support import manual_quiz, rich_policy, right_answers
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+ROUNDS = 6
+
+
+def race(*calls):
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = call()
+        except Exception as exc:  # the outcome is what the test inspects
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+def test_two_submissions_at_once_record_one_attempt_and_refuse_the_other(brand_with_team):
+    team = brand_with_team
+    rich_policy(team["brand"])
+    for n in range(ROUNDS):
+        quiz = manual_quiz(team["brand"], team["trainer"], title=f"Race {n}", cooldown=60)
+        answers = right_answers(quiz)
+
+        def submit(quiz=quiz, answers=answers):
+            return services.attempt_submit(quiz=quiz, user=team["author"], answers=answers)
+
+        results = race(submit, submit)
+        refused = [r for r in results if isinstance(r, Conflict)]
+        assert len(refused) == 1 and refused[0].code == "cooldown", results
+        assert Attempt.objects.filter(quiz=quiz).count() == 1
+        assert Certification.objects.filter(quiz=quiz).count() == 1
