@@ -77,6 +77,11 @@ class _Rule:
         return self.categories is None or (category is not None and category in self.categories)
 
 
+# A word of letters with stars in it (starting with a letter, so *bold* is not one).
+_MASKED_TOKEN_RE = re.compile(r"(?<![\w*])[^\W\d_](?:[^\W\d_]|\*)*\*(?:[^\W\d_]|\*)*(?![\w*])")
+_MASKABLE_RE = re.compile(r"[^\W\d_]{3,}")
+
+
 def _spelled_out(written: str) -> bool:
     """Whether no two different letters touch: b.l.o.w y.o.u.r, not "blowyour"."""
     chars = [c for c in written if unicodedata.category(c) not in ("Mn", "Me", "Cf")]
@@ -162,6 +167,7 @@ class CompiledPolicy:
     __slots__ = (
         "_automaton",
         "_frozen",
+        "_masked",
         "_rules",
         "_scope_cache",
         "rules",
@@ -171,6 +177,7 @@ class CompiledPolicy:
         rules = validate_rules(rules)
         compiled: list[_Rule] = []
         terms = TermAutomaton()
+        masked: dict[int, list[tuple[int, str]]] = {}
         for rule in rules:
             if not rule["enabled"]:
                 continue
@@ -180,6 +187,9 @@ class CompiledPolicy:
             if kind in TERM_KINDS:
                 for term in rule["terms"]:
                     terms.add(slot, term)
+                    word = term.strip().casefold()
+                    if _MASKABLE_RE.fullmatch(word):
+                        masked.setdefault(len(word), []).append((slot, word))
             elif kind == "brand_spelling":
                 core = brand_mod.core(rule["canonical"])
                 data = _Brand(
@@ -210,6 +220,7 @@ class CompiledPolicy:
             )
         self._rules = tuple(compiled)
         self._automaton = terms.build()
+        self._masked = {n: tuple(words) for n, words in masked.items()}
         self._scope_cache: dict[tuple, _Plan] = {}
         self.rules = _freeze([dict(r) for r in rules])
         self._frozen = True
@@ -314,7 +325,22 @@ class CompiledPolicy:
             kind=rule.kind,
         )
 
+    def _masked_hits(self, text: str, active: frozenset[int]) -> dict[int, set[tuple[int, int]]]:
+        """Self-censored words: ``f*ck``, ``f**k``, ``sh*t``, ``f***`` stand for a term of the
+        same length whose letters agree where they are shown. A lone trailing star is a
+        footnote (``free*``), not a mask."""
+        found: dict[int, set[tuple[int, int]]] = {}
+        for m in _MASKED_TOKEN_RE.finditer(text):
+            token = m.group().casefold()
+            if token.count("*") < 2 and token.endswith("*"):
+                continue
+            for slot, word in self._masked.get(len(token), ()):
+                if slot in active and all(c in ("*", w) for c, w in zip(token, word, strict=True)):
+                    found.setdefault(slot, set()).add((m.start(), m.end()))
+        return found
+
     def _terms(self, text: str, active: frozenset[int]) -> list[Finding]:
+        masked = self._masked_hits(text, active) if self._masked and "*" in text else {}
         s = nz.skeleton(text)
         padded = nz.collapse(s)
         flagged = None
@@ -330,11 +356,11 @@ class CompiledPolicy:
                     if not all(flagged[first + o] in nz.FLAG_CHARS for o in entry.required):
                         continue
                 hits.append((end, length, entry))
-        if not hits:
+        if not hits and not masked:
             return []
-        tracked = nz.tracked_skeleton(text)
+        tracked = nz.tracked_skeleton(text) if hits else None
         urls = None
-        per_rule: dict[int, set[tuple[int, int]]] = {}
+        per_rule: dict[int, set[tuple[int, int]]] = masked
         for end, length, entry in hits:
             start, stop = tracked.span(end - length + 2, end - entry.trail)
             if entry.spelled and not _spelled_out(text[start:stop]):
