@@ -23,4 +23,11 @@ def periodic_tasks() -> list[Periodic]:
             every_seconds=settings.COUNTERSIGN["DISPATCH_INTERVAL_SECONDS"],
             description="Claim approved posts that are due and enqueue one publish task each.",
         ),
+        Periodic(
+            name="Certification reminders",
+            task="policy.tasks.certification_reminders",
+            every_seconds=24 * 60 * 60,
+            description="Email people a week before their policy certification lapses, and "
+            "when it lapses (once each).",
+        ),
     ]

@@ -103,6 +103,7 @@ def certification_gate(*, user, brand: Brand, role: str) -> str | None:
     """
     if not brand.require_certification:
         return None
+    role = str(getattr(role, "value", role))
     if role not in CERTIFIABLE_ROLES:
         return None
     now = timezone.now()
@@ -112,7 +113,8 @@ def certification_gate(*, user, brand: Brand, role: str) -> str | None:
     doing = "submit posts" if role == "author" else "approve posts"
     lapsed = ""
     if state is not None:
-        lapsed = f"Your certification lapsed on {state.valid_until:%d %b %Y} ({state.reason}). "
+        when = state.valid_until.astimezone(brand.tz)
+        lapsed = f"Your certification lapsed on {when:%d %b %Y} ({state.reason}). "
     quiz = quiz_for_role(brand=brand, role=role)
     if quiz is None:
         return (
@@ -322,7 +324,14 @@ def attempt_get(*, user, pk, slug: str) -> Attempt:
     brand = permissions.get_brand(user, slug)
     attempt = (
         Attempt.objects.filter(pk=_pk(pk), quiz__brand=brand)
-        .select_related("quiz", "quiz__brand", "user", "policy_version", "certification")
+        .select_related(
+            "quiz",
+            "quiz__brand",
+            "user",
+            "policy_version",
+            "certification",
+            "certification__policy_version",
+        )
         .prefetch_related(
             Prefetch(
                 "answers",

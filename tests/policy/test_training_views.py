@@ -162,6 +162,12 @@ def test_trainers_create_generate_edit_and_publish(team, web):
     edit = client.get(response.url).content.decode()
     assert edit.count('data-testid="quiz-question"') == 5
     question = quiz.questions.first()
+    page = client.get(f"/b/team/training/quizzes/{quiz.pk}/questions/{question.pk}/")
+    assert "computed by the policy engine" in page.content.decode()
+    page = client.get(f"/b/team/training/quizzes/{quiz.pk}/questions/new/").content.decode()
+    assert (
+        'name="choices-TOTAL_FORMS" value="4"' in page and 'for="id_choices-0-is_correct"' in page
+    )
     response = client.post(
         f"/b/team/training/quizzes/{quiz.pk}/questions/{question.pk}/",
         {
@@ -311,3 +317,53 @@ def test_the_gate_links_to_a_page_that_takes_the_quiz(team, quiz, web):
     message = selectors.certification_gate(user=team["author"], brand=brand, role="author")
     url = message.rsplit(": ", 1)[1]
     assert web(team["author"]).get(url).status_code == 200
+
+
+def test_quiz_and_result_pages_do_not_query_per_question(team, web):
+    client = web(team["author"])
+    small = manual_quiz(team["brand"], team["trainer"], title="Small")
+    big = manual_quiz(team["brand"], team["trainer"], title="Big", publish=False)
+    for n in range(6):
+        services.question_create(
+            quiz=big,
+            actor=team["trainer"],
+            prompt=f"Extra {n}?",
+            kind="multiple",
+            sample_text=f"Sample {n}",
+            explanation="Because.",
+            choices=[services.ChoiceInput("Yes", True), services.ChoiceInput("No")],
+        )
+    services.quiz_publish(quiz=big, actor=team["trainer"])
+    take = [_queries(client, f"/b/team/training/quizzes/{q.pk}/") for q in (small, big)]
+    assert take[0] == take[1]
+    results = []
+    for q in (small, big):
+        attempt = services.attempt_submit(
+            quiz=q, user=team["author"], answers=wrong_answers(q)
+        ).attempt
+        results.append(_queries(client, f"/b/team/training/attempts/{attempt.pk}/"))
+    assert results[0] == results[1]
+
+
+def test_trainers_change_quiz_settings(team, quiz, web):
+    client = web(team["trainer"])
+    url = f"/b/team/training/quizzes/{quiz.pk}/edit/"
+    page = client.get(url).content.decode()
+    assert 'value="Basics"' in page and "Correct:" in page  # trainers see the answers
+    response = client.post(
+        url,
+        {
+            "title": "Basics, revised",
+            "pass_mark": "90",
+            "cooldown_value": "45",
+            "cooldown_unit": "minutes",
+            "certifies_approver": "on",
+        },
+    )
+    assert response.status_code == 302
+    quiz.refresh_from_db()
+    assert (quiz.title, quiz.pass_mark, quiz.cooldown_minutes) == ("Basics, revised", 90, 45)
+    assert quiz.certifies == ["approver"] and quiz.is_published
+    response = client.post(url, {"title": "x", "pass_mark": "0", "cooldown_value": "1"})
+    assert response.status_code == 400
+    assert web(team["author"]).post(url, {"title": "Mine"}).status_code == 403
