@@ -18,7 +18,7 @@ def _make_broker_dirs(**_kwargs) -> None:
     from django.conf import settings
 
     if settings.CELERY_BROKER_URL.startswith("filesystem"):
-        for key in ("data_folder_in", "processed_folder"):
+        for key in ("data_folder_in", "processed_folder", "control_folder"):
             folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get(key)
             if folder:
                 os.makedirs(folder, exist_ok=True)

@@ -162,6 +162,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(env.CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(env.CELERY_BROKER_DIR / "queue"),
         "processed_folder": str(env.CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(env.CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
     if env.CELERY_BROKER_URL.startswith("filesystem")
