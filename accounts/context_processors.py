@@ -1,8 +1,10 @@
-"""The current brand, and the brands the person can switch to, on every page."""
+"""The current brand, the brands the person can switch to, and their unread notifications,
+on every page."""
 
 from __future__ import annotations
 
 from accounts import permissions
+from accounts.selectors import notification_unread_count
 
 
 def brand_context(request) -> dict:
@@ -15,4 +17,8 @@ def brand_context(request) -> dict:
     current = next((b for b in brands if b.slug == slug), None)
     if current is None and brands:
         current = brands[0]
-    return {"my_brands": brands, "current_brand": current}
+    return {
+        "my_brands": brands,
+        "current_brand": current,
+        "unread_notifications": notification_unread_count(user=user),
+    }

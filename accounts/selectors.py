@@ -5,7 +5,15 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, QuerySet
 
 from accounts import permissions
-from accounts.models import AuditEvent, Brand, Channel, Membership, PersonalAccount, User
+from accounts.models import (
+    AuditEvent,
+    Brand,
+    Channel,
+    Membership,
+    Notification,
+    PersonalAccount,
+    User,
+)
 
 
 def brand_list_for(user: User) -> QuerySet[Brand]:
@@ -40,3 +48,16 @@ def brand_summaries_for(user: User) -> QuerySet[Brand]:
 
 def audit_list(*, brand: Brand, limit: int = 200) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(brand=brand).select_related("actor")[:limit]
+
+
+def notification_list(*, user: User) -> QuerySet[Notification]:
+    """The person's in-app notifications, newest first, with their brand."""
+    return (
+        Notification.objects.filter(user=user)
+        .select_related("brand")
+        .order_by("-created_at", "-id")
+    )
+
+
+def notification_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

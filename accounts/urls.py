@@ -5,6 +5,8 @@ from accounts import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("me/", views.profile, name="profile"),
+    path("notifications/", views.notification_list, name="notification_list"),
+    path("notifications/read/", views.notification_read, name="notification_read"),
     path("brands/new/", views.brand_create, name="brand_create"),
     path("brands/switch/", views.brand_switch, name="brand_switch"),
     path("b/<slug:slug>/", views.brand_detail, name="brand_detail"),

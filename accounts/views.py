@@ -232,3 +232,38 @@ def profile(request: HttpRequest) -> HttpResponse:
         "accounts/profile.html",
         {"form": form, "accounts": list(request.user.personal_accounts.all())},
     )
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """My in-app notifications, newest first (50 a page)."""
+    from django.core.paginator import Paginator
+
+    page = Paginator(selectors.notification_list(user=request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "accounts/notification_list.html",
+        {"page": page, "notifications": list(page.object_list)},
+    )
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest) -> HttpResponse:
+    """Mark one notification (``pk``) or all of them read; ``open`` also follows its link."""
+    raw = request.POST.get("pk")
+    try:
+        pk = int(raw) if raw else None
+    except ValueError:
+        return HttpResponse("Unknown notification.", status=400, content_type="text/plain")
+    services.notification_mark_read(user=request.user, pk=pk)
+    if pk is not None and request.POST.get("open"):
+        target = selectors.notification_list(user=request.user).filter(pk=pk).first()
+        if target is not None and target.url.startswith("/") and not target.url.startswith("//"):
+            return redirect(target.url)
+    return redirect("notification_list")

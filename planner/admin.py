@@ -3,7 +3,20 @@ content is edited through the app so every change makes a revision."""
 
 from django.contrib import admin
 
-from planner.models import CalendarFeed, Campaign, Comment, Media, Post, Revision
+from planner.models import Approval, CalendarFeed, Campaign, Comment, Media, Post, Revision
+
+APPROVAL_FIELDS = [
+    "post",
+    "approver",
+    "step_order",
+    "step_name",
+    "content_hash",
+    "revision",
+    "policy_version",
+    "approved_at",
+    "dismissed_at",
+    "dismissed_reason",
+]
 
 
 class RevisionInline(admin.TabularInline):
@@ -25,6 +38,22 @@ class RevisionInline(admin.TabularInline):
         return False
 
 
+class ApprovalInline(admin.TabularInline):
+    """Approvals are history: shown, never added, changed or deleted here."""
+
+    model = Approval
+    extra = 0
+    can_delete = False
+    fields = [f for f in APPROVAL_FIELDS if f != "post"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class CommentInline(admin.TabularInline):
     model = Comment
     extra = 0
@@ -42,7 +71,7 @@ class PostAdmin(admin.ModelAdmin):
     list_filter = ["status", "category", "brand"]
     search_fields = ["text", "channel__handle"]
     list_select_related = ["brand", "channel", "author"]
-    inlines = [RevisionInline, CommentInline]
+    inlines = [ApprovalInline, RevisionInline, CommentInline]
     readonly_fields = [
         "brand",
         "channel",
@@ -55,6 +84,12 @@ class PostAdmin(admin.ModelAdmin):
         "scheduled_at",
         "status",
         "held_reason",
+        "review_policy_version",
+        "review_findings",
+        "submitted_at",
+        "rejection_reason",
+        "rejected_by",
+        "rejected_at",
         "remote_url",
         "content_hash",
         "revision",
@@ -88,4 +123,23 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     readonly_fields = ["user", "brand", "token_hint", "created_at"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Approval)
+class ApprovalAdmin(admin.ModelAdmin):
+    """Read-only: approvals are made and dismissed only through the planner's services."""
+
+    list_display = ["post", "approver", "step_name", "revision", "approved_at", "dismissed_at"]
+    list_filter = ["post__brand"]
+    list_select_related = ["post", "approver"]
+    readonly_fields = APPROVAL_FIELDS
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -14,12 +14,16 @@ from accounts import permissions
 from planner import selectors, services
 from planner.filters import PostFilter
 from planner.serializers import (
+    ApproveSerializer,
+    AwareDateTimeField,
     CampaignSerializer,
     CommentSerializer,
     CopySerializer,
     PostCreateSerializer,
     PostSerializer,
     PostUpdateSerializer,
+    RejectSerializer,
+    SubmitSerializer,
 )
 from planner.timeutil import parse_instant
 
@@ -41,13 +45,46 @@ def _filtered(request, brand, *, queryset=None):
     return filters.qs
 
 
+def _approval_payload(post) -> dict:
+    state = selectors.approval_state(post=post)
+    current = state.tally.current
+    names = {a.approver_id: a.approver.username for a in state.approvals if a.approver_id}
+    return {
+        "satisfied": state.satisfied,
+        "required": state.tally.required,
+        "missing": state.tally.missing,
+        "current_step": current.step.name if current else None,
+        "steps": [
+            {
+                "order": s.step.order,
+                "name": s.step.name,
+                "required": s.step.required,
+                "role": s.step.role,
+                "group": s.step.group_name or None,
+                "approvers": [names.get(uid) for uid in s.counted],
+                "missing": s.missing,
+                "satisfied": s.satisfied,
+            }
+            for s in state.tally.steps
+        ],
+    }
+
+
 def post_payload(post) -> dict:
-    """The post with what only the detail view carries: findings and counts."""
+    """The post with what only the detail view carries: findings, counts and review."""
     data = PostSerializer(post).data
     linted = selectors.post_findings(post=post)
     count = services.character_count(post.text, post.channel)
     data.update(
         {
+            "approval": _approval_payload(post),
+            "review": {
+                "submitted_at": AwareDateTimeField().to_representation(post.submitted_at),
+                "policy_version": post.review_policy_version,
+                "findings": post.review_findings or [],
+            },
+            "rejection_reason": post.rejection_reason,
+            "rejected_by": post.rejected_by.username if post.rejected_by_id else None,
             "findings": [finding.to_dict() for finding in linted.result.findings],
             "blocked": linted.result.blocked,
             "policy_version": linted.version.number,
@@ -70,7 +107,11 @@ class PostListCreate(APIView):
         brand = permissions.get_brand(request.user, slug)
         paginator = LimitOffsetPagination()
         posts = _filtered(
-            request, brand, queryset=selectors.post_list(brand=brand).prefetch_related("media")
+            request,
+            brand,
+            queryset=selectors.post_list(brand=brand).prefetch_related(
+                "media", selectors.approvals_prefetch()
+            ),
         )
         page = paginator.paginate_queryset(posts, request, view=self)
         return paginator.get_paginated_response(PostSerializer(page, many=True).data)
@@ -204,3 +245,58 @@ class Calendar(APIView):
                 for post in posts
             ]
         )
+
+
+# --- review: submit, approve, reject -----------------------------------------------------
+
+
+def _decision_input(request, pk, action: str, serializer_class) -> dict:
+    """The validated body of a review action; bad or forged input is a 400, recorded."""
+    serializer = serializer_class(data=request.data)
+    if not serializer.is_valid():
+        problems = "; ".join(
+            f"{name}: {' '.join(str(e) for e in errors)}"
+            if name != "non_field_errors"
+            else " ".join(str(e) for e in errors)
+            for name, errors in serializer.errors.items()
+        )
+        services.post_input_refused(
+            post_id=pk, actor=request.user, action=action, message=problems or "Invalid input."
+        )
+    return serializer.validated_data
+
+
+def _answer(request, pk):
+    return Response(post_payload(selectors.post_get(user=request.user, pk=pk)))
+
+
+class PostSubmit(APIView):
+    """POST (no body): draft → in_review. A blocking policy finding is a 409 whose body
+    carries ``findings`` (with their spans), ``blocked`` and ``policy_version``."""
+
+    def post(self, request, pk):
+        _decision_input(request, pk, "submit", SubmitSerializer)
+        services.post_submit(post_id=pk, actor=request.user)
+        return _answer(request, pk)
+
+
+class PostApprove(APIView):
+    """POST {content_hash?}: approve the version with that hash (409 if the post changed
+    since). The last required approval makes the post approved (or held, if its time has
+    passed)."""
+
+    def post(self, request, pk):
+        data = _decision_input(request, pk, "approve", ApproveSerializer)
+        services.approval_grant(
+            post_id=pk, actor=request.user, content_hash=data.get("content_hash")
+        )
+        return _answer(request, pk)
+
+
+class PostReject(APIView):
+    """POST {reason}: send the post back to its author as a draft, with the reason."""
+
+    def post(self, request, pk):
+        data = _decision_input(request, pk, "reject", RejectSerializer)
+        services.post_reject(post_id=pk, actor=request.user, reason=data["reason"])
+        return _answer(request, pk)

@@ -9,5 +9,8 @@ urlpatterns = [
     path("brands/<slug:slug>/campaigns/", api.CampaignListCreate.as_view(), name="api_campaigns"),
     path("posts/<id:pk>/", api.PostDetail.as_view(), name="api_post"),
     path("posts/<id:pk>/copy/", api.PostCopy.as_view(), name="api_post_copy"),
+    path("posts/<id:pk>/submit/", api.PostSubmit.as_view(), name="api_post_submit"),
+    path("posts/<id:pk>/approve/", api.PostApprove.as_view(), name="api_post_approve"),
+    path("posts/<id:pk>/reject/", api.PostReject.as_view(), name="api_post_reject"),
     path("posts/<id:pk>/comments/", api.CommentListCreate.as_view(), name="api_post_comments"),
 ]

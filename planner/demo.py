@@ -65,6 +65,7 @@ def demo_seed(*, password: str) -> dict:
     account_services.membership_set(brand=acme, user=users["admin"], roles=[Role.ADMIN], actor=None)
     for brand in (demo, acme):
         policy_services.policy_ensure(brand=brand)
+    _demo_quiz(demo)
     _demo_posts(demo, author=users["author"], posts=DEMO_POSTS)
     _demo_posts(acme, author=acme_author, posts=ACME_POSTS)
     return {"brands": [demo, acme], "users": users}
@@ -130,3 +131,85 @@ def _demo_posts(brand: Brand, *, author: User, posts: list) -> None:
             scheduled_at=local_to_utc(local, brand.tz),
             campaign=campaign if category == "promotional" else None,
         )
+
+
+DEMO_QUIZ_TITLE = "Demo Kitchen policy basics"
+# (prompt, explanation, [(choice, correct), ...]) — hand-written, single answer.
+DEMO_QUIZ_QUESTIONS = [
+    (
+        "You meant to post from your own account, but the composer shows the brand's "
+        "channel. What do you do?",
+        "Countersign shows who a post will go out as on every screen. If it is not the account "
+        "you meant, stop: brand channels are for brand posts only.",
+        [
+            ("Stop and post it from my own account instead", True),
+            ("Post it: it is only a small joke", False),
+            ("Post it and delete it later if someone complains", False),
+        ],
+    ),
+    (
+        "A policy rule marked 'warn' finds something in your post. What happens on submit?",
+        "Only 'block' findings refuse a post. A warning travels with the post so the approvers "
+        "see it and decide.",
+        [
+            ("The post is submitted; approvers see the warning", True),
+            ("The post is refused until the warning is fixed", False),
+            ("The post is published at once", False),
+        ],
+    ),
+    (
+        "Why does a blocked topic written with dots or digits (B.r.e.x.1.t) not get through?",
+        "The policy engine reads disguised spellings (separators, leetspeak, look-alike "
+        "letters, repeated letters) as the plain word.",
+        [
+            ("The policy sees through disguised spellings", True),
+            ("It does get through: the check only looks for exact words", False),
+            ("Approvers remove the dots before publishing", False),
+        ],
+    ),
+]
+DEMO_QUIZ_RULES = [
+    "sensitive-politics",
+    "sensitive-elections",
+    "sensitive-tragedies",
+    "sensitive-religion",
+]
+
+
+def _demo_quiz(brand: Brand) -> None:
+    """A published quiz on the demo policy: three hand-written questions and four generated
+    from its sensitive-topics rules. Made once; left alone when it exists."""
+    from policy.models import Quiz
+
+    if Quiz.objects.filter(brand=brand, title=DEMO_QUIZ_TITLE).exists():
+        return
+    quiz = policy_services.quiz_create(
+        brand=brand,
+        actor=None,
+        title=DEMO_QUIZ_TITLE,
+        description="Five minutes on what may go out on Demo Kitchen Co.'s channels.",
+        pass_mark=80,
+        cooldown_minutes=60,
+        certifies_author=True,
+        certifies_approver=True,
+    )
+    for prompt, explanation, choices in DEMO_QUIZ_QUESTIONS:
+        policy_services.question_create(
+            quiz=quiz,
+            actor=None,
+            prompt=prompt,
+            kind="single",
+            explanation=explanation,
+            choices=[policy_services.ChoiceInput(text, correct) for text, correct in choices],
+        )
+    from policy import selectors as policy_selectors
+
+    rules = {r["id"] for r in policy_selectors.policy_current(brand=brand).rules}
+    policy_services.quiz_generate(
+        quiz=quiz,
+        actor=None,
+        count=4,
+        rule_ids=[r for r in DEMO_QUIZ_RULES if r in rules] or None,
+        seed=7,
+    )
+    policy_services.quiz_publish(quiz=quiz, actor=None)

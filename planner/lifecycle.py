@@ -48,11 +48,20 @@ TRANSITIONS: dict[tuple[Status, Status], str] = {
     (Status.HELD, Status.DRAFT): "reject",
 }
 
-#: Where the content (text, channel, category, media, campaign) may be edited. The approvals
-#: issue widens this: an edit of an in-review or approved post dismisses its approvals.
-EDITABLE: frozenset[Status] = frozenset({Status.DRAFT})
-#: Where the scheduled time may be moved (the calendar's drag and drop).
-RESCHEDULABLE: frozenset[Status] = frozenset({Status.DRAFT})
+#: Where the content (text, channel, category, media, campaign) may be edited. An edit that
+#: changes the content hash of an in-review or approved post dismisses its approvals, and an
+#: approved post goes back to review (the "edit" move).
+EDITABLE: frozenset[Status] = frozenset({Status.DRAFT, Status.IN_REVIEW, Status.APPROVED})
+#: Where an edit of the content dismisses approvals (see planner.services).
+UNDER_REVIEW: frozenset[Status] = frozenset({Status.IN_REVIEW, Status.APPROVED})
+#: Where the scheduled time may be moved (the calendar's drag and drop). The time is not part
+#: of the content hash, so moving an approved post keeps its approvals; a held post is moved
+#: before it is re-confirmed. Approved and held posts may only move to a future time.
+RESCHEDULABLE: frozenset[Status] = frozenset(
+    {Status.DRAFT, Status.IN_REVIEW, Status.APPROVED, Status.HELD}
+)
+#: Where a new time must lie ahead: these posts are (or may become) due for sending.
+FUTURE_ONLY: frozenset[Status] = frozenset({Status.APPROVED, Status.HELD})
 #: Posts in these states are over: they never change again.
 FINAL: frozenset[Status] = frozenset({Status.PUBLISHED, Status.FAILED})
 
@@ -156,3 +165,128 @@ def _label(value: str) -> str:
         return str(Status(value).label).lower()
     except ValueError:
         return repr(value)
+
+
+# --- publishing: the dispatcher's bulk claim and the lease sweep ---------------------------
+# Appended for scheduled publishing (planner.publishing). The claim is the one place that
+# moves many posts at once; it is still a compare-and-set on the status column, so a post
+# is claimed by exactly one dispatcher however many run at the same time.
+
+
+def _due_posts(now):
+    return Post.objects.filter(
+        status=Status.APPROVED,
+        scheduled_at__isnull=False,
+        scheduled_at__lte=now,
+        brand__is_paused=False,
+        channel__is_paused=False,
+    ).order_by("scheduled_at", "id")
+
+
+def _claim_audit_rows(rows, *, lease_until) -> None:
+    from accounts.models import AuditEvent
+
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                brand_id=brand_id,
+                action="post.claim",
+                object_type="post",
+                object_id=str(pk),
+                message="Due: claimed for publishing.",
+                data={
+                    "from": Status.APPROVED.value,
+                    "to": Status.PUBLISHING.value,
+                    "content_hash": content_hash,
+                    "revision": revision,
+                    "lease_until": lease_until.isoformat(),
+                },
+            )
+            for pk, brand_id, content_hash, revision in rows
+        ]
+    )
+
+
+def claim_due(now, limit: int, lease_seconds: int) -> list[int]:
+    """Claim up to ``limit`` due approved posts (brand and channel not paused): each moves
+    approved -> publishing with a lease until ``now + lease_seconds``, one audit row each.
+
+    Atomic and safe to run from several dispatchers at once. PostgreSQL locks the candidate
+    rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` (another dispatcher skips them); SQLite
+    has no row locks, so the move is a compare-and-set ``UPDATE ... WHERE status='approved'``
+    and only the rows that this UPDATE changed (marked with this claim's lease) are returned.
+    """
+    import datetime as dt
+
+    from django.db import connection
+
+    move_for(Status.APPROVED, Status.PUBLISHING)  # the move exists ("claim")
+    if limit <= 0:
+        return []
+    lease_until = now + dt.timedelta(seconds=lease_seconds)
+    with transaction.atomic():
+        candidates = _due_posts(now)
+        if connection.vendor == "postgresql":
+            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+        ids = list(candidates.values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        Post.objects.filter(pk__in=ids, status=Status.APPROVED).update(
+            status=Status.PUBLISHING, lease_expires_at=lease_until, updated_at=now
+        )
+        rows = list(
+            Post.objects.filter(
+                pk__in=ids, status=Status.PUBLISHING, lease_expires_at=lease_until
+            ).values_list("pk", "brand_id", "content_hash", "revision")
+        )
+        _claim_audit_rows(rows, lease_until=lease_until)
+    return sorted(pk for pk, *_ in rows)
+
+
+def lease_sweep(
+    now,
+    *,
+    in_flight: Callable[[int], bool],
+    on_moved: Callable[[Post, Status], None] | None = None,
+    limit: int = 500,
+) -> dict[int, Status]:
+    """Take back expired publishing leases (a worker died, or its message was lost).
+
+    Each post whose lease ended before ``now`` moves, under its row lock:
+    - to ``approved`` ("lease_expired") when ``in_flight(post_id)`` says no send may have
+      reached the platform, so a dispatcher claims it again (same idempotency key);
+    - to ``unconfirmed`` when a send may have gone out: it is reconciled, never re-sent blind.
+    ``on_moved(post, target)`` runs in the same transaction (the caller's bookkeeping).
+    """
+    expired = list(
+        Post.objects.filter(status=Status.PUBLISHING, lease_expires_at__lt=now)
+        .order_by("lease_expires_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    moved: dict[int, Status] = {}
+    for pk in expired:
+        with transaction.atomic():
+            post = Post.objects.select_for_update(of=("self",)).filter(pk=pk).first()
+            if (
+                post is None
+                or post.status != Status.PUBLISHING
+                or post.lease_expires_at is None
+                or post.lease_expires_at >= now
+            ):
+                continue  # finished or re-leased meanwhile
+            target = Status.UNCONFIRMED if in_flight(pk) else Status.APPROVED
+            reason = (
+                "The worker stopped after the send may have reached the platform; "
+                "it will be checked there, not sent again blindly."
+                if target == Status.UNCONFIRMED
+                else "The publishing lease ran out before a send; it will be claimed again."
+            )
+            post = transition(pk, to=target, actor=None, reason=reason, data={"lease": "expired"})
+            # Approved: no lease. Unconfirmed: the lease is the next reconcile time (now).
+            lease = None if target == Status.APPROVED else now
+            Post.objects.filter(pk=pk).update(lease_expires_at=lease)
+            post.lease_expires_at = lease
+            if on_moved is not None:
+                on_moved(post, target)
+            moved[pk] = target
+    return moved

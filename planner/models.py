@@ -18,6 +18,7 @@ MAX_TEXT_CHARS = 10_000
 MAX_COMMENT_CHARS = 5_000
 MAX_NAME_CHARS = 200
 MAX_ALT_TEXT_CHARS = 1_500
+MAX_REASON_CHARS = 1_000
 
 
 class Category(models.TextChoices):
@@ -110,6 +111,21 @@ class Post(models.Model):
     remote_url = models.URLField(max_length=500, blank=True, editable=False)
     content_hash = models.CharField(max_length=64, editable=False)
     revision = models.PositiveIntegerField(default=0, editable=False)
+    # Review: the policy result the post was submitted with (its warnings travel with it to
+    # the approvers), and the reason it was last sent back.
+    review_findings = models.JSONField(default=list, blank=True, editable=False)
+    review_policy_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    rejection_reason = models.TextField(max_length=MAX_REASON_CHARS, blank=True, editable=False)
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    rejected_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Publishing: the dispatcher's claim is a lease on this row (see planner.lifecycle).
     lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     publish_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
@@ -177,6 +193,67 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"Post {self.post_id} r{self.number}"
+
+
+class Approval(models.Model):
+    """One person's sign-off of one exact version of a post (its content hash).
+
+    Rows are never deleted: an edit of the content, or a rejection, dismisses them (they stay
+    as history). Whether the approvals are enough is decided by ``policy.approvals.tally``.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="approvals")
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    step_order = models.PositiveSmallIntegerField(default=1)
+    step_name = models.CharField(max_length=60, blank=True)
+    content_hash = models.CharField(max_length=64)
+    revision = models.PositiveIntegerField()
+    policy_version = models.PositiveIntegerField(null=True, blank=True)
+    approved_at = models.DateTimeField()
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["post", "approved_at", "id"]
+        constraints = [
+            # One person counts once: at most one live approval per person and post (a
+            # dismissed one stays as history and does not stand in the way of a new one).
+            models.UniqueConstraint(
+                fields=["post", "approver"],
+                condition=Q(dismissed_at__isnull=True),
+                name="approval_one_live_per_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(step_order__gte=1), name="approval_step_order_gte_1"
+            ),
+        ]
+        indexes = [models.Index(fields=["post", "dismissed_at"], name="approval_post_live")]
+
+    def __str__(self) -> str:
+        return f"Approval of post {self.post_id} r{self.revision} by {self.approver_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.dismissed_at is None
+
+
+class ReviewSeen(models.Model):
+    """The revision of a post an approver last looked at: the inbox shows what changed since."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    revision = models.PositiveIntegerField()
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "user"], name="review_seen_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} saw post {self.post_id} r{self.revision}"
 
 
 class Comment(models.Model):

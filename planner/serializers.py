@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
@@ -13,7 +14,9 @@ from accounts.models import Brand, Channel
 from planner.models import (
     MAX_COMMENT_CHARS,
     MAX_NAME_CHARS,
+    MAX_REASON_CHARS,
     MAX_TEXT_CHARS,
+    Approval,
     Campaign,
     Category,
     Comment,
@@ -22,6 +25,7 @@ from planner.models import (
 )
 
 MAX_ID = 2**63 - 1
+CONTENT_HASH = RegexValidator(r"^[0-9a-f]{64}\Z", "Give the 64-character content hash you saw.")
 
 
 class StrictCharField(serializers.CharField):
@@ -132,6 +136,33 @@ class MediaSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "mime_type", "size", "alt_text"]
 
 
+class ApprovalSerializer(serializers.ModelSerializer):
+    approver = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    step = serializers.CharField(source="step_name", read_only=True)
+    approved_at = AwareDateTimeField(read_only=True)
+    dismissed = serializers.SerializerMethodField()
+    dismissed_at = AwareDateTimeField(read_only=True)
+
+    class Meta:
+        model = Approval
+        fields = [
+            "approver",
+            "step",
+            "step_order",
+            "content_hash",
+            "revision",
+            "policy_version",
+            "approved_at",
+            "dismissed",
+            "dismissed_at",
+            "dismissed_reason",
+        ]
+        read_only_fields = fields
+
+    def get_dismissed(self, approval: Approval) -> bool:
+        return approval.dismissed_at is not None
+
+
 class PostSerializer(serializers.ModelSerializer):
     """A post as the API shows it in lists."""
 
@@ -179,7 +210,8 @@ class PostSerializer(serializers.ModelSerializer):
         return post.remote_url or None
 
     def get_approvals(self, post: Post) -> list:
-        return []
+        """Every approval, dismissed ones included (as history), oldest first."""
+        return ApprovalSerializer(post.approvals.all(), many=True).data
 
 
 class CampaignSerializer(serializers.ModelSerializer):
@@ -201,3 +233,37 @@ class CommentSerializer(serializers.ModelSerializer):
         model = Comment
         fields = ["id", "author", "body", "created_at"]
         read_only_fields = ["id", "author", "created_at"]
+
+
+class _StrictInput(serializers.Serializer):
+    """A request body that may carry only the serializer's own fields: anything else (a
+    forged ``status``, say) is a 400 that names it."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unexpected = sorted(
+                str(name).encode("utf-8", "replace").decode("utf-8")[:40]
+                for name in set(data) - set(self.fields)
+            )
+            if unexpected:
+                raise serializers.ValidationError(
+                    {"non_field_errors": [f"Unexpected field(s): {', '.join(unexpected)[:200]}."]}
+                )
+        return super().to_internal_value(data)
+
+
+class SubmitSerializer(_StrictInput):
+    pass
+
+
+class ApproveSerializer(_StrictInput):
+    content_hash = StrictCharField(
+        max_length=64,
+        required=False,
+        validators=[CONTENT_HASH],
+        help_text="The content hash of the version you reviewed; a 409 if the post changed.",
+    )
+
+
+class RejectSerializer(_StrictInput):
+    reason = StrictCharField(max_length=MAX_REASON_CHARS)

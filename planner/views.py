@@ -17,17 +17,23 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import permissions
 from accounts.models import Brand, Channel
 from accounts.permissions import Action
-from config.api import DomainError
+from config.api import DomainError, NotFoundError
 from config.web import call_service
-from planner import ics, lifecycle, selectors, services
+from planner import approval_rules, ics, lifecycle, selectors, services
 from planner.filters import PostFilter
 from planner.forms import (
+    ApprovalCountForm,
+    ApprovalStepForm,
+    ApproveForm,
     CampaignForm,
+    ChannelApprovalsForm,
     CommentForm,
     ComposeForm,
     CopyForm,
     MediaForm,
     PostEditForm,
+    RejectForm,
+    SubmitForm,
 )
 from planner.highlight import highlight_findings
 from planner.models import MAX_TEXT_CHARS, Category, Post, Status
@@ -156,10 +162,20 @@ def compose_preview(request: HttpRequest, slug: str) -> HttpResponse:
 def post_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     brand = permissions.get_brand(request.user, slug)
     post = selectors.post_get(user=request.user, pk=pk, brand=brand)
+    services.review_seen_record(post=post, user=request.user)
     return _render_detail(request, post, comment_form=CommentForm())
 
 
-def _render_detail(request, post: Post, *, comment_form: CommentForm, status: int = 200):
+def _render_detail(
+    request,
+    post: Post,
+    *,
+    comment_form: CommentForm,
+    status: int = 200,
+    review_error: str = "",
+    error_findings: list | None = None,
+    reject_form: RejectForm | None = None,
+):
     brand = post.brand
     revisions = selectors.revision_list(post=post)
     a = request.GET.get("a") or (revisions[-2].number if len(revisions) > 1 else None)
@@ -168,6 +184,7 @@ def _render_detail(request, post: Post, *, comment_form: CommentForm, status: in
     linted = selectors.post_findings(post=post)
     findings = list(linted.result.findings)
     can_draft = permissions.has_perm(request.user, Action.DRAFT, post.channel)
+    review = selectors.review_panel(post=post, user=request.user)
     return render(
         request,
         "planner/post_detail.html",
@@ -192,9 +209,247 @@ def _render_detail(request, post: Post, *, comment_form: CommentForm, status: in
             "can_edit": can_draft and lifecycle.is_editable(post),
             "can_copy": permissions.brands_for(request.user, Action.DRAFT).exists(),
             "time_passed": post.scheduled_at is not None and post.scheduled_at < timezone.now(),
+            "review": review,
+            "review_error": review_error,
+            "error_findings": error_findings or [],
+            "submit_form": SubmitForm(),
+            "approve_form": ApproveForm(initial={"content_hash": post.content_hash}),
+            "reject_form": reject_form or RejectForm(),
         },
         status=status,
     )
+
+
+# --- review: submit, approve, reject -----------------------------------------------------
+
+
+def _decide(request, brand: Brand, pk: int, action: str, form, call, *, done: str):
+    """Validate the decision form, call the one service, and answer: the post page again with
+    the reason and a 4xx when refused (the service has recorded the attempt)."""
+    try:
+        if not form.is_valid():
+            errors = [e for errs in form.errors.values() for e in errs]
+            services.post_input_refused(
+                post_id=pk,
+                actor=request.user,
+                brand=brand,
+                action=action,
+                message=" ".join(errors) or "Invalid input.",
+            )
+        call(form.cleaned_data)
+    except NotFoundError:
+        raise Http404("No such post.") from None
+    except (DomainError, ValidationError) as exc:
+        post = selectors.post_get(user=request.user, pk=pk, brand=brand)
+        if isinstance(exc, DomainError):
+            message, status, details = exc.message, exc.status_code, exc.details
+        else:
+            message, status, details = " ".join(exc.messages), 400, {}
+        return _render_detail(
+            request,
+            post,
+            comment_form=CommentForm(),
+            status=status,
+            review_error=message,
+            error_findings=details.get("findings") or [],
+            reject_form=form if isinstance(form, RejectForm) and form.is_bound else None,
+        )
+    messages.success(request, done)
+    return redirect("post_detail", slug=brand.slug, pk=pk)
+
+
+@login_required
+@require_POST
+def post_submit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug)
+    return _decide(
+        request,
+        brand,
+        pk,
+        "submit",
+        SubmitForm(request.POST),
+        lambda data: services.post_submit(post_id=pk, actor=request.user, brand=brand),
+        done="Submitted for review. The approvers have been told.",
+    )
+
+
+@login_required
+@require_POST
+def post_approve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug)
+    return _decide(
+        request,
+        brand,
+        pk,
+        "approve",
+        ApproveForm(request.POST),
+        lambda data: services.approval_grant(
+            post_id=pk, actor=request.user, brand=brand, content_hash=data["content_hash"]
+        ),
+        done="Approved this version.",
+    )
+
+
+@login_required
+@require_POST
+def post_reject(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug)
+    return _decide(
+        request,
+        brand,
+        pk,
+        "reject",
+        RejectForm(request.POST),
+        lambda data: services.post_reject(
+            post_id=pk, actor=request.user, brand=brand, reason=data["reason"]
+        ),
+        done="Sent back to the author with your reason.",
+    )
+
+
+@login_required
+@require_GET
+def approval_inbox(request: HttpRequest, slug: str) -> HttpResponse:
+    """Awaiting my approval: what I may approve now, with what changed since I looked."""
+    brand = permissions.get_brand(request.user, slug)
+    return render(
+        request,
+        "planner/approval_inbox.html",
+        {
+            "brand": brand,
+            "items": selectors.inbox(user=request.user, brand=brand),
+            "is_admin": permissions.has_perm(request.user, Action.ADMIN, brand),
+        },
+    )
+
+
+# --- approval rules ----------------------------------------------------------------------
+
+
+def _groups():
+    from django.contrib.auth.models import Group
+
+    return Group.objects.order_by("name")
+
+
+@login_required
+def approval_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """Brand admins: the number of approvals, per-channel raises, and the ordered steps."""
+    brand = permissions.get_brand(request.user, slug, Action.ADMIN)
+    data = request.POST if request.method == "POST" else None
+    which = request.POST.get("form") if data else None
+    count_form = ApprovalCountForm(
+        data if which == "count" else None,
+        initial={"approvals_required": brand.approvals_required},
+    )
+    step_form = ApprovalStepForm(data if which == "step" else None, groups=_groups())
+    channel_form = ChannelApprovalsForm(
+        data if which == "channel" else None, channels=selectors.channel_choices(brand=brand)
+    )
+    done = None
+    if which == "count" and count_form.is_valid():
+        done = call_service(
+            count_form,
+            lambda: approval_rules.brand_approvals_set(
+                brand=brand,
+                actor=request.user,
+                required=count_form.cleaned_data["approvals_required"],
+            ),
+        )
+    elif which == "step" and step_form.is_valid():
+        cleaned = step_form.cleaned_data
+        done = call_service(
+            step_form,
+            lambda: approval_rules.approval_step_create(
+                brand=brand,
+                actor=request.user,
+                name=cleaned["name"],
+                required=cleaned["required"],
+                role=cleaned["role"],
+                group=cleaned["group"],
+            ),
+        )
+    elif which == "channel" and channel_form.is_valid():
+        done = call_service(
+            channel_form,
+            lambda: approval_rules.channel_approvals_set(
+                channel=channel_form.cleaned_data["channel"],
+                actor=request.user,
+                required=channel_form.cleaned_data["required"],
+            ),
+        )
+    elif data is not None and which not in {"count", "step", "channel"}:
+        return HttpResponse("Unknown form.", status=400, content_type="text/plain")
+    if done is not None:
+        messages.success(request, "Approval rules saved.")
+        return redirect("approval_settings", slug=brand.slug)
+    settings = selectors.approval_settings(brand=brand)
+    return render(
+        request,
+        "planner/approval_settings.html",
+        {
+            "brand": brand,
+            "count_form": count_form,
+            "step_form": step_form,
+            "channel_form": channel_form,
+            "channel_error": which == "channel" and not channel_form.is_valid(),
+            **settings,
+        },
+        status=400 if data is not None else 200,
+    )
+
+
+@login_required
+def approval_step_edit(request: HttpRequest, slug: str, step_id: int) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug, Action.ADMIN)
+    step = selectors.approval_step_get(brand=brand, pk=step_id)
+    form = ApprovalStepForm(
+        request.POST or None,
+        groups=_groups(),
+        submit="Save step",
+        initial={
+            "name": step.name,
+            "required": step.required,
+            "role": step.role,
+            "group": step.group_id,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        cleaned = form.cleaned_data
+        saved = call_service(
+            form,
+            lambda: approval_rules.approval_step_update(
+                step=step,
+                actor=request.user,
+                name=cleaned["name"],
+                required=cleaned["required"],
+                role=cleaned["role"],
+                group=cleaned["group"],
+            ),
+        )
+        if saved is not None:
+            messages.success(request, f"Step {saved.name} saved.")
+            return redirect("approval_settings", slug=brand.slug)
+    return render(
+        request, "planner/approval_step_edit.html", {"brand": brand, "step": step, "form": form}
+    )
+
+
+@login_required
+@require_POST
+def approval_step_action(request: HttpRequest, slug: str, step_id: int) -> HttpResponse:
+    """Remove a step, or move it up or down."""
+    brand = permissions.get_brand(request.user, slug, Action.ADMIN)
+    step = selectors.approval_step_get(brand=brand, pk=step_id)
+    action = request.POST.get("action")
+    if action == "delete":
+        approval_rules.approval_step_delete(step=step, actor=request.user)
+        messages.success(request, f"Step {step.name} removed.")
+    elif action in {"up", "down"}:
+        approval_rules.approval_step_move(step=step, actor=request.user, up=action == "up")
+    else:
+        return HttpResponse("Unknown action.", status=400, content_type="text/plain")
+    return redirect("approval_settings", slug=brand.slug)
 
 
 @login_required
@@ -261,6 +516,7 @@ def post_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "media_form": MediaForm(),
             "media": selectors.media_list(post=post),
             "editable": lifecycle.is_editable(post),
+            "under_review": post.status in lifecycle.UNDER_REVIEW,
         },
     )
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import Role
 from planner import lifecycle, services
-from planner.models import Status
+from planner.models import Post, Status
 from tests.planner.conftest import count_queries, soon
 
 URL = "/api/brands/team/calendar/"
@@ -121,8 +121,8 @@ def test_drag_is_refused_for_people_who_may_not_draft_there(api, team, make_post
 
 
 def test_drag_is_refused_for_posts_that_cannot_be_rescheduled(api, team, make_post):
-    post = make_post("In review", when=soon(2))
-    lifecycle.transition(post.pk, to=Status.IN_REVIEW, actor=team["author"])
+    post = make_post("Being sent", when=soon(2))
+    Post.objects.filter(pk=post.pk).update(status=Status.PUBLISHING)  # set up the state only
     assert api(team["author"]).get(URL, _range()).json()[0]["editable"] is False
     response = api(team["author"]).patch(
         f"/api/posts/{post.pk}/", {"scheduled_at": soon(4).isoformat()}, format="json"
