@@ -30,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
     slug = request.session.get("brand_slug")
     chosen = next((b for b in brands if b.slug == slug), brands[0] if brands else None)
     if chosen is not None:
-        return redirect(chosen.get_absolute_url())
+        return redirect("calendar", slug=chosen.slug)  # the team lives in the calendar
     return render(request, "accounts/home_empty.html")
 
 
@@ -39,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def brand_switch(request: HttpRequest) -> HttpResponse:
     brand = permissions.get_brand(request.user, request.POST.get("slug", ""))
     request.session["brand_slug"] = brand.slug
-    return redirect(brand.get_absolute_url())
+    return redirect("calendar", slug=brand.slug)
 
 
 @login_required

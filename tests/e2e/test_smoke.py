@@ -22,7 +22,7 @@ def test_admin_switches_brand(demo, new_page):
     for slug, name in [("demo", "Demo Kitchen Co."), ("acme", "Acme Motors")]:
         page.get_by_test_id("current-brand").click()
         page.locator(".dropdown-item", has_text=name).click()
-        page.wait_for_url(f"**/b/{slug}/")
+        page.wait_for_url(f"**/b/{slug}/calendar/")
         assert name in page.get_by_test_id("current-brand").inner_text()
 
 
