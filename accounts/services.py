@@ -611,7 +611,8 @@ def notify(
     addresses = [u.email for u in recipients if u.email]
     if email and addresses:
         prefix = f"[{brand.name}] " if brand else ""
-        text = f"{body}\n\n{url}" if url else body
+        link = f"{settings.COUNTERSIGN['SITE_URL']}{url}" if url.startswith("/") else url
+        text = f"{body}\n\n{link}" if link else body
 
         def send() -> None:
             for address in addresses:

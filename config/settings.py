@@ -164,6 +164,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "processed_folder": str(env.CELERY_BROKER_DIR / "processed"),
         "control_folder": str(env.CELERY_BROKER_DIR / "control"),
         "store_processed": False,
+        # The transport polls its folder; its default (1 s) caps a worker at `concurrency`
+        # messages a second.
+        "polling_interval": 0.05,
     }
     if env.CELERY_BROKER_URL.startswith("filesystem")
     else {}
@@ -183,6 +186,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 COUNTERSIGN = {
     "CREDENTIAL_KEYS": env.CREDENTIAL_KEYS,
     "DEMO_PASSWORD": env.DEMO_PASSWORD,
+    "SITE_URL": env.SITE_URL,  # absolute links in emails
     "OUTBOX_DIR": env.OUTBOX_DIR,
     "DISPATCH_INTERVAL_SECONDS": env.DISPATCH_INTERVAL_SECONDS,
     "PUBLISH_LEASE_SECONDS": env.PUBLISH_LEASE_SECONDS,

@@ -66,7 +66,8 @@ def demo_seed(*, password: str) -> dict:
     for brand in (demo, acme):
         policy_services.policy_ensure(brand=brand)
     _demo_quiz(demo)
-    _demo_posts(demo, author=users["author"], posts=DEMO_POSTS)
+    if _demo_posts(demo, author=users["author"], posts=DEMO_POSTS):
+        _demo_lifecycle(demo, users=users)
     _demo_posts(acme, author=acme_author, posts=ACME_POSTS)
     return {"brands": [demo, acme], "users": users}
 
@@ -96,9 +97,9 @@ ACME_POSTS = [
 ]
 
 
-def _demo_posts(brand: Brand, *, author: User, posts: list) -> None:
+def _demo_posts(brand: Brand, *, author: User, posts: list) -> bool:
     """Drafts across the current month on the brand's outbox channel, once: a brand that
-    already has posts is left alone."""
+    already has posts is left alone. Returns whether it made them."""
     import calendar
     import datetime as dt
 
@@ -109,10 +110,10 @@ def _demo_posts(brand: Brand, *, author: User, posts: list) -> None:
     from planner.timeutil import local_to_utc
 
     if Post.objects.filter(brand=brand).exists():
-        return
+        return False
     channel = Channel.objects.filter(brand=brand, platform=Platform.OUTBOX).first()
     if channel is None:
-        return
+        return False
     today = timezone.now().astimezone(brand.tz).date()
     last_day = calendar.monthrange(today.year, today.month)[1]
     campaign = planner_services.campaign_create(
@@ -131,6 +132,42 @@ def _demo_posts(brand: Brand, *, author: User, posts: list) -> None:
             scheduled_at=local_to_utc(local, brand.tz),
             campaign=campaign if category == "promotional" else None,
         )
+    return True
+
+
+def _demo_lifecycle(brand: Brand, *, users: dict) -> None:
+    """Show the whole lifecycle: posts awaiting approval, an approved one, and one approved
+    to go out a couple of minutes after the demo starts (watch it publish to the outbox)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from planner import services as planner_services
+    from planner.models import Post, Status
+
+    author, first, second = users["author"], users["approver1"], users["approver2"]
+    upcoming = list(
+        Post.objects.filter(brand=brand, status=Status.DRAFT, scheduled_at__gt=timezone.now())
+        .order_by("scheduled_at")
+        .values_list("pk", flat=True)
+    )
+    for index, pk in enumerate(upcoming[:3]):
+        planner_services.post_submit(post_id=pk, actor=author)
+        if index == 0:  # fully approved; the others wait in the approvers' inbox
+            for approver in (first, second):
+                planner_services.approval_grant(post_id=pk, actor=approver)
+    channel = Channel.objects.filter(brand=brand, platform=Platform.OUTBOX).first()
+    soon = planner_services.post_create(
+        brand=brand,
+        actor=author,
+        channel=channel,
+        text="Good morning from the Demo Kitchen! Fresh scones are out of the oven.",
+        category="engagement",
+        scheduled_at=timezone.now() + dt.timedelta(minutes=2),
+    )
+    planner_services.post_submit(post_id=soon.pk, actor=author)
+    for approver in (first, second):
+        planner_services.approval_grant(post_id=soon.pk, actor=approver)
 
 
 DEMO_QUIZ_TITLE = "Demo Kitchen policy basics"
