@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from accounts.models import Brand
+from django.utils import timezone
+
+from accounts.models import Brand, Notification
 from planner.models import Approval, Post, Status
 from tests.e2e.conftest import sign_in
 
@@ -19,6 +21,8 @@ def test_author_submits_two_approvers_approve_an_edit_sends_it_back(demo, new_pa
     brand = Brand.objects.get(slug="demo")
     when = (dt.datetime.now(brand.tz) + dt.timedelta(days=9)).replace(hour=11, minute=30)
     text = "Journey: our new kettle boils in ninety seconds."
+    # Start from a clean notification list (the demo data notifies people too).
+    Notification.objects.update(read_at=timezone.now())
 
     author = new_page()
     sign_in(author, "author")
