@@ -585,7 +585,7 @@ def _step_views(state: ApprovalState) -> list[StepView]:
 
 
 def review_panel(*, post: Post, user: User) -> ReviewPanel:
-    from planner.highlight import highlight_findings
+    from policy.highlight import highlight_findings
 
     state = approval_state(post=post, extra_people=[user])
     may_draft = permissions.has_perm(user, Action.DRAFT, post.channel)
@@ -614,7 +614,7 @@ class InboxItem:
 def inbox(*, user: User, brand: Brand) -> list[InboxItem]:
     """Posts in review that ``user`` may approve at their current step and has not yet
     approved in this version, with what changed since they last looked at each."""
-    from planner.highlight import highlight_findings
+    from policy.highlight import highlight_findings
 
     channels = permissions.channels_for(user, brand, Action.APPROVE)
     posts = list(

@@ -35,8 +35,8 @@ from planner.forms import (
     RejectForm,
     SubmitForm,
 )
-from planner.highlight import highlight_findings
 from planner.models import MAX_TEXT_CHARS, Category, Post, Status
+from policy.highlight import highlight_findings
 
 LIST_PAGE_SIZE = 25
 FILTER_FIELDS = ("channel", "campaign", "status", "category", "author", "q")

@@ -15,7 +15,7 @@ from config.web import call_service
 from policy import selectors, services
 from policy.engine import dump_policy_yaml
 from policy.forms import KIND_CHOICES, PolicyImportForm, RuleForm, TryItForm
-from policy.highlight import highlight
+from policy.highlight import highlight_findings as highlight
 
 KIND_LABELS = dict(KIND_CHOICES)
 

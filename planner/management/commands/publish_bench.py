@@ -1,0 +1,313 @@
+"""Benchmark publishing: N due posts through real workers to a local fake Mastodon, next to a
+plain loop of the same HTTP POSTs to the same server, in the same run.
+
+The fake Mastodon (``tests/fakes/mastodon.py``) runs as a separate process. The workers are
+``celery -A config worker`` processes on this configuration's broker (Redis when
+CELERY_BROKER_URL is set, else the filesystem broker) and database, consuming a queue of
+their own so that a running ``make run`` worker does not take part. The posts belong to a
+throwaway brand, deleted afterwards (``--keep`` keeps it). Stop ``make run`` first: its
+dispatcher would otherwise claim some of the posts.
+
+What is timed for Countersign: from the moment the posts fall due to the moment the last one
+is recorded as published, i.e. the claim, the queue, every re-check (approvals, policy,
+pause, identity), the delivery row written before each send, the send and the evidence.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts import services as account_services
+from accounts.models import Brand, Role, User
+from planner.content import fingerprint
+from planner.models import Approval, Post, PostGroup, Revision, Status
+
+TOKEN = "bench-token-0123456789"  # noqa: S105 - a credential for the local fake only
+ROOT = Path(settings.BASE_DIR)
+
+
+class Command(BaseCommand):
+    help = (
+        "Publish N due posts through real workers to a local fake Mastodon, next to a plain "
+        "loop of the same HTTP POSTs to the same server."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--posts", type=int, default=1000)
+        parser.add_argument("--workers", type=int, default=2, help="Worker processes.")
+        parser.add_argument("--concurrency", type=int, default=4, help="Threads per worker.")
+        parser.add_argument(
+            "--latency",
+            type=float,
+            default=0.0,
+            help="Seconds the fake adds to every request (0: a local server with no delay; "
+            "real platforms answer in 50-300 ms).",
+        )
+        parser.add_argument("--timeout", type=float, default=600.0)
+        parser.add_argument("--keep", action="store_true", help="Do not delete the data.")
+
+    def handle(self, *args, posts: int, workers: int, concurrency: int, latency: float, **opts):
+        if posts < 1 or workers < 1 or concurrency < 1 or latency < 0:
+            raise CommandError("--posts, --workers and --concurrency must be >= 1.")
+        logs = Path(tempfile.mkdtemp(prefix="countersign-bench-"))
+        started: list[subprocess.Popen] = []
+        slug = f"bench-{secrets.token_hex(4)}"
+        try:
+            url = self._start_fake(logs, latency, started)
+            plain = self._plain_loop(url, posts)
+            requests.post(f"{url}/_fake/reset", timeout=10).raise_for_status()
+            self.stdout.write(f"Setting up brand {slug} with {posts:,} approved posts…")
+            brand, people, ids = self._fill(slug, url, posts)
+            queue = f"bench-{secrets.token_hex(4)}"
+            for n in range(workers):
+                self._start_worker(f"bench{n}", queue, concurrency, logs, started)
+            elapsed = self._run(ids, queue, opts["timeout"])
+            sent = requests.get(f"{url}/_fake/posts", timeout=30).json()
+            if len(sent) != posts or len({s["idempotency_key"] for s in sent}) != posts:
+                raise CommandError(f"expected {posts} posts at the fake, found {len(sent)}")
+            self._report(posts, workers, concurrency, latency, plain, elapsed)
+            if not opts["keep"]:
+                self._clean(brand, people)
+                self.stdout.write(f"Deleted brand {slug} and its posts. Logs: {logs}")
+        finally:
+            for proc in reversed(started):
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+                    try:
+                        proc.wait(timeout=20)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+
+    # -- processes ---------------------------------------------------------------------------
+
+    def _start_fake(self, logs: Path, latency: float, started: list) -> str:
+        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [
+                sys.executable,
+                "-m",
+                "tests.fakes.mastodon",
+                "--port",
+                "0",
+                "--latency",
+                str(latency),
+                "--token",
+                f"{TOKEN}=9001:benchbrand",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=open(logs / "fake.log", "wb"),  # noqa: SIM115 - lives as long as the fake
+            text=True,
+        )
+        started.append(proc)
+        line = proc.stdout.readline().strip()
+        if not line.startswith("http://"):
+            raise CommandError(f"the fake Mastodon did not start: {line!r}")
+        return line
+
+    def _start_worker(self, name: str, queue: str, concurrency: int, logs: Path, started: list):
+        log_path = logs / f"{name}.log"
+        proc = subprocess.Popen(  # noqa: S603 - the virtualenv's celery
+            [
+                str(Path(sys.executable).parent / "celery"),
+                "-A",
+                "config",
+                "worker",
+                "--loglevel=INFO",
+                "--pool=threads",
+                f"--concurrency={concurrency}",
+                f"--hostname={name}@%h",
+                f"--queues={queue}",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "LOG_LEVEL": "WARNING"},
+            stdout=open(log_path, "wb"),  # noqa: SIM115 - lives as long as the worker
+            stderr=subprocess.STDOUT,
+        )
+        started.append(proc)
+        deadline = time.monotonic() + 60
+        while " ready." not in log_path.read_text(errors="replace"):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise CommandError(f"worker {name} did not start:\n{log_path.read_text()}")
+            time.sleep(0.1)
+
+    # -- the two measurements ----------------------------------------------------------------
+
+    def _plain_loop(self, url: str, n: int) -> float:
+        """N POSTs of the same statuses, one after another, on one keep-alive connection."""
+        session = requests.Session()
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        started = time.perf_counter()
+        for i in range(n):
+            response = session.post(
+                f"{url}/api/v1/statuses",
+                json={"status": _text(i, n), "visibility": "public"},
+                headers={**headers, "Idempotency-Key": f"plain-{i}"},
+                timeout=30,
+            )
+            response.raise_for_status()
+        elapsed = time.perf_counter() - started
+        session.close()
+        return elapsed
+
+    def _run(self, ids: list[int], queue: str, timeout: float) -> float:
+        from config.celery import app
+        from planner import tasks
+
+        app.conf.task_default_queue = queue
+        posts = Post.objects.filter(pk__in=ids)
+        started = time.perf_counter()
+        posts.update(scheduled_at=timezone.now())  # they fall due now
+        claimed = 0
+        while claimed < len(ids):
+            claimed += len(tasks.dispatch_due(limit=len(ids))["claimed"])
+            if time.perf_counter() - started > timeout:
+                raise CommandError("the posts could not be claimed")
+        while posts.filter(status=Status.PUBLISHED).count() < len(ids):
+            if time.perf_counter() - started > timeout:
+                counts = dict(posts.values_list("status").annotate(n=models_count()))
+                raise CommandError(f"not all published after {timeout}s: {counts}")
+            time.sleep(0.05)
+        return time.perf_counter() - started
+
+    def _report(self, n, workers, concurrency, latency, plain, elapsed) -> None:
+        plain_rate, rate = n / plain, n / elapsed
+        broker = settings.CELERY_BROKER_URL.split("://")[0]
+        self.stdout.write(
+            f"\npublish_bench: {n:,} posts to a local fake Mastodon "
+            f"(latency {latency * 1000:.0f} ms per request), database {connection.vendor}, "
+            f"broker {broker}, {workers} worker(s) × {concurrency} threads, {os.cpu_count()} CPU(s)"
+        )
+        self.stdout.write(
+            f"  {'plain loop of the same POSTs (requests.Session)':<52}"
+            f"{plain_rate:>9.1f} posts/s  ({plain:.2f} s)"
+        )
+        self.stdout.write(
+            f"  {'Countersign (claim, queue, re-check, send, record)':<52}"
+            f"{rate:>9.1f} posts/s  ({elapsed:.2f} s)"
+        )
+        verdict = "meets" if rate >= plain_rate / 2 else "misses"
+        self.stdout.write(
+            f"  ratio {rate / plain_rate:.2f} of the plain loop: {verdict} the target of 0.5"
+        )
+
+    # -- data --------------------------------------------------------------------------------
+
+    @transaction.atomic
+    def _fill(self, slug: str, url: str, n: int):
+        """A brand, its people and a Mastodon channel connected through the real guard; N
+        approved posts written in bulk as the services would have (revision, content hash,
+        a live approval of that hash), due tomorrow until the run starts."""
+        people = {
+            role: User.objects.create_user(
+                username=f"{slug}-{role}", email=f"{role}@example.invalid"
+            )
+            for role in ("admin", "author", "approver")
+        }
+        brand = account_services.brand_create(
+            slug=slug, name=f"Benchmark {slug}", created_by=people["admin"], approvals_required=1
+        )
+        account_services.membership_set(
+            brand=brand, user=people["author"], roles=[Role.AUTHOR], actor=None
+        )
+        account_services.membership_set(
+            brand=brand, user=people["approver"], roles=[Role.APPROVER], actor=None
+        )
+        channel = account_services.channel_connect(
+            brand=brand,
+            actor=people["admin"],
+            platform="mastodon",
+            instance_url=url,
+            credential={"access_token": TOKEN},
+        )
+        later = timezone.now() + timezone.timedelta(days=1)
+        groups = PostGroup.objects.bulk_create(
+            [PostGroup(brand=brand, created_by=people["author"]) for _ in range(n)]
+        )
+        posts = Post.objects.bulk_create(
+            [
+                Post(
+                    brand=brand,
+                    channel=channel,
+                    group=group,
+                    author=people["author"],
+                    last_editor=people["author"],
+                    text=_text(i, n),
+                    category="news",
+                    scheduled_at=later,
+                    status=Status.APPROVED,
+                    revision=1,
+                    content_hash=fingerprint(
+                        text=_text(i, n), channel_id=channel.pk, category="news"
+                    ),
+                )
+                for i, group in enumerate(groups)
+            ],
+            batch_size=500,
+        )
+        Revision.objects.bulk_create(
+            [
+                Revision(
+                    post=p,
+                    number=1,
+                    text=p.text,
+                    channel=channel,
+                    category=p.category,
+                    scheduled_at=p.scheduled_at,
+                    content_hash=p.content_hash,
+                    editor=people["author"],
+                )
+                for p in posts
+            ],
+            batch_size=500,
+        )
+        Approval.objects.bulk_create(
+            [
+                Approval(
+                    post=p,
+                    approver=people["approver"],
+                    step_order=1,
+                    step_name="Approval",
+                    content_hash=p.content_hash,
+                    revision=1,
+                    approved_at=timezone.now(),
+                )
+                for p in posts
+            ],
+            batch_size=500,
+        )
+        return brand, people, [p.pk for p in posts]
+
+    @transaction.atomic
+    def _clean(self, brand: Brand, people: dict) -> None:
+        Post.objects.filter(brand=brand).delete()
+        PostGroup.objects.filter(brand=brand).delete()
+        brand.channels.all().delete()
+        brand.delete()
+        for user in people.values():
+            user.delete()
+
+
+def _text(i: int, n: int) -> str:
+    return f"Benchmark status {i + 1} of {n}: today's bake is ready at the counter."
+
+
+def models_count():
+    from django.db.models import Count
+
+    return Count("id")

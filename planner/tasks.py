@@ -1,0 +1,57 @@
+"""Celery tasks for publishing: thin and idempotent, ids as arguments.
+
+The database row is the truth and the broker only a doorbell: a lost, repeated or late
+message never sends a post twice (see planner.publishing). ``dispatch_due`` is the one
+periodic task (planner.periodic, installed by ``manage.py setup_periodic_tasks``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from planner import publishing
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="planner.tasks.dispatch_due", ignore_result=True)
+def dispatch_due(limit: int = publishing.DISPATCH_BATCH) -> dict:
+    """Sweep expired leases, claim due posts, then enqueue one task per post after commit."""
+    result = publishing.dispatch(limit=limit)
+    for post_id in result.claimed:
+        publish_post.delay_on_commit(post_id)
+    for post_id in result.reconcile:
+        reconcile_post.delay_on_commit(post_id)
+    if result.claimed or result.reconcile or result.swept:
+        logger.info(
+            "dispatch: claimed %d, reconciling %d, swept %d",
+            len(result.claimed),
+            len(result.reconcile),
+            len(result.swept),
+        )
+    return {"claimed": result.claimed, "reconcile": result.reconcile, "swept": result.swept}
+
+
+@shared_task(bind=True, name="planner.tasks.publish_post", ignore_result=True, max_retries=None)
+def publish_post(self, post_id: int) -> str:
+    """Publish one claimed post. A safe retry (nothing was accepted) keeps the same key;
+    publishing bounds the number of tries. Run eagerly (no broker), the post keeps its lease
+    and a later dispatcher pass claims it again once the wait is over."""
+    outcome = publishing.publish_one(post_id)
+    if outcome.result == "retry" and not self.request.is_eager:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.result
+
+
+@shared_task(name="planner.tasks.reconcile_post", ignore_result=True)
+def reconcile_post(post_id: int) -> str:
+    """Settle one unconfirmed send against the platform (lookup, or same-key re-send)."""
+    return publishing.reconcile_one(post_id).result
+
+
+@shared_task(name="planner.tasks.sweep", ignore_result=True)
+def sweep() -> int:
+    """Take back expired leases now (the dispatcher also does this on every pass)."""
+    return len(publishing.sweep())

@@ -1,0 +1,33 @@
+"""``manage.py publish_bench`` runs end to end (a few posts) and cleans up after itself."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from django.db import connection
+
+from tests.queue import stack
+
+pytestmark = pytest.mark.queue
+
+
+def test_publish_bench_reports_both_rates_and_deletes_its_brand(tmp_path):
+    if connection.vendor != "sqlite":
+        pytest.skip("runs in the SQLite pass")
+    db = tmp_path / "bench.sqlite3"
+    env = stack.base_env(
+        DATABASE_URL=f"sqlite:///{db}",
+        CELERY_BROKER_URL="filesystem://",
+        CELERY_BROKER_DIR=str(tmp_path / "broker"),
+        COUNTERSIGN_VAR_DIR=str(tmp_path / "var"),
+    )
+    stack.manage("migrate", "--no-input", "-v", "0", env=env)
+    out = stack.manage(
+        "publish_bench", "--posts", "30", "--workers", "1", "--concurrency", "2", env=env
+    )
+    assert "plain loop of the same POSTs" in out and "Countersign (claim" in out
+    assert "posts/s" in out and "ratio" in out
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM planner_post").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM accounts_brand").fetchone() == (0,)
