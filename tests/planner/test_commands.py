@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Brand, User
-from planner.demo import demo_seed
+from planner.demo import DEMO_POSTS, demo_seed
 from planner.models import Post
 
 
@@ -17,12 +18,18 @@ def test_demo_posts_spread_over_this_month_and_are_seeded_once(db):
     demo_seed(password="pw-for-tests-1")
     demo = Brand.objects.get(slug="demo")
     posts = list(Post.objects.filter(brand=demo))
-    assert len(posts) == 10
+    # The month's posts, plus one approved to go out two minutes after the demo starts.
+    assert len(posts) == len(DEMO_POSTS) + 1
+    soon = max(posts, key=lambda p: p.created_at)
+    assert soon.status == "approved"
+    assert soon.scheduled_at <= timezone.now() + dt.timedelta(minutes=3)
     month = timezone.now().astimezone(demo.tz).month
-    assert {p.scheduled_at.astimezone(demo.tz).month for p in posts} == {month}
-    assert len({p.scheduled_at.astimezone(demo.tz).day for p in posts}) >= 8
+    monthly = [p for p in posts if p.pk != soon.pk]
+    assert {p.scheduled_at.astimezone(demo.tz).month for p in monthly} == {month}
+    assert len({p.scheduled_at.astimezone(demo.tz).day for p in monthly}) >= 8
     assert Post.objects.filter(brand__slug="acme").count() == 3
-    assert all(p.revision == 1 and p.status == "draft" for p in posts)
+    assert all(p.revision == 1 for p in posts)
+    assert {p.status for p in monthly} <= {"draft", "in_review", "approved"}
 
 
 def test_calendar_bench_runs_and_cleans_up(db):
