@@ -22,14 +22,16 @@ def require_service(available: bool, what: str) -> None:
 
 
 def pytest_collection_modifyitems(config, items):
-    """PostgreSQL-only tests (races, SKIP LOCKED) belong to the PostgreSQL pass."""
+    """PostgreSQL-only tests (races, SKIP LOCKED) belong to the PostgreSQL pass, and the
+    single-machine tests (SQLite file + filesystem broker) to the SQLite pass: each is
+    deselected in the other pass, never skipped."""
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        return
+    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    other_pass = "sqlite_only" if on_postgres else "postgres"
     keep, dropped = [], []
     for item in items:
-        (dropped if item.get_closest_marker("postgres") else keep).append(item)
+        (dropped if item.get_closest_marker(other_pass) else keep).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep

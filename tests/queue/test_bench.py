@@ -5,16 +5,14 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from django.db import connection
 
 from tests.queue import stack
 
 pytestmark = pytest.mark.queue
 
 
+@pytest.mark.sqlite_only
 def test_publish_bench_reports_both_rates_and_deletes_its_brand(tmp_path):
-    if connection.vendor != "sqlite":
-        pytest.skip("runs in the SQLite pass")
     db = tmp_path / "bench.sqlite3"
     env = stack.base_env(
         DATABASE_URL=f"sqlite:///{db}",

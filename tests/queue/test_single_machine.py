@@ -13,7 +13,6 @@ import time
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from tests.fakes.mastodon import FakeMastodon
 from tests.planner.publishing_support import fake_tokens
@@ -49,9 +48,8 @@ def _claimed(proc: stack.Process) -> list[int]:
     return json.loads(proc.log().strip().splitlines()[-1])["claimed"]
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_and_the_filesystem_broker_send_each_post_exactly_once(processes, tmp_path):
-    if connection.vendor != "sqlite":
-        pytest.skip("the single-machine path runs in the SQLite pass")
     db = tmp_path / "countersign.sqlite3"
     env = stack.base_env(
         DATABASE_URL=f"sqlite:///{db}",
