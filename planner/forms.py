@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils import timezone
 
 from accounts.models import HEX_COLOUR, Brand, Channel, Role
 from planner.models import (
@@ -22,6 +23,9 @@ from planner.models import (
     Category,
 )
 from planner.timeutil import local_to_utc
+
+#: A time this close to now is "post it now": a risky action that needs the handle typed.
+SOON_MINUTES = 15
 
 LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
@@ -110,6 +114,37 @@ class _PostFields(forms.Form):
             label=f"Scheduled time ({brand.timezone})",
             help_text="Leave empty for an undated draft.",
         )
+        self.fields["confirm_handles"] = forms.CharField(
+            required=False,
+            max_length=500,
+            label="Confirm who it posts as",
+            help_text=f"Only for a time within {SOON_MINUTES} minutes: type the handle of each "
+            "channel (e.g. @brand) to confirm it is the account you mean.",
+        )
+
+    def _targets(self, data) -> list[Channel]:
+        return []
+
+    def clean(self):
+        """Scheduling for (almost) now is a risky action: it needs the handles typed out."""
+        data = super().clean()
+        when = data.get("scheduled_at")
+        if when is None or when > timezone.now() + dt.timedelta(minutes=SOON_MINUTES):
+            return data
+        wanted = {c.handle.lower().lstrip("@") for c in self._targets(data)}
+        typed = {
+            part.lower().lstrip("@")
+            for part in (data.get("confirm_handles") or "").replace(",", " ").split()
+        }
+        missing = sorted(wanted - typed)
+        if missing:
+            self.add_error(
+                "confirm_handles",
+                "This would go out within minutes. Type "
+                + ", ".join(f"@{h}" for h in missing)
+                + " to confirm it is the account you mean.",
+            )
+        return data
 
 
 class ComposeForm(_PostFields):
@@ -146,12 +181,19 @@ class ComposeForm(_PostFields):
                 Div("scheduled_at", css_class="col-md-4"),
                 css_class="row",
             ),
+            Field("confirm_handles"),
             Fieldset("Attachment", "media_file", "alt_text"),
         )
+
+    def _targets(self, data) -> list[Channel]:
+        return list(data.get("channels") or [])
 
 
 class PostEditForm(_PostFields):
     channel = forms.ModelChoiceField(queryset=Channel.objects.none())
+
+    def _targets(self, data) -> list[Channel]:
+        return [data["channel"]] if data.get("channel") else []
 
     def __init__(self, *args, channels, **kwargs):
         super().__init__(*args, **kwargs)

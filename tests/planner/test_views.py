@@ -305,3 +305,29 @@ def test_list_shows_dated_posts_first_then_undated_drafts(author_client, make_po
     html = author_client.get(reverse("post_list", args=["team"])).content.decode()
     positions = [html.index(f"/b/team/posts/{p.pk}/") for p in (sooner, later, undated)]
     assert positions == sorted(positions)
+
+
+def test_scheduling_for_now_needs_the_handles_typed(author_client, team):
+    """Posting within minutes is a risky action: type who it posts as."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    url = reverse("post_compose", args=["team"])
+    soon = (timezone.now() + dt.timedelta(minutes=5)).astimezone(team["brand"].tz)
+    data = {
+        "channels": [team["channel"].pk, team["second"].pk],
+        "text": "Flash sale starts now",
+        "category": "promotional",
+        "scheduled_at": soon.strftime("%Y-%m-%dT%H:%M"),
+    }
+    refused = author_client.post(url, data)
+    assert refused.status_code == 200
+    assert "Type @team, @team2 to confirm" in refused.content.decode()
+    assert not Post.objects.exists()
+    half = author_client.post(url, {**data, "confirm_handles": "@team"})
+    assert "Type @team2 to confirm" in half.content.decode()
+    assert not Post.objects.exists()
+    done = author_client.post(url, {**data, "confirm_handles": "@TEAM, team2"})
+    assert done.status_code == 302
+    assert Post.objects.count() == 2
