@@ -122,3 +122,35 @@ def count_queries(call) -> int:
     with CaptureQueriesContext(connection) as queries:
         call()
     return len(queries)
+
+
+# --- publishing: a brand whose Mastodon channel is connected to a local fake ---------------
+
+
+@pytest.fixture
+def offline_publishing():
+    """Nothing but loopback is reachable, and no client or identity cache leaks between
+    tests. Publishing test modules use it for every test."""
+    from planner import publishing
+    from tests.fakes.guard import loopback_only
+
+    publishing.clear_caches()
+    with loopback_only():
+        yield
+    publishing.clear_caches()
+
+
+@pytest.fixture
+def mastodon():
+    from tests.fakes.mastodon import FakeMastodon
+    from tests.planner.publishing_support import fake_tokens
+
+    with FakeMastodon(tokens=fake_tokens()) as fake:
+        yield fake
+
+
+@pytest.fixture
+def pub(db, mastodon):
+    from tests.planner.publishing_support import publishing_team
+
+    return publishing_team(instance_url=mastodon.url)

@@ -7,10 +7,7 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from accounts import services as account_services
 from accounts.models import AuditEvent, Role
@@ -18,34 +15,11 @@ from config.api import DomainError
 from planner import services
 from planner.models import Approval, Post, Status
 from tests.planner.conftest import soon
+from tests.races import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 ROUNDS = 8
-
-
-def race(*calls):
-    """Run the calls at the same moment, each in its own thread (own connection); return what
-    each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except Exception as exc:  # the outcome is what the test inspects
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 def test_two_approvals_together_count_once_each_and_approve_once(team, make_post):

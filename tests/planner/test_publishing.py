@@ -13,35 +13,14 @@ from accounts.models import AuditEvent, Notification
 from planner import lifecycle, publishing
 from planner.models import Approval, Delivery, Post, Status
 from policy import services as policy_services
-from tests.fakes.guard import loopback_only
-from tests.fakes.mastodon import FakeMastodon
 from tests.planner.publishing_support import (
     BRAND_ACCOUNT,
     PERSONAL_ACCOUNT,
     approved_post,
-    fake_tokens,
     make_due,
-    publishing_team,
 )
 
-
-@pytest.fixture(autouse=True)
-def _offline_and_fresh():
-    publishing.clear_caches()
-    with loopback_only():
-        yield
-    publishing.clear_caches()
-
-
-@pytest.fixture
-def mastodon():
-    with FakeMastodon(tokens=fake_tokens()) as fake:
-        yield fake
-
-
-@pytest.fixture
-def pub(db, mastodon):
-    return publishing_team(instance_url=mastodon.url)
+pytestmark = pytest.mark.usefixtures("offline_publishing")
 
 
 @pytest.fixture

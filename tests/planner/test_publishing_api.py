@@ -13,33 +13,12 @@ from accounts.models import AuditEvent, Role, User
 from accounts.services import brand_create, membership_set
 from planner import publishing
 from planner.models import Post, Status
-from tests.fakes.guard import loopback_only
-from tests.fakes.mastodon import FakeMastodon
 from tests.planner.publishing_support import (
     approved_post,
-    fake_tokens,
     make_due,
-    publishing_team,
 )
 
-
-@pytest.fixture(autouse=True)
-def _offline_and_fresh():
-    publishing.clear_caches()
-    with loopback_only():
-        yield
-    publishing.clear_caches()
-
-
-@pytest.fixture
-def mastodon():
-    with FakeMastodon(tokens=fake_tokens()) as fake:
-        yield fake
-
-
-@pytest.fixture
-def pub(db, mastodon):
-    return publishing_team(instance_url=mastodon.url)
+pytestmark = pytest.mark.usefixtures("offline_publishing")
 
 
 @pytest.fixture
