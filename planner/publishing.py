@@ -1199,11 +1199,14 @@ class Resumed:
     held: list[int]
 
 
-def brand_resume(*, brand: Brand, actor: User, confirm: str) -> Resumed:
-    """Resume publishing for the brand. The admin types the brand's slug to confirm. Posts
-    that fell due during the pause are held for re-confirmation, in the same transaction."""
+def brand_resume(*, brand: Brand, actor: User, confirm: str | None) -> Resumed:
+    """Resume publishing for the brand. Posts that fell due during the pause are held for
+    re-confirmation, in the same transaction, so resuming never sends a burst.
+
+    In the web the admin types the brand's slug to confirm (``confirm``); an API client may
+    leave it out (``None``), but a ``confirm`` that is given must match."""
     permissions.require(actor, Action.ADMIN, brand)
-    if not _handle_matches(confirm, brand.slug):
+    if confirm is not None and not _handle_matches(confirm, brand.slug):
         raise ValidationError(
             {"confirm": f"Type the brand's short name ({brand.slug}) to confirm resuming."}
         )

@@ -22,7 +22,7 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class ConfirmSerializer(serializers.Serializer):
-    confirm = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    confirm = serializers.CharField(max_length=200, required=False, allow_null=True, default=None)
 
 
 class ReleaseSerializer(serializers.Serializer):
@@ -72,7 +72,8 @@ class BrandPause(APIView):
 
 
 class BrandResume(APIView):
-    """POST {confirm: "<brand slug>"}: resume; posts that fell due meanwhile are held."""
+    """POST {confirm?: "<brand slug>"}: resume; posts that fell due meanwhile are held.
+    ``confirm`` is optional here (the stable interface takes no body) but must match if given."""
 
     def post(self, request, slug):
         brand = permissions.get_brand(request.user, slug, Action.ADMIN)
