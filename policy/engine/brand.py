@@ -53,24 +53,46 @@ def _letter(ch: str, alikes: bool) -> str:
     return f"[{body}]{_MARKS}(?:[{body}]{_MARKS})*"
 
 
+def _letters(canonical: str, alikes: bool) -> list[str]:
+    """One pattern per letter or digit of ``canonical``; a separator goes between each."""
+    return [_letter(ch, alikes) for ch in unicodedata.normalize("NFC", canonical) if ch.isalnum()]
+
+
 def brand_pattern(canonical: str, alikes: bool = True) -> re.Pattern:
     """The spellings of ``canonical``; ``alikes`` adds accented letters and homoglyphs.
 
     Without them the character classes are ASCII, which the regex engine scans far
     faster; that version is used for texts with no non-ASCII letter in them.
     """
-    pieces = []
-    for ch in unicodedata.normalize("NFC", canonical):
-        if ch.isalnum():
-            if pieces and pieces[-1] != "SEP":
-                pieces.append("SEP")
-            pieces.append(_letter(ch, alikes))
-        elif pieces and pieces[-1] != "SEP":
-            pieces.append("SEP")
-    while pieces and pieces[-1] == "SEP":
-        pieces.pop()
-    body = "".join(_SEPARATOR if p == "SEP" else p for p in pieces)
+    body = _SEPARATOR.join(_letters(canonical, alikes))
     return re.compile(rf"{body}(?![^\W_])")
+
+
+def head_pattern(canonical: str) -> re.Pattern | None:
+    """The start of a spelling of ``canonical`` that reaches the end of a token, at a word
+    start: ``Kitchen`` (of ``Kitchen Aid``) or ``K`` (of ``K i t c h e n A i d``). A
+    spelling can only run over whitespace from such a token into the next one."""
+    letters = _letters(canonical, alikes=True)
+    heads = [_SEPARATOR.join(letters[:k]) for k in range(1, len(letters))]
+    if not heads:
+        return None
+    return re.compile(rf"(?<!\w)(?:{'|'.join(heads)}){_INVISIBLE}\Z")
+
+
+def tail_pattern(canonical: str) -> re.Pattern | None:
+    """What may follow a ``head_pattern`` token after the whitespace: from the second
+    letter on, the rest of a spelling, or a run of its letters to the token's end
+    (``chen`` of ``Kit chen Aid``). A token that starts a spelling's rest matches."""
+    letters = _letters(canonical, alikes=True)
+    if len(letters) < 2:
+        return None
+    rests = []
+    for m in range(1, len(letters)):
+        rest = letters[-1]
+        for letter in reversed(letters[m:-1]):
+            rest = f"{letter}(?:{_SEPARATOR}{rest})?"
+        rests.append(rest)
+    return re.compile(rf"{_INVISIBLE}(?:{'|'.join(rests)})(?![^\W_])")
 
 
 class _Found(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import unicodedata
@@ -12,6 +13,7 @@ from typing import Any
 from policy.engine import brand as brand_mod
 from policy.engine import entities
 from policy.engine import normalize as nz
+from policy.engine import summaries as sm
 from policy.engine.matcher import TermAutomaton
 from policy.engine.schema import validate_rules
 
@@ -111,6 +113,7 @@ class _Plan:
     counts: tuple[tuple[_Rule, str, int], ...] = ()  # (rule, what, max)
     links: tuple[_Rule, ...] = ()
     needs_runs: bool = False  # the non-ASCII runs (brand and emoji rules)
+    count_markers: tuple = ()  # each of ``counts`` with the summary marker of its items
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +122,42 @@ class _Brand:
     joined: str  # the same without spaces and hyphens, as in a hashtag
     pattern: re.Pattern  # every spelling
     ascii_pattern: re.Pattern  # the same for texts without non-ASCII letters
+    head: re.Pattern | None  # a spelling's start at the end of a token
+    tail: re.Pattern | None  # the rest of a spelling at the start of a token
+
+
+# A post's summary (see ``summaries``) for the term automaton: markers dropped, the
+# flags of repeated letters back to the letters; and with the flags kept, for
+# checking a pattern's repeated letters at the same offsets.
+_UNFLAGGED = bytes.maketrans(
+    ("ABCDEFGHIJKLMNOPQRSTUVWXYZ" + nz.MARK_FLAG).encode(),
+    ("abcdefghijklmnopqrstuvwxyz" + nz.MARK).encode(),
+)
+_MARKER_BYTES = sm.MARKERS.encode()
+
+
+def _matched_size(summary: str) -> int:
+    """How long a token's part is in the string the automaton reads (``_term_candidates``):
+    markers and LONE words dropped."""
+    if nz.LONE in summary:
+        summary = summary.replace(nz.LONE + nz.GAP, "")
+    return len(summary) - sum(summary.count(m) for m in sm.MARKERS)
+
+
+_NOT_MARKER_BYTES = bytes(c for c in range(256) if chr(c) not in sm.MARKERS + nz.LONE)
+_LONE = nz.LONE.encode()
+_LONE_WORD = (nz.LONE + nz.GAP).encode()
+_BRAND = sm.BRAND.encode()
+_BRAND_HEAD = sm.BRAND_HEAD.encode()
+_BAD_LINK = sm.BAD_LINK.encode()
+_CHAIN = sm.CHAIN.encode()
+_SINGLE_END = sm.SINGLE_END.encode()
+_COUNT_MARKER = {
+    "emoji": sm.EMOJI.encode(),
+    "hashtags": sm.HASHTAG.encode(),
+    "mentions": sm.MENTION.encode(),
+    "links": sm.LINK.encode(),
+}
 
 
 def _handle(value: str | None) -> str | None:
@@ -170,6 +209,7 @@ class CompiledPolicy:
         "_masked",
         "_rules",
         "_scope_cache",
+        "_summaries",
         "rules",
     )
 
@@ -197,6 +237,8 @@ class CompiledPolicy:
                     joined=re.sub(r"[\s\-\u2010-\u2015_.]", "", core),
                     pattern=brand_mod.brand_pattern(core),
                     ascii_pattern=brand_mod.brand_pattern(core, alikes=False),
+                    head=brand_mod.head_pattern(core),
+                    tail=brand_mod.tail_pattern(core),
                 )
             elif kind == "required_terms":
                 data = _Required.build(rule["any_of"])
@@ -220,6 +262,10 @@ class CompiledPolicy:
             )
         self._rules = tuple(compiled)
         self._automaton = terms.build()
+        # The fast path needs every pattern's "#" to come first (see token_skeleton).
+        self._summaries = (
+            None if terms.interior_hash else sm.TokenSummaries(self._summarize, _matched_size)
+        )
         self._masked = {n: tuple(words) for n, words in masked.items()}
         self._scope_cache: dict[tuple, _Plan] = {}
         self.rules = _freeze([dict(r) for r in rules])
@@ -252,6 +298,11 @@ class CompiledPolicy:
                 brands=tuple(r for r in active if r.kind == "brand_spelling"),
                 required=tuple(r for r in active if r.kind == "required_terms"),
                 counts=tuple((r, *r.data) for r in active if r.kind == "max_count"),
+                count_markers=tuple(
+                    ((r, *r.data), _COUNT_MARKER[r.data[0]])
+                    for r in active
+                    if r.kind == "max_count"
+                ),
                 links=tuple(r for r in active if r.kind == "link_domains"),
                 needs_runs=any(
                     r.kind == "brand_spelling" or (r.kind == "max_count" and r.data[0] == "emoji")
@@ -276,7 +327,69 @@ class CompiledPolicy:
         the scoped rules that apply. Any string is accepted."""
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, not {type(text).__name__}")
-        plan = self._plan(channel, platform, category)
+        plan = self._scope_cache.get((channel, platform, category)) or self._plan(
+            channel, platform, category
+        )
+        summaries = self._summaries
+        if summaries is None:
+            return self._lint_exact(text, plan)
+        tokens = text.split()
+        try:  # summaries.summary(text), inline: this is the hot path
+            summary = " " + "".join(map(summaries.get, tokens))
+        except TypeError:  # a token it has not seen
+            summary = summaries.learn(tokens)
+            if summary is None:
+                return self._lint_exact(text, plan)
+        try:
+            encoded = summary.encode("ascii")
+        except UnicodeEncodeError:  # letters of other scripts: the term patterns' own
+            return self._lint_exact(text, plan)
+        marks = encoded.translate(None, _NOT_MARKER_BYTES)  # the markers alone, and LONE
+        findings: list[Finding] = []
+        terms = plan.terms
+        if terms is not None and not (self._masked and "*" in text):
+            where = self._term_candidates(summary, encoded, marks, terms)
+            if where is not None:  # else single characters may join: the whole text
+                terms = None
+                if where:
+                    findings = self._terms_around(text, tokens, plan.terms, where)
+        brands = (
+            plan.brands
+            if _BRAND in marks or (_BRAND_HEAD in marks and sm.SPLIT_BRAND in summary)
+            else ()
+        )
+        counts = (
+            tuple(c for c, marker in plan.count_markers if marks.count(marker) > c[2])
+            if plan.counts
+            else ()
+        )
+        links = plan.links if _BAD_LINK in marks else ()
+        for rule in plan.required:
+            if not rule.data.present(text):
+                findings.append(self._finding(rule, text, 0, 0))
+        if terms is None and not brands and not counts and not links:
+            if len(findings) > 1:
+                findings.sort(key=_sort_key)
+            return LintResult(findings)
+        exact = self._lint_exact(
+            text,
+            _Plan(
+                terms=terms,
+                needs_urls=bool(brands or links or any(c[1] != "emoji" for c in counts)),
+                brands=brands,
+                counts=counts,
+                links=links,
+                needs_runs=bool(brands or any(c[1] == "emoji" for c in counts)),
+            ),
+        )
+        if not findings:
+            return exact
+        findings += exact.findings
+        findings.sort(key=_sort_key)
+        return LintResult(findings)
+
+    def _lint_exact(self, text: str, plan: _Plan) -> LintResult:
+        """Every rule of ``plan`` on the whole text, without the summaries."""
         urls = entities.find_urls(text) if plan.needs_urls else []
         findings = self._terms(text, plan.terms) if plan.terms else []
         # The non-ASCII runs, found once for the brand and emoji rules.
@@ -325,6 +438,102 @@ class CompiledPolicy:
             kind=rule.kind,
         )
 
+    # --- fast path -------------------------------------------------------------------------
+
+    def _summarize(self, token: str) -> str:
+        """The summary of one token: a marker per entity in it, then its skeleton."""
+        urls = entities.find_urls(token)
+        marks = []
+        if urls:
+            links = [r.data for r in self._rules if r.kind == "link_domains"]
+            for a, b in urls:
+                host = entities.url_host(token[a:b])
+                marks.append(sm.LINK)
+                if any(not entities.host_allowed(host, allowed) for allowed in links):
+                    marks.append(sm.BAD_LINK)
+        marks += sm.HASHTAG * len(entities.find_hashtags(token, urls))
+        marks += sm.MENTION * len(entities.find_mentions(token, urls))
+        runs = None
+        if not token.isascii():
+            runs = nz.non_ascii_runs(token)
+            marks += sm.EMOJI * len(entities.find_emoji(token, runs))
+        head = tail = ""
+        for rule in self._rules:
+            if rule.kind == "brand_spelling":
+                brand: _Brand = rule.data
+                if self._brand(rule, token, urls, runs):
+                    marks.append(sm.BRAND)
+                if brand.head is not None and brand.head.search(token):
+                    head = sm.BRAND_HEAD
+                if brand.tail is not None and brand.tail.match(token):
+                    tail = sm.BRAND_TAIL
+        skeleton = nz.token_skeleton(token)
+        if not skeleton:
+            return tail + "".join(marks) + head
+        words = skeleton.split(nz.GAP)
+        if nz.CHAIN_PAIR_RE.search(f" {skeleton} "):
+            marks.append(sm.CHAIN)
+        first = sm.SINGLE_START if nz.is_single(words[0]) else ""
+        last = sm.SINGLE_END if nz.is_single(words[-1]) else ""
+        return f"{tail}{first}{''.join(marks)}{skeleton}{nz.GAP}{last}{head}"
+
+    def _term_candidates(
+        self, summary: str, encoded: bytes, marks: bytes, active: frozenset[int]
+    ) -> list | None:
+        """Where a term rule could match, as (first, last) offsets of the summary's
+        matched form (``_matched_size``): [] means ``_terms`` would find nothing. None
+        when single characters that normalisation step 5 may join are about: then only
+        the whole text can tell. ``encoded``: the summary in ASCII; ``marks``: its
+        markers alone."""
+        if _CHAIN in marks or (_SINGLE_END in marks and sm.SINGLES_RE.search(summary)):
+            return None
+        if _LONE in marks:
+            encoded = encoded.replace(_LONE_WORD, b"")
+        flagged = None
+        found = []
+        padded = encoded.translate(_UNFLAGGED, _MARKER_BYTES).decode()
+        for end, (length, entries) in self._automaton.iter(padded):
+            first = end - length + 1
+            for entry in entries:
+                if entry.slot not in active:
+                    continue
+                if entry.required:
+                    if flagged is None:
+                        flagged = encoded.translate(None, _MARKER_BYTES).decode()
+                    if not all(flagged[first + o] in nz.FLAG_CHARS for o in entry.required):
+                        continue
+                found.append((first + 1, end - entry.trail))
+                break
+        return found
+
+    def _terms_around(
+        self, text: str, tokens: list[str], active: frozenset[int], where: list
+    ) -> list[Finding]:
+        """``_terms`` on the tokens that hold the candidates only. With no single
+        characters to join, a token's skeleton does not depend on its neighbours, so a
+        stretch of whole tokens has the same matches there as the whole text."""
+        offsets = self._summaries.offsets(tokens)
+        if offsets is None:
+            return self._terms(text, active)
+        first = bisect.bisect_right(offsets, min(a for a, _ in where)) - 1
+        last = bisect.bisect_right(offsets, max(b for _, b in where)) - 1
+        lengths = list(map(len, tokens))
+        if sum(lengths) + len(tokens) - 1 == len(text):  # one character between tokens
+            lo = sum(lengths[:first]) + first
+            hi = sum(lengths[: last + 1]) + last
+        else:
+            hi = 0
+            for k in range(last + 1):
+                hi = text.find(tokens[k], hi)
+                if k == first:
+                    lo = hi
+                hi += lengths[k]
+        found = self._terms(text[lo:hi], active, likely=True)
+        return [
+            Finding(f.rule, f.severity, f.start + lo, f.end + lo, f.match, f.message, f.kind)
+            for f in found
+        ]
+
     def _masked_hits(self, text: str, active: frozenset[int]) -> dict[int, set[tuple[int, int]]]:
         """Self-censored words: ``f*ck``, ``f**k``, ``sh*t``, ``f***`` stand for a term of the
         same length whose letters agree where they are shown. A lone trailing star is a
@@ -339,10 +548,14 @@ class CompiledPolicy:
                     found.setdefault(slot, set()).add((m.start(), m.end()))
         return found
 
-    def _terms(self, text: str, active: frozenset[int]) -> list[Finding]:
+    def _terms(self, text: str, active: frozenset[int], likely: bool = False) -> list[Finding]:
+        """Findings of the term rules in ``active``. ``likely``: the caller knows of a
+        candidate, so the skeleton is built tracked straight away (it is the same string,
+        with each character's span) instead of untracked first."""
         masked = self._masked_hits(text, active) if self._masked and "*" in text else {}
-        s = nz.skeleton(text)
-        padded = nz.collapse(s)
+        tracked = nz.tracked_skeleton(text) if likely else None
+        s = None if likely else nz.skeleton(text)
+        padded = tracked.s if likely else nz.collapse(s)
         flagged = None
         hits = []
         for end, (length, entries) in self._automaton.iter(padded):
@@ -351,14 +564,15 @@ class CompiledPolicy:
                     continue
                 if entry.required:
                     if flagged is None:
-                        flagged = nz.flags(s)
+                        flagged = nz.flags(nz.skeleton(text) if s is None else s)
                     first = end - length + 1
                     if not all(flagged[first + o] in nz.FLAG_CHARS for o in entry.required):
                         continue
                 hits.append((end, length, entry))
         if not hits and not masked:
             return []
-        tracked = nz.tracked_skeleton(text) if hits else None
+        if hits and tracked is None:
+            tracked = nz.tracked_skeleton(text)
         urls = None
         per_rule: dict[int, set[tuple[int, int]]] = masked
         for end, length, entry in hits:

@@ -124,6 +124,9 @@ class TermAutomaton:
 
     def __init__(self):
         self._entries: dict[str, list[Entry]] = {}
+        # Whether a pattern has a "#" after its start (a term like "go #team"): the
+        # per-token fast path does not keep such patterns' matches (see normalize).
+        self.interior_hash = False
 
     def add(self, slot: int, term: str) -> None:
         form = parse_term(term)
@@ -141,6 +144,7 @@ class TermAutomaton:
         automaton = ahocorasick.Automaton()
         for key, entries in self._entries.items():
             automaton.add_word(key, (len(key), tuple(entries)))
+            self.interior_hash = self.interior_hash or "#" in key[2:]
         automaton.make_automaton()
         self._entries = {}
         return automaton

@@ -61,6 +61,7 @@ GAP = " "
 # left by then (each became "i" or a gap), and it keeps the skeleton ASCII.
 MARK = "!"
 MARK_FLAG = "|"  # MARK that was repeated
+LONE = "\x00"  # a one-character word of leet symbols, in token skeletons only
 LEET_SYMBOLS = "@$!|"
 _ASCII_KEEP = frozenset("@$!|#")
 _DELETE = frozenset({"Mn", "Me", "Cf"})
@@ -183,6 +184,16 @@ GAPS_RE = re.compile(r"  +")
 _BANG_RE = re.compile(r"!+(?= )")  # "!" ending a word is punctuation
 _AT_RE = re.compile(r" @+(?=[^ ])")  # "@" starting a word is a mention sign
 RUN_RE = re.compile(r"([^0-9# ])\1+")
+_LONE_SYMBOL_RE = re.compile(r"(?<= )([@$!|])\1*(?= )")
+# Two one-character words in a row in a token skeleton: the sign that step 5 could
+# have joined something.
+CHAIN_PAIR_RE = re.compile(r" ([^ #])\1* ([^ #])\2*(?= )")
+
+
+def is_single(word: str) -> bool:
+    """A word of one character, perhaps repeated, as step 5 sees it (a repeated letter
+    is one flagged letter by now, a run of one digit is not collapsed)."""
+    return word[0] != "#" and word == word[0] * len(word)
 
 
 class _NotAscii(Exception):
@@ -273,21 +284,27 @@ def camel_tags(s: str) -> list[tuple[int, int, str]]:
     return found
 
 
+def _split_tags(s: str) -> tuple[str, list[str]]:
+    """``s`` with its camel-case hashtags split in place, and those hashtags as written."""
+    if "#" not in s:
+        return s, []
+    tags = camel_tags(s)
+    if not tags:
+        return s, []
+    parts = []
+    last = 0
+    for a, b, split in tags:
+        parts += [s[last:a], split]
+        last = b
+    parts.append(s[last:])
+    return "".join(parts), [s[a:b] for a, b, _ in tags]
+
+
 def _prepare(s: str) -> str:
     """Step 1: the working string, padded with gaps, camel-case tags appended whole."""
-    if "#" in s:
-        tags = camel_tags(s)
-        if tags:
-            parts = [GAP]
-            last = 0
-            for a, b, split in tags:
-                parts += [s[last:a], split]
-                last = b
-            parts.append(s[last:])
-            for a, b, _ in tags:
-                parts += [GAP, s[a:b]]
-            parts.append(GAP)
-            return "".join(parts)
+    body, tags = _split_tags(s)
+    if tags:
+        return GAP + body + "".join(GAP + tag for tag in tags) + GAP
     return GAP + s + GAP
 
 
@@ -333,14 +350,19 @@ def _leet(s: str) -> str:
     return "".join(parts)
 
 
-def _steps(s: str) -> str:
-    """Steps 2-6 on a prepared string."""
+def _steps(s: str, chains: bool = True) -> str:
+    """Steps 2-6 on a prepared string. Without ``chains`` step 5 is left out and each
+    one-character word made of leet symbols (which step 6 would make vanish) is kept
+    as a ``LONE`` placeholder: see ``token_skeleton``."""
     s = _edges(translate(s))
     if "#" in s:
         s = s.replace("#", " # ")
     if "  " in s:
         s = GAPS_RE.sub(GAP, s)
-    s = CHAIN_RE.sub(_join_chain, s)
+    if chains:
+        s = CHAIN_RE.sub(_join_chain, s)
+    elif _LONE_SYMBOL_RE.search(s):
+        s = _LONE_SYMBOL_RE.sub(LONE, s)
     if LEET_CHAR_RE.search(s):
         s = _leet(s)
         if "  " in s:
@@ -391,6 +413,31 @@ def unflag(flagged: str) -> str:
 def skeleton(text: str) -> str:
     """The padded skeleton before collapsing; ``collapse`` it to match against."""
     return _steps(_prepare(text))
+
+
+def token_skeleton(token: str) -> str:
+    """The flagged skeleton of one whitespace-free piece of a text, for the fast path.
+
+    A text's skeleton is, word for word, the skeletons of its whitespace-separated
+    tokens, except for two things that cross a token's edge, and the fast path
+    (``compiler``) takes care of both:
+
+    - step 5 joins single characters across tokens (``f u c k``). Here it is left
+      out, so every single-character word stays visible (``is_single``), and a
+      one-character word of leet symbols (``|``, ``!``, ``$``), which step 6 makes
+      vanish, is kept as ``LONE`` so that it is seen too;
+    - camel-case hashtags are appended after the whole text. Here they come first,
+      before the token's own words: a pattern cannot tell the difference as long as
+      no pattern has a ``#`` after its first word (``TermAutomaton.interior_hash``).
+
+    Repeated letters are collapsed and flagged (upper case), as ``flags`` does. The
+    result has no leading or trailing gap and is empty for a token with no words."""
+    body, tags = _split_tags(token)
+    words = flags(_steps(GAP + body + GAP, chains=False)).strip(GAP)
+    if tags:
+        joined = GAP.join(flags(_steps(GAP + tag + GAP)).strip(GAP) for tag in tags)
+        return f"{joined}{GAP}{words}" if words else joined
+    return words
 
 
 def term_skeleton(term: str) -> str:

@@ -1,0 +1,116 @@
+"""Per-token summaries: the fast path of ``CompiledPolicy.lint``.
+
+Almost everything the engine looks at stays inside one whitespace-separated token: a
+word's skeleton, a link, a hashtag, a mention, an emoji. Posts are written from a
+small vocabulary, so a compiled policy keeps, for each token it has seen, a short
+*summary* string: a marker character per entity in the token, then the token's
+flagged skeleton and a gap (``normalize.token_skeleton``). A post's summary is its
+tokens' summaries joined, which costs a split, one dictionary lookup per token and a
+join, all in C. ``compiler`` reads the summary to decide which rules could possibly
+find something; only those run on the whole text, exactly as before. The summary
+never decides that something *is* wrong, only that it cannot be.
+
+This is the word cache of a tokenizer (a BPE tokenizer caches each word's pieces the
+same way). It is bounded: at most ``LIMIT`` tokens of at most ``MAX_TOKEN``
+characters, and a text with many unseen tokens adds only ``MAX_NEW`` of them and is
+linted the exact way, so an adversary can slow the cache down, never grow it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from itertools import accumulate
+
+# Markers, one per item in the token. Control characters that a skeleton never holds
+# (the translate step makes every control character a gap); LONE ("\x00") is taken.
+EMOJI = "\x01"
+HASHTAG = "\x02"
+MENTION = "\x03"
+LINK = "\x04"
+BAD_LINK = "\x05"  # besides LINK: a link that some link_domains rule does not allow
+BRAND = "\x06"  # a brand_spelling finding inside the token
+# A brand spelling may run over whitespace ("Kitchen Aid"): a token that ends with a
+# spelling's start gets BRAND_HEAD last, after its skeleton; one that starts with the
+# rest of a spelling gets BRAND_TAIL first. Only the two side by side (SPLIT_BRAND)
+# make it worth looking at the whole text.
+BRAND_HEAD = "\x07"
+BRAND_TAIL = "\x08"
+SPLIT_BRAND = BRAND_HEAD + BRAND_TAIL
+# Single characters that normalisation step 5 may join ("f u c k") are rare: a token
+# whose words include two in a row gets CHAIN; one that starts with one gets
+# SINGLE_START first, one that ends with one SINGLE_END last. SINGLES_RE finds an end
+# and a start in a row, whatever markers of word-less tokens stand between.
+CHAIN = "\x0b"
+SINGLE_START = "\x0c"
+SINGLE_END = "\x0e"
+MARKERS = (
+    EMOJI
+    + HASHTAG
+    + MENTION
+    + LINK
+    + BAD_LINK
+    + BRAND
+    + BRAND_HEAD
+    + BRAND_TAIL
+    + CHAIN
+    + SINGLE_START
+    + SINGLE_END
+)
+SINGLES_RE = re.compile(f"{SINGLE_END}[{MARKERS}]*{SINGLE_START}")
+
+
+class TokenSummaries:
+    """``summary(text)``: the summaries of the tokens of ``text`` joined, after a gap;
+    ``None`` when the text has too many unseen or too long tokens to be worth it."""
+
+    LIMIT = 50_000
+    MAX_TOKEN = 120
+    MAX_NEW = 24
+
+    __slots__ = ("_map", "_measure", "_sizes", "_summarize", "get")
+
+    def __init__(self, summarize: Callable[[str], str], measure: Callable[[str], int]):
+        self._map: dict[str, str] = {}
+        self.get = self._map.get  # a token's summary, or None
+        self._sizes: dict[str, int] = {}  # measure(summary) of each token
+        self._summarize = summarize
+        self._measure = measure
+
+    def __len__(self) -> int:
+        return len(self._map)
+
+    def summary(self, text: str) -> str | None:
+        tokens = text.split()
+        try:
+            return " " + "".join(map(self.get, tokens))
+        except TypeError:  # a token not seen before: its lookup gave None
+            return self.learn(tokens)
+
+    def learn(self, tokens: list[str]) -> str | None:
+        """Summarise the unseen tokens (some of them, if there are many); the summary of
+        the whole, or None when a token is still unknown."""
+        known = self._map
+        new = list(dict.fromkeys(t for t in tokens if t not in known))
+        fits = [t for t in new if len(t) <= self.MAX_TOKEN]
+        if len(known) + len(fits) > self.LIMIT:
+            known.clear()
+            self._sizes.clear()
+        for token in fits[: self.MAX_NEW]:
+            value = self._summarize(token)
+            self._sizes[token] = self._measure(value)
+            known[token] = value
+        if len(fits) != len(new) or len(fits) > self.MAX_NEW:
+            return None
+        try:
+            return " " + "".join(map(self.get, tokens))
+        except TypeError:  # another thread cleared the map in between
+            return None
+
+    def offsets(self, tokens: list[str]) -> list[int] | None:
+        """Where each token's part starts in a summary measured the same way, after the
+        leading gap; ``None`` if a token was forgotten since."""
+        try:
+            return list(accumulate(map(self._sizes.__getitem__, tokens), initial=1))
+        except KeyError:
+            return None
