@@ -7,6 +7,7 @@ import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
+from operator import gt
 from types import MappingProxyType
 from typing import Any
 
@@ -113,7 +114,8 @@ class _Plan:
     counts: tuple[tuple[_Rule, str, int], ...] = ()  # (rule, what, max)
     links: tuple[_Rule, ...] = ()
     needs_runs: bool = False  # the non-ASCII runs (brand and emoji rules)
-    count_markers: tuple = ()  # each of ``counts`` with the summary marker of its items
+    count_markers: tuple[bytes, ...] = ()  # for each of ``counts``, its items' marker
+    count_limits: tuple[int, ...] = ()  # and its max
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +154,7 @@ _BRAND_HEAD = sm.BRAND_HEAD.encode()
 _BAD_LINK = sm.BAD_LINK.encode()
 _CHAIN = sm.CHAIN.encode()
 _SINGLE_END = sm.SINGLE_END.encode()
+_SINGLE_START = sm.SINGLE_START.encode()
 _COUNT_MARKER = {
     "emoji": sm.EMOJI.encode(),
     "hashtags": sm.HASHTAG.encode(),
@@ -299,10 +302,9 @@ class CompiledPolicy:
                 required=tuple(r for r in active if r.kind == "required_terms"),
                 counts=tuple((r, *r.data) for r in active if r.kind == "max_count"),
                 count_markers=tuple(
-                    ((r, *r.data), _COUNT_MARKER[r.data[0]])
-                    for r in active
-                    if r.kind == "max_count"
+                    _COUNT_MARKER[r.data[0]] for r in active if r.kind == "max_count"
                 ),
+                count_limits=tuple(r.data[1] for r in active if r.kind == "max_count"),
                 links=tuple(r for r in active if r.kind == "link_domains"),
                 needs_runs=any(
                     r.kind == "brand_spelling" or (r.kind == "max_count" and r.data[0] == "emoji")
@@ -358,11 +360,13 @@ class CompiledPolicy:
             if _BRAND in marks or (_BRAND_HEAD in marks and sm.SPLIT_BRAND in summary)
             else ()
         )
-        counts = (
-            tuple(c for c, marker in plan.count_markers if marks.count(marker) > c[2])
-            if plan.counts
-            else ()
-        )
+        counts = ()
+        if plan.counts and any(map(gt, map(marks.count, plan.count_markers), plan.count_limits)):
+            counts = tuple(
+                count
+                for count, marker in zip(plan.counts, plan.count_markers, strict=True)
+                if marks.count(marker) > count[2]
+            )
         links = plan.links if _BAD_LINK in marks else ()
         for rule in plan.required:
             if not rule.data.present(text):
@@ -485,7 +489,11 @@ class CompiledPolicy:
         when single characters that normalisation step 5 may join are about: then only
         the whole text can tell. ``encoded``: the summary in ASCII; ``marks``: its
         markers alone."""
-        if _CHAIN in marks or (_SINGLE_END in marks and sm.SINGLES_RE.search(summary)):
+        if _CHAIN in marks:
+            return None
+        end = marks.find(_SINGLE_END)
+        # Two single characters in a row need an end marker and then a start marker.
+        if end >= 0 and marks.find(_SINGLE_START, end) >= 0 and sm.SINGLES_RE.search(summary):
             return None
         if _LONE in marks:
             encoded = encoded.replace(_LONE_WORD, b"")
@@ -528,11 +536,7 @@ class CompiledPolicy:
                 if k == first:
                     lo = hi
                 hi += lengths[k]
-        found = self._terms(text[lo:hi], active, likely=True)
-        return [
-            Finding(f.rule, f.severity, f.start + lo, f.end + lo, f.match, f.message, f.kind)
-            for f in found
-        ]
+        return self._terms(text[lo:hi], active, likely=True, whole=text, offset=lo)
 
     def _masked_hits(self, text: str, active: frozenset[int]) -> dict[int, set[tuple[int, int]]]:
         """Self-censored words: ``f*ck``, ``f**k``, ``sh*t``, ``f***`` stand for a term of the
@@ -548,10 +552,20 @@ class CompiledPolicy:
                     found.setdefault(slot, set()).add((m.start(), m.end()))
         return found
 
-    def _terms(self, text: str, active: frozenset[int], likely: bool = False) -> list[Finding]:
+    def _terms(
+        self,
+        text: str,
+        active: frozenset[int],
+        likely: bool = False,
+        whole: str | None = None,
+        offset: int = 0,
+    ) -> list[Finding]:
         """Findings of the term rules in ``active``. ``likely``: the caller knows of a
         candidate, so the skeleton is built tracked straight away (it is the same string,
-        with each character's span) instead of untracked first."""
+        with each character's span) instead of untracked first. ``text`` may be a
+        stretch of ``whole`` that starts at ``offset``: findings are in ``whole``."""
+        if whole is None:
+            whole = text
         masked = self._masked_hits(text, active) if self._masked and "*" in text else {}
         tracked = nz.tracked_skeleton(text) if likely else None
         s = None if likely else nz.skeleton(text)
@@ -594,7 +608,7 @@ class CompiledPolicy:
                 if kept and kept[-1][0] <= start and stop <= kept[-1][1]:
                     continue  # inside a longer match of the same rule
                 kept.append((start, stop))
-            findings.extend(self._finding(rule, text, a, b) for a, b in kept)
+            findings.extend(self._finding(rule, whole, a + offset, b + offset) for a, b in kept)
         return findings
 
     def _brand(self, rule: _Rule, text: str, urls, runs=None) -> list[Finding]:

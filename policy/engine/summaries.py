@@ -91,7 +91,7 @@ class TokenSummaries:
         """Summarise the unseen tokens (some of them, if there are many); the summary of
         the whole, or None when a token is still unknown."""
         known = self._map
-        new = list(dict.fromkeys(t for t in tokens if t not in known))
+        new = list(set(tokens).difference(known))
         fits = [t for t in new if len(t) <= self.MAX_TOKEN]
         if len(known) + len(fits) > self.LIMIT:
             known.clear()
