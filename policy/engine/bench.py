@@ -528,6 +528,17 @@ def run_bench(posts: int = 20000, terms: int = 1000, seed: int = 1, repeat: int 
         1,
     )
 
+    # The worst case for the token summaries: posts made of words never seen before
+    # (40 made-up words each), on a fresh policy, next to the exact way on the same.
+    words = random.Random(seed + 1)
+    unseen = [
+        " ".join(_made_up_word(words) + str(words.randrange(10**6)) for _ in range(40))
+        for _ in range(max(posts // 40, 50))
+    ]
+    unseen_policy = compile_policy(rules)
+    unseen_fast, _ = _best(lambda: [unseen_policy.lint(text) for text in unseen], 1)
+    unseen_exact, _ = _best(lambda: [unseen_policy.lint(text, fast=False) for text in unseen], 1)
+
     timings.sort()
     rate = len(corpus) / wall
     bare_rate = len(texts) / bare
@@ -550,6 +561,8 @@ def run_bench(posts: int = 20000, terms: int = 1000, seed: int = 1, repeat: int 
         "bare_ac_posts_per_s": round(bare_rate),
         "ratio_to_bare": round(rate / bare_rate, 3),
         "cold_posts_per_s": round(len(texts) / cold),
+        "unseen_posts_per_s": round(len(unseen) / unseen_fast),
+        "unseen_exact_posts_per_s": round(len(unseen) / unseen_exact),
         "repeat": repeat,
         "terms_only_posts_per_s": round(len(texts) / terms_wall),
         "terms_only_ratio_to_bare": round(len(texts) / terms_wall / bare_rate, 3),
@@ -582,6 +595,8 @@ def format_bench(result: dict) -> str:
             f"engine/bare = {r['terms_only_ratio_to_bare']}",
             f"cold policy (freshly compiled, one pass, its token summaries empty): "
             f"{r['cold_posts_per_s']:,} posts/s",
+            f"posts of 40 never-seen words: {r['unseen_posts_per_s']:,} posts/s "
+            f"(without the token summaries: {r['unseen_exact_posts_per_s']:,})",
             f"(throughputs: best of {r['repeat']} passes, garbage collector paused)",
             f"recall: evaded {r['recall_evaded']:.2%} of {r['evaded_posts']}, "
             f"plain {r['recall_plain']:.2%} of {r['plain_posts']}",

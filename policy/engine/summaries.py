@@ -12,8 +12,9 @@ never decides that something *is* wrong, only that it cannot be.
 
 This is the word cache of a tokenizer (a BPE tokenizer caches each word's pieces the
 same way). It is bounded: at most ``LIMIT`` tokens of at most ``MAX_TOKEN``
-characters, and a text with many unseen tokens adds only ``MAX_NEW`` of them and is
-linted the exact way, so an adversary can slow the cache down, never grow it.
+characters, and a text with many unseen tokens is linted the exact way while its
+tokens wait for a second sighting, so an adversary can slow the cache down, never
+grow it.
 """
 
 from __future__ import annotations
@@ -62,18 +63,27 @@ SINGLES_RE = re.compile(f"{SINGLE_END}[{MARKERS}]*{SINGLE_START}")
 
 class TokenSummaries:
     """``summary(text)``: the summaries of the tokens of ``text`` joined, after a gap;
-    ``None`` when the text has too many unseen or too long tokens to be worth it."""
+    ``None`` when a token is unknown still (too long, or one of many new ones).
+
+    Summarising a token costs several microseconds, more than linting a whole post the
+    exact way costs per word, so a token is only summarised when it is likely to come
+    back: at once when a text has at most ``FEW`` new tokens (an evasion, a name), and
+    otherwise the second time it is seen (the first time it only goes into a set, like a
+    TinyLFU doorkeeper). A stream of texts made of words never seen before is then
+    linted the exact way at about the exact way's cost."""
 
     LIMIT = 50_000
     MAX_TOKEN = 120
     MAX_NEW = 24
+    FEW = 4
 
-    __slots__ = ("_map", "_measure", "_sizes", "_summarize", "get")
+    __slots__ = ("_map", "_measure", "_seen", "_sizes", "_summarize", "get")
 
     def __init__(self, summarize: Callable[[str], str], measure: Callable[[str], int]):
         self._map: dict[str, str] = {}
         self.get = self._map.get  # a token's summary, or None
         self._sizes: dict[str, int] = {}  # measure(summary) of each token
+        self._seen: set[str] = set()  # tokens seen once among many new ones
         self._summarize = summarize
         self._measure = measure
 
@@ -88,19 +98,28 @@ class TokenSummaries:
             return self.learn(tokens)
 
     def learn(self, tokens: list[str]) -> str | None:
-        """Summarise the unseen tokens (some of them, if there are many); the summary of
-        the whole, or None when a token is still unknown."""
+        """Summarise the unseen tokens that are worth it; the summary of the whole text,
+        or None when a token is still unknown."""
         known = self._map
-        new = list(set(tokens).difference(known))
-        fits = [t for t in new if len(t) <= self.MAX_TOKEN]
-        if len(known) + len(fits) > self.LIMIT:
+        new = set(tokens).difference(known)
+        if len(new) > self.FEW:
+            seen = self._seen
+            learn = new.intersection(seen)
+            if len(seen) + len(new) > self.LIMIT:
+                seen.clear()
+            seen.update(new)
+        else:
+            learn = new
+        if learn and max(map(len, learn)) > self.MAX_TOKEN:
+            learn = {t for t in learn if len(t) <= self.MAX_TOKEN}
+        if len(known) + len(learn) > self.LIMIT:
             known.clear()
             self._sizes.clear()
-        for token in fits[: self.MAX_NEW]:
+        for token in list(learn)[: self.MAX_NEW]:
             value = self._summarize(token)
             self._sizes[token] = self._measure(value)
             known[token] = value
-        if len(fits) != len(new) or len(fits) > self.MAX_NEW:
+        if len(learn) != len(new) or len(learn) > self.MAX_NEW:
             return None
         try:
             return " " + "".join(map(self.get, tokens))

@@ -28,6 +28,8 @@ KEYS = {
     "terms_only_posts_per_s",
     "terms_only_ratio_to_bare",
     "cold_posts_per_s",
+    "unseen_posts_per_s",
+    "unseen_exact_posts_per_s",
     "repeat",
 }
 

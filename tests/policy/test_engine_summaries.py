@@ -172,9 +172,7 @@ def texts(draw):
 def _both_ways(policy, text, **scope):
     policy.lint(text, **scope)  # learns the tokens
     fast = policy.lint(text, **scope)
-    exact = policy._lint_exact(
-        text, policy._plan(scope.get("channel"), None, scope.get("category"))
-    )
+    exact = policy.lint(text, **scope, fast=False)
     return fast.to_dict(), exact.to_dict()
 
 
@@ -228,13 +226,22 @@ def test_spelled_out_words_across_tokens_are_found_once_the_tokens_are_known():
         assert policy.lint(text).blocked, text
 
 
-def test_a_text_of_many_unseen_tokens_is_linted_the_exact_way_and_learnt_a_little():
+def test_a_text_of_many_unseen_tokens_is_linted_the_exact_way_and_learnt_on_a_second_look():
     policy = compile_policy(RULES)
     words = [f"word{i}x" for i in range(200)]
     text = " ".join(words) + " fuck"
     assert policy.lint(text).blocked
+    assert len(policy._summaries) == 0  # seen once: only remembered as seen
+    assert policy.lint(text).blocked
     assert len(policy._summaries) == TokenSummaries.MAX_NEW
     assert policy.lint(text).blocked
+
+
+def test_a_few_new_tokens_are_learnt_at_once():
+    policy = compile_policy(RULES)
+    policy.lint("hello there")
+    assert len(policy._summaries) == 2
+    assert policy._summaries.summary("hello there") is not None
 
 
 def test_long_tokens_are_not_kept():
