@@ -37,10 +37,11 @@ def policy_versions(*, brand: Brand):
     )
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def _compiled(version_pk: int, created_at: str) -> CompiledPolicy:
     # Versions are immutable, so a compiled policy never goes stale. The key includes the
     # creation time so a recycled primary key (a restored database) cannot hit an old entry.
+    # Each one keeps up to ~4 MB of token summaries (policy/engine/summaries.py).
     rules = PolicyVersion.objects.values_list("rules", flat=True).get(pk=version_pk)
     return compile_policy(rules)
 

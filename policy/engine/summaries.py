@@ -72,7 +72,7 @@ class TokenSummaries:
     TinyLFU doorkeeper). A stream of texts made of words never seen before is then
     linted the exact way at about the exact way's cost."""
 
-    LIMIT = 50_000
+    LIMIT = 20_000  # about 180 bytes a token: some 4 MB a compiled policy at most
     MAX_TOKEN = 120
     MAX_NEW = 24
     FEW = 4
