@@ -7,6 +7,7 @@ from crispy_forms.layout import Submit
 from django import forms
 
 from policy.engine import PolicyFormatError, validate_rules
+from policy.engine.schema import MAX_CANONICAL_CHARS
 
 KIND_CHOICES = [
     ("banned_terms", "Banned terms"),
@@ -45,7 +46,9 @@ class RuleForm(forms.Form):
         help_text="Banned terms / sensitive topics / required terms: one per line.",
     )
     canonical = forms.CharField(
-        required=False, max_length=100, help_text="Brand spelling, e.g. KitchenAid."
+        required=False,
+        max_length=MAX_CANONICAL_CHARS,
+        help_text="Brand spelling, e.g. KitchenAid.",
     )
     what = forms.ChoiceField(choices=WHAT_CHOICES, required=False, help_text="For maximum count.")
     max = forms.IntegerField(required=False, min_value=0, max_value=1000)

@@ -15,6 +15,9 @@ import yaml
 
 MAX_POLICY_BYTES = 1_000_000
 MAX_TERM_CHARS = 200
+# A brand name as written in copy. Spellings split over whitespace are found with
+# patterns that grow with the square of its length (brand.head_pattern/tail_pattern).
+MAX_CANONICAL_CHARS = 40
 MAX_TERMS_PER_RULE = 20_000
 MAX_MESSAGE_CHARS = 1_000
 
@@ -319,6 +322,12 @@ def _validate_rule(index, rule, rule_line, seen, term_is_empty) -> dict:
             fail("'canonical' is empty", "canonical")
         if "*" in canonical or canonical.startswith("#"):
             fail("'canonical' is the name as it should be written, without '#' or '*'", "canonical")
+        if len(canonical) > MAX_CANONICAL_CHARS:
+            fail(
+                f"'canonical' is longer than {MAX_CANONICAL_CHARS} characters: "
+                "write the brand name as it appears in posts",
+                "canonical",
+            )
         _check_term(canonical, "canonical", fail, term_is_empty)
         clean["canonical"] = canonical
     elif kind == "required_terms":

@@ -323,3 +323,19 @@ def test_compile_validates_too():
     with pytest.raises(PolicyFormatError):
         compile_policy([{"id": "a"}])
     assert compile_policy([]).lint("anything").to_dict() == {"blocked": False, "findings": []}
+
+
+def test_a_brand_name_longer_than_copy_would_write_is_refused():
+    long_name = "Kitchen" * 6
+    exc = error(
+        f"""\
+        rules:
+          - id: brand
+            kind: brand_spelling
+            severity: warn
+            message: m
+            canonical: {long_name}
+        """
+    )
+    assert "'canonical' is longer than 40 characters" in str(exc)
+    assert exc.line == 6  # the canonical line itself
