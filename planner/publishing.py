@@ -261,8 +261,17 @@ def _approval_problem(post: Post) -> tuple[str | None, tuple, tuple]:
     )
 
 
-def _run_checks(post: Post, *, now: dt.datetime | None = None) -> CheckResult:
-    """Everything but the platform identity, in the order a person would want to hear it."""
+def _run_checks(
+    post: Post, *, now: dt.datetime | None = None, since: dt.datetime | None = None
+) -> CheckResult:
+    """The send-time checks: everything but the platform identity, in the order a person
+    would want to hear it. The one function every way to the platform's "create" passes
+    (first send, retry and reconcile re-send in :func:`_begin_attempt`, under the post's
+    row lock, as the last step before the call; and a person's release of a held post).
+
+    ``since``: when the send being completed started (a re-send of an unconfirmed post is
+    that send, so its missed-time check is measured from it); else the claim (the lease's
+    start), so a retry's wait does not count."""
     from policy import services as policy_services
 
     now = now or timezone.now()
@@ -279,12 +288,12 @@ def _run_checks(post: Post, *, now: dt.datetime | None = None) -> CheckResult:
         )
     if post.scheduled_at is None:
         return CheckResult("It has no scheduled time; re-confirm a time to send it.")
-    # Measured from the claim (the lease's start), so a retry's wait does not count.
-    claimed_at = (
-        post.lease_expires_at - dt.timedelta(seconds=_lease_seconds())
-        if post.lease_expires_at is not None
-        else now
-    )
+    if since is not None:
+        claimed_at = since
+    elif post.lease_expires_at is not None:
+        claimed_at = post.lease_expires_at - dt.timedelta(seconds=_lease_seconds())
+    else:
+        claimed_at = now
     if post.scheduled_at < min(now, claimed_at) - MISSED_TIME_GRACE:
         return CheckResult(
             f"It missed its time ({_iso(post.scheduled_at)}) by more than "
@@ -691,6 +700,46 @@ class _ContentChanged(Exception):
     pass
 
 
+class _CheckFailed(Exception):
+    """A send-time check failed at the last look before the call: nothing was sent."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """A send that may start: its delivery (committed, in flight) and the post as checked."""
+
+    delivery: Delivery
+    post: Post
+
+
+def _share_lock_brand_and_channel(post_id: int) -> None:
+    """Until the transaction ends, a pause (which locks the brand or channel row to write
+    it) waits: it lands before the checks read the flags, or after the send is marked in
+    flight, never in between. PostgreSQL: ``FOR SHARE`` (sends of a brand do not wait for
+    each other). SQLite: every write transaction is IMMEDIATE, so a pause already waits."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    post_table, brand_table, channel_table = (
+        Post._meta.db_table,
+        Brand._meta.db_table,
+        Channel._meta.db_table,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT b."id" FROM "{post_table}" p '  # noqa: S608 - table names from _meta
+            f'JOIN "{brand_table}" b ON b."id" = p."brand_id" '
+            f'JOIN "{channel_table}" c ON c."id" = p."channel_id" '
+            'WHERE p."id" = %s FOR SHARE OF b, c',
+            [post_id],
+        )
+
+
 def _begin_attempt(
     post_id: int,
     *,
@@ -698,14 +747,24 @@ def _begin_attempt(
     kind: str,
     checked_hash: str,
     remote_account_id: str,
-    evidence: dict | None,
+    evidence: dict | None = None,
+    identity: IdentityCheck | None = None,
+    since: dt.datetime | None = None,
     now: dt.datetime,
-) -> Delivery | None:
-    """Under the post's row lock: still ``expect`` (and still leased, for publishing), the
-    content still the one checked, nothing in flight. Store the delivery with its key and an
-    in-flight attempt, and commit, before any network call. None: someone else has it."""
+) -> _Attempt | None:
+    """The last step before the network call. Under the post's row lock: still ``expect``
+    (and still leased, for publishing), the content still the one checked, nothing in
+    flight, and every send-time check (:func:`_run_checks`: pause flags, approvals, policy,
+    ...) passing on the rows as they are now. Then store the delivery with its key and an
+    in-flight attempt, and commit, before any network call.
+
+    None: someone else has it. Raises :class:`_CheckFailed` (nothing stored, nothing to
+    send) when a check fails, :class:`_ContentChanged` when the content moved on.
+    ``identity``: the evidence is drafted from these checks and that identity check;
+    else ``evidence`` (or the delivery's evidence is kept, for a re-send)."""
     with transaction.atomic():
-        post = _lock_state(post_id)
+        _share_lock_brand_and_channel(post_id)
+        post = _lock_post(post_id)
         if post is None or post.status != expect:
             return None
         if expect == Status.PUBLISHING and (
@@ -716,10 +775,18 @@ def _begin_attempt(
             raise _ContentChanged()
         key = idempotency_key(post.pk, post.content_hash)
         delivery = _lock_delivery(post_id)
+        if _in_flight(delivery):
+            return None
+        # A pause, a withdrawn approval or a new policy version committed since the worker
+        # picked the post up stops it here: the pause flags, approvals and policy are read
+        # again with the row locked, right before the in-flight marker is committed.
+        checks = _run_checks(post, now=now, since=since)
+        if checks.reason:
+            raise _CheckFailed(checks.reason)
+        if identity is not None:
+            evidence = _draft_evidence(post, key=key, checks=checks, identity=identity, now=now)
         if delivery is None:
             delivery = Delivery(post_id=post_id, idempotency_key=key, content_hash=checked_hash)
-        elif _in_flight(delivery):
-            return None
         elif delivery.idempotency_key != key:
             # New content since the last key: nothing under the old key was accepted (it
             # would be published or unconfirmed, never back here), so a new key is right.
@@ -746,7 +813,7 @@ def _begin_attempt(
         if expect == Status.PUBLISHING:
             fields["lease_expires_at"] = now + dt.timedelta(seconds=_lease_seconds())
         Post.objects.filter(pk=post_id).update(**fields)
-    return delivery
+    return _Attempt(delivery=delivery, post=post)
 
 
 def _media_items(post: Post) -> list[MediaItem]:
@@ -801,45 +868,53 @@ def publish_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
         return Outcome(post_id, "skipped", "lease lost")
     if _in_flight(_delivery_of(post)):
         return Outcome(post_id, "skipped", "a send is in flight")
-    checks = _run_checks(post, now=now)
-    if checks.reason:
-        held = _hold(post_id, checks.reason, expect=Status.PUBLISHING)
-        return Outcome(post_id, "held" if held else "skipped", checks.reason)
+    # The send-time checks run once, in _begin_attempt, under the row lock, as the last
+    # step before the call; the identity of the credential (a network call) comes first.
+    # When that cannot be checked, a failing send-time check is the reason given (a person
+    # must act on it whatever the platform does).
     channel = post.channel
+
+    def hold(reason: str) -> Outcome:
+        reason = _run_checks(post, now=now).reason or reason
+        held = _hold(post_id, reason, expect=Status.PUBLISHING)
+        return Outcome(post_id, "held" if held else "skipped", reason)
+
     try:
         client = _client_for(channel)
         identity = identity_check(channel, client)
     except (ValidationError, DomainError, platform_errors.AuthenticationFailed) as exc:
         _forget_client(channel)
-        reason = _reconnect_reason(channel, exc)
-        held = _hold(post_id, reason, expect=Status.PUBLISHING)
-        return Outcome(post_id, "held" if held else "skipped", reason)
+        return hold(_reconnect_reason(channel, exc))
     except platform_errors.PlatformUnavailable as exc:
+        blocked = _run_checks(post, now=now).reason
+        if blocked:
+            held = _hold(post_id, blocked, expect=Status.PUBLISHING)
+            return Outcome(post_id, "held" if held else "skipped", blocked)
         return _retry_or_fail(post, exc, before_send=True)
     except platform_errors.PlatformError as exc:
-        reason = f"The identity of {channel.handle} could not be checked: {exc}"
-        held = _hold(post_id, reason, expect=Status.PUBLISHING)
-        return Outcome(post_id, "held" if held else "skipped", reason)
+        return hold(f"The identity of {channel.handle} could not be checked: {exc}")
     if identity.identity.remote_id != channel.remote_account_id:
         return _identity_mismatch(post, identity, expect=Status.PUBLISHING)
-    key = idempotency_key(post.pk, post.content_hash)
     try:
-        delivery = _begin_attempt(
+        attempt = _begin_attempt(
             post_id,
             expect=Status.PUBLISHING,
             kind="send",
             checked_hash=post.content_hash,
             remote_account_id=channel.remote_account_id,
-            evidence=_draft_evidence(post, key=key, checks=checks, identity=identity, now=now),
+            identity=identity,
             now=now,
         )
+    except _CheckFailed as exc:
+        held = _hold(post_id, exc.reason, expect=Status.PUBLISHING)
+        return Outcome(post_id, "held" if held else "skipped", exc.reason)
     except _ContentChanged:
         reason = "Its content changed while it was being sent; it needs reviewing again."
         held = _hold(post_id, reason, expect=Status.PUBLISHING)
         return Outcome(post_id, "held" if held else "skipped", reason)
-    if delivery is None:
+    if attempt is None:
         return Outcome(post_id, "skipped", "another worker has it")
-    return _send(post, client, delivery, kind="send")
+    return _send(attempt.post, client, attempt.delivery, kind="send")
 
 
 def _send(post: Post, client, delivery: Delivery, *, kind: str) -> Outcome:
@@ -989,7 +1064,16 @@ def reconcile_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
             "Its send was never recorded, so it cannot be checked on the platform.",
             sources=(Status.UNCONFIRMED,),
         )
+    stopped = _resend_stopped(delivery)
     if checks >= MAX_RECONCILE_CHECKS:
+        if stopped:
+            return _fail(
+                post_id,
+                f"It was not found on {post.channel.get_platform_display()} after {checks} "
+                f"checks, and it was not sent again: {stopped} Check {post.channel.handle} "
+                "and post it by hand if it is missing.",
+                sources=(Status.UNCONFIRMED,),
+            )
         return _fail(
             post_id,
             f"It could not be confirmed on {post.channel.get_platform_display()} after "
@@ -1026,6 +1110,10 @@ def reconcile_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
             "by hand if it is missing.",
             sources=(Status.UNCONFIRMED,),
         )
+    if stopped:
+        # A send-time check stopped the re-send before: it stays stopped (a person decides),
+        # and the lookups go on so that a first send that did land is recorded.
+        return _reconcile_later(post_id, f"Not found; not sent again: {stopped}")
     try:
         identity = identity_check(channel, client)
     except platform_errors.PlatformError as exc:
@@ -1038,18 +1126,78 @@ def reconcile_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
             f"(account id {identity.identity.remote_id}); the unconfirmed send was not repeated.",
             sources=(Status.UNCONFIRMED,),
         )
-    resend = _begin_attempt(
-        post_id,
-        expect=Status.UNCONFIRMED,
-        kind="resend",
-        checked_hash=delivery.content_hash,
-        remote_account_id=channel.remote_account_id,
-        evidence=None,
-        now=timezone.now(),
-    )
+    try:
+        resend = _begin_attempt(
+            post_id,
+            expect=Status.UNCONFIRMED,
+            kind="resend",
+            checked_hash=delivery.content_hash,
+            remote_account_id=channel.remote_account_id,
+            since=delivery.first_attempt_at,
+            now=timezone.now(),
+        )
+    except _CheckFailed as exc:
+        return _stop_resend(post, exc.reason)
+    except _ContentChanged:
+        return _stop_resend(
+            post, "Its content changed after the first send; it needs reviewing again."
+        )
     if resend is None:
         return Outcome(post_id, "skipped", "another worker has it")
-    return _send(post, client, resend, kind="resend")
+    return _send(resend.post, client, resend.delivery, kind="resend")
+
+
+def _resend_stopped(delivery: Delivery) -> str | None:
+    """Why a re-send of this unconfirmed post was stopped by a send-time check, if it was."""
+    for attempt in reversed(delivery.attempts):
+        if attempt.get("kind") == "resend_stopped":
+            return attempt.get("error") or "a send-time check failed."
+    return None
+
+
+def _stop_resend(post: Post, reason: str) -> Outcome:
+    """A send-time check failed before re-sending an unconfirmed post: never send. It stays
+    unconfirmed and is looked up again on the usual schedule (found: published; still not
+    found after the last check: failed with this reason); the re-send stays stopped even
+    if the cause goes away, and the admins and the author are told once."""
+    now = timezone.now()
+    channel = post.channel
+    note = (
+        f"It was not found on {channel.get_platform_display()} and was not sent again: "
+        f"{reason} Countersign keeps looking for the first send; if it is not found it "
+        "fails, and a person decides."
+    )
+    with transaction.atomic():
+        locked = _lock_state(post.pk)
+        delivery = _lock_delivery(post.pk)
+        if locked is None or locked.status != Status.UNCONFIRMED or delivery is None:
+            return Outcome(post.pk, "skipped", "settled meanwhile")
+        delivery.attempts.append(
+            {
+                "kind": "resend_stopped",
+                "started_at": _iso(now),
+                "finished_at": _iso(now),
+                "outcome": "stopped",
+                "error": reason[:500],
+            }
+        )
+        delivery.last_error = note[:2000]
+        delivery.save(update_fields=["attempts", "last_error"])
+        account_services.audit_record(
+            action="post.resend_stopped",
+            brand=post.brand,
+            obj=post,
+            message=reason[:500],
+            data={"post": post.pk, "channel": channel.pk},
+        )
+        _tell(
+            post,
+            kind="post.held",
+            subject=f"Post {post.pk} not sent again: {reason[:120]}",
+            body=f"Post {post.pk} on {channel.handle} is unconfirmed.\n\n{note}",
+        )
+    later = _reconcile_later(post.pk, note)
+    return Outcome(post.pk, "waiting", note, retry_in=later.retry_in)
 
 
 def _set_lookup_outcome(post_id: int, outcome: str, error: str = "") -> None:
