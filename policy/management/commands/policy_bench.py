@@ -26,7 +26,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, posts, terms, seed, repeat, json: bool = False, **options):
         if posts < 1 or terms < 10 or repeat < 1:
-            raise CommandError("--posts and --repeat must be at least 1 and --terms at least 10")
+            raise CommandError(
+                "--posts and --repeat must be at least 1 and --terms at least 10", returncode=2
+            )
         result = run_bench(posts=posts, terms=terms, seed=seed, repeat=repeat)
         if json:
             self.stdout.write(_dumps(result))

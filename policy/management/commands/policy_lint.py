@@ -1,9 +1,13 @@
 """policy_lint BRAND_SLUG [--channel HANDLE] [--category C] (TEXT | -) [--jsonl]
 
 Prints {"blocked", "findings": [...]} as JSON. Exit 0 when not blocked, 1 when blocked,
-2 on bad usage. With --jsonl, reads one JSON object a line from stdin
-({"text", "channel"?, "category"?}) and writes one result a line, in order; a line that is not
-valid input gets {"error": ...} in its place and the exit status is 2.
+2 on bad usage (no such brand, no text, input that is not UTF-8, a text we do not check).
+
+With --jsonl, reads one JSON object a line from stdin ({"text", "channel"?, "category"?})
+and writes exactly one line for each input line, in order: the result, or {"error": ...}
+for a line that is not valid input (not UTF-8, not JSON, nested too deeply, blank, not an
+object with a "text" string). Every line is answered; the exit status is then 2 if any line
+was not valid input, else 1 if any post was blocked, else 0.
 """
 
 import json
@@ -41,6 +45,10 @@ class Command(BaseCommand):
         brand = Brand.objects.filter(slug=brand_slug).first()
         if brand is None:
             raise UsageError(f"no brand with slug {brand_slug!r}")
+        if jsonl and text is not None:
+            raise UsageError("give either TEXT or --jsonl, not both")
+        if not jsonl and text is None:
+            raise UsageError("give the text to lint, or - to read it from stdin")
         version = policy_ensure(brand=brand)
         channels = {c.handle.lower().lstrip("@"): c for c in Channel.objects.filter(brand=brand)}
 
@@ -52,13 +60,12 @@ class Command(BaseCommand):
             return channels.get(handle.lower().lstrip("@"), handle)
 
         if jsonl:
-            if text is not None:
-                raise UsageError("give either TEXT or --jsonl, not both")
             sys.exit(self._stream(brand, version, resolve, channel, category))
-        if text is None:
-            raise UsageError("give the text to lint, or - to read it from stdin")
         if text == "-":
-            text = sys.stdin.read()
+            try:
+                text = _decode(_stdin_bytes().read())
+            except ValueError as exc:
+                raise UsageError(f"standard input: {exc}") from exc
         try:
             linted = policy_lint(
                 brand=brand, text=text, channel=resolve(channel), category=category, version=version
@@ -69,32 +76,76 @@ class Command(BaseCommand):
         sys.exit(1 if linted.result.blocked else 0)
 
     def _stream(self, brand, version, resolve, default_channel, default_category) -> int:
-        status = 0
+        bad = blocked = False
         out = self.stdout
-        for line in sys.stdin:
-            if not line.strip():
-                continue
+        for number, raw in enumerate(_stdin_bytes(), start=1):
             try:
-                item = json.loads(line)
-                if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                    raise ValidationError('each line must be an object with a "text" string')
-                category = item.get("category", default_category)
-                if category is not None and not isinstance(category, str):
-                    raise ValidationError("category must be a string")
-                linted = policy_lint(
-                    brand=brand,
-                    text=item["text"],
-                    channel=resolve(item.get("channel", default_channel)),
-                    category=category,
-                    version=version,
+                linted = self._lint_line(
+                    raw, brand, version, resolve, default_channel, default_category
                 )
-            except (ValueError, ValidationError) as exc:
-                messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-                out.write(json.dumps({"error": " ".join(messages)}))
-                status = 2
+            except (ValueError, ValidationError, RecursionError) as exc:
+                out.write(json.dumps({"error": f"line {number}: {_message(exc)}", "line": number}))
+                bad = True
                 continue
             out.write(json.dumps(linted.result.to_dict(), ensure_ascii=False))
-            if linted.result.blocked and status == 0:
-                status = 1
+            blocked = blocked or linted.result.blocked
         out.flush()
-        return status
+        return 2 if bad else 1 if blocked else 0
+
+    def _lint_line(self, raw: bytes, brand, version, resolve, default_channel, default_category):
+        line = _decode(raw)
+        if not line.strip():
+            raise ValidationError("a blank line; each line must be a JSON object")
+        try:
+            item = json.loads(line)
+        except RecursionError:
+            raise ValidationError("the JSON is nested too deeply") from None
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            raise ValidationError('each line must be an object with a "text" string')
+        category = item.get("category", default_category)
+        if category is not None and not isinstance(category, str):
+            raise ValidationError("category must be a string")
+        return policy_lint(
+            brand=brand,
+            text=item["text"],
+            channel=resolve(item.get("channel", default_channel)),
+            category=category,
+            version=version,
+        )
+
+
+def _stdin_bytes():
+    """Standard input as bytes (decoded here, so that bytes that are not UTF-8 are an
+    answer, not a traceback)."""
+    return getattr(sys.stdin, "buffer", None) or _Encoded(sys.stdin)
+
+
+class _Encoded:
+    """A text stream with no ``buffer`` (a test's StringIO), read as UTF-8 bytes."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def read(self) -> bytes:
+        return self.stream.read().encode("utf-8", "surrogateescape")
+
+    def __iter__(self):
+        for line in self.stream:
+            yield line.encode("utf-8", "surrogateescape")
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 (byte {exc.start + 1})") from None
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    if isinstance(exc, RecursionError):
+        return "the JSON is nested too deeply"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not JSON: {exc.msg} (column {exc.colno})"
+    return str(exc)
