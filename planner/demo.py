@@ -1,6 +1,7 @@
 """Demo data: brands `demo` and `acme`, their people, channels, policy and posts.
 
-Idempotent: running it again changes nothing that is already there.
+Idempotent: running it again changes nothing that is already there. Users are only ever
+created (with the demo password); an existing user's password is never touched.
 """
 
 from __future__ import annotations
@@ -21,13 +22,26 @@ DEMO_USERS = {
 }
 
 
-def _user(username: str, *, full_name: str, password: str, staff: bool = False) -> User:
-    user, _ = User.objects.get_or_create(
-        username=username, defaults={"email": f"{username}@example.com"}
-    )
+def _user(
+    username: str, *, full_name: str, password: str, staff: bool = False, kept: list | None = None
+) -> User:
+    """The demo user, created with the demo password if missing. An existing user is left
+    exactly as it is (password, names, staff flags): on a database that already has an
+    ``admin``, seeding must never hand it the public demo password."""
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        if kept is not None:
+            kept.append(username)
+        return user
     first, _, last = full_name.partition(" ")
-    user.first_name, user.last_name = first, last
-    user.is_staff = user.is_superuser = staff
+    user = User(
+        username=username,
+        email=f"{username}@example.com",
+        first_name=first,
+        last_name=last,
+        is_staff=staff,
+        is_superuser=staff,
+    )
     user.set_password(password)
     user.save()
     return user
@@ -56,11 +70,18 @@ def demo_seed(*, password: str) -> dict:
     _outbox(demo, "@demokitchen")
     _outbox(acme, "@acmemotors")
     users = {}
+    kept: list[str] = []
     for username, (full_name, roles) in DEMO_USERS.items():
-        user = _user(username, full_name=full_name, password=password, staff=username == "admin")
+        user = _user(
+            username,
+            full_name=full_name,
+            password=password,
+            staff=username == "admin",
+            kept=kept,
+        )
         account_services.membership_set(brand=demo, user=user, roles=roles, actor=None)
         users[username] = user
-    acme_author = _user("acme_author", full_name="Casey Acme", password=password)
+    acme_author = _user("acme_author", full_name="Casey Acme", password=password, kept=kept)
     account_services.membership_set(brand=acme, user=acme_author, roles=[Role.AUTHOR], actor=None)
     account_services.membership_set(brand=acme, user=users["admin"], roles=[Role.ADMIN], actor=None)
     for brand in (demo, acme):
@@ -69,7 +90,7 @@ def demo_seed(*, password: str) -> dict:
     if _demo_posts(demo, author=users["author"], posts=DEMO_POSTS):
         _demo_lifecycle(demo, users=users)
     _demo_posts(acme, author=acme_author, posts=ACME_POSTS)
-    return {"brands": [demo, acme], "users": users}
+    return {"brands": [demo, acme], "users": users, "kept": kept}
 
 
 # (day of the month, local time, category, text) — spread over the current month.

@@ -6,13 +6,16 @@ lifecycle"):
 - :func:`dispatch` (the periodic task's body) sweeps expired leases, claims due approved
   posts with a lease (:func:`planner.lifecycle.claim_due`) and picks unconfirmed posts that
   are due for reconciliation. The task layer enqueues one task per post.
-- :func:`publish_one` re-reads the post, re-runs every check (:func:`publish_checks`, then
-  the identity of the channel's credential), stores the delivery with its deterministic
-  idempotency key *before* the network call, sends, and records the outcome:
+- :func:`publish_one` re-reads the post, checks the identity of the channel's credential,
+  then, as the last step before the network call and with the post's row locked, re-runs
+  every send-time check (:func:`_run_checks`, in :func:`_begin_attempt`) and stores the
+  delivery with its deterministic idempotency key; sends, and records the outcome:
   published (with evidence), held (a check failed), a retry (nothing was accepted),
   unconfirmed (the outcome is unknown) or failed (the platform refused the post).
 - :func:`reconcile_one` settles an unconfirmed send: looked up on the platform, or re-sent
-  with the *same* key while the platform still deduplicates it, or failed with the reason.
+  with the *same* key while the platform still deduplicates it (through the same
+  :func:`_begin_attempt`, so the same checks), or failed with the reason. A re-send stopped
+  by a check is never made; the lookups go on.
 
 An attempt that may have reached the platform is marked "in flight" in ``Delivery.attempts``
 (committed before the request). It is also the per-post mutex: no second send starts while

@@ -37,7 +37,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, posts: int, channels: int, runs: int, keep: bool, **options):
         if posts < 1 or channels < 1 or runs < 2:
-            raise CommandError("--posts and --channels must be >= 1, --runs >= 2.")
+            raise CommandError("--posts and --channels must be >= 1, --runs >= 2.", returncode=2)
         slug = f"bench-{secrets.token_hex(4)}"
         self.stdout.write(f"Filling brand {slug}: {posts:,} posts on {channels} channels…")
         started = time.perf_counter()

@@ -23,12 +23,12 @@ class Command(BaseCommand):
             help=f"Posts claimed in this pass (default {publishing.DISPATCH_BATCH}).",
         )
 
-    def handle(self, *args, limit: int, **options):
+    def handle(self, *args, limit: int, verbosity: int = 1, **options):
         if limit < 1:
-            raise CommandError("--limit must be at least 1.")
+            raise CommandError("--limit must be at least 1.", returncode=2)
         outcomes = publishing.publish_due_inline(limit=limit)
         for outcome in outcomes:
-            if outcome.result != "published" and self.verbosity >= 1:
+            if outcome.result != "published" and verbosity >= 1:
                 self.stdout.write(f"post {outcome.post_id}: {outcome.result} {outcome.detail}")
         counts = Counter(outcome.result for outcome in outcomes)
         summary = ", ".join(f"{n} {result}" for result, n in sorted(counts.items()))
