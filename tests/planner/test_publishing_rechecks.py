@@ -120,9 +120,7 @@ def test_a_check_that_fails_stops_the_resend_of_an_unconfirmed_post(
     assert {n.user for n in told} == {pub["admin"], pub["author"]}
 
 
-def test_a_stopped_resend_stays_stopped_and_fails_after_the_last_lookup(
-    pub, unconfirmed, mastodon
-):
+def test_a_stopped_resend_stays_stopped_and_fails_after_the_last_lookup(pub, unconfirmed, mastodon):
     publishing.brand_pause(brand=pub["brand"], actor=pub["admin"], reason="Crisis")
     assert [o.result for o in _reconcile_pass()] == ["waiting"]
     # The cause goes away: a person decides about the post, the worker does not re-send it.
