@@ -184,14 +184,17 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy: no inline script anywhere (JS lives in static/js); style
 # attributes are allowed (brand colours are per-brand values in templates) but not
-# inline <style> elements.
+# inline <style> elements. Images: channel avatars come from each platform's own servers
+# (every Mastodon instance has its own), so any https: image; http: only where local
+# platform fakes are allowed.
+_AVATAR_SOURCES = ["https:", "http:"] if env.ALLOW_PRIVATE_INSTANCE_URLS else ["https:"]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
         "style-src-attr": ["'unsafe-inline'"],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *_AVATAR_SOURCES],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

@@ -208,3 +208,50 @@ def test_invite_link_is_built_from_site_url_not_the_host_header(client, brand_wi
     body = mail.outbox[0].body
     assert "evil.example" not in body
     assert "https://countersign.example/password/reset/" in body
+
+
+# --- the shared cache ----------------------------------------------------------------------------
+
+
+def _caches_with(**env) -> str:
+    import os
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if k not in ("CACHE_URL", "REDIS_URL")}
+    code = "from django.conf import settings; print(settings.CACHES['default'])"
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def test_the_cache_is_the_database_by_default_and_redis_when_configured():
+    assert "DatabaseCache" in _caches_with()
+    redis = _caches_with(CACHE_URL="redis://cache.internal:6379/2")
+    assert "RedisCache" in redis and "redis://cache.internal:6379/2" in redis
+    assert "RedisCache" in _caches_with(REDIS_URL="redis://other:6379/0")
+
+
+def test_migrate_makes_the_cache_table(tmp_path):
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    db = tmp_path / "fresh.sqlite3"
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("CACHE_URL", "REDIS_URL")},
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": f"sqlite:///{db}",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], env=env, check=True
+    )
+    tables = {name for (name,) in sqlite3.connect(db).execute("SELECT name FROM sqlite_master")}
+    assert "countersign_cache" in tables
+    assert "authtoken_token" not in tables
+    assert "knox_authtoken" in tables and "axes_accessattempt" in tables

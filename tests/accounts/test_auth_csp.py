@@ -27,7 +27,7 @@ def test_pages_send_a_strict_policy(client, make_user):
         assert policy["script-src"] == "'self'"  # no 'unsafe-inline', no 'unsafe-eval'
         assert policy["style-src"] == "'self'"
         assert policy["style-src-attr"] == "'unsafe-inline'"
-        assert policy["img-src"] == "'self' data:"
+        assert policy["img-src"].startswith("'self' data: https:")
         assert policy["frame-ancestors"] == "'none'"
         assert policy["form-action"] == "'self'"
         assert policy["object-src"] == "'none'"
