@@ -122,6 +122,17 @@ def test_fifty_wrong_passwords_lock_the_api_token(make_user):
     assert "token" not in response.json()
 
 
+def test_axes_reset_username_lifts_a_lock(client, make_user):
+    from django.core.management import call_command
+
+    make_user("jo")
+    for _ in range(10):
+        _web_login(client, "/login/", "jo", "wrong")
+    assert _web_login(client, "/login/", "jo", PASSWORD).status_code == 429
+    call_command("axes_reset_username", "jo")
+    assert _web_login(client, "/login/", "jo", PASSWORD).status_code == 302
+
+
 def test_a_success_before_the_limit_resets_the_count(client, make_user):
     make_user("jo")
     for _ in range(4):
