@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from rest_framework import generics, status
-from rest_framework.authtoken.views import ObtainAuthToken
+from django.contrib.auth import authenticate, user_logged_in
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts import permissions, selectors, services
+from accounts import permissions, selectors, services, tokens
 from accounts.serializers import (
     BrandSerializer,
     ChannelConnectSerializer,
@@ -16,21 +19,62 @@ from accounts.serializers import (
     MembershipSerializer,
     PersonalAccountSerializer,
 )
+from accounts.views import locked_out_text
 
 
-class TokenView(ObtainAuthToken):
-    """POST {username, password} → {token}. Throttled; a wrong password answers 400."""
+class _Credentials(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
+
+class TokenView(APIView):
+    """POST {username, password} → {token}. Throttled per address; a wrong password answers
+    400; a username + address locked out after repeated failures answers 429."""
+
+    authentication_classes = []
     permission_classes = [AllowAny]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
     def post(self, request, *args, **kwargs):
-        from rest_framework.authtoken.models import Token
+        data = _Credentials(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request=request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
+        if getattr(request, "axes_locked_out", False):
+            return Response({"detail": locked_out_text()}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        if user is None:
+            raise ValidationError({"detail": "Unable to sign in with those credentials."})
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
+        return Response({"token": tokens.token_create(user=user)})
 
-        serializer = self.serializer_class(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+
+class TokenList(APIView):
+    """GET → my live API tokens (never the tokens themselves)."""
+
+    def get(self, request):
+        return Response(
+            [
+                {
+                    "id": t.id,
+                    "created": t.created,
+                    "expiry": t.expiry,
+                    "current": t.current,
+                }
+                for t in tokens.token_list(user=request.user, current=request.auth)
+            ]
+        )
+
+
+class TokenRevoke(APIView):
+    def delete(self, request, token_id):
+        if not tokens.token_revoke(user=request.user, id=token_id):
+            raise NotFound("No such token of yours.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class BrandList(generics.ListAPIView):

@@ -5,6 +5,8 @@ from accounts import api
 urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="api_token"),
     path("me/", api.Me.as_view(), name="api_me"),
+    path("me/tokens/", api.TokenList.as_view(), name="api_tokens"),
+    path("me/tokens/<str:token_id>/", api.TokenRevoke.as_view(), name="api_token_revoke"),
     path("me/personal-accounts/", api.PersonalAccountListCreate.as_view(), name="api_personal"),
     path(
         "me/personal-accounts/<int:pk>/",

@@ -6,4 +6,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts, brands and channels"
 
     def ready(self) -> None:
-        from accounts import checks  # noqa: F401  (registers system checks)
+        # System checks; API tokens revoked on password change or deactivation.
+        from accounts import checks, tokens  # noqa: F401

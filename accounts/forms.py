@@ -5,7 +5,12 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 
 from accounts.models import Brand, Channel, Role
 
@@ -34,6 +39,24 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.helper = _helper("Sign in")
         self.fields["username"].widget.attrs["autofocus"] = True
+
+
+class ResetRequestForm(PasswordResetForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Email me a link")
+
+
+class ResetSetPasswordForm(SetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Set my password")
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Change my password")
 
 
 class BrandForm(forms.ModelForm):

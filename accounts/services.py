@@ -231,13 +231,18 @@ def member_invite(
 
 
 def _send_invite(form: PasswordResetForm, *, user: User, brand: Brand, request) -> None:
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
     from django.contrib.auth.tokens import default_token_generator
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
 
-    domain = request.get_host() if request is not None else "localhost:8000"
-    use_https = request.is_secure() if request is not None else False
+    # The link is built from SITE_URL, never from the request's (forgeable) Host header.
+    site_url = settings.COUNTERSIGN["SITE_URL"]
+    domain, use_https = urlsplit(site_url).netloc, site_url.startswith("https:")
     context = {
+        "site_url": site_url,
         "email": user.email,
         "domain": domain,
         "site_name": "Countersign",

@@ -2,26 +2,123 @@
 
 from __future__ import annotations
 
+import hashlib
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts import permissions, selectors, services
+from accounts import permissions, selectors, services, tokens
 from accounts.forms import (
     BrandCreateForm,
     BrandForm,
+    ChangePasswordForm,
     ChannelConnectForm,
     MemberEditForm,
     MemberInviteForm,
     PersonalAccountForm,
+    ResetRequestForm,
+    ResetSetPasswordForm,
 )
 from accounts.models import Membership
 from accounts.permissions import Action
 from config.api import DomainError
 from config.web import call_service
+
+# --- signing in ------------------------------------------------------------------------------
+
+LOCKED_OUT_MESSAGE = (
+    "Too many failed sign-in attempts for this username from your address. "
+    "Try again in {minutes} minutes, or reset your password."
+)
+
+
+def locked_out_text() -> str:
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return LOCKED_OUT_MESSAGE.format(minutes=minutes)
+
+
+def locked_out(request, response=None, credentials=None, *args) -> HttpResponse:
+    """What a locked-out sign-in gets (axes' AXES_LOCKOUT_CALLABLE): the API a JSON 429, the
+    web the sign-in page again with the reason, also 429."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": locked_out_text()}, status=429)
+    context = {"message": locked_out_text()}
+    return render(request, "registration/locked_out.html", context, status=429)
+
+
+def _client_address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _over_limit(key: str, limit: int, window: int = 3600) -> bool:
+    """Count one more use of ``key`` in the shared cache; True once past ``limit``."""
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=window)
+        count = 1
+    return count > limit
+
+
+class PasswordReset(auth_views.PasswordResetView):
+    """Reset request, at most PASSWORD_RESET_LIMIT_PER_HOUR an hour per address and per email.
+
+    Whatever happens (unknown email, the email's limit reached) the answer is the same "check
+    your email" page, so it never tells whether an address has an account. The link in the
+    email is built from SITE_URL, never from the request's Host header."""
+
+    form_class = ResetRequestForm
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        limit = settings.PASSWORD_RESET_LIMIT_PER_HOUR
+        address = _client_address(self.request)
+        if _over_limit(f"pwreset:ip:{address}", limit):
+            return render(
+                self.request,
+                "registration/password_reset_form.html",
+                {"form": form, "too_many": True},
+                status=429,
+            )
+        email = form.cleaned_data["email"].strip().lower()
+        digest = hashlib.sha256(email.encode()).hexdigest()
+        if _over_limit(f"pwreset:email:{digest}", limit):
+            return redirect(self.get_success_url())
+        site = urlsplit(settings.COUNTERSIGN["SITE_URL"])
+        form.save(
+            domain_override=site.netloc,
+            use_https=site.scheme == "https",
+            token_generator=self.token_generator,
+            from_email=self.from_email,
+            email_template_name=self.email_template_name,
+            subject_template_name=self.subject_template_name,
+            request=self.request,
+            extra_email_context={"site_url": settings.COUNTERSIGN["SITE_URL"]},
+        )
+        return redirect(self.get_success_url())
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    form_class = ResetSetPasswordForm
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    form_class = ChangePasswordForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "Password changed. Your API tokens were revoked.")
+        return response
 
 
 @login_required
@@ -207,6 +304,16 @@ def channel_list(request: HttpRequest, slug: str) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     form = PersonalAccountForm(request.POST or None)
     if request.method == "POST":
+        if "revoke_token" in request.POST:
+            if tokens.token_revoke(user=request.user, id=request.POST["revoke_token"]):
+                messages.success(request, "API token revoked.")
+            else:
+                messages.error(request, "No such API token of yours (already revoked?).")
+            return redirect("profile")
+        if "revoke_all_tokens" in request.POST:
+            n = tokens.tokens_revoke_all(user=request.user)
+            messages.success(request, f"{n} API token{'s' if n != 1 else ''} revoked.")
+            return redirect("profile")
         if "delete" in request.POST:
             try:
                 services.personal_account_delete(user=request.user, pk=int(request.POST["delete"]))
@@ -230,7 +337,12 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "accounts": list(request.user.personal_accounts.all())},
+        {
+            "form": form,
+            "accounts": list(request.user.personal_accounts.all()),
+            "api_tokens": tokens.token_list(user=request.user),
+            "token_ttl_days": settings.REST_KNOX["TOKEN_TTL"].days,
+        },
     )
 
 

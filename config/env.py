@@ -110,6 +110,14 @@ OUTBOX_DIR = Path(env_str("OUTBOX_DIR", str(VAR_DIR / "outbox")))
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "countersign-demo")
 SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_str('PORT', '8000')}").rstrip("/")
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+# A shared cache (login throttles, reset limits) so limits hold across processes: the database
+# by default, Redis when one of these is set (e.g. redis://localhost:6379/1).
+CACHE_URL = env_str("CACHE_URL") or env_str("REDIS_URL")
+# Sign-in lockout (per username and address) and API tokens.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15)
+PASSWORD_RESET_LIMIT_PER_HOUR = env_int("PASSWORD_RESET_LIMIT_PER_HOUR", 5)
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
 DISPATCH_INTERVAL_SECONDS = env_int("DISPATCH_INTERVAL_SECONDS", 15)
 PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 300)
 PLATFORM_TIMEOUT_SECONDS = env_int("PLATFORM_TIMEOUT_SECONDS", 10)

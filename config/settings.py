@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from config import env
 
@@ -24,7 +27,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "csp",
     "django_filters",
     "guardian",
     "crispy_forms",
@@ -44,6 +49,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into its page or JSON
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -81,6 +88,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username + address
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -94,6 +102,28 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous object permissions
+
+# Password guessing: every login route (sign-in page, admin, API token) goes through
+# authenticate(), where axes counts failures per username + address in the database and
+# refuses that pair, right password or not, for the cool-off.
+AXES_FAILURE_LIMIT = env.LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=env.LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+PASSWORD_RESET_LIMIT_PER_HOUR = env.PASSWORD_RESET_LIMIT_PER_HOUR
+
+# One cache shared by every process (throttles and limits must hold across them).
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.CACHE_URL}
+        if env.CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "countersign_cache",
+        }
+    )
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.TIME_ZONE
@@ -119,7 +149,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -129,7 +159,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"auth": "30/min"},
+    "DEFAULT_THROTTLE_RATES": {"auth": "20/min"},
+}
+# API tokens: stored as SHA-512 digests, sent as `Authorization: Token <token>`, expiring.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.API_TOKEN_TTL_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
 }
 
 # Security: the same settings in every environment; SECURE turns on the HTTPS-only parts.
@@ -146,6 +182,27 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy: no inline script anywhere (JS lives in static/js); style
+# attributes are allowed (brand colours are per-brand values in templates) but not
+# inline <style> elements. Images: channel avatars come from each platform's own servers
+# (every Mastodon instance has its own), so any https: image; http: only where local
+# platform fakes are allowed.
+_AVATAR_SOURCES = ["https:", "http:"] if env.ALLOW_PRIVATE_INSTANCE_URLS else ["https:"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:", *_AVATAR_SOURCES],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 EMAIL_BACKEND = env.EMAIL_BACKEND
 DEFAULT_FROM_EMAIL = env.DEFAULT_FROM_EMAIL

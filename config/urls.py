@@ -2,8 +2,33 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import views as account_views
 from accounts.forms import LoginForm
 from config import views
+
+# One sign-in page (``login``): LOGIN_URL, ?next= and sign-out all lead to it. The password
+# pages are listed one by one (not ``django.contrib.auth.urls``, which would register a
+# second ``login``) and use the product's templates under templates/registration/.
+password_urls = [
+    path("change/", account_views.PasswordChange.as_view(), name="password_change"),
+    path(
+        "change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("reset/", account_views.PasswordReset.as_view(), name="password_reset"),
+    path("reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "reset/<uidb64>/<token>/",
+        account_views.PasswordResetConfirm.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -15,7 +40,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", include("django.contrib.auth.urls")),
+    path("password/", include(password_urls)),
     path("healthz/", views.healthz, name="healthz"),
     path("api/", include("accounts.api_urls")),
     path("api/", include("policy.api_urls")),

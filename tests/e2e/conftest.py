@@ -38,6 +38,52 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
+# Every journey also checks the Content-Security-Policy: any violation (a blocked inline
+# script, style, eval or source) fails the test that caused it.
+CSP_HOOK = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " +
+                (e.blockedURI || "inline") + " at " + e.sourceFile + ":" + e.lineNumber);
+});
+"""
+
+
+def watch_csp(context, violations: list[str]) -> None:
+    """Collect CSP violations of every page of ``context`` into ``violations``."""
+    context.add_init_script(CSP_HOOK)
+
+    def on_console(message):
+        text = message.text
+        if message.type == "error" and (
+            "Content Security Policy" in text or text.startswith("CSP violation")
+        ):
+            violations.append(f"{message.page.url if message.page else '?'}: {text}")
+
+    context.on("console", on_console)
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(request):
+    """Fail a journey on any CSP violation in any browser context it opens."""
+    violations: list[str] = []
+    if "browser" not in request.fixturenames:
+        yield violations
+        return
+    browser = request.getfixturevalue("browser")
+    original = browser.new_context
+
+    def new_context(*args, **kwargs):
+        context = original(*args, **kwargs)
+        watch_csp(context, violations)
+        return context
+
+    browser.new_context = new_context
+    yield violations
+    del browser.new_context
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations))
+
+
 @pytest.fixture(scope="session")
 def browser():
     require_service(os.path.exists(CHROMIUM), f"Chromium at {CHROMIUM}")

@@ -4,7 +4,7 @@ patch (a content patch is a revision with a new hash). Brand and role checked ev
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
@@ -58,9 +58,9 @@ def test_create_with_campaign_and_without_a_time(api, team):
 
 
 def test_token_auth_works(team):
-    token = Token.objects.create(user=team["author"])
+    _, token = AuthToken.objects.create(user=team["author"])
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     response = client.post(
         "/api/brands/team/posts/",
         {"channel": team["channel"].pk, "text": "by token", "category": "news"},

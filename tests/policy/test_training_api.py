@@ -213,10 +213,10 @@ def test_certifications_mine_for_members_everyones_for_trainers_and_admins(team,
 
 
 def test_token_auth_and_anonymous(team, quiz):
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
-    token = Token.objects.create(user=team["author"])
+    _, token = AuthToken.objects.create(user=team["author"])
     client = APIClient()
     assert client.get(f"/api/quizzes/{quiz.pk}/").status_code in (401, 403)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get(f"/api/quizzes/{quiz.pk}/").status_code == 200
