@@ -437,33 +437,25 @@ def _platform_client(*, platform: str, instance_url: str, credential: dict):
 
 
 def _safe_instance_url(url: str) -> str:
-    """http(s) only, and no private or loopback hosts unless the operator allows them."""
-    import ipaddress
-    import socket
+    """http(s) only, and no private or loopback hosts unless the operator allows them.
+
+    An early, friendly answer for the connect form; the platform client checks the address
+    of every connection it opens too (the name may resolve differently a moment later).
+    """
     from urllib.parse import urlsplit
 
     from django.conf import settings
 
+    from accounts.platforms import addresses
     from accounts.platforms import errors as platform_errors
-    from accounts.platforms.base import validate_instance_url
 
+    allow_private = settings.COUNTERSIGN["ALLOW_PRIVATE_INSTANCE_URLS"]
     try:
-        url = validate_instance_url(url)
+        url = addresses.validate_instance_url(url, allow_private_hosts=allow_private)
+        if not allow_private:
+            addresses.resolve_public(urlsplit(url).hostname or "")
     except platform_errors.PlatformError as exc:
         raise ValidationError({"instance_url": str(exc)}) from exc
-    if settings.COUNTERSIGN["ALLOW_PRIVATE_INSTANCE_URLS"]:
-        return url
-    host = urlsplit(url).hostname or ""
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError as exc:
-        raise ValidationError({"instance_url": f"The host {host} cannot be found."}) from exc
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise ValidationError(
-                {"instance_url": f"{host} is a private or local address; it cannot be a platform."}
-            )
     return url
 
 
