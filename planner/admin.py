@@ -100,6 +100,9 @@ class PostAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a post's approvals, revisions and evidence are history
+
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):

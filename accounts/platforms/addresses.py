@@ -193,3 +193,28 @@ def validate_instance_url(
     if path and not allow_path:
         raise _fail("Enter the server address only (like https://mastodon.social), without a path.")
     return urlunsplit((scheme, netloc, path, parts.query if allow_query else "", ""))
+
+
+def safe_http_url(value: object, *, max_length: int = 500) -> str:
+    """``value`` when it is an absolute http(s) URL with a host, no user name or password, no
+    spaces or control characters and at most ``max_length`` characters; otherwise "".
+
+    For URLs a platform hands back (a published post's address, an avatar): anything else
+    (``javascript:``, ``data:``, relative or malformed) is dropped, never stored or linked.
+    """
+    if not isinstance(value, str):
+        return ""
+    url = value.strip()
+    if not url or len(url) > max_length:
+        return ""
+    if any(ord(ch) < 33 or 127 <= ord(ch) < 160 for ch in url) or "\\" in url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not hostname or "@" in parts.netloc:
+        return ""
+    return url

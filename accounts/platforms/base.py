@@ -42,7 +42,7 @@ import urllib3.connection
 import urllib3.connectionpool
 import urllib3.exceptions
 
-from .addresses import address_problem, validate_instance_url
+from .addresses import address_problem, safe_http_url, validate_instance_url
 from .errors import (
     AuthenticationFailed,
     IdentityMismatch,
@@ -68,14 +68,25 @@ class Identity:
     avatar_url: str = ""
     profile_url: str = ""
 
+    def __post_init__(self) -> None:  # only http(s) links are kept
+        object.__setattr__(self, "avatar_url", safe_http_url(self.avatar_url))
+        object.__setattr__(self, "profile_url", safe_http_url(self.profile_url))
+
 
 @dataclass(frozen=True)
 class PublishResult:
-    """A post the platform accepted. ``raw`` is the platform's answer, for the evidence."""
+    """A post the platform accepted. ``raw`` is the platform's answer, for the evidence.
+
+    ``url`` is the post's address if the platform gave an http(s) one, else "" (a
+    ``javascript:`` or otherwise unusable URL is dropped here, so it is never stored or
+    rendered as a link, on first send or on reconcile)."""
 
     remote_id: str
     url: str
     raw: dict = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url", safe_http_url(self.url))
 
 
 @dataclass(frozen=True)
