@@ -134,9 +134,7 @@ def test_another_brand_gets_a_404_and_is_not_recorded_in_the_brand(
     client.force_login(other["admin"])
     wrong_brand = reverse("post_approve", kwargs={"slug": "other", "pk": in_review.pk})
     with caplog.at_level("WARNING", logger="countersign.security"):
-        assert (
-            client.post(wrong_brand, {"content_hash": in_review.content_hash}).status_code == 404
-        )
+        assert client.post(wrong_brand, {"content_hash": in_review.content_hash}).status_code == 404
         assert client.post(url("post_approve", in_review), {}).status_code == 404
     # Not written into a brand the person cannot see; their own security log has it.
     assert not refused(in_review, "approve").exists()
