@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from accounts import services
@@ -115,11 +116,15 @@ class UserAdmin(DjangoUserAdmin):
                         messages.WARNING,
                     )
                 return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[user.pk]))
-            self.message_user(
-                request,
-                f"{user.username} has history in the audit trail: confirming deactivates "
-                "them instead of deleting them.",
-                messages.WARNING,
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"Deactivate {user.username}?",
+                "object": user,
+                "opts": self.opts,
+                **(extra_context or {}),
+            }
+            return TemplateResponse(
+                request, "admin/accounts/user/deactivate_confirmation.html", context
             )
         return super().delete_view(request, object_id, extra_context)
 

@@ -123,7 +123,7 @@ class MediaAdmin(admin.ModelAdmin):
 @admin.register(CalendarFeed)
 class CalendarFeedAdmin(admin.ModelAdmin):
     list_display = ["user", "brand", "token_hint", "created_at", "revoked_at"]
-    readonly_fields = ["user", "brand", "token_hint", "created_at"]
+    readonly_fields = ["user", "brand", "token_hint", "created_at", "revoked_at"]
 
     def has_add_permission(self, request):
         return False

@@ -117,7 +117,9 @@ def test_admin_delete_of_a_person_with_history_deactivates_them(admin_client, br
     post = _post(brand_with_team)
     url = reverse("admin:accounts_user_delete", args=[author.pk])
     page = admin_client.get(url)
-    assert page.status_code == 200 and b"deactivates them instead" in page.content
+    assert page.status_code == 200
+    assert b"cannot be deleted; they can be deactivated" in page.content
+    assert b'value="Deactivate author"' in page.content
     response = admin_client.post(url, {"post": "yes"}, follow=True)
     assert response.status_code == 200
     assert b"deactivated instead of deleted" in response.content
