@@ -111,11 +111,17 @@ class MemberInviteForm(forms.Form):
 
 class MemberEditForm(forms.Form):
     roles = RolesField()
+    channels_restricted = forms.BooleanField(
+        required=False,
+        label="Only on the channels ticked below",
+        help_text="Off: all of the brand's channels, including ones connected later. "
+        "On with none ticked: no channels.",
+    )
     channels = forms.ModelMultipleChoiceField(
         queryset=Channel.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Limit this member to these channels; none ticked means all channels.",
+        help_text="Ticking a channel limits this member to the channels ticked.",
     )
 
     def __init__(self, *args, brand: Brand, **kwargs):

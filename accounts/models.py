@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import zoneinfo
 
 from django.conf import settings
@@ -19,6 +20,27 @@ SLUG = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$",
     "Use 1–50 lowercase letters, digits and hyphens (not at either end).",
 )
+
+
+# Bidirectional embeddings, overrides and isolates: they reorder how a name is shown.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def has_control_characters(value: str) -> bool:
+    """Whether the text has a control character (C0/C1, NUL, newline, tab, DEL), a line or
+    paragraph separator, or a bidirectional override. Emoji joiners are fine."""
+    return any(
+        unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in _BIDI_CONTROLS for ch in value or ""
+    )
+
+
+def validate_no_control_characters(value: str) -> None:
+    """For names shown to people and put in emails: handles, display names."""
+    if has_control_characters(value):
+        raise ValidationError(
+            "This may not contain newlines, tabs or other control characters.",
+            code="control_characters",
+        )
 
 
 def validate_timezone(value: str) -> None:
@@ -108,11 +130,17 @@ class Membership(models.Model):
     is_approver = models.BooleanField("approver", default=False)
     is_trainer = models.BooleanField("trainer", default=False)
     is_admin = models.BooleanField("brand admin", default=False)
+    channels_restricted = models.BooleanField(
+        "limited to some channels",
+        default=False,
+        help_text="When on, the member may draft and approve only on the channels listed; "
+        "if those channels are removed, on none.",
+    )
     channels = models.ManyToManyField(
         "accounts.Channel",
         blank=True,
         related_name="restricted_memberships",
-        help_text="Leave empty for all of the brand's channels.",
+        help_text="The channels of a limited member (ignored unless limited).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -145,8 +173,10 @@ class Channel(models.Model):
 
     brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="channels")
     platform = models.CharField(max_length=20, choices=Platform.choices)
-    handle = models.CharField(max_length=255)
-    display_name = models.CharField(max_length=255, blank=True)
+    handle = models.CharField(max_length=255, validators=[validate_no_control_characters])
+    display_name = models.CharField(
+        max_length=255, blank=True, validators=[validate_no_control_characters]
+    )
     avatar_url = models.URLField(max_length=500, blank=True)
     profile_url = models.URLField(max_length=500, blank=True)
     instance_url = models.CharField(max_length=500, blank=True)
@@ -205,7 +235,7 @@ class PersonalAccount(models.Model):
     )
     platform = models.CharField(max_length=20)
     instance_url = models.CharField(max_length=500, blank=True)
-    handle = models.CharField(max_length=255)
+    handle = models.CharField(max_length=255, validators=[validate_no_control_characters])
     normalized_handle = models.CharField(max_length=255, editable=False)
     remote_account_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -223,14 +253,20 @@ class PersonalAccount(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Append-only record of who did what. Lives in accounts so every app can write it."""
+    """Append-only record of who did what. Lives in accounts so every app can write it.
+
+    The database refuses UPDATE and DELETE on this table (triggers added by a migration), and
+    neither the brand nor the actor can be deleted while they have events (PROTECT): people
+    with history are deactivated instead. ``actor_username`` keeps the name as it was.
+    """
 
     brand = models.ForeignKey(
-        Brand, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events"
+        Brand, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    actor_username = models.CharField(max_length=150, blank=True, editable=False)
     action = models.CharField(max_length=64, db_index=True)
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)

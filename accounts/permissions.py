@@ -101,7 +101,12 @@ def sync_membership_permissions(membership: Membership | None, *, user: User, br
         )
         for codename in _desired_brand_codenames(membership)
     ]
-    allowed = set(membership.channels.values_list("pk", flat=True)) or set(channels)
+    # A limited member has exactly the channels listed, none if they were all removed.
+    allowed = (
+        set(membership.channels.values_list("pk", flat=True))
+        if membership.channels_restricted
+        else set(channels)
+    )
     channel_codenames = _desired_channel_codenames(membership)
     rows += [
         UserObjectPermission(
@@ -115,6 +120,13 @@ def sync_membership_permissions(membership: Membership | None, *, user: User, br
         for codename in channel_codenames
     ]
     UserObjectPermission.objects.bulk_create(rows)
+
+
+def forget_channel(channel: Channel) -> None:
+    """Remove everyone's permissions on a channel that is being removed."""
+    UserObjectPermission.objects.filter(
+        content_type=ContentType.objects.get_for_model(Channel), object_pk=str(channel.pk)
+    ).delete()
 
 
 def sync_brand_permissions(brand: Brand) -> None:

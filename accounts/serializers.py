@@ -64,7 +64,7 @@ class MembershipSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Membership
-        fields = ["username", "roles", "channels"]
+        fields = ["username", "roles", "channels_restricted", "channels"]
 
 
 class PersonalAccountSerializer(serializers.ModelSerializer):

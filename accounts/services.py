@@ -5,6 +5,7 @@ Services are keyword-only, atomic, and validate before saving.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 
@@ -24,8 +25,11 @@ from accounts.models import (
     Platform,
     Role,
     User,
+    has_control_characters,
 )
 from config.api import Conflict, DomainError, NotFoundError
+
+security_log = logging.getLogger("countersign.security")
 
 # --- audit ----------------------------------------------------------------------------------
 
@@ -38,17 +42,84 @@ def audit_record(
     obj=None,
     message: str = "",
     data: dict | None = None,
-) -> AuditEvent:
-    """Append one audit event. Never updated or deleted afterwards."""
+) -> AuditEvent | None:
+    """Append one audit event. Never updated or deleted afterwards (the database refuses).
+
+    A refusal (an action ending in ``refused``) by someone who may not see the brand is not
+    written into that brand's trail, which they cannot read and should not be able to fill:
+    it goes to the ``countersign.security`` log instead, and None is returned.
+    """
+    actor = actor if actor is not None and actor.is_authenticated else None
+    object_type = obj._meta.model_name if obj is not None else ""
+    object_id = str(obj.pk) if obj is not None else ""
+    if (
+        action.endswith("refused")
+        and brand is not None
+        and actor is not None
+        and not permissions.has_perm(actor, permissions.Action.VIEW, brand)
+    ):
+        security_log.warning(
+            "refused %s by %s (id %s) on %s:%s outside their brands: %s",
+            action,
+            actor.get_username(),
+            actor.pk,
+            object_type or "-",
+            object_id or "-",
+            message[:200],
+            extra={"action": action, "actor_id": actor.pk, "brand_id": brand.pk},
+        )
+        return None
     return AuditEvent.objects.create(
         brand=brand,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor,
+        actor_username=actor.get_username() if actor is not None else "",
         action=action,
-        object_type=obj._meta.model_name if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
+        object_type=object_type,
+        object_id=object_id,
         message=message,
         data=data or {},
     )
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+def user_has_history(user: User) -> bool:
+    """Whether anything that must be kept points at the person (audit events they caused,
+    approvals they gave: any PROTECT reference), so they can be deactivated, not deleted."""
+    from django.db import router
+    from django.db.models.deletion import Collector, ProtectedError, RestrictedError
+
+    collector = Collector(using=router.db_for_write(User, instance=user))
+    try:
+        collector.collect([user])
+    except (ProtectedError, RestrictedError):
+        return True
+    return False
+
+
+@transaction.atomic
+def user_remove(*, user: User, actor: User | None) -> str:
+    """Delete a person who has no history; deactivate one who has (their name stays on
+    their audit events and approvals). Returns "deleted" or "deactivated"."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if actor is not None and actor.pk == user.pk:
+        raise Conflict("You cannot remove your own account.")
+    if user_has_history(user):
+        if user.is_active:
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            audit_record(
+                action="user.deactivated",
+                actor=actor,
+                obj=user,
+                message=f"{user.username} has history, so was deactivated instead of deleted",
+            )
+        return "deactivated"
+    username, pk = user.username, user.pk
+    user.delete()
+    audit_record(action="user.deleted", actor=actor, message=username, data={"user_id": pk})
+    return "deleted"
 
 
 # --- brands ---------------------------------------------------------------------------------
@@ -128,10 +199,14 @@ def membership_set(
     roles: Iterable[str],
     actor: User | None,
     channels: Iterable[Channel] | None = None,
+    channels_restricted: bool | None = None,
 ) -> Membership:
     """Add the person to the brand, or change their roles and channel restriction.
 
-    ``channels`` None keeps the current restriction; an empty list means all channels.
+    ``channels`` None keeps the current restriction. Otherwise the member is limited to
+    those channels, or has all of them when the list is empty; ``channels_restricted=True``
+    with an empty list limits them to none. A limited member whose channels are all removed
+    later keeps no channels: the restriction is explicit, never "empty means all".
     """
     roles = _clean_roles(roles)
     if not roles:
@@ -140,27 +215,45 @@ def membership_set(
         user=user, brand=brand
     )
     before = membership.roles
+    before_channels = _restriction(membership)
     if not created and Role.ADMIN.value in before and Role.ADMIN.value not in roles:
         _ensure_another_admin(brand, leaving=user)
     for role in Role:
         setattr(membership, f"is_{role.value}", role.value in roles)
-    membership.save()
     if channels is not None:
         channels = list(channels)
         foreign = [c for c in channels if c.brand_id != brand.pk]
         if foreign:
             raise ValidationError("A member can only be limited to the brand's own channels.")
-        membership.channels.set(channels)
+        membership.channels_restricted = (
+            bool(channels) if channels_restricted is None else bool(channels_restricted)
+        )
+    elif channels_restricted is not None:
+        membership.channels_restricted = bool(channels_restricted)
+    membership.save()
+    if channels is not None:
+        membership.channels.set(channels if membership.channels_restricted else [])
     permissions.sync_membership_permissions(membership, user=user, brand=brand)
+    data = {"before": before, "after": sorted(roles)}
+    after_channels = _restriction(membership)
+    if after_channels != before_channels:
+        data["channels"] = {"before": before_channels, "after": after_channels}
     audit_record(
         action="membership.added" if created else "membership.changed",
         actor=actor,
         brand=brand,
         obj=membership,
         message=f"{user.username}: {', '.join(sorted(roles))}",
-        data={"before": before, "after": sorted(roles)},
+        data=data,
     )
     return membership
+
+
+def _restriction(membership: Membership) -> str | list[str]:
+    """ "all", or the handles of the channels a limited member has (for the audit trail)."""
+    if membership.pk is None or not membership.channels_restricted:
+        return "all"
+    return sorted(membership.channels.values_list("handle", flat=True))
 
 
 def _ensure_another_admin(brand: Brand, *, leaving: User) -> None:
@@ -293,6 +386,33 @@ def channel_create_outbox(*, brand: Brand, handle: str, actor: User | None) -> C
 
 
 @transaction.atomic
+def channel_remove(*, channel: Channel, actor: User | None) -> None:
+    """Remove a channel that has never been used. A channel with posts is kept (pause it):
+    its posts and their evidence name it. Members limited to it keep their other channels,
+    or none; they never gain all of them."""
+    from django.db.models import ProtectedError
+
+    if actor is not None:
+        permissions.require(actor, permissions.Action.ADMIN, channel.brand)
+    channel = Channel.objects.select_for_update().select_related("brand").get(pk=channel.pk)
+    brand, pk, handle = channel.brand, channel.pk, channel.handle
+    permissions.forget_channel(channel)
+    try:
+        with transaction.atomic():
+            channel.delete()
+    except ProtectedError as exc:
+        raise Conflict(f"{handle} has posts, so it cannot be removed; pause it instead.") from exc
+    permissions.sync_brand_permissions(brand)
+    audit_record(
+        action="channel.removed",
+        actor=actor,
+        brand=brand,
+        message=f"{handle} ({channel.platform})",
+        data={"channel_id": pk, "remote_id": channel.remote_account_id},
+    )
+
+
+@transaction.atomic
 def channel_pause(*, channel: Channel, actor: User, reason: str) -> Channel:
     permissions.require(actor, permissions.Action.ADMIN, channel.brand)
     reason = (reason or "").strip()
@@ -333,7 +453,7 @@ def personal_account_register(
     *, user: User, platform: str, handle: str, instance_url: str = "", remote_account_id: str = ""
 ) -> PersonalAccount:
     handle = (handle or "").strip()
-    if not HANDLE_RE.match(handle):
+    if not HANDLE_RE.fullmatch(handle) or has_control_characters(handle):
         raise ValidationError({"handle": "Enter a handle like @name or @name@instance.social."})
     if platform not in {"mastodon", "bluesky", "x", "instagram", "linkedin", "threads", "tiktok"}:
         raise ValidationError({"platform": f"Unknown platform {platform!r}."})
@@ -442,33 +562,25 @@ def _platform_client(*, platform: str, instance_url: str, credential: dict):
 
 
 def _safe_instance_url(url: str) -> str:
-    """http(s) only, and no private or loopback hosts unless the operator allows them."""
-    import ipaddress
-    import socket
+    """http(s) only, and no private or loopback hosts unless the operator allows them.
+
+    An early, friendly answer for the connect form; the platform client checks the address
+    of every connection it opens too (the name may resolve differently a moment later).
+    """
     from urllib.parse import urlsplit
 
     from django.conf import settings
 
+    from accounts.platforms import addresses
     from accounts.platforms import errors as platform_errors
-    from accounts.platforms.base import validate_instance_url
 
+    allow_private = settings.COUNTERSIGN["ALLOW_PRIVATE_INSTANCE_URLS"]
     try:
-        url = validate_instance_url(url)
+        url = addresses.validate_instance_url(url, allow_private_hosts=allow_private)
+        if not allow_private:
+            addresses.resolve_public(urlsplit(url).hostname or "")
     except platform_errors.PlatformError as exc:
         raise ValidationError({"instance_url": str(exc)}) from exc
-    if settings.COUNTERSIGN["ALLOW_PRIVATE_INSTANCE_URLS"]:
-        return url
-    host = urlsplit(url).hostname or ""
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError as exc:
-        raise ValidationError({"instance_url": f"The host {host} cannot be found."}) from exc
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise ValidationError(
-                {"instance_url": f"{host} is a private or local address; it cannot be a platform."}
-            )
     return url
 
 
@@ -510,6 +622,16 @@ def channel_connect(
         identity = client.whoami()
     except platform_errors.PlatformError as exc:
         raise PlatformProblem(str(exc)) from exc
+    for what, value in (
+        ("handle", identity.handle),
+        ("display name", identity.display_name),
+        ("account id", identity.remote_id),
+    ):
+        if has_control_characters(value):
+            raise PlatformProblem(
+                f"The platform returned a {what} with control characters (such as a newline); "
+                "the channel was not connected."
+            )
     try:
         limits = client.instance_limits()
     except platform_errors.PlatformError:

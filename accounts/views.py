@@ -233,7 +233,11 @@ def member_edit(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
     membership = get_object_or_404(
         Membership.objects.select_related("user"), brand=brand, user_id=user_id
     )
-    initial = {"roles": membership.roles, "channels": list(membership.channels.all())}
+    initial = {
+        "roles": membership.roles,
+        "channels": list(membership.channels.all()),
+        "channels_restricted": membership.channels_restricted,
+    }
     form = MemberEditForm(request.POST or None, brand=brand, initial=initial)
     if request.method == "POST":
         if request.POST.get("remove") == "1":
@@ -252,6 +256,8 @@ def member_edit(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
                     user=membership.user,
                     roles=form.cleaned_data["roles"],
                     channels=form.cleaned_data["channels"],
+                    channels_restricted=form.cleaned_data["channels_restricted"]
+                    or bool(form.cleaned_data["channels"]),
                     actor=request.user,
                 ),
             )

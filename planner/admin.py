@@ -100,6 +100,9 @@ class PostAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a post's approvals, revisions and evidence are history
+
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
@@ -120,7 +123,7 @@ class MediaAdmin(admin.ModelAdmin):
 @admin.register(CalendarFeed)
 class CalendarFeedAdmin(admin.ModelAdmin):
     list_display = ["user", "brand", "token_hint", "created_at", "revoked_at"]
-    readonly_fields = ["user", "brand", "token_hint", "created_at"]
+    readonly_fields = ["user", "brand", "token_hint", "created_at", "revoked_at"]
 
     def has_add_permission(self, request):
         return False

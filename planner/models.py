@@ -203,8 +203,10 @@ class Approval(models.Model):
     """
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="approvals")
+    # PROTECT: deleting an approver must not erase who approved (people with history are
+    # deactivated instead).
     approver = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     step_order = models.PositiveSmallIntegerField(default=1)
     step_name = models.CharField(max_length=60, blank=True)

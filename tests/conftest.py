@@ -5,11 +5,24 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.db.backends.signals import connection_created
 
 from accounts import services
 from accounts.models import Role, User
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _audit_maintenance_marker(sender, connection, **kwargs):
+    """Django's flush between transactional tests empties SQLite tables with DELETE, which the
+    audit table's trigger refuses unless the connection has this TEMP marker table (see
+    accounts/migrations/0006_audit_append_only_triggers.py). Test connections only."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE IF NOT EXISTS countersign_audit_maintenance (x)")
+
+
+connection_created.connect(_audit_maintenance_marker, dispatch_uid="audit_maintenance_marker")
 
 
 def require_service(available: bool, what: str) -> None:

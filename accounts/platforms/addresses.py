@@ -1,15 +1,23 @@
-"""Validation and normalisation of the addresses a brand admin types in.
+"""Validation and normalisation of the addresses a brand admin types in, and the one rule
+for which network addresses a platform may live at.
 
-``validate_instance_url`` is the single gate every client passes its address through before
-any request is made. It does not resolve names (so it cannot stop a public name that points
-at a private address); ``allow_private_hosts=False`` refuses literal private, loopback and
-link-local addresses and the usual local-only names.
+``validate_instance_url`` is the gate every client passes its address through before any
+request is made. It does not resolve names; ``allow_private_hosts=False`` refuses literal
+private, loopback and link-local addresses and the usual local-only names.
+
+``address_problem`` is the single rule for an IP address (private, loopback, link-local,
+multicast, reserved, unspecified, shared, IPv4-mapped/6to4/Teredo forms of those). It is
+used for literal hosts here, for the friendly check when a channel is connected
+(``resolve_public``), and, what actually protects, for the address every connection was
+made to (``base.GuardedAdapter``), so a name that resolves to a public address when it is
+checked and to 127.0.0.1 when it is used (DNS rebinding) is still refused.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import InvalidInstanceURL
@@ -24,13 +32,72 @@ def _fail(message: str) -> InvalidInstanceURL:
     return InvalidInstanceURL(message)
 
 
-def _check_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_private: bool) -> None:
-    if ip.is_unspecified or ip.is_multicast:
-        raise _fail("The address points at an IP address that cannot be used.")
-    if not allow_private and (
-        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
-    ):
-        raise _fail("The address points at a private or local network address.")
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses an IPv6 address stands for (mapped, 6to4, Teredo, NAT64)."""
+    found = [a for a in (ip.ipv4_mapped, ip.sixtofour) if a is not None]
+    if ip.teredo is not None:
+        found.extend(ip.teredo)
+    if ip in ipaddress.IPv6Network("64:ff9b::/96"):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
+
+
+def address_problem(ip: IPAddress | str, *, allow_private: bool = False) -> str | None:
+    """Why a platform may not be reached at this IP address, or None when it may.
+
+    Unspecified and multicast addresses are never usable. Unless ``allow_private``, only
+    globally routable unicast addresses are: private, loopback, link-local, reserved and
+    shared (100.64/10) ranges are refused, also when written as IPv4-mapped, 6to4, Teredo
+    or NAT64 IPv6 addresses.
+    """
+    if isinstance(ip, str):
+        try:
+            ip = ipaddress.ip_address(ip.split("%", 1)[0])
+        except ValueError:
+            return "The address is not a valid IP address."
+    candidates: list[IPAddress] = [ip]
+    if isinstance(ip, ipaddress.IPv6Address):
+        candidates.extend(_embedded_ipv4(ip))
+    for candidate in candidates:
+        if candidate.is_unspecified or candidate.is_multicast:
+            return "The address points at an IP address that cannot be used."
+    if allow_private:
+        return None
+    for candidate in candidates:
+        if (
+            candidate.is_private
+            or candidate.is_loopback
+            or candidate.is_link_local
+            or candidate.is_reserved
+            or not candidate.is_global
+        ):
+            return "The address points at a private or local network address."
+    return None
+
+
+def resolve_public(host: str, *, allow_private: bool = False) -> None:
+    """Resolve ``host`` and refuse it when any of its addresses breaks ``address_problem``.
+
+    A friendly early answer for a form; it is not what protects (the name may resolve
+    differently a moment later): the connection itself is checked too.
+    """
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise _fail(f"The host {host} cannot be found.") from None
+    for info in infos:
+        problem = address_problem(str(info[4][0]), allow_private=allow_private)
+        if problem:
+            raise _fail(f"{host} is a private or local address; it cannot be a platform.")
+
+
+def _check_ip(ip: IPAddress, allow_private: bool) -> None:
+    problem = address_problem(ip, allow_private=allow_private)
+    if problem:
+        raise _fail(problem)
 
 
 def _normalise_host(hostname: str, allow_private: bool) -> str:
@@ -126,3 +193,28 @@ def validate_instance_url(
     if path and not allow_path:
         raise _fail("Enter the server address only (like https://mastodon.social), without a path.")
     return urlunsplit((scheme, netloc, path, parts.query if allow_query else "", ""))
+
+
+def safe_http_url(value: object, *, max_length: int = 500) -> str:
+    """``value`` when it is an absolute http(s) URL with a host, no user name or password, no
+    spaces or control characters and at most ``max_length`` characters; otherwise "".
+
+    For URLs a platform hands back (a published post's address, an avatar): anything else
+    (``javascript:``, ``data:``, relative or malformed) is dropped, never stored or linked.
+    """
+    if not isinstance(value, str):
+        return ""
+    url = value.strip()
+    if not url or len(url) > max_length:
+        return ""
+    if any(ord(ch) < 33 or 127 <= ord(ch) < 160 for ch in url) or "\\" in url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not hostname or "@" in parts.netloc:
+        return ""
+    return url

@@ -19,6 +19,9 @@ reconcile with ``lookup()``).
 
 Every request has an explicit (connect, read) timeout and ``allow_redirects=False``; the
 credential only ever travels in headers or request bodies, never in URLs, logs or messages.
+Unless private hosts are allowed (``ALLOW_PRIVATE_INSTANCE_URLS``), every connection is
+checked after it is opened and before a byte is sent: the address it was actually made to
+must be public (``GuardedAdapter``), whatever the name resolved to when it was typed in.
 """
 
 from __future__ import annotations
@@ -34,12 +37,16 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import requests
+import requests.adapters
+import urllib3.connection
+import urllib3.connectionpool
 import urllib3.exceptions
 
-from .addresses import validate_instance_url
+from .addresses import address_problem, safe_http_url, validate_instance_url
 from .errors import (
     AuthenticationFailed,
     IdentityMismatch,
+    InvalidInstanceURL,
     OutcomeUnknown,
     PlatformError,
     PlatformUnavailable,
@@ -61,14 +68,25 @@ class Identity:
     avatar_url: str = ""
     profile_url: str = ""
 
+    def __post_init__(self) -> None:  # only http(s) links are kept
+        object.__setattr__(self, "avatar_url", safe_http_url(self.avatar_url))
+        object.__setattr__(self, "profile_url", safe_http_url(self.profile_url))
+
 
 @dataclass(frozen=True)
 class PublishResult:
-    """A post the platform accepted. ``raw`` is the platform's answer, for the evidence."""
+    """A post the platform accepted. ``raw`` is the platform's answer, for the evidence.
+
+    ``url`` is the post's address if the platform gave an http(s) one, else "" (a
+    ``javascript:`` or otherwise unusable URL is dropped here, so it is never stored or
+    rendered as a link, on first send or on reconcile)."""
 
     remote_id: str
     url: str
     raw: dict = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url", safe_http_url(self.url))
 
 
 @dataclass(frozen=True)
@@ -104,10 +122,70 @@ class _NoNetrc(requests.auth.AuthBase):
         return r
 
 
-def new_session() -> requests.Session:
+class PrivateAddressRefused(urllib3.exceptions.NewConnectionError):
+    """The connection was made to an address a platform may not have; it was closed before
+    anything was sent. (A NewConnectionError, so callers see "nothing was sent".)"""
+
+
+def _check_peer(conn: urllib3.connection.HTTPConnection, sock) -> None:
+    try:
+        peer = sock.getpeername()[0]
+    except OSError:
+        peer = ""
+    problem = address_problem(str(peer)) if peer else "The connection has no peer address."
+    if problem:
+        sock.close()
+        raise PrivateAddressRefused(
+            conn, f"{conn.host} connected to {peer or 'an unknown address'}: {problem}"
+        )
+
+
+class _GuardedHTTPConnection(urllib3.connection.HTTPConnection):
+    def _new_conn(self):
+        sock = super()._new_conn()
+        _check_peer(self, sock)
+        return sock
+
+
+class _GuardedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def _new_conn(self):  # before the TLS handshake: SNI and certificate stay the host's
+        sock = super()._new_conn()
+        _check_peer(self, sock)
+        return sock
+
+
+class _GuardedHTTPConnectionPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedHTTPSConnectionPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+class GuardedAdapter(requests.adapters.HTTPAdapter):
+    """An adapter whose every connection is checked against ``address_problem`` once it is
+    open and before anything is written to it, so DNS rebinding (a name that was public
+    when checked and is 127.0.0.1 when used) and redirects to private hosts cannot reach
+    the local network."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _GuardedHTTPConnectionPool,
+            "https": _GuardedHTTPSConnectionPool,
+        }
+
+
+def new_session(*, allow_private_hosts: bool = True) -> requests.Session:
     session = requests.Session()
     session.auth = _NoNetrc()
     session.headers["User-Agent"] = USER_AGENT
+    if not allow_private_hosts:
+        # The address actually connected to is checked, which a proxy would hide: go direct.
+        session.trust_env = False
+        adapter = GuardedAdapter()
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
     return session
 
 
@@ -179,7 +257,10 @@ class PlatformClient:
             )
         self.timeout = _timeout_pair(timeout)
         self._owns_session = session is None
-        self.session = session if session is not None else new_session()
+        self.allow_private_hosts = allow_private_hosts
+        self.session = (
+            session if session is not None else new_session(allow_private_hosts=allow_private_hosts)
+        )
 
     # -- construction helpers ---------------------------------------------------------
 
@@ -315,6 +396,13 @@ class PlatformClient:
         repeat and stay ``PlatformUnavailable``.
         """
         host = self.host
+        refused = _find(exc, PrivateAddressRefused)
+        if refused is not None:
+            return InvalidInstanceURL(
+                f"{host} resolved to a private or local network address when it was "
+                "contacted; nothing was sent. Check the server address.",
+                platform=self.platform,
+            )
         if _is_connect_failure(exc):
             reason = _connect_failure_reason(exc)
             return PlatformUnavailable(
@@ -417,6 +505,11 @@ class PlatformClient:
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
     """Whether ``kind`` is anywhere in the exception's args/reason/cause chain."""
+    return _find(exc, kind) is not None
+
+
+def _find(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The first ``kind`` in the exception's args/reason/cause chain, or None."""
     seen: set[int] = set()
     stack: list[Any] = [exc]
     while stack:
@@ -425,12 +518,12 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
             continue
         seen.add(id(item))
         if isinstance(item, kind):
-            return True
+            return item
         stack.extend(item.args)
         stack.append(getattr(item, "reason", None))
         stack.append(item.__cause__)
         stack.append(item.__context__)
-    return False
+    return None
 
 
 def _is_connect_failure(exc: requests.RequestException) -> bool:

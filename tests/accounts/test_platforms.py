@@ -780,7 +780,8 @@ def test_outbox_publish_lookup_and_idempotency(tmp_path):
     )
     again = client.publish(text="Hello", idempotency_key="k")
     assert first == again
-    assert first.url == "outbox://k"
+    assert first.url == ""  # outbox:// is not an http(s) link: not stored as the post's URL
+    assert first.raw["url"] == "outbox://k"
     assert client.lookup(idempotency_key="k", text="Hello", since=None) == first
     [entry] = client.entries()
     assert entry["media"] == [{"mime_type": "image/png", "alt_text": "dots", "size": 3}]

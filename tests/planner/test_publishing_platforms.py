@@ -114,4 +114,5 @@ def test_the_outbox_records_each_post_once(pub, settings, tmp_path):
     lines = (tmp_path / pub["brand"].slug / "outbox.jsonl").read_text().splitlines()
     assert [json.loads(line)["text"] for line in lines] == ["Outbox bread."]
     post.refresh_from_db()
-    assert post.remote_url == f"outbox://{delivery.idempotency_key}"
+    assert post.remote_url == ""  # outbox:// is not an http(s) URL, so none is stored
+    assert delivery.remote_id == delivery.idempotency_key

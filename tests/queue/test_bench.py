@@ -1,4 +1,4 @@
-"""``manage.py publish_bench`` runs end to end (a few posts) and cleans up after itself."""
+"""``manage.py publish_bench`` runs end to end (a few posts) and cleans up its posts."""
 
 from __future__ import annotations
 
@@ -28,4 +28,8 @@ def test_publish_bench_reports_both_rates_and_deletes_its_brand(tmp_path):
     assert "posts/s" in out and "ratio" in out
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM planner_post").fetchone() == (0,)
-        assert conn.execute("SELECT count(*) FROM accounts_brand").fetchone() == (0,)
+        # The brand keeps its append-only audit trail; its people are deactivated.
+        assert conn.execute("SELECT count(*) FROM accounts_brand").fetchone() == (1,)
+        assert conn.execute(
+            "SELECT count(*) FROM accounts_user WHERE is_active AND username LIKE 'bench%'"
+        ).fetchone() == (0,)

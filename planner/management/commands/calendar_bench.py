@@ -40,15 +40,18 @@ class Command(BaseCommand):
             raise CommandError("--posts and --channels must be >= 1, --runs >= 2.", returncode=2)
         slug = f"bench-{secrets.token_hex(4)}"
         self.stdout.write(f"Filling brand {slug}: {posts:,} posts on {channels} channels…")
-        started = time.perf_counter()
-        brand, user = self._fill(slug, n_posts=posts, n_channels=channels)
-        self.stdout.write(f"  filled in {time.perf_counter() - started:.1f}s")
-        try:
-            self._measure(brand, user, runs=runs)
-        finally:
-            if not keep:
-                self._clean(brand, user)
-                self.stdout.write(f"Deleted brand {slug} and its posts.")
+        # The audit trail is append-only (a brand and people with history cannot be
+        # deleted), so unless --keep the whole run is one transaction, rolled back.
+        with transaction.atomic():
+            started = time.perf_counter()
+            brand, user = self._fill(slug, n_posts=posts, n_channels=channels)
+            self.stdout.write(f"  filled in {time.perf_counter() - started:.1f}s")
+            try:
+                self._measure(brand, user, runs=runs)
+            finally:
+                if not keep:
+                    transaction.set_rollback(True)
+                    self.stdout.write(f"Rolled back brand {slug} and its posts.")
 
     @transaction.atomic
     def _fill(self, slug: str, *, n_posts: int, n_channels: int) -> tuple[Brand, User]:
@@ -149,10 +152,3 @@ class Command(BaseCommand):
             f"\n{runs} requests each after 2 warm-ups, Django test client in this process, "
             f"database {connection.vendor}."
         )
-
-    @transaction.atomic
-    def _clean(self, brand: Brand, user: User) -> None:
-        Post.objects.filter(brand=brand).delete()
-        PostGroup.objects.filter(brand=brand).delete()
-        brand.delete()
-        user.delete()

@@ -5,7 +5,9 @@ The fake Mastodon (``tests/fakes/mastodon.py``) runs as a separate process. The 
 ``celery -A config worker`` processes on this configuration's broker (Redis when
 CELERY_BROKER_URL is set, else the filesystem broker) and database, consuming a queue of
 their own so that a running ``make run`` worker does not take part. The posts belong to a
-throwaway brand, deleted afterwards (``--keep`` keeps it). Stop ``make run`` first: its
+throwaway brand whose posts and channel are deleted afterwards (``--keep`` keeps them; the
+brand and its people stay, deactivated, since the audit trail is append-only and people and
+brands with history cannot be deleted). Stop ``make run`` first: its
 dispatcher would otherwise claim some of the posts.
 
 What is timed for Countersign: from the moment the posts fall due to the moment the last one
@@ -83,7 +85,10 @@ class Command(BaseCommand):
             self._report(posts, workers, concurrency, latency, plain, elapsed)
             if not opts["keep"]:
                 self._clean(brand, people)
-                self.stdout.write(f"Deleted brand {slug} and its posts. Logs: {logs}")
+                self.stdout.write(
+                    f"Deleted the posts of brand {slug}; the brand and its people stay "
+                    f"(deactivated) with their audit trail. Logs: {logs}"
+                )
         finally:
             for proc in reversed(started):
                 if proc.poll() is None:
@@ -312,9 +317,8 @@ class Command(BaseCommand):
         Post.objects.filter(brand=brand).delete()
         PostGroup.objects.filter(brand=brand).delete()
         brand.channels.all().delete()
-        brand.delete()
-        for user in people.values():
-            user.delete()
+        # The brand and its people have audit history, which is append-only: they stay.
+        User.objects.filter(pk__in=[u.pk for u in people.values()]).update(is_active=False)
 
 
 def _text(i: int, n: int) -> str:
