@@ -21,10 +21,8 @@ from planner.models import (
     Campaign,
     Category,
 )
+from planner.services import SOON_MINUTES  # the service decides; the help text says it
 from planner.timeutil import local_to_utc
-
-#: A time this close to now is "post it now": the service asks for the handles typed.
-SOON_MINUTES = 15  # planner.services.SOON_MINUTES decides; kept here for the help text
 
 LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
