@@ -3,6 +3,8 @@ service or selector, answer. Another brand's post is a 404, a missing role a 403
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework import status
@@ -26,6 +28,32 @@ from planner.serializers import (
     SubmitSerializer,
 )
 from planner.timeutil import parse_instant
+
+_ETAG = re.compile(r'^(?:W/)?"rev-(\d{1,18})"$')
+
+
+def etag(post) -> str:
+    """The post's ETag: its revision, which every change of content or time moves on."""
+    return f'"rev-{post.revision}"'
+
+
+def _if_match_revision(request) -> int | None:
+    """The revision named by ``If-Match`` (None when absent or ``*``); garbage is a 400."""
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    tags = [part.strip() for part in raw.split(",") if part.strip()]
+    found = [_ETAG.match(tag) for tag in tags]
+    if len(tags) != 1 or not found[0]:
+        raise ValidationError(
+            {"If-Match": ['Give exactly one ETag from GET /api/posts/{id}/, e.g. "rev-3".']}
+        )
+    return int(found[0].group(1))
+
+
+def _with_etag(response: Response, post) -> Response:
+    response["ETag"] = etag(post)
+    return response
 
 
 def _filtered(request, brand, *, queryset=None):
@@ -129,33 +157,60 @@ class PostListCreate(APIView):
             category=data["category"],
             scheduled_at=data.get("scheduled_at"),
             campaign=data.get("campaign"),
+            confirm_handles=data.get("confirm_handles", []),
         )
         post = selectors.post_get(user=request.user, pk=post.pk)
-        return Response(post_payload(post), status=status.HTTP_201_CREATED)
+        return _with_etag(Response(post_payload(post), status=status.HTTP_201_CREATED), post)
 
 
 class PostDetail(APIView):
-    """GET the post; PATCH any of channel, text, category, scheduled_at, campaign: each
-    change is a new revision (content changes also a new content_hash)."""
+    """GET the post (with its ``ETag``); PATCH any of channel, text, category, scheduled_at,
+    campaign: each change is a new revision (content changes also a new content_hash).
+
+    Send ``If-Match`` with the ETag you read (or the body field ``revision`` or
+    ``content_hash``) and an edit made on top of an older version is refused with a 409
+    carrying the current revision, the current content and what changed; without them the
+    PATCH applies as before. A move of the time to within 15 minutes needs
+    ``confirm_handles`` (a 409 names the handles), a move into the past is a 400."""
 
     def get(self, request, pk):
         post = selectors.post_get(user=request.user, pk=pk)
-        return Response(post_payload(post))
+        return _with_etag(Response(post_payload(post)), post)
 
     def patch(self, request, pk):
         post = selectors.post_get(user=request.user, pk=pk)
+        header_revision = _if_match_revision(request)
         serializer = PostUpdateSerializer(
             data=request.data, context={"brand": post.brand}, partial=True
         )
         serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        body_revision = data.get("revision")
+        if header_revision is not None and body_revision not in (None, header_revision):
+            raise ValidationError(
+                {"revision": ["If-Match and revision name different revisions: send one."]}
+            )
         changes = {
-            key: serializer.validated_data[key]
+            key: data[key]
             for key in ("channel", "text", "category", "scheduled_at", "campaign")
-            if key in serializer.validated_data
+            if key in data
         }
-        services.post_update(post=post, actor=request.user, **changes)
+        try:
+            services.post_update(
+                post=post,
+                actor=request.user,
+                expected_revision=header_revision if header_revision is not None else body_revision,
+                expected_content_hash=data.get("content_hash"),
+                confirm_handles=data.get("confirm_handles", []),
+                **changes,
+            )
+        except services.StaleEdit as exc:
+            body = {"detail": exc.message, "code": exc.code, **exc.details}
+            response = Response(body, status=status.HTTP_409_CONFLICT)
+            response["ETag"] = f'"rev-{exc.details["revision"]}"'
+            return response
         post = selectors.post_get(user=request.user, pk=pk)
-        return Response(post_payload(post))
+        return _with_etag(Response(post_payload(post)), post)
 
 
 class PostCopy(APIView):

@@ -10,7 +10,6 @@ from django import forms
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.utils import timezone
 
 from accounts.models import HEX_COLOUR, Brand, Channel, Role
 from planner.models import (
@@ -22,10 +21,8 @@ from planner.models import (
     Campaign,
     Category,
 )
+from planner.services import SOON_MINUTES  # the service decides; the help text says it
 from planner.timeutil import local_to_utc
-
-#: A time this close to now is "post it now": a risky action that needs the handle typed.
-SOON_MINUTES = 15
 
 LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
@@ -92,12 +89,24 @@ def _helper(*, submit: str | None = None, form_tag: bool = True) -> FormHelper:
     return helper
 
 
+def _no_silent_cut(field: forms.CharField, *, what: str) -> None:
+    """No ``maxlength`` on the widget: a browser silently drops what is pasted past it.
+    The limit is said in the help text and checked on the server, with the count."""
+    field.widget.attrs.pop("maxlength", None)
+    field.error_messages["max_length"] = (
+        f"{what} is %(show_value)s characters; the most is {field.max_length:,}. "
+        "Nothing was cut: shorten it and save again."
+    )
+
+
 class _PostFields(forms.Form):
     text = forms.CharField(
         label="Post text",
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=MAX_TEXT_CHARS,
         strip=False,
+        help_text=f"Up to {MAX_TEXT_CHARS:,} characters here; each channel's own limit is "
+        "counted as you type. Nothing you type is cut off.",
     )
     category = forms.ChoiceField(choices=Category.choices)
     campaign = forms.ModelChoiceField(queryset=Campaign.objects.none(), required=False)
@@ -105,6 +114,9 @@ class _PostFields(forms.Form):
     def __init__(self, *args, brand: Brand, campaigns, **kwargs):
         super().__init__(*args, **kwargs)
         self.brand = brand
+        _no_silent_cut(self.fields["text"], what="The post")
+        if "alt_text" in self.fields:
+            _no_silent_cut(self.fields["alt_text"], what="The alt text")
         self.fields["campaign"].queryset = campaigns
         self.fields["campaign"].empty_label = "No campaign"
         _freeze(self.fields["campaign"])
@@ -122,29 +134,9 @@ class _PostFields(forms.Form):
             "channel (e.g. @brand) to confirm it is the account you mean.",
         )
 
-    def _targets(self, data) -> list[Channel]:
-        return []
-
-    def clean(self):
-        """Scheduling for (almost) now is a risky action: it needs the handles typed out."""
-        data = super().clean()
-        when = data.get("scheduled_at")
-        if when is None or when > timezone.now() + dt.timedelta(minutes=SOON_MINUTES):
-            return data
-        wanted = {c.handle.lower().lstrip("@") for c in self._targets(data)}
-        typed = {
-            part.lower().lstrip("@")
-            for part in (data.get("confirm_handles") or "").replace(",", " ").split()
-        }
-        missing = sorted(wanted - typed)
-        if missing:
-            self.add_error(
-                "confirm_handles",
-                "This would go out within minutes. Type "
-                + ", ".join(f"@{h}" for h in missing)
-                + " to confirm it is the account you mean.",
-            )
-        return data
+    def handles(self) -> list[str]:
+        """The handles typed to confirm (checked by the service, not here)."""
+        return (self.cleaned_data.get("confirm_handles") or "").replace(",", " ").split()
 
 
 class ComposeForm(_PostFields):
@@ -161,7 +153,8 @@ class ComposeForm(_PostFields):
         max_length=MAX_ALT_TEXT_CHARS,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required for images: describe it for people who cannot see it.",
+        help_text="Required for images: describe it for people who cannot see it "
+        f"(up to {MAX_ALT_TEXT_CHARS:,} characters).",
     )
 
     def __init__(self, *args, channels, **kwargs):
@@ -185,15 +178,11 @@ class ComposeForm(_PostFields):
             Fieldset("Attachment", "media_file", "alt_text"),
         )
 
-    def _targets(self, data) -> list[Channel]:
-        return list(data.get("channels") or [])
-
 
 class PostEditForm(_PostFields):
     channel = forms.ModelChoiceField(queryset=Channel.objects.none())
-
-    def _targets(self, data) -> list[Channel]:
-        return [data["channel"]] if data.get("channel") else []
+    #: The revision the editor started from: a save on top of a newer one is refused.
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, channels, **kwargs):
         super().__init__(*args, **kwargs)
@@ -226,11 +215,12 @@ class MediaForm(forms.Form):
         max_length=MAX_ALT_TEXT_CHARS,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required for images.",
+        help_text=f"Required for images; up to {MAX_ALT_TEXT_CHARS:,} characters.",
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        _no_silent_cut(self.fields["alt_text"], what="The alt text")
         self.helper = _helper(submit="Attach")
         self.helper.attrs = {"enctype": "multipart/form-data"}
 

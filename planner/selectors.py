@@ -203,6 +203,55 @@ def revision_diff(revisions: list[Revision], a, b, *, tz) -> RevisionDiff | None
     )
 
 
+@dataclass(frozen=True)
+class EditDismissal:
+    """What saving an edit would do to the post's approvals."""
+
+    under_review: bool
+    approvers: list[str]  # usernames of the live approvals
+    content_changed: bool  # the edited content has another hash than the post's
+
+    @property
+    def count(self) -> int:
+        return len(self.approvers)
+
+    @property
+    def dismisses(self) -> int:
+        """How many approvals saving this would dismiss."""
+        return self.count if self.under_review and self.content_changed else 0
+
+
+def edit_dismissal(*, post: Post, text=None, channel_id=None, category=None) -> EditDismissal:
+    """The approvals an edit to ``text``/``channel_id``/``category`` (None: as they are) would
+    dismiss: every live one, when the content hash changes on a post under review. Moving
+    only the time keeps them (the time is not part of the hash)."""
+    from planner.content import fingerprint
+
+    under_review = post.status in lifecycle.UNDER_REVIEW
+    approvers = []
+    if under_review:
+        approvers = [
+            username or "a removed user"
+            for username in Approval.objects.filter(post=post, dismissed_at__isnull=True)
+            .order_by("approved_at", "pk")
+            .values_list("approver__username", flat=True)
+        ]
+    changed = False
+    if under_review and approvers:
+        try:
+            channel_pk = int(channel_id) if channel_id not in (None, "") else post.channel_id
+        except (TypeError, ValueError):
+            channel_pk = post.channel_id
+        new_hash = fingerprint(
+            text=text if isinstance(text, str) else post.text,
+            channel_id=channel_pk,
+            category=category if isinstance(category, str) and category else post.category,
+            media=list(post.media.order_by("pk").values_list("pk", "alt_text")),
+        )
+        changed = new_hash != post.content_hash
+    return EditDismissal(under_review=under_review, approvers=approvers, content_changed=changed)
+
+
 # --- campaigns, people -------------------------------------------------------------------
 
 

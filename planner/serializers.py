@@ -110,12 +110,23 @@ class _BrandScoped(serializers.Serializer):
         return campaign
 
 
+def _confirm_handles_field():
+    return serializers.ListField(
+        child=StrictCharField(max_length=200),
+        required=False,
+        max_length=50,
+        help_text="For a time within 15 minutes: the handle of the channel (e.g. "
+        '["@brand"]), to confirm it is the account you mean; without it a 409 names it.',
+    )
+
+
 class PostCreateSerializer(_BrandScoped):
     channel = StrictIdField()
     text = StrictCharField(max_length=MAX_TEXT_CHARS)
     category = serializers.ChoiceField(choices=Category.choices)
     scheduled_at = AwareDateTimeField(required=False, allow_null=True)
     campaign = StrictIdField(required=False, allow_null=True)
+    confirm_handles = _confirm_handles_field()
 
 
 class PostUpdateSerializer(_BrandScoped):
@@ -124,6 +135,18 @@ class PostUpdateSerializer(_BrandScoped):
     category = serializers.ChoiceField(choices=Category.choices, required=False)
     scheduled_at = AwareDateTimeField(required=False, allow_null=True)
     campaign = StrictIdField(required=False, allow_null=True)
+    confirm_handles = _confirm_handles_field()
+    revision = StrictIdField(
+        required=False,
+        help_text="The revision you edited (or send If-Match with the ETag): a 409 if the "
+        "post has changed since.",
+    )
+    content_hash = StrictCharField(
+        max_length=64,
+        required=False,
+        validators=[CONTENT_HASH],
+        help_text="The content hash you edited: a 409 if the content has changed since.",
+    )
 
 
 class CopySerializer(serializers.Serializer):

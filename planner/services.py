@@ -58,6 +58,12 @@ UNCHANGED = _Unchanged()
 #: The furthest ahead a post may be scheduled.
 MAX_SCHEDULE_AHEAD = dt.timedelta(days=366 * 5)
 
+#: A time this close to now is "post it now": a risky action that needs the handles typed.
+SOON_MINUTES = 15
+
+#: A move to a time this little in the past is taken as "now" (forms keep whole minutes).
+PAST_GRACE = dt.timedelta(minutes=1)
+
 
 @dataclass(frozen=True)
 class MediaUpload:
@@ -73,6 +79,78 @@ class _CheckedMedia:
     mime_type: str
     size: int
     alt_text: str
+
+
+class ConfirmationNeeded(Conflict):
+    """A time within :data:`SOON_MINUTES` needs the handle of every channel typed out;
+    ``details['confirm_handles']`` lists the handles still to type."""
+
+    code = "confirm_handles"
+
+
+class StaleEdit(Conflict):
+    """The post changed since the editor loaded it; ``details`` carries the current revision,
+    the current content and what changed since the editor's revision."""
+
+    code = "stale_edit"
+
+
+def _handle_key(handle: str) -> str:
+    return str(handle).strip().lower().lstrip("@")
+
+
+def parse_handles(raw) -> list[str]:
+    """Typed handles, from a string ("@a, @b") or a list of strings; anything else is none."""
+    if isinstance(raw, str):
+        return [part for part in raw.replace(",", " ").split() if part]
+    if isinstance(raw, list | tuple):
+        return [str(part) for part in raw if isinstance(part, str) and part.strip()]
+    return []
+
+
+def soon_confirmation_check(
+    *,
+    channels: Sequence[Channel],
+    scheduled_at: dt.datetime | None,
+    confirm_handles: Sequence[str] | None,
+) -> None:
+    """The one place that decides whether a time is so close that the person must type who it
+    posts as: every channel's handle, when ``scheduled_at`` is within :data:`SOON_MINUTES`
+    (or has passed). Web form, API and the calendar's drag all come through here.
+
+    ``confirm_handles`` is what the person typed; ``None`` means no person is asking (demo
+    data, internal code), and nothing is checked. Raises :class:`ConfirmationNeeded`.
+    """
+    if confirm_handles is None or scheduled_at is None:
+        return
+    if scheduled_at > timezone.now() + dt.timedelta(minutes=SOON_MINUTES):
+        return
+    typed = {_handle_key(h) for h in confirm_handles}
+    missing = []
+    for channel in channels:
+        key = _handle_key(channel.handle)
+        if key not in typed and f"@{key}" not in missing:
+            missing.append(f"@{key}")
+    if missing:
+        raise ConfirmationNeeded(
+            f"This would go out within {SOON_MINUTES} minutes. Type "
+            + ", ".join(missing)
+            + " to confirm it is the account you mean.",
+            details={"confirm_handles": missing},
+        )
+
+
+def _check_not_past(scheduled_at: dt.datetime | None) -> None:
+    """A post cannot be moved to a time that has passed (a minute's grace: "now")."""
+    if scheduled_at is not None and scheduled_at < timezone.now() - PAST_GRACE:
+        raise ValidationError(
+            {
+                "scheduled_at": "That time has already passed: a post cannot be moved into "
+                "the past. Pick a time from now on, or clear the time to keep it as an "
+                "undated draft."
+            },
+            code="past",
+        )
 
 
 # --- validation helpers ------------------------------------------------------------------
@@ -338,8 +416,36 @@ def _new_post(
     return post
 
 
+@dataclass(frozen=True)
+class ComposeRefusal:
+    """A ticked channel the text is too long for: nothing was saved for it."""
+
+    channel: Channel
+    count: CharCount
+    message: str
+
+
+@dataclass(frozen=True)
+class ComposeResult:
+    posts: list[Post]
+    refused: list[ComposeRefusal]
+
+
+def _too_long(text: str, channel: Channel) -> ComposeRefusal | None:
+    count = character_count(text, channel)
+    if not count.over:
+        return None
+    if count.limit is not None and count.length > count.limit:
+        figures = f"{count.length:,}/{count.limit:,} characters"
+    else:
+        figures = f"{count.byte_length:,}/{count.byte_limit:,} bytes"
+    return ComposeRefusal(
+        channel=channel, count=count, message=f"Not saved for {channel.handle}: {figures}."
+    )
+
+
 @transaction.atomic
-def post_compose(
+def post_compose_fitting(
     *,
     brand: Brand,
     actor: User,
@@ -349,8 +455,14 @@ def post_compose(
     scheduled_at: dt.datetime | None = None,
     campaign: Campaign | None = None,
     media: Sequence[MediaUpload] = (),
-) -> list[Post]:
-    """Compose once, one draft per channel, siblings in one group. All or nothing."""
+    confirm_handles: Sequence[str] | None = None,
+    all_or_nothing: bool = False,
+) -> ComposeResult:
+    """Compose once for several channels: a draft for every channel the text fits, and, for
+    each channel it is too long for, a refusal with its count instead of a draft. Only when it
+    fits none (or, with ``all_or_nothing``, any) is nothing saved: a ValidationError with
+    every count. Everything else (the text itself, the time, the confirmation, the media)
+    is all or nothing."""
     channels = list(dict.fromkeys(channels))
     if not channels:
         raise ValidationError({"channels": "Pick at least one channel."})
@@ -360,13 +472,18 @@ def post_compose(
     campaign = _clean_campaign(campaign, brand=brand)
     for channel in channels:
         _check_channel(channel, brand=brand, actor=actor)
-    errors = []
-    for channel in channels:
-        try:
-            _check_length(text, channel)
-        except ValidationError as exc:
-            errors.extend(exc.message_dict["text"])
-    if errors:
+    soon_confirmation_check(
+        channels=channels, scheduled_at=scheduled_at, confirm_handles=confirm_handles
+    )
+    refused = [r for r in (_too_long(text, channel) for channel in channels) if r is not None]
+    fitting = [c for c in channels if c.pk not in {r.channel.pk for r in refused}]
+    if refused and (all_or_nothing or not fitting):
+        errors = []
+        for channel in channels:
+            try:
+                _check_length(text, channel)
+            except ValidationError as exc:
+                errors.extend(exc.message_dict["text"])
         raise ValidationError({"text": errors}, code="too_long")
     stored = [
         {
@@ -377,10 +494,10 @@ def post_compose(
             "alt_text": item.alt_text,
             "original_name": (item.upload.file.name or "")[:255],
         }
-        for item in _check_media(media, channels)
+        for item in _check_media(media, fitting)
     ]
     group = PostGroup.objects.create(brand=brand, created_by=actor)
-    return [
+    posts = [
         _new_post(
             brand=brand,
             actor=actor,
@@ -392,8 +509,39 @@ def post_compose(
             campaign=campaign,
             media=stored,
         )
-        for channel in channels
+        for channel in fitting
     ]
+    return ComposeResult(posts=posts, refused=refused)
+
+
+@transaction.atomic
+def post_compose(
+    *,
+    brand: Brand,
+    actor: User,
+    channels: Sequence[Channel],
+    text: str,
+    category: str,
+    scheduled_at: dt.datetime | None = None,
+    campaign: Campaign | None = None,
+    media: Sequence[MediaUpload] = (),
+    confirm_handles: Sequence[str] | None = None,
+) -> list[Post]:
+    """Compose once, one draft per channel, siblings in one group. All or nothing: a text too
+    long for any of the channels saves none (see :func:`post_compose_fitting` for the
+    composer's save-what-fits)."""
+    return post_compose_fitting(
+        brand=brand,
+        actor=actor,
+        channels=channels,
+        text=text,
+        category=category,
+        scheduled_at=scheduled_at,
+        campaign=campaign,
+        media=media,
+        confirm_handles=confirm_handles,
+        all_or_nothing=True,
+    ).posts
 
 
 def post_create(
@@ -406,8 +554,10 @@ def post_create(
     scheduled_at: dt.datetime | None = None,
     campaign: Campaign | None = None,
     media: Sequence[MediaUpload] = (),
+    confirm_handles: Sequence[str] | None = None,
 ) -> Post:
-    """One draft for one channel (its own group)."""
+    """One draft for one channel (its own group). ``confirm_handles``: see
+    :func:`soon_confirmation_check` (the API passes what the client sent)."""
     return post_compose(
         brand=brand,
         actor=actor,
@@ -417,6 +567,7 @@ def post_create(
         scheduled_at=scheduled_at,
         campaign=campaign,
         media=media,
+        confirm_handles=confirm_handles,
     )[0]
 
 
@@ -438,8 +589,18 @@ def post_update(
     category: str | _Unchanged = UNCHANGED,
     scheduled_at: dt.datetime | _Unchanged | None = UNCHANGED,
     campaign: Campaign | _Unchanged | None = UNCHANGED,
+    expected_revision: int | None = None,
+    expected_content_hash: str | None = None,
+    confirm_handles: Sequence[str] | None = None,
 ) -> Post:
     """Edit a post: every change is a new revision (and, for content, a new content hash).
+
+    ``expected_revision`` / ``expected_content_hash``: the version the editor started from
+    (the edit form's hidden field, the API's ``If-Match`` or body field). When the post has
+    moved on since, nothing is saved: :class:`StaleEdit` (409) says what changed. A move of
+    the time into the past is refused; a move to within :data:`SOON_MINUTES` (or a change of
+    channel of a post due that soon) needs ``confirm_handles`` (see
+    :func:`soon_confirmation_check`).
 
     Content (text, channel, category, campaign) may change only in an editable state; the
     time only in a reschedulable one. The channel may change only within the post's brand.
@@ -450,6 +611,9 @@ def post_update(
     post = _lock(post)
     brand = post.brand
     permissions.require(actor, Action.DRAFT, post.channel)
+    _check_fresh(
+        post, expected_revision=expected_revision, expected_content_hash=expected_content_hash
+    )
     changes: dict[str, object] = {}
     if text is not UNCHANGED:
         text = _clean_string(text, field="text", label="The post", max_chars=MAX_TEXT_CHARS)
@@ -498,7 +662,15 @@ def post_update(
                 "time in the future, or clear it to keep the post unscheduled."
             }
         )
+    if "scheduled_at" in changes:
+        _check_not_past(changes["scheduled_at"])
     target = changes.get("channel", post.channel)
+    if "scheduled_at" in changes or "channel" in changes:
+        soon_confirmation_check(
+            channels=[target],
+            scheduled_at=changes.get("scheduled_at", post.scheduled_at),
+            confirm_handles=confirm_handles,
+        )
     if "text" in changes or "channel" in changes:
         _check_length(changes.get("text", post.text), target)
     if "channel" in changes:
@@ -537,6 +709,63 @@ def post_update(
     return post
 
 
+def _revision_snapshot(rev: Revision | None) -> dict:
+    if rev is None:
+        return {}
+    return {
+        "text": rev.text,
+        "channel": rev.channel_id,
+        "category": rev.category,
+        "campaign": rev.campaign_id,
+        "scheduled_at": rev.scheduled_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        if rev.scheduled_at
+        else None,
+        "media": rev.media_summary,
+    }
+
+
+def _check_fresh(
+    post: Post, *, expected_revision: int | None, expected_content_hash: str | None
+) -> None:
+    """Refuse an edit made on top of a version that is no longer the post's (row locked)."""
+    stale_revision = expected_revision is not None and expected_revision != post.revision
+    stale_hash = expected_content_hash is not None and expected_content_hash != post.content_hash
+    if not (stale_revision or stale_hash):
+        return
+    revisions = {
+        rev.number: rev
+        for rev in Revision.objects.filter(post=post).select_related("editor").order_by("number")
+    }
+    current = revisions.get(post.revision)
+    seen = revisions.get(expected_revision) if stale_revision else None
+    if seen is None and stale_hash:
+        seen = next(
+            (r for r in reversed(revisions.values()) if r.content_hash == expected_content_hash),
+            None,
+        )
+    before, now = _revision_snapshot(seen), _revision_snapshot(current)
+    changed = {
+        key: {"was": before.get(key), "now": value}
+        for key, value in now.items()
+        if seen is not None and before.get(key) != value
+    }
+    who = current.editor.username if current and current.editor_id else "someone else"
+    since = f"revision {seen.number}" if seen is not None else "the version you started from"
+    raise StaleEdit(
+        f"This post changed while you were editing it: {who} saved revision {post.revision} "
+        f"after {since}. Nothing was saved; look at what changed and make your edit again "
+        "on top of it.",
+        details={
+            "revision": post.revision,
+            "content_hash": post.content_hash,
+            "your_revision": seen.number if seen is not None else None,
+            "changed_by": who if current and current.editor_id else None,
+            "changed": changed,
+            "current": now,
+        },
+    )
+
+
 def _audit_value(value) -> str | int | None:
     if value is None:
         return None
@@ -566,9 +795,18 @@ def _check_media_for_channel(post: Post, channel: Channel) -> None:
             )
 
 
-def post_reschedule(*, post: Post, actor: User, scheduled_at: dt.datetime | None) -> Post:
-    """Move a post to another time (the calendar's drag and drop): a revision of its own."""
-    return post_update(post=post, actor=actor, scheduled_at=scheduled_at)
+def post_reschedule(
+    *,
+    post: Post,
+    actor: User,
+    scheduled_at: dt.datetime | None,
+    confirm_handles: Sequence[str] | None = None,
+) -> Post:
+    """Move a post to another time (the calendar's drag and drop): a revision of its own.
+    Never into the past; within minutes only with the handle confirmed."""
+    return post_update(
+        post=post, actor=actor, scheduled_at=scheduled_at, confirm_handles=confirm_handles
+    )
 
 
 @transaction.atomic

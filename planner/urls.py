@@ -23,6 +23,11 @@ urlpatterns = [
     path("b/<slug:slug>/posts/", views.post_list, name="post_list"),
     path("b/<slug:slug>/posts/<id:pk>/", views.post_detail, name="post_detail"),
     path("b/<slug:slug>/posts/<id:pk>/edit/", views.post_edit, name="post_edit"),
+    path(
+        "b/<slug:slug>/posts/<id:pk>/edit/preview/",
+        views.post_edit_preview,
+        name="post_edit_preview",
+    ),
     path("b/<slug:slug>/posts/<id:pk>/comments/", views.post_comment, name="post_comment"),
     path("b/<slug:slug>/posts/<id:pk>/copy/", views.post_copy, name="post_copy"),
     path("b/<slug:slug>/posts/<id:pk>/media/", views.post_media_add, name="post_media_add"),

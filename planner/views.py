@@ -56,6 +56,31 @@ def _media_uploads(form) -> list[services.MediaUpload]:
 # --- composer ----------------------------------------------------------------------------
 
 
+def _run(form, call, *, stale: list | None = None):
+    """Run one service for a valid form (see ``call_service``). A missing handle confirmation
+    becomes an error on the confirmation field, where the person types it; a stale edit is
+    put in ``stale`` (when given) for the page to show what changed."""
+    refused = object()
+
+    def guarded():
+        try:
+            return call()
+        except services.ConfirmationNeeded as exc:
+            form.add_error("confirm_handles", exc.message)
+        except services.StaleEdit as exc:
+            if stale is None:
+                raise
+            stale.append(exc)
+        return refused
+
+    result = call_service(form, guarded)
+    return None if result is refused else result
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 @login_required
 def post_compose(request: HttpRequest, slug: str) -> HttpResponse:
     brand = permissions.get_brand(request.user, slug, Action.DRAFT)
@@ -67,11 +92,13 @@ def post_compose(request: HttpRequest, slug: str) -> HttpResponse:
         channels=_drafting_channels(request.user, brand),
         initial={"category": Category.ENGAGEMENT},
     )
+    saved: list[Post] = []
+    refused: list[services.ComposeRefusal] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        posts = call_service(
+        result = _run(
             form,
-            lambda: services.post_compose(
+            lambda: services.post_compose_fitting(
                 brand=brand,
                 actor=request.user,
                 channels=list(data["channels"]),
@@ -80,12 +107,26 @@ def post_compose(request: HttpRequest, slug: str) -> HttpResponse:
                 scheduled_at=data["scheduled_at"],
                 campaign=data["campaign"],
                 media=_media_uploads(form),
+                confirm_handles=form.handles(),
             ),
         )
-        if posts:
-            names = ", ".join(post.channel.handle for post in posts)
-            messages.success(request, f"Saved {len(posts)} draft(s): {names}.")
-            return redirect(posts[0].get_absolute_url())
+        if result is not None and not result.refused:
+            names = ", ".join(post.channel.handle for post in result.posts)
+            messages.success(request, f"Saved {_plural(len(result.posts), 'draft')}: {names}.")
+            return redirect(result.posts[0].get_absolute_url())
+        if result is not None:
+            # Saved what fits; the form comes back with only the channels it did not fit,
+            # the text as typed, and each refused channel's count.
+            saved, refused = result.posts, result.refused
+            data = request.POST.copy()
+            data.setlist("channels", [str(r.channel.pk) for r in refused])
+            form = ComposeForm(
+                data,
+                brand=brand,
+                campaigns=selectors.campaign_list(brand=brand),
+                channels=_drafting_channels(request.user, brand),
+            )
+            form.is_valid()
     preview = _preview_context(
         request.user,
         brand,
@@ -96,7 +137,17 @@ def post_compose(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "planner/post_compose.html",
-        {"brand": brand, "form": form, "channels": form.channel_list, **preview},
+        {
+            "brand": brand,
+            "form": form,
+            "channels": form.channel_list,
+            "saved": saved,
+            "refused": refused,
+            "media_dropped": bool(saved and request.FILES),
+            "preview_url": reverse("compose_preview", args=[brand.slug]),
+            "form_id": "compose-form",
+            **preview,
+        },
     )
 
 
@@ -153,6 +204,30 @@ def compose_preview(request: HttpRequest, slug: str) -> HttpResponse:
         category=request.POST.get("category"),
     )
     return render(request, "planner/_compose_preview.html", {"brand": brand, **context})
+
+
+@login_required
+@require_POST
+def post_edit_preview(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The edit page's live partial: the composer's, plus what saving would do to the post's
+    approvals (computed here, from the content as it is in the form now)."""
+    brand = permissions.get_brand(request.user, slug)
+    post = selectors.post_get(user=request.user, pk=pk, brand=brand)
+    permissions.require(request.user, Action.DRAFT, post.channel)
+    text = request.POST.get("text", "")
+    channel_id = request.POST.get("channel") or post.channel_id
+    category = request.POST.get("category")
+    context = _preview_context(
+        request.user, brand, text=text, channel_ids=[channel_id], category=category
+    )
+    dismissal = selectors.edit_dismissal(
+        post=post, text=text, channel_id=channel_id, category=category
+    )
+    return render(
+        request,
+        "planner/_compose_preview.html",
+        {"brand": brand, "post": post, "dismissal": dismissal, **context},
+    )
 
 
 # --- post pages --------------------------------------------------------------------------
@@ -470,13 +545,9 @@ def post_comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return _render_detail(request, post, comment_form=form, status=400)
 
 
-@login_required
-def post_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    brand = permissions.get_brand(request.user, slug)
-    post = selectors.post_get(user=request.user, pk=pk, brand=brand)
-    permissions.require(request.user, Action.DRAFT, post.channel)
-    form = PostEditForm(
-        request.POST or None,
+def _edit_form(request, post: Post, brand: Brand, data=None) -> PostEditForm:
+    return PostEditForm(
+        data,
         brand=brand,
         campaigns=selectors.campaign_list(brand=brand),
         channels=_drafting_channels(request.user, brand),
@@ -486,11 +557,30 @@ def post_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "category": post.category,
             "campaign": post.campaign_id,
             "scheduled_at": post.scheduled_at,
+            "revision": post.revision,
         },
     )
+
+
+def _same_minute(a: dt.datetime | None, b: dt.datetime | None) -> bool:
+    """The form keeps whole minutes: the stored time shown and sent back is no move."""
+    if a is None or b is None:
+        return a is b
+    return a.replace(second=0, microsecond=0) == b.replace(second=0, microsecond=0)
+
+
+@login_required
+def post_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug)
+    post = selectors.post_get(user=request.user, pk=pk, brand=brand)
+    permissions.require(request.user, Action.DRAFT, post.channel)
+    form = _edit_form(request, post, brand, request.POST or None)
+    stale: list[services.StaleEdit] = []
+    stale_diff = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        updated = call_service(
+        when = data["scheduled_at"]
+        updated = _run(
             form,
             lambda: services.post_update(
                 post=post,
@@ -499,12 +589,34 @@ def post_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 channel=data["channel"],
                 category=data["category"],
                 campaign=data["campaign"],
-                scheduled_at=data["scheduled_at"],
+                scheduled_at=services.UNCHANGED if _same_minute(when, post.scheduled_at) else when,
+                expected_revision=data.get("revision"),
+                confirm_handles=form.handles(),
             ),
+            stale=stale,
         )
         if updated is not None:
             messages.success(request, f"Saved revision {updated.revision}.")
             return redirect(updated.get_absolute_url())
+        if stale:
+            # Nothing lost: the person's edit stays in the form, now on top of the current
+            # revision, with what the other person changed shown above it.
+            post = selectors.post_get(user=request.user, pk=pk, brand=brand)
+            seen = stale[0].details.get("your_revision")
+            if seen:
+                stale_diff = selectors.revision_diff(
+                    selectors.revision_list(post=post), seen, post.revision, tz=brand.tz
+                )
+            resubmit = request.POST.copy()
+            resubmit["revision"] = str(post.revision)
+            form = _edit_form(request, post, brand, resubmit)
+            form.is_valid()
+    text = form.data.get("text", post.text) if form.is_bound else post.text
+    channel_id = form.data.get("channel", post.channel_id) if form.is_bound else post.channel_id
+    category = form.data.get("category", post.category) if form.is_bound else post.category
+    preview = _preview_context(
+        request.user, brand, text=text, channel_ids=[channel_id], category=category
+    )
     return render(
         request,
         "planner/post_edit.html",
@@ -517,7 +629,16 @@ def post_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "media": selectors.media_list(post=post),
             "editable": lifecycle.is_editable(post),
             "under_review": post.status in lifecycle.UNDER_REVIEW,
+            "dismissal": selectors.edit_dismissal(
+                post=post, text=text, channel_id=channel_id, category=category
+            ),
+            "stale": stale[0] if stale else None,
+            "stale_diff": stale_diff,
+            "preview_url": reverse("post_edit_preview", args=[brand.slug, post.pk]),
+            "form_id": "edit-form",
+            **preview,
         },
+        status=409 if stale else 200,
     )
 
 

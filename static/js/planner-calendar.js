@@ -2,7 +2,8 @@
  *
  * Events come from GET /api/brands/<slug>/calendar/?start=&end= plus the filter bar's
  * values; dragging a post PATCHes its scheduled_at. The server re-checks everything and
- * answers 4xx with the reason, in which case the event goes back where it was.
+ * answers 4xx with the reason (shown in plain words), in which case the event goes back
+ * where it was. A move to within 15 minutes asks for the handle typed, as the composer does.
  */
 (function () {
   "use strict";
@@ -36,6 +37,7 @@
     message.classList.toggle("d-none", !text);
   }
 
+  // The reason in plain words: the server's messages, never its field names.
   function reasonOf(body, status) {
     if (!body) {
       return "The server refused the change (" + status + ").";
@@ -47,9 +49,16 @@
     var parts = [];
     Object.keys(errors).forEach(function (key) {
       var value = errors[key];
-      parts.push(key + ": " + (Array.isArray(value) ? value.join(" ") : String(value)));
+      if (key === "code" || key === "detail") {
+        return;
+      }
+      (Array.isArray(value) ? value : [value]).forEach(function (item) {
+        if (typeof item === "string" && item) {
+          parts.push(item);
+        }
+      });
     });
-    return parts.join("; ") || "The server refused the change (" + status + ").";
+    return parts.join(" ") || "The server refused the change (" + status + ").";
   }
 
   function eventContent(arg) {
@@ -118,31 +127,55 @@
     eventDrop: function (info) {
       var url = el.dataset.postApi.replace(/\/0\/$/, "/" + info.event.id + "/");
       say("");
-      fetch(url, {
-        method: "PATCH",
-        credentials: "same-origin",
-        headers: {
-          "Content-Type": "application/json",
-          "Accept": "application/json",
-          "X-CSRFToken": el.dataset.csrf,
-        },
-        body: JSON.stringify({ scheduled_at: info.event.start.toISOString() }),
-      })
-        .then(function (response) {
+      function send(payload) {
+        return fetch(url, {
+          method: "PATCH",
+          credentials: "same-origin",
+          headers: {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "X-CSRFToken": el.dataset.csrf,
+          },
+          body: JSON.stringify(payload),
+        }).then(function (response) {
           return response.json().then(
             function (body) { return { ok: response.ok, status: response.status, body: body }; },
             function () { return { ok: response.ok, status: response.status, body: null }; }
           );
-        })
+        });
+      }
+      function done(result) {
+        if (!result.ok) {
+          info.revert();
+          say("Not moved: " + reasonOf(result.body, result.status));
+          return;
+        }
+        el.dataset.lastMoved = info.event.id;
+        el.dispatchEvent(new CustomEvent("post-rescheduled", { detail: result.body }));
+      }
+      var payload = { scheduled_at: info.event.start.toISOString() };
+      send(payload)
         .then(function (result) {
-          if (!result.ok) {
-            info.revert();
-            say("Not moved: " + reasonOf(result.body, result.status));
-            return;
+          var wanted = result.body && result.body.confirm_handles;
+          if (result.status !== 409 || !Array.isArray(wanted) || !wanted.length) {
+            return result;
           }
-          el.dataset.lastMoved = info.event.id;
-          el.dispatchEvent(new CustomEvent("post-rescheduled", { detail: result.body }));
+          // Within minutes of now: the same confirmation as the composer, typed out.
+          var typed = window.prompt(
+            result.body.detail + "\n\nType " + wanted.join(", ") + " to move it:", ""
+          );
+          if (typed === null || !typed.trim()) {
+            return {
+              ok: false,
+              status: 409,
+              body: { detail: "it would go out within minutes, and " + wanted.join(", ") +
+                " was not typed to confirm the account." },
+            };
+          }
+          payload.confirm_handles = typed.replace(/,/g, " ").split(/\s+/).filter(Boolean);
+          return send(payload);
         })
+        .then(done)
         .catch(function () {
           info.revert();
           say("Not moved: the server could not be reached.");

@@ -313,3 +313,140 @@ def test_campaigns_endpoint(api, team):
         == 400
     )
     assert [c["name"] for c in client.get("/api/brands/team/campaigns/").json()] == ["A"]
+
+
+# --- nothing lost: ETag / If-Match, or the revision in the body ---------------------------
+
+
+def test_get_sends_the_etag_and_a_stale_if_match_is_a_409_with_the_current_content(
+    api, team, make_post
+):
+    post = make_post("As first written", when=soon(3))
+    first, second = api(team["author"]), api(team["author"])
+    seen = first.get(f"/api/posts/{post.pk}/")
+    assert seen["ETag"] == '"rev-1"'
+    saved = second.patch(
+        f"/api/posts/{post.pk}/", {"text": "Second person"}, format="json", HTTP_IF_MATCH='"rev-1"'
+    )
+    assert saved.status_code == 200 and saved["ETag"] == '"rev-2"'
+    stale = first.patch(
+        f"/api/posts/{post.pk}/",
+        {"text": "First person"},
+        format="json",
+        HTTP_IF_MATCH=seen["ETag"],
+    )
+    assert stale.status_code == 409
+    body = stale.json()
+    assert "changed while you were editing" in body["detail"]
+    assert body["code"] == "stale_edit" and body["revision"] == 2
+    assert body["current"]["text"] == "Second person"
+    assert body["changed"]["text"] == {"was": "As first written", "now": "Second person"}
+    assert stale["ETag"] == '"rev-2"'
+    assert Post.objects.get(pk=post.pk).text == "Second person"
+    # Retried on top of what is there now, it saves.
+    retried = first.patch(
+        f"/api/posts/{post.pk}/", {"text": "First person"}, format="json", HTTP_IF_MATCH='"rev-2"'
+    )
+    assert retried.status_code == 200 and retried.json()["revision"] == 3
+
+
+def test_revision_or_content_hash_in_the_body_is_checked_too(api, team, make_post):
+    post = make_post("Body checks", when=soon(3))
+    client = api(team["author"])
+    old_hash = post.content_hash
+    moved_on = client.patch(f"/api/posts/{post.pk}/", {"category": "news"}, format="json")
+    assert moved_on.status_code == 200
+    for extra in ({"revision": 1}, {"content_hash": old_hash}):
+        response = client.patch(
+            f"/api/posts/{post.pk}/", {"text": "Overwrite?", **extra}, format="json"
+        )
+        assert response.status_code == 409, extra
+        assert response.json()["current"]["category"] == "news"
+    assert Post.objects.get(pk=post.pk).text == "Body checks"
+    # Without any of them a PATCH works as it always did.
+    plain = client.patch(f"/api/posts/{post.pk}/", {"text": "Plain"}, format="json")
+    assert plain.status_code == 200 and plain.json()["text"] == "Plain"
+
+
+@pytest.mark.parametrize("header", ['"nope"', "rev-1", '"rev-1", "rev-2"'])
+def test_a_malformed_if_match_is_a_400(api, team, make_post, header):
+    post = make_post("Tags")
+    response = api(team["author"]).patch(
+        f"/api/posts/{post.pk}/", {"text": "x"}, format="json", HTTP_IF_MATCH=header
+    )
+    assert response.status_code == 400 and "If-Match" in response.json()["errors"]
+    assert Post.objects.get(pk=post.pk).text == "Tags"
+
+
+# --- a time within minutes needs the handle typed ------------------------------------------
+
+
+def test_create_within_fifteen_minutes_needs_confirm_handles(api, team):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    client = api(team["author"])
+    soon_at = (timezone.now() + dt.timedelta(minutes=5)).isoformat()
+    data = {"channel": team["channel"].pk, "text": "Now", "category": "news"}
+    refused = client.post(
+        "/api/brands/team/posts/", {**data, "scheduled_at": soon_at}, format="json"
+    )
+    assert refused.status_code == 409
+    assert refused.json()["confirm_handles"] == ["@team"]
+    assert "Type @team to confirm" in refused.json()["detail"]
+    wrong = client.post(
+        "/api/brands/team/posts/",
+        {**data, "scheduled_at": soon_at, "confirm_handles": ["@other"]},
+        format="json",
+    )
+    assert wrong.status_code == 409 and not Post.objects.exists()
+    done = client.post(
+        "/api/brands/team/posts/",
+        {**data, "scheduled_at": soon_at, "confirm_handles": ["@team"]},
+        format="json",
+    )
+    assert done.status_code == 201
+    later = (timezone.now() + dt.timedelta(minutes=30)).isoformat()
+    assert (
+        client.post(
+            "/api/brands/team/posts/", {**data, "scheduled_at": later}, format="json"
+        ).status_code
+        == 201
+    )
+    bad = client.post(
+        "/api/brands/team/posts/",
+        {**data, "scheduled_at": soon_at, "confirm_handles": "@team"},
+        format="json",
+    )
+    assert bad.status_code == 400
+
+
+def test_patch_moving_within_fifteen_minutes_needs_confirm_handles(api, team, make_post):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    post = make_post("Move me", when=soon(2))
+    client = api(team["author"])
+    soon_at = (timezone.now() + dt.timedelta(minutes=10)).isoformat()
+    refused = client.patch(f"/api/posts/{post.pk}/", {"scheduled_at": soon_at}, format="json")
+    assert refused.status_code == 409 and refused.json()["confirm_handles"] == ["@team"]
+    assert Post.objects.get(pk=post.pk).scheduled_at == soon(2)
+    done = client.patch(
+        f"/api/posts/{post.pk}/",
+        {"scheduled_at": soon_at, "confirm_handles": ["@team"]},
+        format="json",
+    )
+    assert done.status_code == 200
+
+
+def test_patch_into_the_past_is_refused_in_plain_words(api, team, make_post):
+    post = make_post("Not yesterday", when=soon(2))
+    response = api(team["author"]).patch(
+        f"/api/posts/{post.pk}/", {"scheduled_at": "2026-01-01T09:00:00Z"}, format="json"
+    )
+    assert response.status_code == 400
+    message = response.json()["errors"]["scheduled_at"][0]
+    assert message.startswith("That time has already passed")
+    assert Post.objects.get(pk=post.pk).scheduled_at == soon(2)

@@ -375,3 +375,169 @@ def test_revision_numbers_are_unique(team, make_post):
             category="news",
             content_hash="0" * 64,
         )
+
+
+# --- nothing lost: an edit on top of an older revision is refused ------------------------
+
+
+def test_an_edit_on_top_of_an_older_revision_is_refused_with_what_changed(team, make_post):
+    post = make_post("First words", when=soon(3))
+    # Two people open revision 1; the first saves.
+    services.post_update(post=post, actor=team["author"], text="Mine", expected_revision=1)
+    with pytest.raises(services.StaleEdit) as refused:
+        services.post_update(
+            post=Post.objects.get(pk=post.pk),
+            actor=team["author"],
+            text="Theirs",
+            expected_revision=1,
+        )
+    details = refused.value.details
+    assert refused.value.status_code == 409
+    assert details["revision"] == 2 and details["your_revision"] == 1
+    assert details["current"]["text"] == "Mine"
+    assert details["changed"] == {"text": {"was": "First words", "now": "Mine"}}
+    assert details["changed_by"] == "author"
+    post.refresh_from_db()
+    assert (post.text, post.revision) == ("Mine", 2)  # the second save changed nothing
+    # Made on top of the current revision, it saves.
+    services.post_update(post=post, actor=team["author"], text="Theirs", expected_revision=2)
+    post.refresh_from_db()
+    assert (post.text, post.revision) == ("Theirs", 3)
+
+
+def test_a_stale_content_hash_is_refused_even_for_a_time_move(team, make_post):
+    post = make_post("Hash me", when=soon(3))
+    seen = post.content_hash
+    services.post_update(post=post, actor=team["author"], category="news")
+    with pytest.raises(services.StaleEdit):
+        services.post_update(
+            post=Post.objects.get(pk=post.pk),
+            actor=team["author"],
+            scheduled_at=soon(4),
+            expected_content_hash=seen,
+        )
+    assert Post.objects.get(pk=post.pk).scheduled_at == soon(3)
+
+
+def test_an_edit_without_an_expected_version_still_applies(team, make_post):
+    post = make_post("Old")
+    services.post_update(post=post, actor=team["author"], text="Newer")
+    services.post_update(post=Post.objects.get(pk=post.pk), actor=team["author"], text="Newest")
+    assert Post.objects.get(pk=post.pk).text == "Newest"
+
+
+# --- a time within minutes needs the handles typed, whoever asks ---------------------------
+
+
+def test_soon_confirmation_is_one_check_for_create_and_reschedule(team, make_post):
+    from django.utils import timezone
+
+    in_five = timezone.now() + dt.timedelta(minutes=5)
+    create = {
+        "brand": team["brand"],
+        "actor": team["author"],
+        "channel": team["channel"],
+        "text": "Now!",
+        "category": "news",
+        "scheduled_at": in_five,
+    }
+    with pytest.raises(services.ConfirmationNeeded) as refused:
+        services.post_create(**create, confirm_handles=[])
+    assert refused.value.status_code == 409
+    assert refused.value.details == {"confirm_handles": ["@team"]}
+    with pytest.raises(services.ConfirmationNeeded):
+        services.post_create(**create, confirm_handles=["@team2"])
+    assert not Post.objects.exists()
+    assert services.post_create(**create, confirm_handles=["TEAM"]).scheduled_at == in_five
+    # Later than 15 minutes: nothing to confirm.
+    later = services.post_create(
+        **{**create, "scheduled_at": in_five + dt.timedelta(minutes=20)}, confirm_handles=[]
+    )
+    # Moving a post to within minutes asks too; moving it elsewhere does not.
+    with pytest.raises(services.ConfirmationNeeded):
+        services.post_reschedule(
+            post=later, actor=team["author"], scheduled_at=in_five, confirm_handles=[]
+        )
+    assert Post.objects.get(pk=later.pk).scheduled_at == in_five + dt.timedelta(minutes=20)
+    services.post_reschedule(
+        post=later, actor=team["author"], scheduled_at=in_five, confirm_handles=["@team"]
+    )
+    assert Post.objects.get(pk=later.pk).scheduled_at == in_five
+
+
+def test_changing_the_channel_of_a_post_due_within_minutes_asks_for_the_new_handle(team, make_post):
+    from django.utils import timezone
+
+    post = make_post("Soon", when=timezone.now() + dt.timedelta(minutes=5))
+    with pytest.raises(services.ConfirmationNeeded) as refused:
+        services.post_update(
+            post=post, actor=team["author"], channel=team["second"], confirm_handles=["@team"]
+        )
+    assert refused.value.details["confirm_handles"] == ["@team2"]
+    # Editing only the text of a post due soon needs no confirmation.
+    services.post_update(post=post, actor=team["author"], text="Soon!", confirm_handles=[])
+
+
+# --- no moves into the past --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [Status.DRAFT, Status.IN_REVIEW])
+def test_a_post_cannot_be_moved_into_the_past(team, make_post, status):
+    from django.utils import timezone
+
+    post = make_post("Plan ahead", when=soon(2))
+    if status == Status.IN_REVIEW:
+        services.post_submit(post_id=post.pk, actor=team["author"])
+    with pytest.raises(ValidationError) as refused:
+        services.post_reschedule(
+            post=post, actor=team["author"], scheduled_at=timezone.now() - dt.timedelta(hours=3)
+        )
+    assert "already passed" in refused.value.message_dict["scheduled_at"][0]
+    post.refresh_from_db()
+    assert post.scheduled_at == soon(2) and post.revision == 1
+    # "Now", as a form with whole minutes sends it, is not the past.
+    now_minute = timezone.now().replace(second=0, microsecond=0)
+    services.post_reschedule(
+        post=post, actor=team["author"], scheduled_at=now_minute, confirm_handles=["@team"]
+    )
+    assert Post.objects.get(pk=post.pk).scheduled_at == now_minute
+
+
+# --- compose: save the drafts that fit ---------------------------------------------------
+
+
+def test_compose_saves_the_drafts_that_fit_and_names_the_one_that_does_not(team):
+    bluesky = make_channel(team["brand"], platform=Platform.BLUESKY, handle="t.bsky.social")
+    text = "y" * 312
+    result = services.post_compose_fitting(
+        brand=team["brand"],
+        actor=team["author"],
+        channels=[team["channel"], bluesky],
+        text=text,
+        category="news",
+    )
+    assert [p.channel for p in result.posts] == [team["channel"]]
+    assert [r.channel for r in result.refused] == [bluesky]
+    assert result.refused[0].message == "Not saved for t.bsky.social: 312/300 characters."
+    assert Post.objects.get().text == text  # never cut
+    # Too long for every channel: nothing saved, every count said.
+    with pytest.raises(ValidationError) as refused:
+        services.post_compose_fitting(
+            brand=team["brand"],
+            actor=team["author"],
+            channels=[bluesky],
+            text=text,
+            category="news",
+        )
+    assert "312 characters, the limit is 300" in refused.value.message_dict["text"][0]
+    assert Post.objects.count() == 1
+    # post_compose (the API's, one channel) stays all or nothing.
+    with pytest.raises(ValidationError):
+        services.post_compose(
+            brand=team["brand"],
+            actor=team["author"],
+            channels=[team["channel"], bluesky],
+            text=text,
+            category="news",
+        )
+    assert Post.objects.count() == 1

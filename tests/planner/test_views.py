@@ -3,6 +3,8 @@ copy, list, campaigns. Access is checked on every page."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -331,3 +333,138 @@ def test_scheduling_for_now_needs_the_handles_typed(author_client, team):
     done = author_client.post(url, {**data, "confirm_handles": "@TEAM, team2"})
     assert done.status_code == 302
     assert Post.objects.count() == 2
+
+
+# --- the edit page: nothing lost, the composer's live preview, the approvals it dismisses ---
+
+
+def _edit_data(post, **changes):
+    data = {
+        "channel": post.channel_id,
+        "text": post.text,
+        "category": post.category,
+        "campaign": "",
+        "scheduled_at": post.scheduled_at.astimezone(post.brand.tz).strftime("%Y-%m-%dT%H:%M")
+        if post.scheduled_at
+        else "",
+        "revision": post.revision,
+    }
+    return {**data, **changes}
+
+
+def test_edit_form_carries_its_revision_and_a_stale_save_keeps_the_text(
+    author_client, team, make_post
+):
+    post = make_post("The kettle is back", when=soon(3))
+    url = reverse("post_edit", args=["team", post.pk])
+    page = author_client.get(url).content.decode()
+    assert 'name="revision" value="1"' in page
+    first = _edit_data(post, text="The kettle is back in red")
+    mine = _edit_data(post, text="My careful rewrite of the kettle post")
+    assert author_client.post(url, first).status_code == 302
+    stale = author_client.post(url, mine)
+    assert stale.status_code == 409
+    html = stale.content.decode()
+    assert 'data-testid="edit-stale"' in html and "Not saved" in html
+    assert 'data-testid="edit-stale-diff"' in html
+    assert "in red</ins>" in html  # what the other person changed
+    assert "My careful rewrite of the kettle post</textarea>" in html  # nothing lost
+    assert 'name="revision" value="2"' in html  # the next save goes on top of revision 2
+    post.refresh_from_db()
+    assert (post.text, post.revision) == ("The kettle is back in red", 2)
+    again = author_client.post(url, {**mine, "revision": 2})
+    assert again.status_code == 302
+    assert Post.objects.get(pk=post.pk).text == "My careful rewrite of the kettle post"
+
+
+def test_edit_page_has_the_composers_live_preview_and_the_approvals_it_would_dismiss(
+    author_client, team, make_post
+):
+    from tests.planner.publishing_support import approve
+
+    post = approve(team, make_post("Ready to go #one #two", when=soon(3)))
+    url = reverse("post_edit", args=["team", post.pk])
+    html = author_client.get(url).content.decode()
+    preview_url = reverse("post_edit_preview", args=["team", post.pk])
+    assert f'hx-post="{preview_url}"' in html and 'data-testid="compose-preview"' in html
+    assert 'data-testid="char-count"' in html and 'class="finding-warn"' in html
+    assert 'data-dismisses="0"' in html and "2 approvals (approver1, approver2)" in html
+    # As the person types: the same partial, and the count it would dismiss.
+    live = author_client.post(
+        preview_url, {"text": "Ready to go", "channel": post.channel_id, "category": post.category}
+    ).content.decode()
+    assert 'data-testid="preview-target"' in live and "11 characters" in live
+    assert 'data-dismisses="2"' in live and "Saving this will dismiss 2 approvals" in live
+    assert "send the post back to review" in live
+    same = author_client.post(
+        preview_url, {"text": post.text, "channel": post.channel_id, "category": post.category}
+    ).content.decode()
+    assert 'data-dismisses="0"' in same and "moving only the time keeps" in same
+    # Someone who may not draft on the channel gets nothing from it.
+    author_client.force_login(team["approver1"])
+    assert author_client.post(preview_url, {"text": "x"}).status_code == 403
+
+
+def test_edit_into_the_past_is_refused_on_the_form(author_client, team, make_post):
+    post = make_post("Tomorrow's post", when=soon(1))
+    url = reverse("post_edit", args=["team", post.pk])
+    response = author_client.post(url, _edit_data(post, scheduled_at="2026-01-05T09:00"))
+    assert response.status_code == 200
+    assert "That time has already passed" in response.content.decode()
+    assert Post.objects.get(pk=post.pk).scheduled_at == soon(1)
+
+
+def test_edit_keeps_a_stored_time_with_seconds_when_only_the_text_changes(
+    author_client, team, make_post
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    # Due in 10 minutes, with seconds: the form shows whole minutes and sends them back.
+    when = timezone.now().replace(microsecond=0) + dt.timedelta(minutes=10, seconds=7)
+    post = make_post("Due soon", when=when)
+    url = reverse("post_edit", args=["team", post.pk])
+    response = author_client.post(url, _edit_data(post, text="Due soon, edited"))
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert (post.text, post.scheduled_at) == ("Due soon, edited", when)
+
+
+# --- compose: save the drafts that fit, never cut at a textarea limit -------------------------
+
+
+def test_compose_saves_the_drafts_that_fit_and_keeps_the_text_for_the_one_that_does_not(
+    author_client, team
+):
+    bluesky = make_channel(team["brand"], platform=Platform.BLUESKY, handle="t.bsky.social")
+    text = "w" * 312
+    response = author_client.post(
+        reverse("post_compose", args=["team"]),
+        {"channels": [team["channel"].pk, bluesky.pk], "text": text, "category": "news"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    saved = Post.objects.get()
+    assert saved.channel == team["channel"] and saved.text == text
+    assert 'data-testid="compose-partial"' in html
+    assert "Not saved for t.bsky.social: 312/300 characters." in html
+    assert f'href="{saved.get_absolute_url()}"' in html
+    assert f"{text}</textarea>" in html
+    ticked = re.findall(r'name="channels" value="(\d+)"[^>]*checked', html)
+    assert ticked == [str(bluesky.pk)]  # only the refused channel is ticked again
+
+
+def test_no_textarea_cuts_text_silently(author_client, team, make_post):
+    for url in (
+        reverse("post_compose", args=["team"]),
+        reverse("post_edit", args=["team", make_post().pk]),
+    ):
+        html = author_client.get(url).content.decode()
+        assert "maxlength" not in html.split('name="text"')[1].split(">")[0]
+        assert "Up to 10,000 characters" in html
+    response = author_client.post(
+        reverse("post_compose", args=["team"]),
+        {"channels": [team["channel"].pk], "text": "q" * 10_001, "category": "news"},
+    )
+    assert "10,001 characters; the most is 10,000" in response.content.decode()
