@@ -17,6 +17,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", include("django.contrib.auth.urls")),
     path("healthz/", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("api/", include("accounts.api_urls")),
     path("api/", include("policy.api_urls")),
     path("api/", include("planner.api_urls")),

@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts import permissions
 from accounts.models import Brand, Channel, Platform, User
@@ -843,7 +844,12 @@ def _notify_awaiting(post: Post, *, state: selectors.ApprovalState, exclude=()) 
         kind=NOTICE_AWAITING,
         brand=post.brand,
         subject=f"Awaiting your approval{step}: post {post.pk} on {post.channel.handle}",
-        body=f"“{_excerpt(post)}” needs {current.missing} more approval(s){step}.",
+        body=ngettext(
+            "“%(text)s” needs %(n)d more approval%(step)s.",
+            "“%(text)s” needs %(n)d more approvals%(step)s.",
+            current.missing,
+        )
+        % {"text": _excerpt(post), "n": current.missing, "step": step},
         url=_post_url(post),
     )
 

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import permissions
@@ -84,7 +85,13 @@ def post_compose(request: HttpRequest, slug: str) -> HttpResponse:
         )
         if posts:
             names = ", ".join(post.channel.handle for post in posts)
-            messages.success(request, f"Saved {len(posts)} draft(s): {names}.")
+            messages.success(
+                request,
+                ngettext(
+                    "Saved %(n)d draft: %(names)s.", "Saved %(n)d drafts: %(names)s.", len(posts)
+                )
+                % {"n": len(posts), "names": names},
+            )
             return redirect(posts[0].get_absolute_url())
     preview = _preview_context(
         request.user,
@@ -607,6 +614,7 @@ def _filter_context(brand: Brand, data) -> tuple[PostFilter, dict]:
         "filter_statuses": Status.choices,
         "filter_categories": Category.choices,
         "filter_values": {name: data.get(name, "") for name in FILTER_FIELDS},
+        "filter_active": sum(1 for name in FILTER_FIELDS if data.get(name)),
         "filter_errors": [f"{name}: {' '.join(errors)}" for name, errors in filters.errors.items()],
     }
     return filters, choices

@@ -75,7 +75,7 @@ def test_author_composes_for_two_channels_and_reschedules_on_the_calendar(demo, 
     page.get_by_label("Scheduled time (Europe/London)").fill(f"{target.isoformat()}T10:15")
     page.get_by_role("button", name="Save drafts").click()
     page.wait_for_url("**/b/demo/posts/*/")
-    assert "Saved 2 draft(s)" in page.content()
+    assert "Saved 2 drafts" in page.content()
 
     posts = list(Post.objects.filter(text=text).select_related("channel").order_by("pk"))
     assert len(posts) == 2 and posts[0].group_id == posts[1].group_id
