@@ -87,13 +87,13 @@ def test_a_brand_without_channels_offers_connect_a_channel_instead_of_compose(
 
 def test_the_menu_counts_the_posts_awaiting_my_approval(client, team, two_in_review):
     html = page(client, team["approver1"], calendar_url(team["brand"]))
-    count = re.search(r'data-testid="inbox-count">(\d+)<', html)
+    count = re.search(r'data-testid="nav-inbox-count">(\d+)<', html)
     assert count and count.group(1) == "2"
     services.approval_grant(post_id=two_in_review[0].pk, actor=team["approver1"])
     html = page(client, team["approver1"], calendar_url(team["brand"]))
-    assert re.search(r'data-testid="inbox-count">(\d+)<', html).group(1) == "1"
+    assert re.search(r'data-testid="nav-inbox-count">(\d+)<', html).group(1) == "1"
     # The author of both posts is awaited on none of them: no count.
-    assert 'data-testid="inbox-count"' not in page(
+    assert 'data-testid="nav-inbox-count"' not in page(
         client, team["author"], calendar_url(team["brand"])
     )
 
