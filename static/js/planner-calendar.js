@@ -62,7 +62,7 @@
     wrap.className = "d-flex align-items-center gap-1 overflow-hidden";
     if (arg.timeText) {
       var time = document.createElement("span");
-      time.className = "fw-semibold";
+      time.className = "fw-semibold text-nowrap flex-shrink-0";
       time.textContent = arg.timeText;
       wrap.appendChild(time);
     }
@@ -78,7 +78,7 @@
       hidden.textContent = label;
       badge.appendChild(hidden);
     } else {
-      badge.className = "badge text-bg-" + (props.badge || "secondary");
+      badge.className = "badge flex-shrink-0 text-bg-" + (props.badge || "secondary");
       badge.textContent = label;
     }
     wrap.appendChild(badge);

@@ -12,6 +12,7 @@ from django.urls import reverse
 from accounts import services as account_services
 from accounts.models import Role
 from planner import selectors, services
+from planner.models import Post
 from planner.publishing import brand_pause
 from tests.planner.conftest import BANNED, soon
 
@@ -258,3 +259,12 @@ def test_the_favicon_is_linked_and_served_at_favicon_ico(client, team):
     assert 'rel="icon"' in html and "favicon.svg" in html
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
+
+
+def test_submit_is_disabled_with_the_reason_when_the_time_has_passed(client, team, make_post):
+    post = make_post("A fine post", when=soon(2))
+    Post.objects.filter(pk=post.pk).update(scheduled_at=soon(-2))  # the clock moved on
+    html = page(client, team["author"], post.get_absolute_url())
+    form = html.split('data-testid="submit-form"', 1)[1].split("</form>", 1)[0]
+    assert re.search(r"<button[^>]*disabled[^>]*>Submit for review", form)
+    assert "scheduled time has passed" in form
