@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from accounts import permissions
 from accounts.models import Brand, Channel, Platform, User
 from accounts.permissions import Action
-from accounts.services import audit_record, notify
+from accounts.services import audit_record, notification_resolve, notify
 from config.api import Conflict, DomainError, NotAllowed, NotFoundError
 from planner import lifecycle, selectors
 from planner import media as media_rules
@@ -1099,6 +1099,10 @@ def approval_grant(
             raise Conflict(
                 "You have already approved this version.", code="already_approved"
             ) from None
+        # The approver did what "Awaiting your approval" asked of them.
+        notification_resolve(
+            url=_post_url(post), kinds=[NOTICE_AWAITING], brand=post.brand, user=actor
+        )
         audit_record(
             action="post.approval_granted",
             actor=actor,

@@ -99,3 +99,11 @@ def test_every_post_notice_kind_says_when_it_applies():
 def test_resolve_asks_for_a_url_and_kinds(brand_with_team):
     assert notification_resolve(url="", kinds=["approval.awaiting"]) == 0
     assert notification_resolve(url="/b/team/posts/1/", kinds=[]) == 0
+
+
+def test_my_awaiting_notice_resolves_when_i_approve(brand_with_team, post):
+    team = brand_with_team
+    services.post_submit(post_id=post.pk, actor=team["author"])
+    services.approval_grant(post_id=post.pk, actor=team["approver1"])
+    assert unread(post, services.NOTICE_AWAITING, team["approver1"]).count() == 0
+    assert unread(post, services.NOTICE_AWAITING, team["approver2"]).count() == 1
