@@ -492,7 +492,8 @@ def approve_refusal_for(*, post: Post, user: User, state: ApprovalState) -> Refu
     if post.status != Status.IN_REVIEW:
         return Refusal(
             "wrong_state",
-            f"Only a post in review can be approved; this one is {post.get_status_display()}.",
+            "Only a post in review can be approved; "
+            f"this one is {post.get_status_display().lower()}.",
             409,
         )
     person = state.people.get(user.pk) or Person(user_id=user.pk, may_approve=False)

@@ -988,7 +988,7 @@ def post_submit(*, post_id: int, actor: User, brand: Brand | None = None) -> Pos
         _certified(user=actor, brand=post.brand, role="author")
         if post.status != Status.DRAFT:
             raise lifecycle.TransitionRefused(
-                f"Only a draft can be submitted; this post is {post.get_status_display()}.",
+                f"Only a draft can be submitted; this post is {post.get_status_display().lower()}.",
                 code="wrong_state",
             )
         try:
@@ -1064,7 +1064,8 @@ def approval_grant(
         _certified(user=actor, brand=post.brand, role="approver")
         if post.status != Status.IN_REVIEW:
             raise lifecycle.TransitionRefused(
-                f"Only a post in review can be approved; this one is {post.get_status_display()}.",
+                "Only a post in review can be approved; "
+                f"this one is {post.get_status_display().lower()}.",
                 code="wrong_state",
             )
         if content_hash is not None and content_hash != post.content_hash:

@@ -268,3 +268,13 @@ def test_submit_is_disabled_with_the_reason_when_the_time_has_passed(client, tea
     form = html.split('data-testid="submit-form"', 1)[1].split("</form>", 1)[0]
     assert re.search(r"<button[^>]*disabled[^>]*>Submit for review", form)
     assert "scheduled time has passed" in form
+
+
+def test_a_refusal_names_the_status_in_the_same_words_as_the_badge(team, make_post):
+    from config.api import DomainError
+
+    post = make_post("A fine post", when=soon(2))
+    services.post_submit(post_id=post.pk, actor=team["author"])
+    with pytest.raises(DomainError) as excinfo:
+        services.post_submit(post_id=post.pk, actor=team["author"])
+    assert "this post is in review." in excinfo.value.message
