@@ -159,6 +159,17 @@ class ChannelConnectForm(forms.Form):
         required=False, max_length=4096, widget=forms.PasswordInput, label="Access token"
     )
     identifier = forms.CharField(required=False, max_length=255, label="Bluesky handle")
+
+    @staticmethod
+    def mastodon_token_help() -> str:
+        from accounts.platforms.mastodon import MastodonClient
+
+        scopes = ", ".join(MastodonClient.token_scopes)
+        return (
+            "Mastodon: on your server open Preferences → Development → New application, "
+            f"tick only the scopes {scopes}, save, and paste “Your access token” here."
+        )
+
     app_password = forms.CharField(
         required=False, max_length=255, widget=forms.PasswordInput, label="App password"
     )
@@ -172,6 +183,7 @@ class ChannelConnectForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["platform"].choices = Platform.choices
+        self.fields["access_token"].help_text = self.mastodon_token_help()
         self.helper = _helper("Check with the platform and connect")
 
     def credential(self) -> dict:

@@ -172,9 +172,12 @@ def brands_for(user, action: Action = Action.VIEW) -> QuerySet[Brand]:
     ).order_by("name")
 
 
-def channels_for(user, brand: Brand, action: Action = Action.VIEW) -> QuerySet[Channel]:
-    """The brand's channels the user may see (VIEW) or draft/approve on."""
-    if not has_perm(user, Action.VIEW, brand):
+def channels_for(
+    user, brand: Brand, action: Action = Action.VIEW, *, checked: bool = False
+) -> QuerySet[Channel]:
+    """The brand's channels the user may see (VIEW) or draft/approve on. ``checked``: the
+    caller already knows the user may see the brand (a lazy queryset, no query of its own)."""
+    if not _active(user) or (not checked and not has_perm(user, Action.VIEW, brand)):
         return Channel.objects.none()
     qs = Channel.objects.filter(brand=brand)
     if action in CHANNEL_CODENAMES:
@@ -207,6 +210,17 @@ def get_channel(user, pk, action: Action = Action.VIEW, *, brand: Brand | None =
     if action is not Action.VIEW:
         require(user, action, channel)
     return channel
+
+
+def actions_on(user, brand: Brand) -> frozenset[Action]:
+    """Every brand-wide action the user may do on the brand, in one query (menus ask this
+    once per page instead of one question per item)."""
+    if not _active(user):
+        return frozenset()
+    from guardian.core import ObjectPermissionChecker
+
+    codenames = set(ObjectPermissionChecker(user).get_perms(brand))
+    return frozenset(action for action, name in BRAND_CODENAMES.items() if name in codenames)
 
 
 def roles_in(user, brand: Brand) -> list[str]:

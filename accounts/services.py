@@ -765,6 +765,25 @@ def notification_mark_read(*, user: User, pk: int | None = None) -> int:
     return qs.update(read_at=timezone.now())
 
 
+def notification_resolve(
+    *, url: str, kinds: Iterable[str], brand: Brand | None = None, user: User | None = None
+) -> int:
+    """Everyone's (or ``user``'s) unread notifications of ``kinds`` about the thing at ``url``
+    are moot (the thing moved on, or the person did what was asked): mark them read. Returns
+    how many changed."""
+    from accounts.models import Notification
+
+    kinds = list(kinds)
+    if not url or not kinds:
+        return 0
+    qs = Notification.objects.filter(url=url, kind__in=kinds, read_at__isnull=True)
+    if brand is not None:
+        qs = qs.filter(brand=brand)
+    if user is not None:
+        qs = qs.filter(user=user)
+    return qs.update(read_at=timezone.now())
+
+
 # --- pausing ---------------------------------------------------------------------------------
 
 

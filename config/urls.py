@@ -42,6 +42,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", include(password_urls)),
     path("healthz/", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("api/", include("accounts.api_urls")),
     path("api/", include("policy.api_urls")),
     path("api/", include("planner.api_urls")),

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils.translation import ngettext
 
 from accounts.models import HEX_COLOUR, Brand, Channel, Role
 from planner.models import (
@@ -279,7 +280,12 @@ class _DecisionForm(forms.Form):
         )
         if unexpected:
             raise ValidationError(
-                f"Unexpected field(s): {', '.join(unexpected)[:200]}. Nothing was changed.",
+                ngettext(
+                    "Unexpected field: %s. Nothing was changed.",
+                    "Unexpected fields: %s. Nothing was changed.",
+                    len(unexpected),
+                )
+                % ", ".join(unexpected)[:200],
                 code="unexpected_fields",
             )
         return data

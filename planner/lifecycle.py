@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from accounts.models import User
-from accounts.services import audit_record
+from accounts.services import audit_record, notification_resolve
 from config.api import Conflict, NotFoundError
 from planner.models import Post, Status
 
@@ -64,6 +64,20 @@ RESCHEDULABLE: frozenset[Status] = frozenset(
 FUTURE_ONLY: frozenset[Status] = frozenset({Status.APPROVED, Status.HELD})
 #: Posts in these states are over: they never change again.
 FINAL: frozenset[Status] = frozenset({Status.PUBLISHED, Status.FAILED})
+
+#: Notifications about a post (``accounts.Notification.kind``, see planner.services and
+#: planner.publishing), each with the states in which it still asks something of its reader.
+#: When a post moves to any other state they are resolved (marked read) by :func:`transition`:
+#: "Awaiting your approval: post 11" stops being new once post 11 is approved or published.
+#: Kinds not listed (a failure, an identity mismatch) stay until the person reads them.
+NOTICE_STILL_APPLIES: dict[str, frozenset[Status]] = {
+    "approval.awaiting": frozenset({Status.IN_REVIEW}),
+    "approval.dismissed": frozenset({Status.IN_REVIEW}),
+    "approval.approved": frozenset({Status.APPROVED, Status.PUBLISHING}),
+    "approval.rejected": frozenset({Status.DRAFT}),
+    "approval.held": frozenset({Status.HELD}),
+    "post.held": frozenset({Status.HELD}),
+}
 
 #: Badge colour per status (Bootstrap contextual names), for every template and the calendar.
 BADGE: dict[Status, str] = {
@@ -157,7 +171,14 @@ def transition(
             **(data or {}),
         },
     )
+    _resolve_moot_notices(post)
     return post
+
+
+def _resolve_moot_notices(post: Post) -> None:
+    """After a move: resolve the post's notifications that no longer apply (one UPDATE)."""
+    moot = [kind for kind, live in NOTICE_STILL_APPLIES.items() if post.status not in live]
+    notification_resolve(url=post.get_absolute_url(), kinds=moot, brand=post.brand)
 
 
 def _label(value: str) -> str:

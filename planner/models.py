@@ -250,6 +250,8 @@ class ReviewSeen(models.Model):
     seen_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = "seen revision"
+        verbose_name_plural = "seen revisions"
         constraints = [
             models.UniqueConstraint(fields=["post", "user"], name="review_seen_unique"),
         ]

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
@@ -133,7 +134,13 @@ def brand_resume(request: HttpRequest, slug: str) -> HttpResponse:
         if resumed is not None:
             held = len(resumed.held)
             extra = (
-                f" {held} post(s) that fell due meanwhile are held for re-confirmation."
+                " "
+                + ngettext(
+                    "%d post that fell due meanwhile is held for re-confirmation.",
+                    "%d posts that fell due meanwhile are held for re-confirmation.",
+                    held,
+                )
+                % held
                 if held
                 else ""
             )
@@ -174,6 +181,16 @@ def channel_resume(request: HttpRequest, slug: str, channel_id: int) -> HttpResp
         messages.error(request, exc.message)
     else:
         held = len(resumed.held)
-        extra = f" {held} post(s) that fell due meanwhile are held." if held else ""
+        extra = (
+            " "
+            + ngettext(
+                "%d post that fell due meanwhile is held.",
+                "%d posts that fell due meanwhile are held.",
+                held,
+            )
+            % held
+            if held
+            else ""
+        )
         messages.success(request, f"Publishing to {channel.handle} resumed.{extra}")
     return redirect("publishing", slug=brand.slug)

@@ -541,7 +541,8 @@ def approve_refusal_for(*, post: Post, user: User, state: ApprovalState) -> Refu
     if post.status != Status.IN_REVIEW:
         return Refusal(
             "wrong_state",
-            f"Only a post in review can be approved; this one is {post.get_status_display()}.",
+            "Only a post in review can be approved; "
+            f"this one is {post.get_status_display().lower()}.",
             409,
         )
     person = state.people.get(user.pk) or Person(user_id=user.pk, may_approve=False)
@@ -735,6 +736,33 @@ def inbox(*, user: User, brand: Brand) -> list[InboxItem]:
             )
         )
     return items
+
+
+def inbox_count(*, user: User, brand: Brand) -> int:
+    """How many posts await ``user``'s approval in ``brand``, for the menu: in one query.
+
+    The same posts as :func:`inbox` for the usual single approval step (in review, on a
+    channel the person may approve on, not written or last edited by them, not yet approved
+    by them in this version). With ordered steps the Inbox page also applies each step's
+    role and group; the menu's count may then include a post waiting at an earlier step.
+    """
+    mine = Approval.objects.filter(
+        post=OuterRef("pk"),
+        approver=user,
+        dismissed_at__isnull=True,
+        content_hash=OuterRef("content_hash"),
+    )
+    return (
+        Post.objects.filter(
+            brand=brand,
+            status=Status.IN_REVIEW,
+            channel__in=permissions.channels_for(user, brand, Action.APPROVE, checked=True),
+        )
+        .exclude(author=user)
+        .exclude(last_editor=user)
+        .exclude(Exists(mine))
+        .count()
+    )
 
 
 def approval_settings(*, brand: Brand) -> dict:

@@ -8,6 +8,7 @@ import datetime as dt
 from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import ngettext
 from rest_framework import serializers
 
 from accounts.models import Brand, Channel
@@ -270,7 +271,14 @@ class _StrictInput(serializers.Serializer):
             )
             if unexpected:
                 raise serializers.ValidationError(
-                    {"non_field_errors": [f"Unexpected field(s): {', '.join(unexpected)[:200]}."]}
+                    {
+                        "non_field_errors": [
+                            ngettext(
+                                "Unexpected field: %s.", "Unexpected fields: %s.", len(unexpected)
+                            )
+                            % ", ".join(unexpected)[:200]
+                        ]
+                    }
                 )
         return super().to_internal_value(data)
 

@@ -17,11 +17,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts import permissions
 from accounts.models import Brand, Channel, Platform, User
 from accounts.permissions import Action
-from accounts.services import audit_record, notify
+from accounts.services import audit_record, notification_resolve, notify
 from config.api import Conflict, DomainError, NotAllowed, NotFoundError
 from planner import lifecycle, selectors
 from planner import media as media_rules
@@ -1081,7 +1082,12 @@ def _notify_awaiting(post: Post, *, state: selectors.ApprovalState, exclude=()) 
         kind=NOTICE_AWAITING,
         brand=post.brand,
         subject=f"Awaiting your approval{step}: post {post.pk} on {post.channel.handle}",
-        body=f"“{_excerpt(post)}” needs {current.missing} more approval(s){step}.",
+        body=ngettext(
+            "“%(text)s” needs %(n)d more approval%(step)s.",
+            "“%(text)s” needs %(n)d more approvals%(step)s.",
+            current.missing,
+        )
+        % {"text": _excerpt(post), "n": current.missing, "step": step},
         url=_post_url(post),
     )
 
@@ -1220,7 +1226,7 @@ def post_submit(*, post_id: int, actor: User, brand: Brand | None = None) -> Pos
         _certified(user=actor, brand=post.brand, role="author")
         if post.status != Status.DRAFT:
             raise lifecycle.TransitionRefused(
-                f"Only a draft can be submitted; this post is {post.get_status_display()}.",
+                f"Only a draft can be submitted; this post is {post.get_status_display().lower()}.",
                 code="wrong_state",
             )
         try:
@@ -1296,7 +1302,8 @@ def approval_grant(
         _certified(user=actor, brand=post.brand, role="approver")
         if post.status != Status.IN_REVIEW:
             raise lifecycle.TransitionRefused(
-                f"Only a post in review can be approved; this one is {post.get_status_display()}.",
+                "Only a post in review can be approved; "
+                f"this one is {post.get_status_display().lower()}.",
                 code="wrong_state",
             )
         if content_hash is not None and content_hash != post.content_hash:
@@ -1331,6 +1338,10 @@ def approval_grant(
             raise Conflict(
                 "You have already approved this version.", code="already_approved"
             ) from None
+        # The approver did what "Awaiting your approval" asked of them.
+        notification_resolve(
+            url=_post_url(post), kinds=[NOTICE_AWAITING], brand=post.brand, user=actor
+        )
         audit_record(
             action="post.approval_granted",
             actor=actor,

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import permissions
@@ -77,10 +78,6 @@ def _run(form, call, *, stale: list | None = None):
     return None if result is refused else result
 
 
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
 @login_required
 def post_compose(request: HttpRequest, slug: str) -> HttpResponse:
     brand = permissions.get_brand(request.user, slug, Action.DRAFT)
@@ -112,7 +109,12 @@ def post_compose(request: HttpRequest, slug: str) -> HttpResponse:
         )
         if result is not None and not result.refused:
             names = ", ".join(post.channel.handle for post in result.posts)
-            messages.success(request, f"Saved {_plural(len(result.posts), 'draft')}: {names}.")
+            count = len(result.posts)
+            messages.success(
+                request,
+                ngettext("Saved %(n)d draft: %(names)s.", "Saved %(n)d drafts: %(names)s.", count)
+                % {"n": count, "names": names},
+            )
             return redirect(result.posts[0].get_absolute_url())
         if result is not None:
             # Saved what fits; the form comes back with only the channels it did not fit,
@@ -728,6 +730,7 @@ def _filter_context(brand: Brand, data) -> tuple[PostFilter, dict]:
         "filter_statuses": Status.choices,
         "filter_categories": Category.choices,
         "filter_values": {name: data.get(name, "") for name in FILTER_FIELDS},
+        "filter_active": sum(1 for name in FILTER_FIELDS if data.get(name)),
         "filter_errors": [f"{name}: {' '.join(errors)}" for name, errors in filters.errors.items()],
     }
     return filters, choices

@@ -251,7 +251,8 @@ def approve_refusal(
             return Refusal(
                 "earlier_step_pending",
                 f"Waiting for the step {current.step.name!r} ({current.missing} more "
-                f"approval(s)) before {later.step.name!r} can approve.",
+                f"approval{'' if current.missing == 1 else 's'}) before {later.step.name!r} "
+                "can approve.",
                 409,
             )
     return Refusal("wrong_step", f"You cannot approve at this step: {why}.")

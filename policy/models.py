@@ -121,6 +121,7 @@ class Quiz(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name_plural = "quizzes"
         ordering = ["brand", "-created_at", "-id"]
         constraints = [
             models.CheckConstraint(

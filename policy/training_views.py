@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
@@ -237,8 +238,14 @@ def quiz_generate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         if made is not None:
             messages.success(
                 request,
-                f"Generated {len(made)} question(s) from policy v{version.number}. Review them "
-                "before you publish the quiz.",
+                ngettext(
+                    "Generated %(n)d question from policy v%(v)s. Review it before you publish "
+                    "the quiz.",
+                    "Generated %(n)d questions from policy v%(v)s. Review them before you publish "
+                    "the quiz.",
+                    len(made),
+                )
+                % {"n": len(made), "v": version.number},
             )
             return redirect("training_quiz_edit", slug=slug, pk=quiz.pk)
     return render(

@@ -11,6 +11,6 @@ def create_cache_table(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0003_channel_approvals")]
+    dependencies = [("accounts", "0006_audit_append_only_triggers")]
 
     operations = [migrations.RunPython(create_cache_table, migrations.RunPython.noop)]

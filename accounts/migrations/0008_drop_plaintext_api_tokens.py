@@ -6,7 +6,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0004_shared_cache_table")]
+    dependencies = [("accounts", "0007_shared_cache_table")]
 
     operations = [
         migrations.RunSQL("DROP TABLE IF EXISTS authtoken_token", migrations.RunSQL.noop)

@@ -403,6 +403,12 @@ class PlatformClient:
                 "contacted; nothing was sent. Check the server address.",
                 platform=self.platform,
             )
+        if _caused_by(exc, urllib3.exceptions.NameResolutionError):
+            # A mistyped server name is the usual cause: say so, not "try again later".
+            return PlatformUnavailable(
+                f"Could not find the server {host} — check the address. Nothing was sent.",
+                platform=self.platform,
+            )
         if _is_connect_failure(exc):
             reason = _connect_failure_reason(exc)
             return PlatformUnavailable(

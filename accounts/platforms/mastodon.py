@@ -88,6 +88,10 @@ class MastodonClient(PlatformClient):
     credential_fields = ["access_token"]
     secret_credential_fields = ["access_token"]
     needs_instance_url = True
+    #: The OAuth scopes the access token needs, one per call this client makes: whoami
+    #: (verify_credentials), publish (POST statuses), lookup (the account's statuses, to
+    #: reconcile an unconfirmed send). The connect form lists them.
+    token_scopes = ("read:accounts", "write:statuses", "read:statuses")
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -15,6 +15,10 @@
   var filters = document.getElementById("filters");
   var message = document.getElementById("calendar-message");
   var VIEWS = { month: "dayGridMonth", week: "timeGridWeek", list: "listMonth" };
+  // Phones get the list (month cells are too narrow to read); ?view= always wins.
+  var SMALL = window.matchMedia("(max-width: 767.98px)");
+  var asked = new URLSearchParams(window.location.search).get("view");
+  var initialView = VIEWS[asked] || (SMALL.matches ? "listMonth" : VIEWS[el.dataset.initialView] || "dayGridMonth");
 
   function filterParams() {
     var params = {};
@@ -67,14 +71,25 @@
     wrap.className = "d-flex align-items-center gap-1 overflow-hidden";
     if (arg.timeText) {
       var time = document.createElement("span");
-      time.className = "fw-semibold";
+      time.className = "fw-semibold text-nowrap flex-shrink-0";
       time.textContent = arg.timeText;
       wrap.appendChild(time);
     }
     var badge = document.createElement("span");
-    badge.className = "badge text-bg-" + (props.badge || "secondary");
-    badge.textContent = props.status_label || props.status || "";
+    var label = props.status_label || props.status || "";
     badge.setAttribute("data-status", props.status || "");
+    if (SMALL.matches && arg.view.type === "dayGridMonth") {
+      // A narrow month cell: the status as a coloured dot, so the title stays readable.
+      badge.className = "badge cal-status-dot text-bg-" + (props.badge || "secondary");
+      badge.title = label;
+      var hidden = document.createElement("span");
+      hidden.className = "visually-hidden";
+      hidden.textContent = label;
+      badge.appendChild(hidden);
+    } else {
+      badge.className = "badge flex-shrink-0 text-bg-" + (props.badge || "secondary");
+      badge.textContent = label;
+    }
     wrap.appendChild(badge);
     var title = document.createElement("span");
     title.className = "text-truncate";
@@ -84,7 +99,7 @@
   }
 
   var calendar = new FullCalendar.Calendar(el, {
-    initialView: VIEWS[el.dataset.initialView] || "dayGridMonth",
+    initialView: initialView,
     initialDate: el.dataset.initialDate || undefined,
     timeZone: el.dataset.timezone || "UTC",
     firstDay: 1,

@@ -37,7 +37,7 @@ def test_author_submits_two_approvers_approve_an_edit_sends_it_back(demo, new_pa
     with author.expect_navigation(url=f"**/b/demo/posts/{post.pk}/"):
         author.get_by_role("button", name="Submit for review").click()
     assert status(author) == "In review"
-    assert "2 more approval(s) needed" in author.get_by_test_id("approval-progress").inner_text()
+    assert "2 more approvals needed" in author.get_by_test_id("approval-progress").inner_text()
 
     # approver1, in a browser of their own, approves from the inbox.
     first = new_page()

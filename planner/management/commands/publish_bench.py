@@ -210,7 +210,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"\npublish_bench: {n:,} posts to a local fake Mastodon "
             f"(latency {latency * 1000:.0f} ms per request), database {connection.vendor}, "
-            f"broker {broker}, {workers} worker(s) × {concurrency} threads, {os.cpu_count()} CPU(s)"
+            f"broker {broker}, {workers} worker{'' if workers == 1 else 's'} "
+            f"× {concurrency} threads, {os.cpu_count()} CPUs"
         )
         self.stdout.write(
             f"  {'plain loop of the same POSTs (requests.Session)':<52}"
