@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('planner', '0003_approvals'),
+        ('planner', '0004_approval_approver_protect'),
     ]
 
     operations = [
