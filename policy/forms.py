@@ -5,9 +5,10 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 
 from policy.engine import PolicyFormatError, validate_rules
-from policy.engine.schema import MAX_CANONICAL_CHARS
+from policy.engine.schema import MAX_CANONICAL_CHARS, MAX_POLICY_BYTES, decode_policy_bytes
 
 KIND_CHOICES = [
     ("banned_terms", "Banned terms"),
@@ -119,6 +120,7 @@ class PolicyImportForm(forms.Form):
     yaml_file = forms.FileField(required=False, label="Policy file (.yaml)")
     yaml_text = forms.CharField(
         required=False,
+        strip=False,  # the lines of an error must be the lines pasted
         label="…or paste YAML",
         widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
     )
@@ -127,6 +129,12 @@ class PolicyImportForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A NUL is refused by the policy parser with its line and column, like any other
+        # control character, rather than by Django's generic "Null characters" check.
+        field = self.fields["yaml_text"]
+        field.validators = [
+            v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
         self.helper = FormHelper()
         self.helper.form_enctype = "multipart/form-data"
         self.helper.add_input(Submit("submit", "Import as a new version"))
@@ -135,12 +143,12 @@ class PolicyImportForm(forms.Form):
         data = super().clean()
         upload = data.get("yaml_file")
         if upload:
-            if upload.size > 1_000_000:
+            if upload.size > MAX_POLICY_BYTES:
                 raise forms.ValidationError("The policy file is larger than 1 MB.")
             try:
-                data["yaml"] = upload.read().decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise forms.ValidationError("The file is not UTF-8 text.") from exc
+                data["yaml"] = decode_policy_bytes(upload.read())
+            except PolicyFormatError as exc:
+                raise forms.ValidationError(f"{exc}.") from exc
         else:
             data["yaml"] = data.get("yaml_text") or ""
         if not data["yaml"].strip():
