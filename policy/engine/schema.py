@@ -71,10 +71,22 @@ class PolicyFormatError(ValueError):
     """A policy that cannot be used, with the YAML line (and column, when known) and the
     reason."""
 
-    def __init__(self, line: int | None, reason: str, column: int | None = None):
+    def __init__(
+        self,
+        line: int | None,
+        reason: str,
+        column: int | None = None,
+        *,
+        field: str | None = None,
+        detail: str | None = None,
+    ):
         self.line = line
         self.column = column if line else None
         self.reason = reason
+        # For one rule's problem: the rule's field it is about, and the reason without the
+        # rule's name (what a form shows under that field).
+        self.field = field
+        self.detail = detail or reason
         where = f"line {line}, column {column}" if line and column else f"line {line}"
         super().__init__(f"{where}: {reason}" if line else reason)
 
@@ -526,7 +538,7 @@ def _validate_rule(index, rule, rule_line, seen, term_is_empty, strict=False) ->
         return key_lines.get(key) or getattr(rule, "line", None) or rule_line
 
     def fail(reason, key=None):
-        raise PolicyFormatError(line_of(key), f"{where}: {reason}")
+        raise PolicyFormatError(line_of(key), f"{where}: {reason}", field=key, detail=reason)
 
     rule_id = rule.get("id")
     if "id" not in rule or rule_id is None or rule_id == "":
@@ -669,7 +681,10 @@ def _text_list(value, key, fail, strict=False) -> list[str]:
 
 def _check_term(term: str, label: str, fail, term_is_empty) -> None:
     if len(term) > MAX_TERM_CHARS:
-        fail(f"{label} {term[:20]!r}... is longer than {MAX_TERM_CHARS} characters", label + "s")
+        fail(
+            f"{label} {term[:20]!r}... is longer than {MAX_TERM_CHARS} characters",
+            "terms" if label == "term" else label,
+        )
     body = term[:-1].rstrip() if term.endswith("*") else term
     if "*" in body:
         fail(

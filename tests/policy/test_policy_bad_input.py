@@ -280,3 +280,23 @@ def test_brand_names_have_a_total_length_limit_in_the_editor_too(setup):
                 "canonical": "KitchenAid",
             },
         )
+
+
+def test_a_control_character_in_the_rule_editor_is_a_field_error_not_a_version(client, setup):
+    brand, admin = setup
+    client.force_login(admin)
+    before = _versions(brand)
+    response = client.post(
+        reverse("policy_rule_add", kwargs={"slug": brand.slug}),
+        {
+            "id": "odd",
+            "kind": "banned_terms",
+            "severity": "block",
+            "message": "Keep it clean",
+            "terms": "fine\nbad\x02word",
+            "enabled": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "control character U+0002" in str(response.context["form"].errors["terms"])
+    assert _versions(brand) == before
