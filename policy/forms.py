@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import Column, Div, Layout, Row, Submit
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 
 from policy.engine import PolicyFormatError, validate_rules
-from policy.engine.schema import MAX_CANONICAL_CHARS
+from policy.engine.schema import MAX_CANONICAL_CHARS, MAX_POLICY_BYTES, decode_policy_bytes
 
 KIND_CHOICES = [
     ("banned_terms", "Banned terms"),
@@ -30,6 +31,28 @@ def _lines(value: str) -> list[str]:
     return [line.strip() for line in (value or "").replace(",", "\n").splitlines() if line.strip()]
 
 
+# The fields each kind of rule has, beyond the common ones; the page shows only those of
+# the chosen kind (static/js/policy-rule-form.js) and the form validates only those.
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    "banned_terms": ("terms",),
+    "sensitive_topics": ("terms",),
+    "brand_spelling": ("canonical",),
+    "required_terms": ("terms",),
+    "max_count": ("what", "max"),
+    "link_domains": ("allow",),
+}
+KIND_ONLY_FIELDS = ("terms", "canonical", "what", "max", "allow")
+# A rule's key in the policy file -> the form field it comes from.
+RULE_KEY_FIELDS = {"any_of": "terms", "name": "id"}
+MISSING = {
+    "terms": "Enter at least one term, one per line.",
+    "canonical": "Enter the brand name as it should be written.",
+    "what": "Choose what to count.",
+    "max": "Enter the most a post may have (0 or more).",
+    "allow": "Enter at least one domain, e.g. example.com.",
+}
+
+
 class RuleForm(forms.Form):
     id = forms.SlugField(
         max_length=64, label="Rule id", help_text="Short and stable, e.g. no-politics."
@@ -42,20 +65,31 @@ class RuleForm(forms.Form):
     enabled = forms.BooleanField(required=False, initial=True)
     terms = forms.CharField(
         required=False,
+        strip=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Banned terms / sensitive topics / required terms: one per line.",
+        help_text="One per line (required terms: a post needs any one of them).",
     )
     canonical = forms.CharField(
         required=False,
+        label="Brand name",
         max_length=MAX_CANONICAL_CHARS,
-        help_text="Brand spelling, e.g. KitchenAid.",
+        help_text="As it should be written, e.g. KitchenAid.",
     )
-    what = forms.ChoiceField(choices=WHAT_CHOICES, required=False, help_text="For maximum count.")
-    max = forms.IntegerField(required=False, min_value=0, max_value=1000)
+    what = forms.ChoiceField(
+        choices=[("", "choose…"), *WHAT_CHOICES], required=False, label="What to count"
+    )
+    max = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=1000,
+        label="At most",
+        help_text="The most a post may have, e.g. 2.",
+    )
     allow = forms.CharField(
         required=False,
+        label="Allowed link domains",
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Allowed link domains, one per line (subdomains are allowed too).",
+        help_text="One per line; subdomains are allowed too.",
     )
     channels = forms.CharField(
         required=False, help_text="Only for these channel handles or platforms (comma-separated)."
@@ -67,9 +101,29 @@ class RuleForm(forms.Form):
         required=False, help_text="People must pass the quiz again on this version."
     )
 
-    def __init__(self, *args, submit: str = "Save rule", **kwargs):
+    def __init__(self, *args, submit: str = "Save rule", taken_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.taken_ids = set(taken_ids)  # ids of the policy's other rules
         self.helper = FormHelper()
+        self.helper.form_id = "rule-form"
+        self.helper.layout = Layout(
+            "id",
+            "kind",
+            "severity",
+            "message",
+            *(
+                Div(
+                    name,
+                    css_class="kind-fields",
+                    data_kinds=" ".join(k for k, names in KIND_FIELDS.items() if name in names),
+                )
+                for name in KIND_ONLY_FIELDS
+            ),
+            "enabled",
+            "channels",
+            "categories",
+            "requires_recertification",
+        )
         self.helper.add_input(Submit("submit", submit))
 
     @classmethod
@@ -87,10 +141,25 @@ class RuleForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        kind = data.get("kind")
+        if kind not in KIND_FIELDS:
+            return data
+        # Only the chosen kind's fields count: the others may hold what was typed for
+        # another kind, and are neither checked nor saved.
+        for name in KIND_ONLY_FIELDS:
+            if name not in KIND_FIELDS[kind]:
+                self.errors.pop(name, None)
+                data.pop(name, None)
+        for name in KIND_FIELDS[kind]:
+            value = data.get(name)
+            if name not in self.errors and (value is None or not str(value).strip()):
+                self.add_error(name, MISSING[name])
+        rule_id = data.get("id")
+        if rule_id and rule_id in self.taken_ids:
+            self.add_error("id", f"The policy already has a rule '{rule_id}'.")
         if self.errors:
             return data
         rule = {k: data[k] for k in ("id", "kind", "severity", "message")}
-        kind = data["kind"]
         if kind in ("banned_terms", "sensitive_topics"):
             rule["terms"] = _lines(data.get("terms"))
         elif kind == "required_terms":
@@ -109,16 +178,26 @@ class RuleForm(forms.Form):
         if not data.get("enabled"):
             rule["enabled"] = False
         try:
-            self.rule = validate_rules([rule])[0]
+            self.rule = validate_rules([rule], strict=True)[0]
         except PolicyFormatError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+            field = RULE_KEY_FIELDS.get(exc.field, exc.field)
+            if field in self.fields:
+                self.add_error(field, _sentence(exc.detail))
+            else:
+                raise forms.ValidationError(str(exc)) from exc
         return data
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return (text[:1].upper() + text[1:]).rstrip(".") + "."
 
 
 class PolicyImportForm(forms.Form):
     yaml_file = forms.FileField(required=False, label="Policy file (.yaml)")
     yaml_text = forms.CharField(
         required=False,
+        strip=False,  # the lines of an error must be the lines pasted
         label="…or paste YAML",
         widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
     )
@@ -127,6 +206,12 @@ class PolicyImportForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A NUL is refused by the policy parser with its line and column, like any other
+        # control character, rather than by Django's generic "Null characters" check.
+        field = self.fields["yaml_text"]
+        field.validators = [
+            v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
         self.helper = FormHelper()
         self.helper.form_enctype = "multipart/form-data"
         self.helper.add_input(Submit("submit", "Import as a new version"))
@@ -135,12 +220,12 @@ class PolicyImportForm(forms.Form):
         data = super().clean()
         upload = data.get("yaml_file")
         if upload:
-            if upload.size > 1_000_000:
+            if upload.size > MAX_POLICY_BYTES:
                 raise forms.ValidationError("The policy file is larger than 1 MB.")
             try:
-                data["yaml"] = upload.read().decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise forms.ValidationError("The file is not UTF-8 text.") from exc
+                data["yaml"] = decode_policy_bytes(upload.read())
+            except PolicyFormatError as exc:
+                raise forms.ValidationError(f"{exc}.") from exc
         else:
             data["yaml"] = data.get("yaml_text") or ""
         if not data["yaml"].strip():
@@ -170,6 +255,17 @@ class TryItForm(forms.Form):
         self.fields["channel"].choices = [("", "any channel")] + [
             (str(c.pk), c.handle) for c in channels
         ]
+        self.fields["text"].widget.attrs["rows"] = 7
+        self.helper = FormHelper()
+        self.helper.form_tag = False  # the page's form carries the live-check attributes
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            "text",
+            Row(
+                Column("channel", css_class="col-12 col-sm-6"),
+                Column("category", css_class="col-12 col-sm-6"),
+            ),
+        )
 
 
 # --- training --------------------------------------------------------------------------------

@@ -90,8 +90,11 @@ def policy_diff(older: PolicyVersion | None, newer: PolicyVersion) -> dict:
 
 
 def _list_delta(a, b) -> list:
+    """The entries of ``b`` that are not in ``a``, in ``b``'s order (linear: term lists run
+    to thousands)."""
     if isinstance(a, list) and isinstance(b, list):
-        return [item for item in b if item not in a]
+        seen = set(a)
+        return [item for item in b if item not in seen]
     return []
 
 

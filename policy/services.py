@@ -24,6 +24,7 @@ from policy.engine import (
     starter_rules,
     validate_rules,
 )
+from policy.engine.schema import check_policy_limits
 from policy.models import (
     Attempt,
     AttemptAnswer,
@@ -54,7 +55,8 @@ def policy_version_create(
 ) -> PolicyVersion:
     """Validate the whole rule list, then write it as the brand's next version."""
     try:
-        rules = validate_rules(rules)
+        rules = validate_rules(rules, strict=True)
+        check_policy_limits(rules)
     except PolicyFormatError as exc:
         raise _as_validation_error(exc) from exc
     Brand.objects.select_for_update().filter(pk=brand.pk).first()  # serialise numbering

@@ -48,7 +48,20 @@ def _rule_form_view(request, slug: str, rule_id: str | None):
         if existing is None:
             raise Http404("No such rule.")
     initial = RuleForm.initial_from_rule(existing) if existing else {"enabled": True}
-    form = RuleForm(request.POST or None, initial=initial, submit="Save as a new version")
+    form = RuleForm(
+        request.POST or None,
+        initial=initial,
+        submit="Save as a new version",
+        taken_ids=[r["id"] for r in version.rules if r["id"] != rule_id],
+    )
+    if request.method == "POST" and request.headers.get("HX-Request"):
+        # The live YAML beside the form: what the rule would be, never saved.
+        valid = form.is_valid()
+        return render(
+            request,
+            "policy/_rule_yaml.html",
+            {"rule_yaml": _rule_yaml(form.rule) if valid else None, "needed": _needed(form)},
+        )
     if request.method == "POST" and form.is_valid():
         new = call_service(
             form,
@@ -66,8 +79,30 @@ def _rule_form_view(request, slug: str, rule_id: str | None):
     return render(
         request,
         "policy/rule_form.html",
-        {"brand": brand, "form": form, "rule": existing, "version": version},
+        {
+            "brand": brand,
+            "form": form,
+            "rule": existing,
+            "version": version,
+            "rule_yaml": _rule_yaml(existing) if existing and not form.is_bound else None,
+            "needed": _needed(form) if form.is_bound else [],
+        },
     )
+
+
+def _needed(form: RuleForm) -> list[str]:
+    """The labels of the fields that still need the author's attention."""
+    return [
+        str(form.fields[name].label or name.capitalize())
+        for name in form.errors
+        if name in form.fields
+    ]
+
+
+def _rule_yaml(rule: dict) -> str:
+    """One rule as it is written in the policy file (the item of its ``rules:`` list)."""
+    text = dump_policy_yaml([rule])
+    return text.removeprefix("rules:\n")
 
 
 @login_required

@@ -13,13 +13,24 @@ from typing import Any
 
 import yaml
 
+# Limits of a policy (the README's file-format section lists them). Each keeps an import,
+# and the first lint that compiles the policy, to a few seconds; policy_import_bench
+# measures both at the limits. Files over a limit are refused before they are built.
 MAX_POLICY_BYTES = 1_000_000
+MAX_RULES = 500
 MAX_TERM_CHARS = 200
 # A brand name as written in copy. Spellings split over whitespace are found with
 # patterns that grow with the square of its length (brand.head_pattern/tail_pattern).
 MAX_CANONICAL_CHARS = 40
-MAX_TERMS_PER_RULE = 20_000
+MAX_CANONICAL_TOTAL_CHARS = 80  # all brand_spelling names together (~1 s per 40 to compile)
+MAX_TERMS_PER_RULE = 20_000  # entries of one rule's terms, any_of or allow list
+MAX_TERMS_TOTAL = 50_000  # entries of all those lists together
+# Spellings the engine looks for: a term of several words, or with letters that read as
+# both i and l, is looked for in several spellings (at most ~527 each); everyday words make
+# about 7 on average, so some 40,000 of them fit. Compiling costs ~18 us a spelling.
+MAX_SPELLINGS = 300_000
 MAX_MESSAGE_CHARS = 1_000
+LIST_KEYS = ("terms", "any_of", "allow")
 
 SEVERITIES = ("block", "warn")
 COUNTABLE = ("hashtags", "mentions", "links", "emoji")
@@ -58,12 +69,66 @@ _HOST_RE = re.compile(r"^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,62})(?:\.[a-z0-9_
 
 
 class PolicyFormatError(ValueError):
-    """A policy that cannot be used, with the YAML line (when known) and the reason."""
+    """A policy that cannot be used, with the YAML line (and column, when known) and the
+    reason."""
 
-    def __init__(self, line: int | None, reason: str):
+    def __init__(
+        self,
+        line: int | None,
+        reason: str,
+        column: int | None = None,
+        *,
+        field: str | None = None,
+        detail: str | None = None,
+    ):
         self.line = line
+        self.column = column if line else None
         self.reason = reason
-        super().__init__(f"line {line}: {reason}" if line else reason)
+        # For one rule's problem: the rule's field it is about, and the reason without the
+        # rule's name (what a form shows under that field).
+        self.field = field
+        self.detail = detail or reason
+        where = f"line {line}, column {column}" if line and column else f"line {line}"
+        super().__init__(f"{where}: {reason}" if line else reason)
+
+
+# What YAML refuses to read (its reader's "special characters"), plus NEL (U+0085), which
+# YAML reads as a line break: C0 controls but tab and line breaks, DEL, C1 controls, lone
+# surrogates and the non-characters U+FFFE/U+FFFF. Checked before YAML sees the text so the
+# reason names the character, its line and its column.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Inside values (written with YAML escapes such as "\x01", or sent as data): the same;
+# tabs and line breaks are whitespace there.
+_VALUE_CONTROL_RE = _CONTROL_RE
+_LINE_BREAK_RE = re.compile("\r\n|[\n\r\u2028\u2029]")
+
+
+def _char_name(ch: str) -> str:
+    if ch == "\x00":
+        return "NUL (U+0000)"
+    return f"U+{ord(ch):04X}"
+
+
+def _check_characters(text: str) -> None:
+    found = _CONTROL_RE.search(text)
+    if not found:
+        return
+    before = text[: found.start()]
+    breaks = list(_LINE_BREAK_RE.finditer(before))
+    line = len(breaks) + 1
+    column = found.start() - (breaks[-1].end() if breaks else 0) + 1
+    raise PolicyFormatError(
+        line,
+        f"control character {_char_name(found.group())} is not allowed "
+        "(only tabs and line breaks are)",
+        column,
+    )
+
+
+def _check_value(value: str, label: str, fail, key: str) -> None:
+    found = _VALUE_CONTROL_RE.search(value)
+    if found:
+        fail(f"{label} contains the control character {_char_name(found.group())}", key)
 
 
 class RuleList(list):
@@ -71,6 +136,11 @@ class RuleList(list):
 
     name: str | None = None
     description: str | None = None
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        # after each rule, how many spellings its terms and those before make (at most)
+        self.spellings: list[int] = []
 
 
 # --- YAML with line numbers ------------------------------------------------------------
@@ -90,10 +160,118 @@ def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
 
-MAX_NODES = 500_000
+MAX_NODES = 100_000  # YAML values in a file, aliases expanded
 
 
-def _convert(node: yaml.Node, loader: yaml.SafeLoader, depth: int = 0, budget=None) -> Any:
+# What an open collection is, while prescanning: the root mapping, the rules list, a rule,
+# one of a rule's term lists, or anything else.
+_ROOT, _RULES, _RULE, _ENTRIES, _OTHER = range(5)
+
+
+class _Frame:
+    __slots__ = ("anchor", "entries", "key", "key_line", "mapping", "role", "start", "want_key")
+
+    def __init__(self, mapping: bool, role: int, anchor, start: int, key_line: int):
+        self.mapping = mapping
+        self.role = role
+        self.want_key = True
+        self.key: str | None = None
+        self.key_line = key_line  # a mapping: of its current key; a list: of the key holding it
+        self.anchor = anchor
+        self.start = start
+        self.entries = 0
+
+
+def _prescan(text: str) -> None:
+    """Refuse a file over the size limits (nesting, rules, list entries, values once aliases
+    are expanded) from libyaml's event stream, before anything is built, so a file far over
+    a limit is refused as quickly as one just over it. Syntax errors are left to the full
+    parse, which reports them with their line."""
+    loader = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+    scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
+    seq_start, map_start = yaml.SequenceStartEvent, yaml.MappingStartEvent
+    ends = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    stack: list[_Frame] = []
+    anchors: dict[str, int] = {}
+    nodes = rules = entries = 0
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            kind = type(event)
+            if kind in ends:
+                frame = stack.pop()
+                if frame.anchor:
+                    anchors[frame.anchor] = nodes - frame.start + 1
+                if stack and stack[-1].mapping:
+                    stack[-1].want_key = True
+                continue
+            if kind not in (scalar, alias, seq_start, map_start):
+                continue  # stream and document events
+            size = anchors.get(event.anchor, 1) if kind is alias else 1
+            nodes += size
+            if nodes > MAX_NODES:
+                raise PolicyFormatError(
+                    _line(event),
+                    f"the file has more than {MAX_NODES:,} values once its aliases are expanded",
+                )
+            parent = stack[-1] if stack else None
+            if parent is None:
+                role = _ROOT if kind is map_start else _OTHER
+            elif parent.mapping:
+                if parent.want_key:
+                    if kind is not scalar and kind is not alias:
+                        raise PolicyFormatError(_line(event), "keys must be plain words")
+                    parent.want_key = False
+                    parent.key = event.value if kind is scalar else None
+                    parent.key_line = _line(event)
+                    continue
+                parent.want_key = True
+                role = _OTHER
+                if parent.role == _ROOT and parent.key == "rules":
+                    role = _RULES
+                elif parent.role == _RULE and parent.key in LIST_KEYS:
+                    role = _ENTRIES
+                    if kind is alias and size - 1 > MAX_TERMS_PER_RULE:  # an alias of a list
+                        raise PolicyFormatError(
+                            parent.key_line,
+                            f"'{parent.key}' has more than {MAX_TERMS_PER_RULE:,} entries",
+                        )
+                    entries += size - 1 if kind is alias else 0
+            elif parent.role == _RULES:
+                role = _RULE
+                rules += 1
+                if rules > MAX_RULES:
+                    raise PolicyFormatError(
+                        _line(event), f"the policy has more than {MAX_RULES:,} rules"
+                    )
+            elif parent.role == _ENTRIES:
+                role = _OTHER
+                parent.entries += size
+                entries += size
+                if parent.entries > MAX_TERMS_PER_RULE:
+                    raise PolicyFormatError(
+                        parent.key_line,
+                        f"'{stack[-2].key}' has more than {MAX_TERMS_PER_RULE:,} entries",
+                    )
+            else:
+                role = _OTHER
+            if entries > MAX_TERMS_TOTAL:
+                raise PolicyFormatError(
+                    _line(event),
+                    f"the policy has more than {MAX_TERMS_TOTAL:,} terms in all "
+                    f"({', '.join(LIST_KEYS)} entries together)",
+                )
+            if kind is seq_start or kind is map_start:
+                if len(stack) > 20:
+                    raise PolicyFormatError(_line(event), "the file is nested too deeply")
+                key_line = parent.key_line if parent is not None else _line(event)
+                stack.append(_Frame(kind is map_start, role, event.anchor, nodes, key_line))
+            elif kind is scalar and event.anchor:
+                anchors[event.anchor] = 1
+    except (yaml.YAMLError, RecursionError):
+        return
+
+
+def _convert(node: yaml.Node, loader, depth: int = 0, budget=None) -> Any:
     """Plain Python values from a composed node, keeping line numbers on containers."""
     if budget is None:
         budget = [MAX_NODES]
@@ -129,9 +307,14 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, depth: int = 0, budget=No
     raise PolicyFormatError(_line(node), "unsupported YAML node")  # pragma: no cover
 
 
+# libyaml's parser when PyYAML has it (its wheels do): the same YAML, twice as fast.
+_Loader = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+
+
 def _load(text: str) -> Any:
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
             return None
@@ -141,33 +324,34 @@ def _load(text: str) -> Any:
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise PolicyFormatError(line, f"YAML syntax error: {problem}") from None
+    except yaml.reader.ReaderError as exc:  # _check_characters finds these first
+        raise PolicyFormatError(None, f"unacceptable character #x{exc.character:04x}") from None
     except yaml.YAMLError as exc:
         raise PolicyFormatError(None, f"YAML error: {exc}") from None
     except RecursionError:
         raise PolicyFormatError(None, "the file is nested too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def parse_policy_yaml(yaml_text: str | bytes) -> RuleList:
     """Parse and validate a policy file. Raises PolicyFormatError."""
     if isinstance(yaml_text, bytes):
-        if len(yaml_text) > MAX_POLICY_BYTES:
-            raise PolicyFormatError(None, "the policy file is larger than 1 MB")
-        try:
-            yaml_text = yaml_text.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise PolicyFormatError(None, f"the file is not UTF-8 ({exc.reason})") from None
+        yaml_text = decode_policy_bytes(yaml_text)
     if not isinstance(yaml_text, str):
         raise PolicyFormatError(None, "the policy must be text")
     if len(yaml_text) > MAX_POLICY_BYTES or (
         len(yaml_text.encode("utf-8", "surrogatepass")) > MAX_POLICY_BYTES
     ):
         raise PolicyFormatError(None, "the policy file is larger than 1 MB")
-    deep = _DEEP_RE.search(yaml_text)
+    _check_characters(yaml_text)
+    # (with libyaml, the prescan refuses deep nesting as soon as it reaches it)
+    deep = None if yaml.__with_libyaml__ else _DEEP_RE.search(yaml_text)
     if deep:
         line = yaml_text.count("\n", 0, deep.start()) + 1
         raise PolicyFormatError(line, "the file is nested too deeply")
+    _prescan(yaml_text)
     data = _load(yaml_text)
     if not isinstance(data, dict):
         found = "an empty file" if data is None else f"a {_type_name(data)}"
@@ -189,22 +373,115 @@ def parse_policy_yaml(yaml_text: str | bytes) -> RuleList:
         rules = _Seq()
     if not isinstance(rules, list):
         raise PolicyFormatError(lines.get("rules"), "'rules' must be a list of rules")
-    result = _validate(rules, getattr(rules, "item_lines", None))
+    result = _validate(rules, getattr(rules, "item_lines", None), strict=True)
     for key in ("name", "description"):
         value = data.get(key)
         if value is None:
             continue
         if not isinstance(value, str):
             raise PolicyFormatError(lines.get(key), f"'{key}' must be text")
+
+        def fail(reason, key):
+            raise PolicyFormatError(lines.get(key), reason)
+
+        _check_value(value, f"'{key}'", fail, key)
         setattr(result, key, value.strip() or None)
+    check_policy_limits(result, getattr(rules, "item_lines", None))
     return result
 
 
-def validate_rules(rules: Any) -> RuleList:
-    """Validate rules that come as Python data (a web form, the database)."""
+def check_policy_limits(rules: list[dict], item_lines: list | None = None) -> None:
+    """The limits of a whole policy, for validated rules about to become a new version (a
+    file, the rule editor, the API). Stored versions are not re-checked: a limit lowered
+    later must not make an existing policy unreadable."""
+    if getattr(rules, "spellings", None) is None or len(rules.spellings) != len(rules):
+        rules = _validate(list(rules), None, strict=True)
+
+    def fail(index, reason):
+        raise PolicyFormatError(item_lines[index] if item_lines else None, reason)
+
+    if len(rules) > MAX_RULES:
+        fail(MAX_RULES, f"the policy has more than {MAX_RULES:,} rules")
+    entries = canonical = 0
+    for index, rule in enumerate(rules):
+        for key in LIST_KEYS:
+            count = len(rule.get(key) or ())
+            if count > MAX_TERMS_PER_RULE:
+                fail(
+                    index,
+                    f"rule '{rule['id']}': '{key}' has more than {MAX_TERMS_PER_RULE:,} entries",
+                )
+            entries += count
+        if entries > MAX_TERMS_TOTAL:
+            fail(
+                index,
+                f"rule '{rule['id']}': the policy has more than {MAX_TERMS_TOTAL:,} terms in "
+                f"all ({', '.join(LIST_KEYS)} entries together)",
+            )
+        if rule["kind"] == "brand_spelling":
+            canonical += len(rule["canonical"])
+            if canonical > MAX_CANONICAL_TOTAL_CHARS:
+                fail(
+                    index,
+                    f"rule '{rule['id']}': the brand names of all brand_spelling rules are "
+                    f"longer than {MAX_CANONICAL_TOTAL_CHARS} characters together",
+                )
+        if rules.spellings[index] > MAX_SPELLINGS:
+            fail(
+                index,
+                f"rule '{rule['id']}': the terms of the policy make more than "
+                f"{MAX_SPELLINGS:,} spellings to look for; terms of several words, or with "
+                "many i and l letters, make the most (up to 512 each)",
+            )
+
+
+def _spelling_count(form) -> int:
+    """How many patterns ``matcher.patterns`` makes for a term, at most (without building
+    them): each way of joining its words, times each i/l reading of its letters."""
+    from policy.engine import normalize as nz
+    from policy.engine.matcher import _IL, MAX_VARIANTS_PER_TERM
+
+    words = form.words
+    joined = "".join(words)
+    marks = joined.count(nz.MARK)
+    others = sum(joined.count(ch) for ch in _IL) - marks
+    readings = 2**others * 3**marks if others + marks <= 16 else 257
+    readings = readings if readings <= 256 else 2
+    gaps = len(words) - 1
+    if gaps == 0 or any(w.isdigit() for w in words):
+        joins, total = 1, readings
+    else:
+        joins = 2**gaps if gaps <= 4 else 2
+        # the words run together are also looked for as spelled-out letters (one more lead)
+        total = joins * readings + (0 if form.hashtag else readings)
+    # the cap is checked once per reading, each join adds at least one reading (two leads)
+    return min(total, MAX_VARIANTS_PER_TERM + 2 * joins)
+
+
+def decode_policy_bytes(data: bytes) -> str:
+    """The text of an uploaded policy file; refuses one over the size limit, or not UTF-8
+    (with the line and column of the first bad byte)."""
+    if len(data) > MAX_POLICY_BYTES:
+        raise PolicyFormatError(None, "the policy file is larger than 1 MB")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise PolicyFormatError(
+            line, f"the file is not UTF-8 text (byte 0x{data[exc.start]:02X}: {exc.reason})", column
+        ) from None
+
+
+def validate_rules(rules: Any, *, strict: bool = False) -> RuleList:
+    """Validate rules that come as Python data (a web form, the database).
+
+    ``strict`` adds the checks of new input (no control characters in values); stored
+    versions are read without them, so a check added later cannot make them unreadable.
+    """
     if not isinstance(rules, list | tuple):
         raise PolicyFormatError(None, "rules must be a list")
-    result = _validate(list(rules), None)
+    result = _validate(list(rules), None, strict=strict)
     for key in ("name", "description"):
         setattr(result, key, getattr(rules, key, None))
     return result
@@ -226,18 +503,31 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def _validate(rules: list, item_lines: list | None) -> RuleList:
-    from policy.engine.matcher import term_is_empty  # late: matcher imports this module
+def _validate(rules: list, item_lines: list | None, *, strict: bool = False) -> RuleList:
+    from policy.engine.matcher import parse_term  # late: matcher imports this module
+
+    spellings = 0
+
+    def term_is_empty(term: str) -> bool:  # and, for new input, count its spellings
+        nonlocal spellings
+        form = parse_term(term)
+        if form is None:
+            return True
+        if strict:
+            spellings += _spelling_count(form)
+        return False
 
     out = RuleList()
     seen: dict[str, int] = {}
     for index, rule in enumerate(rules):
         rule_line = item_lines[index] if item_lines else None
-        out.append(_validate_rule(index, rule, rule_line, seen, term_is_empty))
+        out.append(_validate_rule(index, rule, rule_line, seen, term_is_empty, strict))
+        if strict:
+            out.spellings.append(spellings)
     return out
 
 
-def _validate_rule(index, rule, rule_line, seen, term_is_empty) -> dict:
+def _validate_rule(index, rule, rule_line, seen, term_is_empty, strict=False) -> dict:
     where = f"rule #{index + 1}"
     if not isinstance(rule, dict):
         raise PolicyFormatError(
@@ -249,7 +539,7 @@ def _validate_rule(index, rule, rule_line, seen, term_is_empty) -> dict:
         return key_lines.get(key) or getattr(rule, "line", None) or rule_line
 
     def fail(reason, key=None):
-        raise PolicyFormatError(line_of(key), f"{where}: {reason}")
+        raise PolicyFormatError(line_of(key), f"{where}: {reason}", field=key, detail=reason)
 
     rule_id = rule.get("id")
     if "id" not in rule or rule_id is None or rule_id == "":
@@ -294,20 +584,22 @@ def _validate_rule(index, rule, rule_line, seen, term_is_empty) -> dict:
     message = message.strip()
     if not message:
         fail("'message' is empty", "message")
+    if strict:
+        _check_value(message, "'message'", fail, "message")
     if len(message) > MAX_MESSAGE_CHARS:
         fail(f"'message' is longer than {MAX_MESSAGE_CHARS} characters", "message")
 
     clean: dict[str, Any] = {"id": rule_id, "kind": kind, "severity": severity, "message": message}
     for key in ("channels", "categories"):
         if key in rule:
-            clean[key] = _text_list(rule[key], key, fail)
+            clean[key] = _text_list(rule[key], key, fail, strict)
     enabled = rule.get("enabled", True)
     if not isinstance(enabled, bool):
         fail(f"'enabled' must be true or false, not {_type_name(enabled)}", "enabled")
     clean["enabled"] = enabled
 
     if kind in ("banned_terms", "sensitive_topics"):
-        terms = _text_list(rule["terms"], "terms", fail)
+        terms = _text_list(rule["terms"], "terms", fail, strict)
         if len(terms) > MAX_TERMS_PER_RULE:
             fail(f"more than {MAX_TERMS_PER_RULE} terms", "terms")
         for term in terms:
@@ -320,6 +612,8 @@ def _validate_rule(index, rule, rule_line, seen, term_is_empty) -> dict:
         canonical = canonical.strip()
         if not canonical:
             fail("'canonical' is empty", "canonical")
+        if strict:
+            _check_value(canonical, "'canonical'", fail, "canonical")
         if "*" in canonical or canonical.startswith("#"):
             fail("'canonical' is the name as it should be written, without '#' or '*'", "canonical")
         if len(canonical) > MAX_CANONICAL_CHARS:
@@ -331,7 +625,7 @@ def _validate_rule(index, rule, rule_line, seen, term_is_empty) -> dict:
         _check_term(canonical, "canonical", fail, term_is_empty)
         clean["canonical"] = canonical
     elif kind == "required_terms":
-        any_of = _text_list(rule["any_of"], "any_of", fail)
+        any_of = _text_list(rule["any_of"], "any_of", fail, strict)
         for term in any_of:
             if len(term) > MAX_TERM_CHARS:
                 fail(f"'any_of' entry {term[:20]!r}... is longer than {MAX_TERM_CHARS}", "any_of")
@@ -353,7 +647,7 @@ def _validate_rule(index, rule, rule_line, seen, term_is_empty) -> dict:
     elif kind == "link_domains":
         from policy.engine.entities import normalise_host
 
-        allow = _text_list(rule["allow"], "allow", fail)
+        allow = _text_list(rule["allow"], "allow", fail, strict)
         for host in allow:
             if "/" in host or ":" in host or "@" in host or " " in host:
                 fail(
@@ -366,28 +660,32 @@ def _validate_rule(index, rule, rule_line, seen, term_is_empty) -> dict:
     return clean
 
 
-def _text_list(value, key, fail) -> list[str]:
+def _text_list(value, key, fail, strict=False) -> list[str]:
     if isinstance(value, str):
         fail(f"'{key}' must be a list, e.g. [{value!r}]", key)
     if not isinstance(value, list | tuple):
         fail(f"'{key}' must be a list, not {_type_name(value)}", key)
     if not value:
         fail(f"'{key}' is empty", key)
-    out: list[str] = []
+    out: dict[str, None] = {}  # ordered and without repeats, in linear time
     for item in value:
         if not isinstance(item, str):
             fail(f"'{key}' entries must be text, not {_type_name(item)} ({item!r})", key)
         item = item.strip()
         if not item:
             fail(f"'{key}' has an empty entry", key)
-        if item not in out:
-            out.append(item)
-    return out
+        if strict:
+            _check_value(item, f"'{key}' entry {item[:20]!r}", fail, key)
+        out[item] = None
+    return list(out)
 
 
 def _check_term(term: str, label: str, fail, term_is_empty) -> None:
     if len(term) > MAX_TERM_CHARS:
-        fail(f"{label} {term[:20]!r}... is longer than {MAX_TERM_CHARS} characters", label + "s")
+        fail(
+            f"{label} {term[:20]!r}... is longer than {MAX_TERM_CHARS} characters",
+            "terms" if label == "term" else label,
+        )
     body = term[:-1].rstrip() if term.endswith("*") else term
     if "*" in body:
         fail(
@@ -405,8 +703,8 @@ def _check_term(term: str, label: str, fail, term_is_empty) -> None:
 # --- writing ------------------------------------------------------------------------------
 
 
-class _Dumper(yaml.SafeDumper):
-    pass
+class _Dumper(yaml.CSafeDumper if yaml.__with_libyaml__ else yaml.SafeDumper):
+    pass  # libyaml's emitter when PyYAML has it: the same file, several times faster
 
 
 def _str_presenter(dumper, data):

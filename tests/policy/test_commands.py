@@ -161,32 +161,32 @@ def test_import_of_a_missing_file_or_unknown_brand_is_bad_usage(brand, tmp_path)
         (b"rules:\n" + b"  - id: x\n" * 10 + b"#" * 1_100_000, "larger than 1 MB"),
     ],
 )
-def test_import_of_a_bad_file_exits_1_and_imports_nothing(brand, tmp_path, content, words):
+def test_import_of_a_bad_file_exits_2_and_imports_nothing(brand, tmp_path, content, words):
     path = tmp_path / "bad.yaml"
     path.write_bytes(content)
     before = _versions(brand)
     ran = manage("policy_import", brand.slug, str(path))
-    assert ran.code == 1, ran
+    assert ran.code == 2, ran
     assert words in ran.err and "nothing was imported" in ran.err
     assert _versions(brand) == before
 
 
 @pytest.mark.parametrize("content", [b"rules:\n  - id: x\x01\n", b"rules:\n  - id: \x00x\n"])
-def test_import_of_a_file_with_a_control_character_exits_1_with_its_place(brand, tmp_path, content):
+def test_import_of_a_file_with_a_control_character_exits_2_with_its_place(brand, tmp_path, content):
     path = tmp_path / "control.yaml"
     path.write_bytes(content)
     before = _versions(brand)
     ran = manage("policy_import", brand.slug, str(path))
-    assert ran.code == 1 and "line 2" in ran.err and "nothing was imported" in ran.err
+    assert ran.code == 2 and "line 2" in ran.err and "nothing was imported" in ran.err
     assert _versions(brand) == before
 
 
 def test_import_from_stdin(brand):
     before = _versions(brand)
     bad = manage("policy_import", brand.slug, "-", stdin=b"\xff")
-    assert bad.code == 1 and "not UTF-8" in bad.err
+    assert bad.code == 2 and "not UTF-8" in bad.err
     empty = manage("policy_import", brand.slug, "-", stdin=b"")
-    assert empty.code == 1
+    assert empty.code == 2
     assert _versions(brand) == before
     good = manage("policy_import", brand.slug, "-", stdin=POLICY)
     assert good.code == 0 and "Imported 1 rules" in good.out

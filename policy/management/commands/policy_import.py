@@ -6,14 +6,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Brand
 from policy import services as policy_services
+from policy.engine.schema import PolicyFormatError, decode_policy_bytes
 from policy.services import policy_import
 
 
 class Command(BaseCommand):
     help = (
         "Import a YAML policy file as the brand's next policy version ('-' reads stdin). "
-        "Exit 0 when imported, 1 when the file is refused (nothing is imported), 2 on bad "
-        "usage (no such brand, a file that cannot be read)."
+        "Exit 0 when imported; 2 when nothing is imported: the file is refused (with the line "
+        "and column), cannot be read, or there is no such brand."
     )
 
     def add_arguments(self, parser):
@@ -43,15 +44,14 @@ class Command(BaseCommand):
         if len(raw) > limit:
             raise CommandError(
                 f"{file}: the policy file is larger than {limit // 1_000_000} MB "
-                "(nothing was imported)"
+                "(nothing was imported)",
+                returncode=2,
             )
         if isinstance(raw, bytes):
             try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise CommandError(
-                    f"{file}: the file is not UTF-8 (byte {exc.start + 1}; nothing was imported)"
-                ) from exc
+                text = decode_policy_bytes(raw)
+            except PolicyFormatError as exc:
+                raise CommandError(f"{file}: {exc} (nothing was imported)", returncode=2) from exc
         else:
             text = raw
         try:
@@ -63,11 +63,14 @@ class Command(BaseCommand):
                 requires_recertification=requires_recertification,
             )
         except ValidationError as exc:
-            raise CommandError(f"{file}: {' '.join(exc.messages)} (nothing was imported)") from exc
+            raise CommandError(
+                f"{file}: {' '.join(exc.messages)} (nothing was imported)", returncode=2
+            ) from exc
         except yaml.YAMLError as exc:  # the parser's own refusals, should any get through
             raise CommandError(
                 f"{file}: {_where(text, exc)}not valid YAML: "
-                f"{getattr(exc, 'problem', None) or exc} (nothing was imported)"
+                f"{getattr(exc, 'problem', None) or exc} (nothing was imported)",
+                returncode=2,
             ) from exc
         self.stdout.write(
             self.style.SUCCESS(
