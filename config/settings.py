@@ -108,6 +108,7 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous object permissions
 # Password guessing: every login route (sign-in page, admin, API token) goes through
 # authenticate(), where axes counts failures per username + address in the database and
 # refuses that pair, right password or not, for the cool-off.
+AXES_VERBOSE = False  # no start-up banner on every command
 AXES_FAILURE_LIMIT = env.LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=env.LOGIN_COOLOFF_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
