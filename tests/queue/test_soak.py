@@ -43,19 +43,6 @@ LEASE = 30
 STARTED = re.compile(r"supervise: (\w+) started \(pid (\d+)\)")
 
 
-def _stack_pids(marker: str) -> list[int]:
-    """Every process whose environment carries this run's own var/ folder: the stack's."""
-    found = []
-    needle = f"COUNTERSIGN_VAR_DIR={marker}".encode()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        with contextlib.suppress(OSError):
-            if needle in (entry / "environ").read_bytes().split(b"\0"):
-                found.append(int(entry.name))
-    return found
-
-
 class HealthPoller(threading.Thread):
     """GET /healthz/ once a second; every failure is kept with its time and reason."""
 
@@ -184,7 +171,7 @@ def test_the_make_run_stack_stays_up_and_sends_every_post_exactly_once(tmp_path)
                 except subprocess.TimeoutExpired:
                     run.kill()
             time.sleep(1)
-            left = _stack_pids(str(var))
+            left = stack.pids_with_env("COUNTERSIGN_VAR_DIR", str(var))
             for pid in left:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
