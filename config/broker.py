@@ -4,7 +4,7 @@ Kombu's filesystem transport lets a reader open a message file another process i
 writing (the worker then dies of a JSONDecodeError). Here every message is a row: a producer
 inserts it in one transaction, and a consumer takes it in one ``BEGIN IMMEDIATE``
 transaction, so a message is either wholly there or not there, and only one consumer gets
-it. Three things differ from the stock transport (``config.celery`` calls ``install()``, which
+it. Four things differ from the stock transport (``config.celery`` calls ``install()``, which
 maps ``sqla+`` URLs to this one):
 
 - the SQLite file is in WAL mode with a 30 s busy timeout, so web, beat and the worker's
@@ -13,7 +13,10 @@ maps ``sqla+`` URLs to this one):
   option, 0.1 s by default here) instead of kombu's 1 s, which would cap a worker at
   ``concurrency`` messages a second;
 - a taken message is deleted in the transaction that takes it (the stock transport keeps
-  every message for ever, flagged invisible, and the file grows by each message).
+  every message for ever, flagged invisible, and the file grows by each message);
+- each process makes its own engine: the stock transport caches one per URL for the class,
+  and a worker's pool process, forked from the worker, would share its open SQLite
+  connections (SQLite forbids carrying a connection across a fork).
 
 A message a worker had taken when it was killed is gone with it, as with the stock transport:
 the post it was about is still leased in the database, and the dispatcher takes it back when
@@ -22,6 +25,8 @@ the lease expires (``PUBLISH_LEASE_SECONDS``). The broker is only a doorbell.
 
 from __future__ import annotations
 
+import os
+import threading
 from json import loads
 from queue import Empty
 
@@ -29,6 +34,8 @@ from kombu.transport import TRANSPORT_ALIASES
 from kombu.transport import sqlalchemy as kombu_sqla
 from kombu.utils.encoding import bytes_to_str
 from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import sessionmaker
 
 #: Seconds a SQLite connection waits for another one's write lock before giving up.
 BUSY_TIMEOUT_SECONDS = 30
@@ -36,6 +43,9 @@ BUSY_TIMEOUT_SECONDS = 30
 POLLING_INTERVAL = 0.1
 #: Transport options that are ours, not keyword arguments of ``sqlalchemy.create_engine``.
 _OWN_OPTIONS = ("polling_interval",)
+#: (process id, URL) -> (engine, session factory)
+_ENGINES: dict[tuple[int, str], tuple] = {}
+_LOCK = threading.Lock()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -60,6 +70,19 @@ class Channel(kombu_sqla.Channel):
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+
+    def _open(self):
+        url = self.connection.client.hostname
+        key = (os.getpid(), url)
+        with _LOCK:
+            if key not in _ENGINES:
+                engine = self._engine_from_config()
+                try:
+                    kombu_sqla.metadata.create_all(engine)
+                except OperationalError:  # another process created the tables first
+                    kombu_sqla.metadata.create_all(engine)
+                _ENGINES[key] = engine, sessionmaker(bind=engine)
+        return _ENGINES[key]
 
     def _get(self, queue):
         obj = self._get_or_create(queue)

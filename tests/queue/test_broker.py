@@ -128,3 +128,25 @@ def test_concurrent_producers_and_a_prefork_worker_pass_every_message_exactly_on
     assert set(keys) == {f"{tag}-{i}" for tag in ("a", "b") for i in range(per_producer)}
     for text in ("database is locked", "Traceback", "Unrecoverable error"):
         assert text not in worker.log()
+
+
+def test_a_forked_process_makes_its_own_engine(tmp_path):
+    """A worker's pool processes are forked from it: they must not use its SQLite connections."""
+    url = f"sqla+sqlite:///{tmp_path / 'b.sqlite3'}"
+    with Connection(url) as conn:
+        channel = conn.default_channel
+        inherited, _ = channel._open()
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: a new engine, and it works
+            try:
+                engine, _ = channel._open()
+                queue = conn.SimpleQueue("forked")
+                queue.put({"from": "child"})
+                ok = engine is not inherited and queue.get(timeout=5).payload == {"from": "child"}
+                os.write(write, b"1" if ok else b"0")
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        assert os.read(read, 1) == b"1"
+        assert channel._open()[0] is inherited
