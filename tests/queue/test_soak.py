@@ -198,7 +198,8 @@ def test_the_make_run_stack_stays_up_and_sends_every_post_exactly_once(tmp_path)
         f"healthz asked {health.asked}, failures {len(health.failures)}, "
         f"worker killed at +{killed_at:.0f} s, "
         f"worker restarts {worker_restarts}, other restarts {other_restarts}, "
-        f"processes left after Ctrl-C {len(left)}"
+        f"processes left after Ctrl-C {len(left)} "
+        f"(killed for not stopping within 4 s: {text.count('did not stop within')})"
     )
     assert run.returncode is not None
     assert duplicates == 0, per_key.most_common(3)
