@@ -149,3 +149,10 @@ def _zombie(pid: int) -> bool:
             return handle.read().split(") ", 1)[1].startswith("Z")
     except OSError:
         return True
+
+
+def test_a_command_that_cannot_start_is_not_retried(supervised):
+    proc = supervised("/nonexistent/command")
+    assert proc.wait(timeout=10) == 127
+    assert "supervise: cannot start demo (/nonexistent/command): No such file" in _log(proc)
+    assert "Traceback" not in _log(proc)
