@@ -26,7 +26,7 @@ PROXY = {"X-Forwarded-Proto": "https"}
 
 
 def _env(tmp_path, **extra) -> dict:
-    return stack.base_env(
+    env = stack.base_env(
         DJANGO_SETTINGS_MODULE="config.settings",
         COUNTERSIGN_VAR_DIR=str(tmp_path / "var"),
         DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
@@ -35,6 +35,8 @@ def _env(tmp_path, **extra) -> dict:
         LOG_LEVEL="INFO",
         **extra,
     )
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the browser tests' own; check --deploy refuses it
+    return env
 
 
 class Browser:
