@@ -1,11 +1,15 @@
-# Countersign: `make run` starts everything with demo data; `make test` runs the whole suite.
+# Countersign: `make run` starts everything with demo data; `make test` runs the whole suite;
+# `make serve` is the production stack (DEBUG=0, settings from the environment).
 PYTHON ?= python3
 VENV ?= .venv
 
-.PHONY: run test lint format bench clean
+.PHONY: run serve test lint format bench clean
 
 run:
 	@./scripts/run
+
+serve:
+	@./scripts/serve
 
 test:
 	@./scripts/test
@@ -17,4 +21,4 @@ format:
 	@$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
 
 clean:
-	rm -rf var/broker var/*.sqlite3*
+	rm -rf var/broker var/*.sqlite3* var/staticfiles

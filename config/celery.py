@@ -5,7 +5,13 @@ import os
 from celery import Celery
 from celery.signals import worker_init
 
+from config import broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+# sqla+ URLs (the default broker, a SQLite file under var/) use kombu's SQLAlchemy transport
+# with the changes in config/broker.py.
+broker.install()
 
 app = Celery("countersign")
 app.config_from_object("django.conf:settings", namespace="CELERY")

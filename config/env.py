@@ -92,7 +92,10 @@ if not CREDENTIAL_KEYS:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'countersign.sqlite3'}")
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+# The default broker is a SQLite file beside the database (config/broker.py); Redis
+# (redis://...) for several machines. filesystem:// still works but is not safe with
+# several readers and writers.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}")
 CELERY_BROKER_DIR = Path(env_str("CELERY_BROKER_DIR", str(VAR_DIR / "broker")))
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 TIME_ZONE = env_str("TIME_ZONE", "UTC")

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "config.apps.SiteConfig",  # config/checks.py
     "rest_framework",
     "knox",
     "axes",
@@ -215,7 +216,8 @@ EMAIL_HOST_USER = env.EMAIL_HOST_USER
 EMAIL_HOST_PASSWORD = env.EMAIL_HOST_PASSWORD
 EMAIL_USE_TLS = env.EMAIL_USE_TLS
 
-# Celery: the database row is the truth, the broker only a doorbell.
+# Celery: the database row is the truth, the broker only a doorbell. The default broker is a
+# SQLite file under var/ through kombu's SQLAlchemy transport (config/broker.py).
 CELERY_BROKER_URL = env.CELERY_BROKER_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {

@@ -3,6 +3,7 @@ database in DATABASE_URL: set-up through the real services, and dispatchers that
 enqueue exactly as the periodic task does. Each step prints one JSON document.
 
     setup --mastodon URL [--posts N] [--slug S] [--approved-in SECONDS]
+          [--due-from SECONDS --due-every SECONDS]   # the N posts fall due one by one
     dispatch [--limit L] [--until-empty] [--start-at EPOCH] [--pause S]
              [--loop-seconds D] [--stop-file PATH]
     status
@@ -31,6 +32,14 @@ def _setup(args) -> dict:
 
     team = publishing_team(instance_url=args.mastodon, slug=args.slug)
     posts = bulk_approved_posts(team, args.posts) if args.posts else []
+    if posts and args.due_every:
+        from planner.models import Post, Revision
+
+        start = timezone.now() + dt.timedelta(seconds=args.due_from)
+        for i, pk in enumerate(posts):
+            due = start + dt.timedelta(seconds=i * args.due_every)
+            Post.objects.filter(pk=pk).update(scheduled_at=due)
+            Revision.objects.filter(post_id=pk).update(scheduled_at=due)
     result = {
         "brand": team["brand"].slug,
         "channel": team["channel"].pk,
@@ -92,6 +101,8 @@ def main(argv=None) -> None:
     setup.add_argument("--posts", type=int, default=0)
     setup.add_argument("--slug", default="kitchen")
     setup.add_argument("--approved-in", type=float, default=None)
+    setup.add_argument("--due-from", type=float, default=0.0)
+    setup.add_argument("--due-every", type=float, default=0.0)
     dispatch = sub.add_parser("dispatch")
     dispatch.add_argument("--limit", type=int, default=500)
     dispatch.add_argument("--until-empty", action="store_true")

@@ -234,3 +234,17 @@ def wait_until(predicate, *, timeout: float, interval: float = 0.25, what: str =
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
+
+
+def pids_with_env(name: str, value: str) -> list[int]:
+    """Every process (but this one) whose environment has ``name=value``: what a stack of
+    processes started with that variable left running, whoever its parent is now."""
+    needle = f"{name}={value}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        with contextlib.suppress(OSError):
+            if needle in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+    return found

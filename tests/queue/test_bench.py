@@ -16,8 +16,7 @@ def test_publish_bench_reports_both_rates_and_deletes_its_brand(tmp_path):
     db = tmp_path / "bench.sqlite3"
     env = stack.base_env(
         DATABASE_URL=f"sqlite:///{db}",
-        CELERY_BROKER_URL="filesystem://",
-        CELERY_BROKER_DIR=str(tmp_path / "broker"),
+        CELERY_BROKER_URL=f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}",
         COUNTERSIGN_VAR_DIR=str(tmp_path / "var"),
     )
     stack.manage("migrate", "--no-input", "-v", "0", env=env)

@@ -1,4 +1,4 @@
-"""The single-machine path: SQLite, the server-less filesystem broker, a real worker process
+"""The single-machine path: SQLite, the server-less SQLite broker, a real worker process
 and racing dispatchers, with a ``kill -9`` in the middle. Each post is sent exactly once.
 
 It runs on its own SQLite file (a worker process cannot share pytest's in-memory database),
@@ -49,12 +49,11 @@ def _claimed(proc: stack.Process) -> list[int]:
 
 
 @pytest.mark.sqlite_only
-def test_sqlite_and_the_filesystem_broker_send_each_post_exactly_once(processes, tmp_path):
+def test_sqlite_and_the_sqlite_broker_send_each_post_exactly_once(processes, tmp_path):
     db = tmp_path / "countersign.sqlite3"
     env = stack.base_env(
         DATABASE_URL=f"sqlite:///{db}",
-        CELERY_BROKER_URL="filesystem://",
-        CELERY_BROKER_DIR=str(tmp_path / "broker"),
+        CELERY_BROKER_URL=f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}",
         COUNTERSIGN_VAR_DIR=str(tmp_path / "var"),
         PUBLISH_LEASE_SECONDS=str(LEASE),
         PLATFORM_TIMEOUT_SECONDS="3",
