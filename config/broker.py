@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import threading
 from json import loads
+from pathlib import Path
 from queue import Empty
 
 from kombu.transport import TRANSPORT_ALIASES
@@ -68,6 +69,10 @@ class Channel(kombu_sqla.Channel):
         finally:
             client.transport_options = saved
         if engine.dialect.name == "sqlite":
+            database = engine.url.database
+            if database and database != ":memory:":
+                # A fresh var/ folder (or COUNTERSIGN_VAR_DIR) may not exist yet.
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
             event.listen(engine, "connect", _sqlite_pragmas)
         return engine
 

@@ -1174,7 +1174,8 @@ def _attempt(action: str, *, post_id, actor: User, brand: Brand | None, run, dat
     """Run one review action on a post in its own transaction; audit it when refused.
 
     Someone who cannot see the post (another brand, or the wrong brand in the URL) is told it
-    does not exist (404), and the attempt is still recorded against the post's brand.
+    does not exist (404); ``audit_record`` then writes the attempt to the security log, not
+    into that brand's audit trail.
     """
     post = _visible_post(post_id, actor=actor, brand=brand)
     try:

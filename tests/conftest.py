@@ -36,7 +36,7 @@ def require_service(available: bool, what: str) -> None:
 
 def pytest_collection_modifyitems(config, items):
     """PostgreSQL-only tests (races, SKIP LOCKED) belong to the PostgreSQL pass, and the
-    single-machine tests (SQLite file + filesystem broker) to the SQLite pass: each is
+    single-machine tests (SQLite file + SQLite broker) to the SQLite pass: each is
     deselected in the other pass, never skipped."""
     from django.conf import settings
 

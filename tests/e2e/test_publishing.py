@@ -1,6 +1,6 @@
 """A post goes from approved to published, watched in a real browser, while the processes of
 ``make run`` run for real: the web server, a Celery worker and celery beat (the database
-scheduler's "Dispatch due posts" every second), on SQLite with the filesystem broker,
+scheduler's "Dispatch due posts" every second), on SQLite with the default SQLite broker,
 publishing to the fake Mastodon.
 
 The processes share one SQLite file, so this journey does not use pytest-django's live
@@ -28,8 +28,6 @@ def running(tmp_path):
     port = stack.free_port()
     env = stack.base_env(
         DATABASE_URL=f"sqlite:///{tmp_path / 'countersign.sqlite3'}",
-        CELERY_BROKER_URL="filesystem://",
-        CELERY_BROKER_DIR=str(tmp_path / "broker"),
         COUNTERSIGN_VAR_DIR=str(tmp_path / "var"),
         DISPATCH_INTERVAL_SECONDS="1",
         PORT=str(port),
@@ -40,7 +38,7 @@ def running(tmp_path):
             stack.manage("migrate", "--no-input", "-v", "0", env=env)
             stack.manage("setup_periodic_tasks", env=env)
             made = json.loads(
-                stack.scenario("setup", "--mastodon", fake.url, "--approved-in", "15", env=env)
+                stack.scenario("setup", "--mastodon", fake.url, "--approved-in", "45", env=env)
             )
             started.append(stack.start_worker("worker", env=env, logdir=tmp_path, concurrency=2))
             started.append(stack.start_beat(env=env, logdir=tmp_path))
@@ -68,9 +66,10 @@ def test_an_approved_post_is_published_while_the_processes_run(browser, running)
         panel = page.get_by_test_id("delivery-panel")
         expect(panel.get_by_test_id("delivery-status")).to_have_text("Approved")
         expect(panel).to_contain_text(running["handle"])
-        # Nobody reloads: the panel follows the post until it is out.
+        # Nobody reloads: the panel follows the post until it is out (due 45 s after the
+        # set-up, so that a slow start of the processes still finds it approved).
         link = panel.get_by_test_id("remote-link")
-        expect(link).to_be_visible(timeout=60_000)
+        expect(link).to_be_visible(timeout=120_000)
         expect(panel.get_by_test_id("delivery-status")).to_have_text("Published")
         [status] = running["fake"].posts()
         expect(link).to_have_attribute("href", status["url"])

@@ -56,6 +56,17 @@ def test_a_taken_message_is_deleted_and_the_file_is_in_wal_mode(tmp_path):
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
+def test_the_brokers_folder_is_made_when_it_does_not_exist_yet(tmp_path):
+    path = tmp_path / "fresh" / "var" / "broker.sqlite3"
+    with Connection(f"sqla+sqlite:///{path}") as conn:
+        queue = conn.SimpleQueue("q")
+        queue.put({"n": 1})
+        message = queue.get(timeout=5)
+        message.ack()
+        queue.close()
+    assert message.payload == {"n": 1} and path.exists()
+
+
 def test_the_polling_interval_is_a_transport_option_not_an_engine_argument(tmp_path):
     url = f"sqla+sqlite:///{tmp_path / 'b.sqlite3'}"
     with Connection(url, transport_options={"polling_interval": 0.5}) as conn:

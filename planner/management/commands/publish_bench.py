@@ -3,7 +3,7 @@ plain loop of the same HTTP POSTs to the same server, in the same run.
 
 The fake Mastodon (``tests/fakes/mastodon.py``) runs as a separate process. The workers are
 ``celery -A config worker`` processes on this configuration's broker (Redis when
-CELERY_BROKER_URL is set, else the filesystem broker) and database, consuming a queue of
+CELERY_BROKER_URL is set, else the default SQLite broker) and database, consuming a queue of
 their own so that a running ``make run`` worker does not take part. The posts belong to a
 throwaway brand whose posts and channel are deleted afterwards (``--keep`` keeps them; the
 brand and its people stay, deactivated, since the audit trail is append-only and people and
