@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import (
+    BRAND_EDITABLE_FIELDS,
     AuditEvent,
     Brand,
     Channel,
@@ -136,17 +137,6 @@ class UserAdmin(DjangoUserAdmin):
             services.user_remove(user=user, actor=request.user)
 
 
-BRAND_EDITABLE = [
-    "name",
-    "timezone",
-    "colour",
-    "approvals_required",
-    "require_certification",
-    "certification_validity_days",
-    "quiet_days",
-]
-
-
 @admin.register(Brand)
 class BrandAdmin(_ThroughServices):
     """Edits go through brand_create / brand_update (validated, audited). A brand with audit
@@ -174,7 +164,7 @@ class BrandAdmin(_ThroughServices):
             obj.pk = created.pk
             rest = {
                 name: getattr(obj, name)
-                for name in BRAND_EDITABLE
+                for name in BRAND_EDITABLE_FIELDS
                 if getattr(obj, name) != getattr(created, name)
             }
             if rest:

@@ -12,7 +12,7 @@ from django.contrib.auth.forms import (
     SetPasswordForm,
 )
 
-from accounts.models import Brand, Channel, Role
+from accounts.models import BRAND_EDITABLE_FIELDS, Brand, Channel, Role
 
 PERSONAL_PLATFORMS = [
     ("mastodon", "Mastodon"),
@@ -62,15 +62,7 @@ class ChangePasswordForm(PasswordChangeForm):
 class BrandForm(forms.ModelForm):
     class Meta:
         model = Brand
-        fields = [
-            "name",
-            "timezone",
-            "colour",
-            "approvals_required",
-            "require_certification",
-            "certification_validity_days",
-            "quiet_days",
-        ]
+        fields = list(BRAND_EDITABLE_FIELDS)
         widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
 
     def __init__(self, *args, **kwargs):

@@ -63,6 +63,18 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Brand admin"
 
 
+#: What a brand admin may change about a brand (the app's settings form, the admin).
+BRAND_EDITABLE_FIELDS = (
+    "name",
+    "timezone",
+    "colour",
+    "approvals_required",
+    "require_certification",
+    "certification_validity_days",
+    "quiet_days",
+)
+
+
 class Brand(models.Model):
     slug = models.SlugField(max_length=50, unique=True, validators=[SLUG])
     name = models.CharField(max_length=100)

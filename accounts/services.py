@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import (
+    BRAND_EDITABLE_FIELDS,
     AuditEvent,
     Brand,
     Channel,
@@ -153,16 +154,7 @@ def brand_create(
 @transaction.atomic
 def brand_update(*, brand: Brand, actor: User, **fields) -> Brand:
     permissions.require(actor, permissions.Action.ADMIN, brand)
-    allowed = {
-        "name",
-        "timezone",
-        "colour",
-        "approvals_required",
-        "require_certification",
-        "certification_validity_days",
-        "quiet_days",
-    }
-    unknown = set(fields) - allowed
+    unknown = set(fields) - set(BRAND_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown brand fields: {', '.join(sorted(unknown))}")
     brand = Brand.objects.select_for_update().get(pk=brand.pk)
