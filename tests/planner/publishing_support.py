@@ -162,3 +162,22 @@ def bulk_approved_posts(team: dict, n: int, *, prefix: str = "Bulk post") -> lis
         ]
     )
     return [post.pk for post in posts]
+
+
+def block_bread(brand: Brand) -> None:
+    """A new policy version that blocks the word the publishing tests' posts contain."""
+    from policy import services as policy_services
+
+    policy_services.policy_version_create(
+        brand=brand,
+        actor=None,
+        rules=[
+            {
+                "id": "no-bread",
+                "kind": "banned_terms",
+                "severity": "block",
+                "message": "We stopped selling bread.",
+                "terms": ["bread"],
+            }
+        ],
+    )

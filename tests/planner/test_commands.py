@@ -18,9 +18,13 @@ from planner import publishing
 from planner.demo import DEMO_POSTS, DEMO_USERS, demo_seed
 from planner.models import Post, Status
 from planner.periodic import periodic_tasks
-from policy import services as policy_services
 from tests.commands import manage
-from tests.planner.publishing_support import approved_post, bulk_approved_posts, make_due
+from tests.planner.publishing_support import (
+    approved_post,
+    block_bread,
+    bulk_approved_posts,
+    make_due,
+)
 
 
 def test_demo_posts_spread_over_this_month_and_are_seeded_once(db):
@@ -139,26 +143,10 @@ def offline(offline_publishing):
     return offline_publishing
 
 
-def _block_everything_about_bread(brand) -> None:
-    policy_services.policy_version_create(
-        brand=brand,
-        actor=None,
-        rules=[
-            {
-                "id": "no-bread",
-                "kind": "banned_terms",
-                "severity": "block",
-                "message": "We stopped selling bread.",
-                "terms": ["bread"],
-            }
-        ],
-    )
-
-
 def test_publish_due_reports_a_held_post_and_exits_0(pub, mastodon, offline):
     post = approved_post(pub, "Fresh bread today.")
     make_due([post.pk])
-    _block_everything_about_bread(pub["brand"])
+    block_bread(pub["brand"])
     ran = manage("publish_due")
     assert ran.code == 0, ran
     assert f"post {post.pk}: held Policy v" in ran.out
@@ -182,7 +170,7 @@ def test_publish_due_reports_a_failed_post_and_a_published_one(pub, mastodon, of
 def test_publish_due_quiet_prints_only_the_summary(pub, mastodon, offline):
     post = approved_post(pub, "Fresh bread today.")
     make_due([post.pk])
-    _block_everything_about_bread(pub["brand"])
+    block_bread(pub["brand"])
     ran = manage("publish_due", "-v", "0")
     assert ran.code == 0 and ran.lines == ["publish_due: 1 held"]
 
@@ -196,7 +184,7 @@ def test_publish_due_bad_usage_exits_2(db, argv):
 def test_publish_due_call_command_with_a_held_post(pub, mastodon, offline):
     post = approved_post(pub, "Fresh bread today.")
     make_due([post.pk])
-    _block_everything_about_bread(pub["brand"])
+    block_bread(pub["brand"])
     out = io.StringIO()
     call_command("publish_due", stdout=out)  # raised AttributeError before
     assert "1 held" in out.getvalue()

@@ -12,11 +12,11 @@ from django.utils import timezone
 from accounts.models import AuditEvent, Notification
 from planner import lifecycle, publishing
 from planner.models import Approval, Delivery, Post, Status
-from policy import services as policy_services
 from tests.planner.publishing_support import (
     BRAND_ACCOUNT,
     PERSONAL_ACCOUNT,
     approved_post,
+    block_bread,
     make_due,
 )
 
@@ -156,19 +156,7 @@ def test_a_refused_credential_holds_with_reconnect(pub, due, mastodon):
 
 
 def test_a_policy_that_now_blocks_the_text_holds_it(pub, due, mastodon):
-    policy_services.policy_version_create(
-        brand=pub["brand"],
-        actor=None,
-        rules=[
-            {
-                "id": "no-bread",
-                "kind": "banned_terms",
-                "severity": "block",
-                "message": "We stopped selling bread.",
-                "terms": ["bread"],
-            }
-        ],
-    )
+    block_bread(pub["brand"])
     [outcome] = publishing.publish_due_inline()
     assert outcome.result == "held"
     held = _reload(due)

@@ -14,8 +14,7 @@ from accounts import services as account_services
 from accounts.models import AuditEvent, Notification, Role
 from planner import lifecycle, publishing
 from planner.models import Approval, Delivery, Post, Status
-from policy import services as policy_services
-from tests.planner.publishing_support import approved_post, make_due
+from tests.planner.publishing_support import approved_post, block_bread, make_due
 
 pytestmark = pytest.mark.usefixtures("offline_publishing")
 
@@ -26,22 +25,6 @@ def _reload(post) -> Post:
 
 def _writes(fake) -> list[dict]:
     return [r for r in fake.requests_log() if r["method"] == "POST" and "statuses" in r["path"]]
-
-
-def _block_bread(brand) -> None:
-    policy_services.policy_version_create(
-        brand=brand,
-        actor=None,
-        rules=[
-            {
-                "id": "no-bread",
-                "kind": "banned_terms",
-                "severity": "block",
-                "message": "We stopped selling bread.",
-                "terms": ["bread"],
-            }
-        ],
-    )
 
 
 # What can change between a worker picking a post up and its network call, and the words
@@ -71,7 +54,7 @@ CHANGES = {
         ),
         "approvals are not valid",
     ),
-    "policy now blocks it": (lambda pub, post: _block_bread(pub["brand"]), "now blocks it"),
+    "policy now blocks it": (lambda pub, post: block_bread(pub["brand"]), "now blocks it"),
 }
 
 
