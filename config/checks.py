@@ -1,9 +1,11 @@
-"""Deployment checks of the site as a whole (``manage.py check``; ``make serve`` runs it).
+"""Deployment checks of the site as a whole (``manage.py check --deploy``; ``make serve``
+runs it).
 
 With ``DEBUG=0`` static files are served from ``STATIC_ROOT`` by whitenoise, under the hashed
 names listed in ``staticfiles.json``; without ``collectstatic`` every page that links a
 stylesheet would answer 500. That is an error here, and ``config.wsgi`` refuses to start on
-it (gunicorn then says why instead of serving errors).
+it (gunicorn then says why instead of serving errors). It is a deploy check, not one that
+every management command runs: a worker or cron machine needs no static files.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def static_not_collected() -> str | None:
 
 
 # Not tagged "staticfiles": collectstatic runs those checks, and must run without a manifest.
-@checks.register("countersign")
+@checks.register("countersign", deploy=True)
 def check_static_collected(app_configs=None, **kwargs):
     problem = static_not_collected()
     if problem is None:

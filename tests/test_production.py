@@ -145,8 +145,21 @@ def test_make_serve_with_debug_off_serves_sign_in_calendar_and_static_files(tmp_
 
 def test_without_collectstatic_the_check_fails_and_gunicorn_refuses_to_start(tmp_path):
     env = _env(tmp_path, DEBUG="0")
+    # Other commands still run (a worker or cron machine has no static files) ...
+    stack.manage("migrate", "--no-input", "-v", "0", env=env)
+    lint = subprocess.run(
+        [sys.executable, "manage.py", "policy_lint", "no-such-brand", "hello"],
+        cwd=stack.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert lint.returncode == 2 and "no brand" in lint.stderr and "E001" not in lint.stderr
+    # ... but the deployment check and the web server refuse.
     done = subprocess.run(
-        [sys.executable, "manage.py", "check"],
+        [sys.executable, "manage.py", "check", "--deploy"],
         cwd=stack.ROOT,
         env=env,
         capture_output=True,
