@@ -746,6 +746,7 @@ def _share_lock_brand_and_channel(post_id: int) -> None:
 def _begin_attempt(
     post_id: int,
     *,
+    brand: Brand,
     expect: Status,
     kind: str,
     checked_hash: str,
@@ -765,6 +766,12 @@ def _begin_attempt(
     send) when a check fails, :class:`_ContentChanged` when the content moved on.
     ``identity``: the evidence is drafted from these checks and that identity check;
     else ``evidence`` (or the delivery's evidence is kept, for a re-send)."""
+    from policy import services as policy_services
+
+    # The brand's policy must exist before its row is share-locked: starting the starter
+    # policy locks the row FOR UPDATE, and two sends of one brand holding FOR SHARE would
+    # deadlock on that upgrade.
+    policy_services.policy_ensure(brand=brand)
     with transaction.atomic():
         _share_lock_brand_and_channel(post_id)
         post = _lock_post(post_id)
@@ -901,6 +908,7 @@ def publish_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
     try:
         attempt = _begin_attempt(
             post_id,
+            brand=post.brand,
             expect=Status.PUBLISHING,
             kind="send",
             checked_hash=post.content_hash,
@@ -1132,6 +1140,7 @@ def reconcile_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
     try:
         resend = _begin_attempt(
             post_id,
+            brand=post.brand,
             expect=Status.UNCONFIRMED,
             kind="resend",
             checked_hash=delivery.content_hash,

@@ -367,6 +367,7 @@ def test_an_expired_lease_with_a_send_in_flight_becomes_unconfirmed(pub, due, ma
     # A worker stored its attempt and was killed before the answer came back.
     publishing._begin_attempt(
         claimed,
+        brand=post.brand,
         expect=Status.PUBLISHING,
         kind="send",
         checked_hash=post.content_hash,
