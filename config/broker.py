@@ -35,7 +35,7 @@ from kombu.transport import TRANSPORT_ALIASES
 from kombu.transport import sqlalchemy as kombu_sqla
 from kombu.utils.encoding import bytes_to_str
 from sqlalchemy import event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
 #: Seconds a SQLite connection waits for another one's write lock before giving up.
@@ -88,6 +88,23 @@ class Channel(kombu_sqla.Channel):
                     kombu_sqla.metadata.create_all(engine)
                 _ENGINES[key] = engine, sessionmaker(bind=engine)
         return _ENGINES[key]
+
+    def _get_or_create(self, queue):
+        """The queue's row, made if missing. Kombu's own guards only threads of one process:
+        when two processes (beat and the worker, on a fresh file) insert the same queue, the
+        loser's session is left failed and every later send of that process fails with it.
+        Here the loser rolls back and reads the row the other one made."""
+        session = self.session
+        cls = self.queue_cls
+        obj = session.query(cls).filter(cls.name == queue).first()
+        if obj is not None:
+            return obj
+        session.add(cls(queue))
+        try:
+            session.commit()
+        except (IntegrityError, OperationalError):
+            session.rollback()
+        return session.query(cls).filter(cls.name == queue).one()
 
     def _get(self, queue):
         obj = self._get_or_create(queue)

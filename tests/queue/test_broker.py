@@ -67,6 +67,28 @@ def test_the_brokers_folder_is_made_when_it_does_not_exist_yet(tmp_path):
     assert message.payload == {"n": 1} and path.exists()
 
 
+def test_a_queue_another_process_made_first_is_used_not_a_failed_session(tmp_path):
+    url = f"sqla+sqlite:///{tmp_path / 'b.sqlite3'}"
+    with Connection(url) as first, Connection(url) as second:
+        first_channel, second_channel = first.default_channel, second.default_channel
+        real = second_channel.session.query
+
+        def looked_up_before_the_other_made_it(*args):
+            # The look-up misses, as when the other process inserts right after it.
+            first_channel._get_or_create("celery")
+            query = real(*args)
+            second_channel.session.query = real
+            return query.filter(False)
+
+        second_channel.session.query = looked_up_before_the_other_made_it
+        made = second_channel._get_or_create("celery")
+        assert made.name == "celery"
+        second.SimpleQueue("celery").put({"n": 1})  # the session still works
+        message = first.SimpleQueue("celery").get(timeout=5)
+        message.ack()
+    assert message.payload == {"n": 1}
+
+
 def test_the_polling_interval_is_a_transport_option_not_an_engine_argument(tmp_path):
     url = f"sqla+sqlite:///{tmp_path / 'b.sqlite3'}"
     with Connection(url, transport_options={"polling_interval": 0.5}) as conn:
