@@ -11,8 +11,9 @@ from collections.abc import Iterable
 
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import Q
+from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone
 
 from accounts import permissions
@@ -88,9 +89,6 @@ def audit_record(
 def user_has_history(user: User) -> bool:
     """Whether anything that must be kept points at the person (audit events they caused,
     approvals they gave: any PROTECT reference), so they can be deactivated, not deleted."""
-    from django.db import router
-    from django.db.models.deletion import Collector, ProtectedError, RestrictedError
-
     collector = Collector(using=router.db_for_write(User, instance=user))
     try:
         collector.collect([user])
@@ -382,8 +380,6 @@ def channel_remove(*, channel: Channel, actor: User | None) -> None:
     """Remove a channel that has never been used. A channel with posts is kept (pause it):
     its posts and their evidence name it. Members limited to it keep their other channels,
     or none; they never gain all of them."""
-    from django.db.models import ProtectedError
-
     if actor is not None:
         permissions.require(actor, permissions.Action.ADMIN, channel.brand)
     channel = Channel.objects.select_for_update().select_related("brand").get(pk=channel.pk)

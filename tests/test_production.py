@@ -39,6 +39,13 @@ def _env(tmp_path, **extra) -> dict:
     return env
 
 
+def _run(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    """Run a command of the project to completion, with its output kept for the asserts."""
+    return subprocess.run(
+        args, cwd=stack.ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
 class Browser:
     """requests with the cookies a browser would keep: the server marks them Secure (it is
     behind "HTTPS"), which requests would not send back over the test's plain HTTP."""
@@ -72,15 +79,7 @@ def test_make_serve_refuses_to_start_without_its_settings(tmp_path):
     env = _env(tmp_path)
     for name in ("SECRET_KEY", "CREDENTIAL_KEYS", "CELERY_BROKER_URL"):
         env.pop(name)
-    done = subprocess.run(
-        [str(stack.ROOT / "scripts" / "serve")],
-        cwd=stack.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = _run([str(stack.ROOT / "scripts" / "serve")], env)
     assert done.returncode == 2
     assert "set SECRET_KEY CREDENTIAL_KEYS CELERY_BROKER_URL in the environment" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
@@ -147,26 +146,10 @@ def test_without_collectstatic_the_check_fails_and_gunicorn_refuses_to_start(tmp
     env = _env(tmp_path, DEBUG="0")
     # Other commands still run (a worker or cron machine has no static files) ...
     stack.manage("migrate", "--no-input", "-v", "0", env=env)
-    lint = subprocess.run(
-        [sys.executable, "manage.py", "policy_lint", "no-such-brand", "hello"],
-        cwd=stack.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    lint = _run([sys.executable, "manage.py", "policy_lint", "no-such-brand", "hello"], env)
     assert lint.returncode == 2 and "no brand" in lint.stderr and "E001" not in lint.stderr
     # ... but the deployment check and the web server refuse.
-    done = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy"],
-        cwd=stack.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = _run([sys.executable, "manage.py", "check", "--deploy"], env)
     assert done.returncode == 1
     assert "config.E001" in done.stderr and "collectstatic" in done.stderr
 

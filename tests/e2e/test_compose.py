@@ -148,6 +148,21 @@ def test_composer_at_any_width_has_no_sideways_scroll_and_no_cutting_textarea(
     )
 
 
+def _drag_onto(page, moving, target) -> None:
+    """Press on a calendar event and move it, in small steps as a hand would, over the
+    middle of ``target``; the caller releases the button (to wait for the request)."""
+    source, box = moving.bounding_box(), target.bounding_box()
+    start = (source["x"] + 10, source["y"] + source["height"] / 2)
+    end = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.move(*start)
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(
+            start[0] + (end[0] - start[0]) * step / 20, start[1] + (end[1] - start[1]) * step / 20
+        )
+        page.wait_for_timeout(15)
+
+
 def test_calendar_refuses_a_drag_into_the_past_in_plain_words(demo, new_page):
     brand = Brand.objects.get(slug="demo")
     tz = brand.tz
@@ -173,16 +188,7 @@ def test_calendar_refuses_a_drag_into_the_past_in_plain_words(demo, new_page):
     past = page.locator(f"[data-date='{(today - dt.timedelta(days=1)).isoformat()}']").first
     if not past.count():
         pytest.skip("yesterday is not in this month's grid")
-    source, target = moving.bounding_box(), past.bounding_box()
-    start = (source["x"] + 10, source["y"] + source["height"] / 2)
-    end = (target["x"] + target["width"] / 2, target["y"] + target["height"] / 2)
-    page.mouse.move(*start)
-    page.mouse.down()
-    for step in range(1, 21):
-        page.mouse.move(
-            start[0] + (end[0] - start[0]) * step / 20, start[1] + (end[1] - start[1]) * step / 20
-        )
-        page.wait_for_timeout(15)
+    _drag_onto(page, moving, past)
     with page.expect_response(lambda r: f"/api/posts/{post.pk}/" in r.url) as patched:
         page.mouse.up()
     assert patched.value.status == 400
@@ -225,16 +231,7 @@ def test_calendar_drag_to_within_minutes_asks_for_the_handle(demo, new_page):
         dialog.accept(channel.handle)
 
     page.on("dialog", answer)
-    source, target = moving.bounding_box(), today_cell.bounding_box()
-    start = (source["x"] + 10, source["y"] + source["height"] / 2)
-    end = (target["x"] + target["width"] / 2, target["y"] + target["height"] / 2)
-    page.mouse.move(*start)
-    page.mouse.down()
-    for step in range(1, 21):
-        page.mouse.move(
-            start[0] + (end[0] - start[0]) * step / 20, start[1] + (end[1] - start[1]) * step / 20
-        )
-        page.wait_for_timeout(15)
+    _drag_onto(page, moving, today_cell)
     with page.expect_response(
         lambda r: f"/api/posts/{post.pk}/" in r.url and r.status == 200
     ) as patched:
