@@ -27,7 +27,7 @@ from accounts.models import (
     Role,
     User,
 )
-from config.api import DomainError
+from config.errors import DomainError
 
 
 class _AdminRefusal(Exception):

@@ -6,7 +6,7 @@ from django.core import checks
 @checks.register()
 def every_platform_has_a_client(app_configs, **kwargs):
     from accounts.models import Platform
-    from accounts.platforms.registry import registry_problems
+    from platforms.registry import registry_problems
 
     return [
         checks.Error(problem, id="accounts.E001")

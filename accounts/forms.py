@@ -154,7 +154,7 @@ class ChannelConnectForm(forms.Form):
 
     @staticmethod
     def mastodon_token_help() -> str:
-        from accounts.platforms.mastodon import MastodonClient
+        from platforms.mastodon import MastodonClient
 
         scopes = ", ".join(MastodonClient.token_scopes)
         return (

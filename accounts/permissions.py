@@ -20,7 +20,7 @@ from guardian.models import UserObjectPermission
 from guardian.shortcuts import get_objects_for_user
 
 from accounts.models import Brand, Channel, Membership, Role, User
-from config.api import NotAllowed
+from config.errors import NotAllowed
 
 
 class Action(StrEnum):

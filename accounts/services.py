@@ -29,7 +29,7 @@ from accounts.models import (
     User,
     has_control_characters,
 )
-from config.api import Conflict, DomainError, NotFoundError
+from config.errors import Conflict, DomainError, NotFoundError
 
 security_log = logging.getLogger("countersign.security")
 
@@ -497,8 +497,8 @@ def _client_for(*, platform: str, instance_url: str, credential: dict):
     """Build a platform client; every refusal becomes a clear validation error."""
     from django.conf import settings
 
-    from accounts.platforms import errors as platform_errors
-    from accounts.platforms.registry import get_client_class
+    from platforms import errors as platform_errors
+    from platforms.registry import get_client_class
 
     try:
         client_class = get_client_class(platform)
@@ -538,7 +538,7 @@ def channel_client(channel: Channel):
 
 
 def _platform_client(*, platform: str, instance_url: str, credential: dict):
-    from accounts.platforms.registry import get_client_class
+    from platforms.registry import get_client_class
 
     try:
         needs_url = get_client_class(platform).needs_instance_url
@@ -559,8 +559,8 @@ def _safe_instance_url(url: str) -> str:
 
     from django.conf import settings
 
-    from accounts.platforms import addresses
-    from accounts.platforms import errors as platform_errors
+    from platforms import addresses
+    from platforms import errors as platform_errors
 
     allow_private = settings.COUNTERSIGN["ALLOW_PRIVATE_INSTANCE_URLS"]
     try:
@@ -596,7 +596,7 @@ def channel_connect(
     Refused when the identity is anyone's registered personal account, or is already a channel
     (of this brand or another). The network call happens outside any transaction.
     """
-    from accounts.platforms import errors as platform_errors
+    from platforms import errors as platform_errors
 
     if actor is not None:
         permissions.require(actor, permissions.Action.ADMIN, brand)

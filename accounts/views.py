@@ -29,7 +29,7 @@ from accounts.forms import (
 )
 from accounts.models import Membership
 from accounts.permissions import Action
-from config.api import DomainError
+from config.errors import DomainError
 from config.web import call_service
 
 # --- signing in ------------------------------------------------------------------------------

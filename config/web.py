@@ -8,7 +8,7 @@ from typing import TypeVar
 from django import forms
 from django.core.exceptions import ValidationError
 
-from config.api import DomainError
+from config.errors import DomainError
 
 T = TypeVar("T")
 

@@ -16,7 +16,7 @@ from accounts import services as account_services
 from accounts.models import Brand, Channel, Role, User
 from accounts.permissions import Action
 from accounts.services import audit_record
-from config.api import Conflict
+from config.errors import Conflict
 from policy.models import ApprovalStep
 
 MAX_REQUIRED = 10

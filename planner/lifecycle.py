@@ -17,7 +17,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import audit_record, notification_resolve
-from config.api import Conflict, NotFoundError
+from config.errors import Conflict, NotFoundError
 from planner.models import Post, Status
 
 

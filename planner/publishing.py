@@ -43,12 +43,12 @@ from accounts import permissions
 from accounts import services as account_services
 from accounts.models import Brand, Channel, Membership, Platform, User
 from accounts.permissions import Action
-from accounts.platforms import errors as platform_errors
-from accounts.platforms.base import Identity, MediaItem, PublishResult
-from config.api import Conflict, DomainError, NotFoundError
+from config.errors import Conflict, DomainError, NotFoundError
 from planner import lifecycle
 from planner.content import fingerprint
 from planner.models import Delivery, Post, Status
+from platforms import errors as platform_errors
+from platforms.base import Identity, MediaItem, PublishResult
 
 logger = logging.getLogger(__name__)
 
@@ -348,7 +348,7 @@ def publish_checks(post: Post) -> str | None:
 
 
 def _client_class(channel: Channel):
-    from accounts.platforms.registry import get_client_class
+    from platforms.registry import get_client_class
 
     return get_client_class(channel.platform)
 

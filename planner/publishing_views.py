@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts import permissions
 from accounts import selectors as account_selectors
 from accounts.permissions import Action
-from config.api import DomainError
+from config.errors import DomainError
 from config.web import call_service
 from planner import publishing, selectors
 from planner.models import Status

@@ -23,7 +23,7 @@ from accounts import permissions
 from accounts.models import Brand, Channel, Platform, User
 from accounts.permissions import Action
 from accounts.services import audit_record, notification_resolve, notify
-from config.api import Conflict, DomainError, NotAllowed, NotFoundError
+from config.errors import Conflict, DomainError, NotAllowed, NotFoundError
 from planner import lifecycle, selectors
 from planner import media as media_rules
 from planner.content import content_fingerprint, fingerprint

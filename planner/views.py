@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import permissions
 from accounts.models import Brand, Channel
 from accounts.permissions import Action
-from config.api import DomainError, NotFoundError
+from config.errors import DomainError, NotFoundError
 from config.web import call_service
 from planner import approval_rules, ics, lifecycle, selectors, services
 from planner.filters import PostFilter

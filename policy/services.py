@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.models import Brand, Channel, Membership, User
 from accounts.services import audit_record
-from config.api import Conflict, DomainError, NotFoundError
+from config.errors import Conflict, DomainError, NotFoundError
 from policy import selectors, training
 from policy.engine import (
     LintResult,

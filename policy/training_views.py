@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from accounts.permissions import Action
-from config.api import DomainError
+from config.errors import DomainError
 from config.web import call_service
 from policy import selectors, services, training
 from policy.forms import (

@@ -4,7 +4,7 @@ avatar), so nothing else (``javascript:``, ``data:``) is ever rendered as a link
 
 from django import template
 
-from accounts.platforms.addresses import safe_http_url
+from platforms.addresses import safe_http_url
 
 register = template.Library()
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from accounts import permissions, services
 from accounts.models import AuditEvent, Brand, Channel, Membership, User
 from accounts.permissions import Action
-from config.api import NotFoundError
+from config.errors import NotFoundError
 
 
 @pytest.fixture

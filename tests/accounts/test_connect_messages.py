@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from accounts.platforms import MastodonClient, PlatformUnavailable
+from platforms import MastodonClient, PlatformUnavailable
 from tests.fakes.guard import loopback_only
 
 

@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import Channel, PersonalAccount
-from accounts.platforms import PublishResult, WebhookClient
-from accounts.platforms.base import Identity
+from platforms import PublishResult, WebhookClient
+from platforms.base import Identity
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.webhook import FakeWebhookReceiver
 

@@ -1,5 +1,5 @@
 """A fake receiver of Countersign's signed webhook (the contract is documented in
-``accounts/platforms/webhook.py``).
+``platforms/webhook.py``).
 
 Each endpoint is a path with its own secret and identity. For every POST it checks the
 signature and timestamp independently of the client code (401 ``{"error": ...}`` when

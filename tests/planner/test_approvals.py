@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import AuditEvent, Notification, Role
-from config.api import Conflict, NotAllowed, NotFoundError
+from config.errors import Conflict, NotAllowed, NotFoundError
 from planner import approval_rules, lifecycle, selectors, services
 from planner.models import Approval, Post, Status
 from tests.planner.conftest import BANNED, count_queries, make_channel, png, soon

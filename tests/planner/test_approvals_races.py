@@ -11,7 +11,7 @@ import pytest
 
 from accounts import services as account_services
 from accounts.models import AuditEvent, Role
-from config.api import DomainError
+from config.errors import DomainError
 from planner import services
 from planner.models import Approval, Post, Status
 from tests.planner.conftest import soon

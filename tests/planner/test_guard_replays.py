@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import AuditEvent, Role
-from config.api import DomainError
+from config.errors import DomainError
 from planner import services
 from planner.models import Post, Status
 from planner.publishing import publish_due_inline

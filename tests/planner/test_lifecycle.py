@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from accounts.models import AuditEvent
-from config.api import Conflict, NotFoundError
+from config.errors import Conflict, NotFoundError
 from planner import lifecycle
 from planner.models import Post, Status
 

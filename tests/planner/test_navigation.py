@@ -271,7 +271,7 @@ def test_submit_is_disabled_with_the_reason_when_the_time_has_passed(client, tea
 
 
 def test_a_refusal_names_the_status_in_the_same_words_as_the_badge(team, make_post):
-    from config.api import DomainError
+    from config.errors import DomainError
 
     post = make_post("A fine post", when=soon(2))
     services.post_submit(post_id=post.pk, actor=team["author"])

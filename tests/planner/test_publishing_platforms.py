@@ -8,9 +8,9 @@ import json
 import pytest
 
 from accounts import services as account_services
-from accounts.platforms import record_key_for
 from planner import publishing
 from planner.models import Delivery, Post, Status
+from platforms import record_key_for
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.guard import loopback_only
 from tests.fakes.mastodon import FakeMastodon

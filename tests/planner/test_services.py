@@ -13,7 +13,7 @@ from django.http import Http404
 
 from accounts import services as account_services
 from accounts.models import AuditEvent, Platform, Role
-from config.api import Conflict, NotAllowed
+from config.errors import Conflict, NotAllowed
 from planner import lifecycle, services
 from planner.content import content_fingerprint, fingerprint
 from planner.models import Campaign, Media, Post, Revision, Status

@@ -110,7 +110,7 @@ def test_rule_edit_and_delete_make_versions_and_a_diff(brand, admin):
 
 
 def test_only_admins_change_the_policy(brand_with_team):
-    from config.api import NotAllowed
+    from config.errors import NotAllowed
 
     brand = brand_with_team["brand"]
     with pytest.raises(NotAllowed):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from config.api import Conflict
+from config.errors import Conflict
 from policy import services
 from policy.models import Attempt, Certification
 from tests.policy.test_training_support import manual_quiz, rich_policy, right_answers

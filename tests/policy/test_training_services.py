@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import AuditEvent, Notification, Role
-from config.api import Conflict, NotAllowed, NotFoundError
+from config.errors import Conflict, NotAllowed, NotFoundError
 from policy import selectors, services, training
 from policy.models import Attempt, AttemptAnswer, Certification, Choice, Question, Quiz
 from tests.policy.test_training_support import (

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from accounts.platforms import (
+from platforms import (
     BlueskyClient,
     MastodonClient,
     OutcomeUnknown,
     PlatformUnavailable,
     WebhookClient,
 )
-from accounts.platforms.bluesky import clear_session_cache
+from platforms.bluesky import clear_session_cache
 from tests.fakes.guard import loopback_only
 from tests.fakes.mastodon import FakeMastodon
 

@@ -12,14 +12,14 @@ import requests
 
 from accounts import services
 from accounts.models import Channel
-from accounts.platforms import (
+from platforms import (
     BlueskyClient,
     InvalidInstanceURL,
     MastodonClient,
     PlatformError,
     WebhookClient,
 )
-from accounts.platforms.addresses import address_problem
+from platforms.addresses import address_problem
 from tests.fakes.mastodon import FakeMastodon
 
 PUBLIC_IP = "93.184.215.14"
@@ -222,7 +222,7 @@ def test_the_clients_planner_uses_for_publish_and_reconcile_are_guarded(
 
 
 def test_a_redirect_to_a_private_address_is_refused(monkeypatch, counter):
-    from accounts.platforms import base
+    from platforms import base
 
     with FakeMastodon(tokens={TOKEN: "1001:kitchen"}) as fake:
         fake_port = int(fake.url.rsplit(":", 1)[1])

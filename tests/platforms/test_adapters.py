@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from accounts.platforms import (
+from platforms import (
     PLATFORMS,
     AuthenticationFailed,
     BadIdentityResponse,
@@ -46,8 +46,8 @@ from accounts.platforms import (
     validate_instance_url,
     verify_signature,
 )
-from accounts.platforms.bluesky import clear_session_cache
-from accounts.platforms.mastodon import content_to_text, same_text
+from platforms.bluesky import clear_session_cache
+from platforms.mastodon import content_to_text, same_text
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.guard import loopback_only
 from tests.fakes.mastodon import FakeMastodon
