@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, user_logged_in
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -20,6 +21,7 @@ from accounts.serializers import (
     PersonalAccountSerializer,
 )
 from accounts.views import locked_out_text
+from config.api import error_responses
 
 
 class _Credentials(serializers.Serializer):
@@ -27,6 +29,28 @@ class _Credentials(serializers.Serializer):
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
 
+class _TokenInfo(serializers.Serializer):
+    id = serializers.CharField(help_text="An id to revoke it by; never the token.")
+    created = serializers.DateTimeField()
+    expiry = serializers.DateTimeField(allow_null=True)
+    current = serializers.BooleanField(help_text="The token this request was made with.")
+
+
+class _BrandWithRoles(BrandSerializer):
+    my_roles = serializers.ListField(child=serializers.CharField())
+
+    class Meta(BrandSerializer.Meta):
+        fields = [*BrandSerializer.Meta.fields, "my_roles"]
+
+
+@extend_schema(
+    tags=["auth"],
+    request=_Credentials,
+    responses={
+        200: inline_serializer("Token", {"token": serializers.CharField()}),
+        **error_responses(400, 429),
+    },
+)
 class TokenView(APIView):
     """POST {username, password} → {token}. Throttled per address; a wrong password answers
     400; a username + address locked out after repeated failures answers 429."""
@@ -53,6 +77,7 @@ class TokenView(APIView):
         return Response({"token": tokens.token_create(user=user)})
 
 
+@extend_schema(tags=["auth"], responses={200: _TokenInfo(many=True), **error_responses(401)})
 class TokenList(APIView):
     """GET → my live API tokens (never the tokens themselves)."""
 
@@ -70,6 +95,7 @@ class TokenList(APIView):
         )
 
 
+@extend_schema(tags=["auth"], responses={204: None, **error_responses(401, 404)})
 class TokenRevoke(APIView):
     def delete(self, request, token_id):
         if not tokens.token_revoke(user=request.user, id=token_id):
@@ -77,6 +103,7 @@ class TokenRevoke(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema(tags=["brands"], responses={200: BrandSerializer(many=True), **error_responses(401)})
 class BrandList(generics.ListAPIView):
     serializer_class = BrandSerializer
     pagination_class = None
@@ -85,6 +112,7 @@ class BrandList(generics.ListAPIView):
         return selectors.brand_list_for(self.request.user)
 
 
+@extend_schema(tags=["brands"], responses={200: _BrandWithRoles, **error_responses(401, 404)})
 class BrandDetail(APIView):
     def get(self, request, slug):
         brand = permissions.get_brand(request.user, slug)
@@ -94,11 +122,21 @@ class BrandDetail(APIView):
 
 
 class ChannelListCreate(APIView):
+    @extend_schema(
+        tags=["channels"],
+        responses={200: ChannelSerializer(many=True), **error_responses(401, 404)},
+    )
     def get(self, request, slug):
         brand = permissions.get_brand(request.user, slug)
         channels = selectors.channel_list(brand=brand)
         return Response(ChannelSerializer(channels, many=True).data)
 
+    @extend_schema(
+        tags=["channels"],
+        summary="Connect a channel: the platform is asked who the credential is",
+        request=ChannelConnectSerializer,
+        responses={201: ChannelSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
     def post(self, request, slug):
         brand = permissions.get_brand(request.user, slug, permissions.Action.ADMIN)
         serializer = ChannelConnectSerializer(data=request.data)
@@ -114,6 +152,9 @@ class ChannelListCreate(APIView):
         return Response(ChannelSerializer(channel).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(
+    tags=["brands"], responses={200: MembershipSerializer(many=True), **error_responses(401, 404)}
+)
 class MemberList(APIView):
     def get(self, request, slug):
         brand = permissions.get_brand(request.user, slug)
@@ -123,10 +164,19 @@ class MemberList(APIView):
 
 
 class PersonalAccountListCreate(APIView):
+    @extend_schema(
+        tags=["me"],
+        responses={200: PersonalAccountSerializer(many=True), **error_responses(401)},
+    )
     def get(self, request):
         accounts = request.user.personal_accounts.all()
         return Response(PersonalAccountSerializer(accounts, many=True).data)
 
+    @extend_schema(
+        tags=["me"],
+        request=PersonalAccountSerializer,
+        responses={201: PersonalAccountSerializer, **error_responses(400, 401, 409)},
+    )
     def post(self, request):
         serializer = PersonalAccountSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -139,12 +189,27 @@ class PersonalAccountListCreate(APIView):
         return Response(PersonalAccountSerializer(account).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(tags=["me"], responses={204: None, **error_responses(401, 404)})
 class PersonalAccountDelete(APIView):
     def delete(self, request, pk):
         services.personal_account_delete(user=request.user, pk=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema(
+    tags=["me"],
+    responses={
+        200: inline_serializer(
+            "Me",
+            {
+                "username": serializers.CharField(),
+                "email": serializers.EmailField(),
+                "brands": BrandSerializer(many=True),
+            },
+        ),
+        **error_responses(401),
+    },
+)
 class Me(APIView):
     def get(self, request):
         user = request.user

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
 from accounts.forms import LoginForm
@@ -43,6 +44,10 @@ urlpatterns = [
     path("password/", include(password_urls)),
     path("healthz/", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    # The OpenAPI document and its interactive docs (Swagger UI from our own static files,
+    # its start-up script a separate request: no inline script under the CSP).
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/", include("accounts.api_urls")),
     path("api/", include("policy.api_urls")),
     path("api/", include("planner.api_urls")),
