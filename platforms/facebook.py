@@ -194,6 +194,7 @@ class FacebookClient(GraphClient):
             f"/{page}/photos",
             data=data,
             files={"source": ("photo", item.read_bytes(), item.mime_type)},
+            content=True,
             action="the photo upload",
         )
         if not body.get("id"):

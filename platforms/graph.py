@@ -66,15 +66,31 @@ class GraphClient(OAuthTokenClient):
     def _graph_url(self, path: str) -> str:
         return self._url(f"/{self.graph_version}/{path.lstrip('/')}")
 
-    def _graph(self, method: str, path: str, *, write: bool = False, action: str, **kwargs) -> dict:
+    def _graph(
+        self,
+        method: str,
+        path: str,
+        *,
+        write: bool = False,
+        content: bool = False,
+        action: str,
+        **kwargs,
+    ) -> dict:
+        """A Graph call; ``content=True`` marks a request that carries the post's content
+        (a container, an upload): the platform refusing it is ``PublishRejected``."""
         response = self._authorized(method, self._graph_url(path), write=write, **kwargs)
-        self._check(response, write=write, action=action)
+        self._check(response, write=write or content, action=action)
         body = self._json(response)
         if body is None:
             raise PlatformError(
                 f"{self.label} answered {action} without JSON.", platform=self.platform
             )
         return body
+
+    def _is_unauthorized(self, response) -> bool:
+        if response.status_code == 401:
+            return True
+        return response.status_code == 400 and graph_error(self._json(response)).get("code") == 190
 
     def _error_text(self, response) -> str:
         error = graph_error(self._json(response))

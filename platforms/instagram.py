@@ -173,6 +173,7 @@ class InstagramClient(FacebookClient):
                 "children": ",".join(c.remote_id for c in children),
                 "caption": self._caption,
             },
+            content=True,
             action="the carousel",
         )
         ref = self._uploaded(str(body.get("id") or ""), children[0].item, key=key, ready=False)
@@ -190,14 +191,14 @@ class InstagramClient(FacebookClient):
             data["caption"] = self._caption
         if item.kind == "video":
             data.update(media_type="REELS", upload_type="resumable")
-            body = self._graph("POST", f"/{self._ig()}/media", data=data, action="the reel container")
+            body = self._graph("POST", f"/{self._ig()}/media", data=data, content=True, action="the reel container")
             container, uri = str(body.get("id") or ""), str(body.get("uri") or "")
             self._upload_bytes(uri, item)
             return self._uploaded(container, item, key=key, ready=False)
         data["image_url"] = item.url
         if item.alt_text:
             data["alt_text"] = item.alt_text
-        body = self._graph("POST", f"/{self._ig()}/media", data=data, action="the image container")
+        body = self._graph("POST", f"/{self._ig()}/media", data=data, content=True, action="the image container")
         return self._uploaded(str(body.get("id") or ""), item, key=key, ready=False)
 
     def prepare_media(self, media, *, idempotency_key: str):

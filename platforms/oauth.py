@@ -463,6 +463,10 @@ class OAuthTokenClient(PlatformClient):
     def _refreshes_without_refresh_token(self) -> bool:
         return False
 
+    def _is_unauthorized(self, response) -> bool:
+        """The platform refused the token itself (expired or revoked)."""
+        return response.status_code == 401
+
     def _auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._fresh_token()}"}
 
@@ -471,7 +475,7 @@ class OAuthTokenClient(PlatformClient):
         response = self._request(
             method, url, write=write, headers={**self._auth_headers(), **(headers or {})}, **kwargs
         )
-        if response.status_code == 401 and (
+        if self._is_unauthorized(response) and (
             self._token.can_refresh or self._refreshes_without_refresh_token()
         ):
             if self.oauth_app is not None:
