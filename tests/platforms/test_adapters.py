@@ -31,6 +31,8 @@ from platforms import (
     InvalidInstanceURL,
     MastodonClient,
     MediaItem,
+    MediaRejected,
+    MediaUnavailable,
     OutboxClient,
     OutcomeUnknown,
     PlatformError,
@@ -449,12 +451,36 @@ def test_mastodon_instance_limits(mastodon):
     assert masto(mastodon).instance_limits()["max_characters"] == 500
 
 
-def test_mastodon_media_is_refused_for_now(mastodon):
-    with pytest.raises(PlatformError, match="not supported yet"):
-        masto(mastodon).publish(
-            text="pic", idempotency_key="k", media=[MediaItem(b"\x89PNG", "image/png", "A cat")]
-        )
-    assert mastodon.requests_log() == []
+def test_mastodon_media_is_uploaded_then_attached(mastodon):
+    client = masto(mastodon)
+    client._sleep = lambda seconds: None
+    result = client.publish(
+        text="pic", idempotency_key="k", media=[MediaItem(b"\x89PNG", "image/png", "A cat")]
+    )
+    [status] = mastodon.posts()
+    assert status["id"] == result.remote_id
+    assert [m["description"] for m in status["media_attachments"]] == ["A cat"]
+    video = MediaItem(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64, "video/mp4", "A film")
+    client.publish(text="film", idempotency_key="v", media=[video])
+    polls = [r for r in mastodon.requests_log() if r["path"].startswith("/api/v1/media/")]
+    assert len(polls) == 2  # 206, then 200 once processed
+    assert mastodon.posts()[1]["media_attachments"][0]["type"] == "video"
+
+
+def test_mastodon_failed_processing_never_posts_text_alone(mastodon):
+    client = masto(mastodon)
+    client._sleep = lambda seconds: None
+    mastodon.configure(media_fail="Error processing thumbnail for uploaded media")
+    video = MediaItem(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64, "video/mp4", "A film")
+    with pytest.raises(MediaRejected, match="Error processing thumbnail"):
+        client.publish(text="film", idempotency_key="v", media=[video])
+    mastodon.add_fault(fail_next=5, status=503, path="/api/v2/media")
+    with pytest.raises(MediaUnavailable):
+        client.publish(text="pic", idempotency_key="p", media=[MediaItem(b"\x89PNG", "image/png", "x")])
+    assert mastodon.posts() == []
+    assert MastodonClient.validate_media([MediaItem(b"x", "image/png", "y" * 1501)]) == [
+        "Attachment 1: Mastodon takes alt text up to 1500 characters; this one has 1501."
+    ]
 
 
 @pytest.mark.parametrize(
