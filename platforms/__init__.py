@@ -22,8 +22,8 @@ from .errors import (
     ReconnectRequired,
     UnknownPlatform,
 )
-from .media import MediaRules
 from .mastodon import MastodonClient
+from .media import MediaRules
 from .outbox import OutboxClient
 from .registry import (
     PLATFORMS,

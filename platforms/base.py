@@ -615,7 +615,9 @@ class PlatformClient:
             if cached is not None and cached.reusable():
                 uploaded.append(cached)
                 continue
-            ref = self._media_attempts(index, lambda i=item, k=key: self._upload_media_item(i, key=k))
+            ref = self._media_attempts(
+                index, lambda i=item, k=key: self._upload_media_item(i, key=k)
+            )
             self._media_cache()[key] = ref
             uploaded.append(ref)
         for index, ref in enumerate(uploaded):

@@ -420,8 +420,12 @@ class BlueskyClient(PlatformClient):
         self._check(response, write=False, action="the image upload")
         blob = (self._json(response) or {}).get("blob")
         if not isinstance(blob, dict) or not blob.get("ref"):
-            raise PlatformError(f"{self.host} answered the upload without a blob.", platform=self.platform)
-        return self._uploaded(str(blob["ref"].get("$link") or ""), item, key=key, data={"blob": blob})
+            raise PlatformError(
+                f"{self.host} answered the upload without a blob.", platform=self.platform
+            )
+        return self._uploaded(
+            str(blob["ref"].get("$link") or ""), item, key=key, data={"blob": blob}
+        )
 
     def _raw_xrpc(self, nsid: str, content: bytes, mime_type: str):
         """A POST of raw bytes to the PDS, renewing a stale session once."""
@@ -430,7 +434,10 @@ class BlueskyClient(PlatformClient):
             response = self._request(
                 "POST",
                 self._xrpc_url(nsid),
-                headers={"Authorization": f"Bearer {session['accessJwt']}", "Content-Type": mime_type},
+                headers={
+                    "Authorization": f"Bearer {session['accessJwt']}",
+                    "Content-Type": mime_type,
+                },
                 data=content,
             )
             if attempt == 1 and self._is_stale_session(response, self._json(response)):

@@ -53,7 +53,7 @@ class FacebookClient(GraphClient):
     token_hosts = ("facebook.com",)
     oauth = OAuthEndpoints(
         authorize_url="https://www.facebook.com/v21.0/dialog/oauth",
-        token_url="https://graph.facebook.com/v21.0/oauth/access_token",
+        token_url="https://graph.facebook.com/v21.0/oauth/access_token",  # noqa: S106 - an address, not a secret
         scopes=SCOPES,
         scope_separator=",",
         pkce=False,
@@ -210,7 +210,10 @@ class FacebookClient(GraphClient):
             data={"upload_phase": "start", "file_size": str(len(content))},
             action="the video upload (start)",
         )
-        session, video_id = str(start.get("upload_session_id") or ""), str(start.get("video_id") or "")
+        session, video_id = (
+            str(start.get("upload_session_id") or ""),
+            str(start.get("video_id") or ""),
+        )
         offset = int(start.get("start_offset") or 0)
         end = int(start.get("end_offset") or len(content))
         while offset < len(content):
@@ -245,7 +248,9 @@ class FacebookClient(GraphClient):
         return self._uploaded(video_id, item, key=key, ready=False)
 
     def _media_state(self, ref: UploadedMedia) -> tuple[str, str, float | None]:
-        body = self._graph("GET", f"/{ref.remote_id}", params={"fields": "status"}, action="the video status")
+        body = self._graph(
+            "GET", f"/{ref.remote_id}", params={"fields": "status"}, action="the video status"
+        )
         status = body.get("status") or {}
         state = str(status.get("video_status") or "")
         if state == "ready":

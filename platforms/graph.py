@@ -50,7 +50,9 @@ def _regain_seconds(headers) -> float | None:
             for value in data.values():
                 entries += value if isinstance(value, list) else [data]
         for entry in entries:
-            minutes = entry.get("estimated_time_to_regain_access") if isinstance(entry, dict) else None
+            minutes = (
+                entry.get("estimated_time_to_regain_access") if isinstance(entry, dict) else None
+            )
             if isinstance(minutes, int | float) and minutes > 0:
                 best = max(best or 0.0, float(minutes) * 60)
     return best
@@ -110,7 +112,11 @@ class GraphClient(OAuthTokenClient):
         subcode = error.get("error_subcode")
         detail = self._error_text(response)
         suffix = f": {detail}" if detail else ""
-        kwargs: dict[str, Any] = {"platform": self.platform, "http_status": status, "detail": detail}
+        kwargs: dict[str, Any] = {
+            "platform": self.platform,
+            "http_status": status,
+            "detail": detail,
+        }
         if code in THROTTLE_CODES or subcode in INSTAGRAM_LIMIT_SUBCODES:
             raise PlatformUnavailable(
                 f"{self.label} is rate limiting requests (code {code}){suffix}; try again later.",

@@ -137,12 +137,14 @@ class InstagramClient(FacebookClient):
             write=True,
             data={"creation_id": container.remote_id},
         )
-        if not 200 <= response.status_code < 300:
-            # A container already published (a retry of this send) is not a second post.
-            if self._container_state(container.remote_id)[0] == "PUBLISHED":
-                found = self.lookup(idempotency_key=idempotency_key, text=text, since=None)
-                if found is not None:
-                    return found
+        # A container already published (a retry of this send) is not a second post.
+        if (
+            not 200 <= response.status_code < 300
+            and self._container_state(container.remote_id)[0] == "PUBLISHED"
+        ):
+            found = self.lookup(idempotency_key=idempotency_key, text=text, since=None)
+            if found is not None:
+                return found
         self._check(response, write=True, action="the post")
         media_id = str((self._json(response) or {}).get("id") or "")
         if not media_id:
@@ -152,11 +154,15 @@ class InstagramClient(FacebookClient):
             )
         # The containers stay remembered: a repeat of this send (an answer lost after
         # media_publish) meets its published container and is answered by lookup().
-        return PublishResult(remote_id=media_id, url=self._permalink(media_id), raw={"id": media_id})
+        return PublishResult(
+            remote_id=media_id, url=self._permalink(media_id), raw={"id": media_id}
+        )
 
     def _permalink(self, media_id: str) -> str:
         try:
-            body = self._graph("GET", f"/{media_id}", params={"fields": "permalink"}, action="the permalink")
+            body = self._graph(
+                "GET", f"/{media_id}", params={"fields": "permalink"}, action="the permalink"
+            )
         except PlatformError:
             return ""
         return str(body.get("permalink") or "")
@@ -191,14 +197,18 @@ class InstagramClient(FacebookClient):
             data["caption"] = self._caption
         if item.kind == "video":
             data.update(media_type="REELS", upload_type="resumable")
-            body = self._graph("POST", f"/{self._ig()}/media", data=data, content=True, action="the reel container")
+            body = self._graph(
+                "POST", f"/{self._ig()}/media", data=data, content=True, action="the reel container"
+            )
             container, uri = str(body.get("id") or ""), str(body.get("uri") or "")
             self._upload_bytes(uri, item)
             return self._uploaded(container, item, key=key, ready=False)
         data["image_url"] = item.url
         if item.alt_text:
             data["alt_text"] = item.alt_text
-        body = self._graph("POST", f"/{self._ig()}/media", data=data, content=True, action="the image container")
+        body = self._graph(
+            "POST", f"/{self._ig()}/media", data=data, content=True, action="the image container"
+        )
         return self._uploaded(str(body.get("id") or ""), item, key=key, ready=False)
 
     def prepare_media(self, media, *, idempotency_key: str):
@@ -226,7 +236,10 @@ class InstagramClient(FacebookClient):
 
     def _container_state(self, container_id: str) -> tuple[str, str]:
         body = self._graph(
-            "GET", f"/{container_id}", params={"fields": "status_code,status"}, action="the container status"
+            "GET",
+            f"/{container_id}",
+            params={"fields": "status_code,status"},
+            action="the container status",
         )
         return str(body.get("status_code") or ""), str(body.get("status") or "")
 

@@ -67,7 +67,7 @@ class LinkedInClient(OAuthTokenClient):
     api_version = "202411"
     oauth = OAuthEndpoints(
         authorize_url="https://www.linkedin.com/oauth/v2/authorization",
-        token_url="https://www.linkedin.com/oauth/v2/accessToken",
+        token_url="https://www.linkedin.com/oauth/v2/accessToken",  # noqa: S106 - an address, not a secret
         scopes=SCOPES,
         pkce=False,
         client_auth="body",
@@ -99,7 +99,11 @@ class LinkedInClient(OAuthTokenClient):
 
     def _rest(self, method: str, path: str, *, write: bool = False, action: str, **kwargs):
         response = self._authorized(
-            method, self._url(f"/rest/{path.lstrip('/')}"), write=write, headers=self._headers(), **kwargs
+            method,
+            self._url(f"/rest/{path.lstrip('/')}"),
+            write=write,
+            headers=self._headers(),
+            **kwargs,
         )
         self._check(response, write=write, action=action)
         return response
@@ -119,7 +123,11 @@ class LinkedInClient(OAuthTokenClient):
             if not isinstance(acl, dict):
                 continue
             urn, role = acl.get("organization"), acl.get("role")
-            if isinstance(urn, str) and role in POSTING_ROLES and acl.get("state", "APPROVED") == "APPROVED":
+            if (
+                isinstance(urn, str)
+                and role in POSTING_ROLES
+                and acl.get("state", "APPROVED") == "APPROVED"
+            ):
                 found.append({"urn": urn, "role": role})
         return found
 
@@ -208,7 +216,10 @@ class LinkedInClient(OAuthTokenClient):
             post["content"] = {
                 "multiImage": {
                     "images": [
-                        {"id": r.remote_id, **({"altText": r.item.alt_text} if r.item.alt_text else {})}
+                        {
+                            "id": r.remote_id,
+                            **({"altText": r.item.alt_text} if r.item.alt_text else {}),
+                        }
                         for r in uploaded
                     ]
                 }
@@ -236,7 +247,12 @@ class LinkedInClient(OAuthTokenClient):
         response = self._rest(
             "GET",
             "posts",
-            params={"q": "author", "author": self._author(), "count": "20", "sortBy": "LAST_MODIFIED"},
+            params={
+                "q": "author",
+                "author": self._author(),
+                "count": "20",
+                "sortBy": "LAST_MODIFIED",
+            },
             action="the post lookup",
         )
         since_ms = int(since.timestamp() * 1000) - 300_000 if since is not None else None
@@ -269,7 +285,9 @@ class LinkedInClient(OAuthTokenClient):
     def _may_send_token_to(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
         api_host = (urlsplit(self.instance_url).hostname or "").lower()
-        return host == api_host or any(host == h or host.endswith("." + h) for h in self.token_hosts)
+        return host == api_host or any(
+            host == h or host.endswith("." + h) for h in self.token_hosts
+        )
 
     def _upload_media_item(self, item: MediaItem, *, key: str) -> UploadedMedia:
         owner = self._author()
@@ -294,7 +312,9 @@ class LinkedInClient(OAuthTokenClient):
             for part in value.get("uploadInstructions") or []:
                 first, last = int(part["firstByte"]), int(part["lastByte"])
                 etags.append(
-                    self._upload_to(part["uploadUrl"], content[first : last + 1], action="the video part")
+                    self._upload_to(
+                        part["uploadUrl"], content[first : last + 1], action="the video part"
+                    )
                 )
             self._rest(
                 "POST",
@@ -324,7 +344,9 @@ class LinkedInClient(OAuthTokenClient):
 
     def _media_state(self, ref: UploadedMedia) -> tuple[str, str, float | None]:
         response = self._rest(
-            "GET", f"{ref.data.get('kind', 'images')}/{quote(ref.remote_id, safe='')}", action="the media status"
+            "GET",
+            f"{ref.data.get('kind', 'images')}/{quote(ref.remote_id, safe='')}",
+            action="the media status",
         )
         status = str((self._json(response) or {}).get("status") or "")
         if status == "AVAILABLE":

@@ -164,14 +164,20 @@ class MastodonClient(PlatformClient):
     ) -> PublishResult:
         if not idempotency_key:
             raise ValueError("idempotency_key is required")
-        media_ids = [ref.remote_id for ref in self.prepare_media(media, idempotency_key=idempotency_key)]
+        media_ids = [
+            ref.remote_id for ref in self.prepare_media(media, idempotency_key=idempotency_key)
+        ]
         headers = {**self._auth(), "Idempotency-Key": idempotency_key}
         response = self._request(
             "POST",
             self._url("/api/v1/statuses"),
             write=True,
             headers=headers,
-            json={"status": text, "visibility": "public", **({"media_ids": media_ids} if media_ids else {})},
+            json={
+                "status": text,
+                "visibility": "public",
+                **({"media_ids": media_ids} if media_ids else {}),
+            },
         )
         self._check(response, write=True, action="the post")
         body = self._json(response)

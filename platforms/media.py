@@ -94,9 +94,7 @@ class MediaRules:
                 f"{'s' if self.max_items != 1 else ''} per post; this post has {len(items)}."
             )
         kinds = [media_kind(item.mime_type) for item in items]
-        videos = sum(
-            1 for k in kinds if k == "video" or (k == "gif" and self.gif_counts_as_video)
-        )
+        videos = sum(1 for k in kinds if k == "video" or (k == "gif" and self.gif_counts_as_video))
         if videos > self.max_videos:
             found.append(
                 f"{label} takes at most {self.max_videos} video"
@@ -113,7 +111,9 @@ class MediaRules:
         mime = (item.mime_type or "").split(";")[0].strip().lower()
         if not self.accepts(mime):
             accepted = ", ".join(sorted({*self.image_types, *self.video_types}))
-            return [f"{which}: {label} does not accept {mime or 'this type'} (it takes {accepted})."]
+            return [
+                f"{which}: {label} does not accept {mime or 'this type'} (it takes {accepted})."
+            ]
         found = []
         size = item.byte_size()
         limit = {
@@ -122,7 +122,9 @@ class MediaRules:
             "video": self.max_video_bytes,
         }.get(kind, 0)
         if size is not None and limit and size > limit:
-            found.append(f"{which}: {label} takes {kind}s up to {_mb(limit)}; this one is {_mb(size)}.")
+            found.append(
+                f"{which}: {label} takes {kind}s up to {_mb(limit)}; this one is {_mb(size)}."
+            )
         if kind in self.needs_public_url and not item.url:
             found.append(
                 f"{which}: {label} fetches {kind}s from a public address, and none was given "
@@ -161,15 +163,15 @@ class MediaRules:
                 )
             if self.video_max_seconds and duration > self.video_max_seconds:
                 found.append(
-                    f"{which}: {label} videos may last at most {_duration(self.video_max_seconds)}; "
-                    f"this one lasts {_duration(duration)}."
+                    f"{which}: {label} videos may last at most "
+                    f"{_duration(self.video_max_seconds)}; this one lasts {_duration(duration)}."
                 )
-        if item.frame_rate is not None and self.video_max_frame_rate:
-            if item.frame_rate > self.video_max_frame_rate + 0.01:
-                found.append(
-                    f"{which}: {label} videos may have at most {self.video_max_frame_rate:g} "
-                    f"frames per second; this one has {item.frame_rate:g}."
-                )
+        rate, max_rate = item.frame_rate, self.video_max_frame_rate
+        if rate is not None and max_rate and rate > max_rate + 0.01:
+            found.append(
+                f"{which}: {label} videos may have at most {max_rate:g} "
+                f"frames per second; this one has {rate:g}."
+            )
         aspect = item.aspect_ratio()
         if aspect is not None:
             if self.video_min_aspect and aspect < self.video_min_aspect - 1e-3:

@@ -20,9 +20,8 @@ import base64
 import hashlib
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -107,7 +106,7 @@ class OAuthToken:
     refresh_token: str = field(default="", repr=False)
     expires_at: datetime | None = None
     scope: tuple[str, ...] = ()
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the token kind
     extra: dict = field(default_factory=dict, hash=False, repr=False)
 
     def expires_within(self, margin: timedelta = REFRESH_MARGIN, *, now: datetime | None = None):
@@ -475,16 +474,17 @@ class OAuthTokenClient(PlatformClient):
         response = self._request(
             method, url, write=write, headers={**self._auth_headers(), **(headers or {})}, **kwargs
         )
-        if self._is_unauthorized(response) and (
-            self._token.can_refresh or self._refreshes_without_refresh_token()
+        if (
+            self._is_unauthorized(response)
+            and (self._token.can_refresh or self._refreshes_without_refresh_token())
+            and self.oauth_app is not None
         ):
-            if self.oauth_app is not None:
-                self.refresh_access_token()
-                response = self._request(
-                    method,
-                    url,
-                    write=write,
-                    headers={**self._auth_headers(), **(headers or {})},
-                    **kwargs,
-                )
+            self.refresh_access_token()
+            response = self._request(
+                method,
+                url,
+                write=write,
+                headers={**self._auth_headers(), **(headers or {})},
+                **kwargs,
+            )
         return response

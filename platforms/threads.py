@@ -47,7 +47,7 @@ class ThreadsClient(GraphClient):
     graph_version = "v1.0"
     oauth = OAuthEndpoints(
         authorize_url="https://threads.net/oauth/authorize",
-        token_url="https://graph.threads.net/oauth/access_token",
+        token_url="https://graph.threads.net/oauth/access_token",  # noqa: S106 - an address, not a secret
         scopes=SCOPES,
         scope_separator=",",
         pkce=False,
@@ -198,7 +198,9 @@ class ThreadsClient(GraphClient):
 
     def _permalink(self, post_id: str) -> str:
         try:
-            body = self._graph("GET", f"/{post_id}", params={"fields": "permalink"}, action="the permalink")
+            body = self._graph(
+                "GET", f"/{post_id}", params={"fields": "permalink"}, action="the permalink"
+            )
         except PlatformError:
             return ""
         return str(body.get("permalink") or "")
@@ -207,7 +209,9 @@ class ThreadsClient(GraphClient):
         cached = self._media_cache().get(key)
         if cached is not None and cached.reusable():
             return cached
-        body = self._graph("POST", "/me/threads", data=data, content=True, action="the post container")
+        body = self._graph(
+            "POST", "/me/threads", data=data, content=True, action="the post container"
+        )
         item = MediaItem(b"", "text/plain")
         ref = self._uploaded(str(body.get("id") or ""), item, key=key, ready=False)
         self._wait_until_ready(ref, 0)
@@ -228,7 +232,9 @@ class ThreadsClient(GraphClient):
             data.update(media_type="IMAGE", image_url=item.url)
         if item.alt_text:
             data["alt_text"] = item.alt_text
-        body = self._graph("POST", "/me/threads", data=data, content=True, action="the media container")
+        body = self._graph(
+            "POST", "/me/threads", data=data, content=True, action="the media container"
+        )
         return self._uploaded(str(body.get("id") or ""), item, key=key, ready=False)
 
     def _container_status(self, container_id: str) -> tuple[str, str]:

@@ -57,7 +57,7 @@ class XClient(OAuthTokenClient):
     default_instance_url = "https://api.x.com"
     oauth = OAuthEndpoints(
         authorize_url="https://x.com/i/oauth2/authorize",
-        token_url="https://api.x.com/2/oauth2/token",
+        token_url="https://api.x.com/2/oauth2/token",  # noqa: S106 - an address, not a secret
         scopes=SCOPES,
         pkce=True,
         client_auth="basic",
@@ -149,7 +149,11 @@ class XClient(OAuthTokenClient):
 
     def _post_url(self, tweet_id: str) -> str:
         username = self._identity.handle.lstrip("@") if self._identity else "i"
-        return f"{WEB}/{username}/status/{tweet_id}" if username != "i" else f"{WEB}/i/status/{tweet_id}"
+        return (
+            f"{WEB}/{username}/status/{tweet_id}"
+            if username != "i"
+            else f"{WEB}/i/status/{tweet_id}"
+        )
 
     def publish(
         self, *, text: str, idempotency_key: str, media: Iterable[MediaItem] = ()
@@ -163,12 +167,15 @@ class XClient(OAuthTokenClient):
             body["media"] = {"media_ids": [ref.remote_id for ref in uploaded]}
         response = self._authorized("POST", self._url("/2/tweets"), write=True, json=body)
         if response.status_code == 403 and "duplicate" in self._error_text(response).lower():
-            existing = self.lookup(idempotency_key=idempotency_key, text=text, since=sent_at - timedelta(hours=1))
+            existing = self.lookup(
+                idempotency_key=idempotency_key, text=text, since=sent_at - timedelta(hours=1)
+            )
             if existing is not None:
                 self.forget_media(idempotency_key)
                 return existing
             raise PublishRejected(
-                f"X refused the post as a duplicate of an earlier one: {self._error_text(response)}",
+                "X refused the post as a duplicate of an earlier one: "
+                f"{self._error_text(response)}",
                 platform=self.platform,
                 http_status=403,
                 detail=self._error_text(response),

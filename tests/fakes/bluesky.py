@@ -413,7 +413,9 @@ class FakeBluesky(FakeServer):
         for link in _blob_links(record["embed"]):
             blob = self._blobs.get(link) if link else None
             if blob is None or blob["did"] != did:
-                return "Record/embed must reference blobs uploaded to this repo (and images need alt)"
+                return (
+                    "Record/embed must reference blobs uploaded to this repo (and images need alt)"
+                )
         return ""
 
     def _store_blob(self, did: str, content: bytes, mime: str) -> dict:
@@ -427,8 +429,12 @@ class FakeBluesky(FakeServer):
             return error
         if not request.body:
             return _invalid("Request body is empty")
-        if len(request.body) > 1_000_000 and not request.headers.get("Content-Type", "").startswith("video/"):
-            return json_response(413, {"error": "PayloadTooLarge", "message": "request entity too large"})
+        if len(request.body) > 1_000_000 and not request.headers.get("Content-Type", "").startswith(
+            "video/"
+        ):
+            return json_response(
+                413, {"error": "PayloadTooLarge", "message": "request entity too large"}
+            )
         with self.lock:
             blob = self._store_blob(did, request.body, request.headers.get("Content-Type") or "*/*")
         return json_response(200, {"blob": blob})
@@ -437,7 +443,9 @@ class FakeBluesky(FakeServer):
         did, error = self._authenticate(request)
         if error:
             return error
-        if request.arg("lxm") != "com.atproto.repo.uploadBlob" or not (request.arg("aud") or "").startswith("did:web:"):
+        if request.arg("lxm") != "com.atproto.repo.uploadBlob" or not (
+            request.arg("aud") or ""
+        ).startswith("did:web:"):
             return _invalid("aud and lxm are required")
         token = self._jwt(did, "com.atproto.service", 1800)
         with self.lock:
@@ -454,7 +462,13 @@ class FakeBluesky(FakeServer):
             return _invalid("no video")
         with self.lock:
             job = "job-" + secrets.token_hex(6)
-            self._jobs[job] = {"jobId": job, "did": did, "state": "JOB_STATE_CREATED", "polls": 0, "content": request.body}
+            self._jobs[job] = {
+                "jobId": job,
+                "did": did,
+                "state": "JOB_STATE_CREATED",
+                "polls": 0,
+                "content": request.body,
+            }
         return json_response(200, {"jobId": job, "did": did, "state": "JOB_STATE_CREATED"})
 
     def _job_status(self, request: Request) -> Response:
@@ -471,7 +485,9 @@ class FakeBluesky(FakeServer):
                     job["blob"] = self._store_blob(job["did"], job["content"], "video/mp4")
                 else:
                     job["state"] = "JOB_STATE_ENCODING"
-            status = {k: v for k, v in job.items() if k in ("jobId", "did", "state", "blob", "error")}
+            status = {
+                k: v for k, v in job.items() if k in ("jobId", "did", "state", "blob", "error")
+            }
         return json_response(200, {"jobStatus": status})
 
     def _next_tid(self) -> str:
@@ -530,7 +546,12 @@ def _blob_links(embed) -> list:
         images = embed.get("images")
         if not isinstance(images, list) or not 1 <= len(images) <= 4:
             return [None]
-        return [((i.get("image") or {}).get("ref") or {}).get("$link") if isinstance(i, dict) and isinstance(i.get("alt"), str) else None for i in images]
+        return [
+            ((i.get("image") or {}).get("ref") or {}).get("$link")
+            if isinstance(i, dict) and isinstance(i.get("alt"), str)
+            else None
+            for i in images
+        ]
     if embed.get("$type") == "app.bsky.embed.video":
         return [((embed.get("video") or {}).get("ref") or {}).get("$link")]
     return [None]

@@ -46,7 +46,9 @@ from .oauth import OAuthFake
 V = "/v21.0"
 
 
-def graph_error(message: str, code: int, *, status: int = 400, subcode=None, type_="OAuthException"):
+def graph_error(
+    message: str, code: int, *, status: int = 400, subcode=None, type_="OAuthException"
+):
     error = {"message": message, "type": type_, "code": code, "fbtrace_id": secrets.token_hex(6)}
     if subcode is not None:
         error["error_subcode"] = subcode
@@ -87,7 +89,12 @@ class FakeGraph(OAuthFake, FakeServer):
     def add_page(self, id: str, name: str, *, managers=(), ig: dict | None = None) -> str:
         token = "page-" + secrets.token_urlsafe(16)
         with self.lock:
-            self.pages[str(id)] = {"id": str(id), "name": name, "managers": list(managers), "ig": ig}
+            self.pages[str(id)] = {
+                "id": str(id),
+                "name": name,
+                "managers": list(managers),
+                "ig": ig,
+            }
             self.page_tokens[token] = str(id)
         return token
 
@@ -143,7 +150,9 @@ class FakeGraph(OAuthFake, FakeServer):
             if entry is None:
                 return graph_error("Invalid OAuth access token.", 190)
             return json_response(
-                200, self.issue_token(entry["account"], expires_in=60 * 86400) | {"token_type": "bearer"}
+                200,
+                self.issue_token(entry["account"], expires_in=60 * 86400)
+                | {"token_type": "bearer"},
             )
         return super()._token(request)
 
@@ -185,7 +194,15 @@ class FakeGraph(OAuthFake, FakeServer):
                     used = self._usage[key]
                 if used > int(limit):
                     response = graph_error("(#32) Page request limit reached", 32, status=400)
-                    usage = {"1": [{"type": "pages", "call_count": 100, "estimated_time_to_regain_access": 7}]}
+                    usage = {
+                        "1": [
+                            {
+                                "type": "pages",
+                                "call_count": 100,
+                                "estimated_time_to_regain_access": 7,
+                            }
+                        ]
+                    }
                     response.headers["X-Business-Use-Case-Usage"] = json.dumps(usage)
                     return response
         return None
@@ -205,7 +222,12 @@ class FakeGraph(OAuthFake, FakeServer):
                 for page in self.pages.values():
                     if node["id"] in page["managers"]:
                         token = next(t for t, p in self.page_tokens.items() if p == page["id"])
-                        entry = {"id": page["id"], "name": page["name"], "access_token": token, "tasks": ["CREATE_CONTENT"]}
+                        entry = {
+                            "id": page["id"],
+                            "name": page["name"],
+                            "access_token": token,
+                            "tasks": ["CREATE_CONTENT"],
+                        }
                         if page["ig"]:
                             entry["instagram_business_account"] = {"id": page["ig"]["id"]}
                         data.append(entry)
@@ -216,18 +238,28 @@ class FakeGraph(OAuthFake, FakeServer):
         oid, edge = match.group(1), match.group(2) or ""
         with self.lock:
             page = self.pages.get(oid)
-            ig_page = next((p for p in self.pages.values() if p["ig"] and p["ig"]["id"] == oid), None)
+            ig_page = next(
+                (p for p in self.pages.values() if p["ig"] and p["ig"]["id"] == oid), None
+            )
         if page is not None:
             if kind != "page" or node["id"] != oid:
-                return graph_error("(#200) The user hasn't authorized the application to perform this action", 200, status=403)
+                return graph_error(
+                    "(#200) The user hasn't authorized the application to perform this action",
+                    200,
+                    status=403,
+                )
             return self._page(request, page, edge, args)
         if ig_page is not None:
             if kind != "page" or node["id"] != ig_page["id"]:
-                return graph_error("(#10) Application does not have permission for this action", 10, status=403)
+                return graph_error(
+                    "(#10) Application does not have permission for this action", 10, status=403
+                )
             return self._instagram(request, ig_page, edge, args)
         obj = self._objects.get(oid)
         if obj is None or edge:
-            return graph_error(f"Unsupported get request. Object with ID '{oid}' does not exist", 100)
+            return graph_error(
+                f"Unsupported get request. Object with ID '{oid}' does not exist", 100
+            )
         return self._read_object(obj, args)
 
     # Facebook Page ---------------------------------------------------------------------
@@ -249,7 +281,18 @@ class FakeGraph(OAuthFake, FakeServer):
             source = args.get("source")
             if not isinstance(source, bytes) or not source:
                 return graph_error("(#324) Requires upload file", 324)
-            return json_response(200, {"id": self._new("photo", page=page["id"], size=len(source), alt_text=args.get("alt_text_custom", ""), published=args.get("published") != "false")})
+            return json_response(
+                200,
+                {
+                    "id": self._new(
+                        "photo",
+                        page=page["id"],
+                        size=len(source),
+                        alt_text=args.get("alt_text_custom", ""),
+                        published=args.get("published") != "false",
+                    )
+                },
+            )
         if edge == "/feed" and method == "POST":
             return self._feed(page, args)
         if edge == "/videos" and method == "POST":
@@ -258,8 +301,15 @@ class FakeGraph(OAuthFake, FakeServer):
             since = float(args.get("since") or 0)
             with self.lock:
                 data = [
-                    {"id": o["id"], "message": o.get("message", ""), "created_time": _iso(o["created"]), "permalink_url": f"https://www.facebook.com/{o['id']}"}
-                    for o in sorted(self._objects.values(), key=lambda o: o["created"], reverse=True)
+                    {
+                        "id": o["id"],
+                        "message": o.get("message", ""),
+                        "created_time": _iso(o["created"]),
+                        "permalink_url": f"https://www.facebook.com/{o['id']}",
+                    }
+                    for o in sorted(
+                        self._objects.values(), key=lambda o: o["created"], reverse=True
+                    )
                     if o["kind"] == "post" and o["page"] == page["id"] and o["created"] >= since
                 ]
             return json_response(200, {"data": data})
@@ -282,9 +332,16 @@ class FakeGraph(OAuthFake, FakeServer):
             return graph_error("(#100) Missing message or attachment", 100)
         with self.lock:
             for o in self._objects.values():
-                if o["kind"] == "post" and o["page"] == page["id"] and o.get("message") == message and message:
+                if (
+                    o["kind"] == "post"
+                    and o["page"] == page["id"]
+                    and o.get("message") == message
+                    and message
+                ):
                     return graph_error("(#506) Duplicate status message", 506)
-        pid = self._new("post", page=page["id"], message=message, attached=attached, published_post=True)
+        pid = self._new(
+            "post", page=page["id"], message=message, attached=attached, published_post=True
+        )
         return json_response(200, {"id": pid})
 
     def _video(self, page, args) -> Response:
@@ -294,20 +351,48 @@ class FakeGraph(OAuthFake, FakeServer):
                 size = int(args.get("file_size") or 0)
                 if size <= 0:
                     return graph_error("(#100) file_size is required", 100)
-                vid = self._new("video", page=page["id"], size=size, received=0, status="uploading", polls=0)
+                vid = self._new(
+                    "video", page=page["id"], size=size, received=0, status="uploading", polls=0
+                )
                 session = f"sess-{vid}"
                 self._objects[vid]["session"] = session
-                return json_response(200, {"video_id": vid, "upload_session_id": session, "start_offset": "0", "end_offset": str(min(size, 1 << 20))})
-            video = next((o for o in self._objects.values() if o.get("session") == args.get("upload_session_id")), None)
+                return json_response(
+                    200,
+                    {
+                        "video_id": vid,
+                        "upload_session_id": session,
+                        "start_offset": "0",
+                        "end_offset": str(min(size, 1 << 20)),
+                    },
+                )
+            video = next(
+                (
+                    o
+                    for o in self._objects.values()
+                    if o.get("session") == args.get("upload_session_id")
+                ),
+                None,
+            )
             if video is None:
                 return graph_error("(#100) Invalid upload_session_id", 100)
             if phase == "transfer":
                 chunk = args.get("video_file_chunk")
-                if not isinstance(chunk, bytes) or int(args.get("start_offset") or -1) != video["received"]:
-                    return graph_error("(#6000) There was a problem uploading your video file", 6000)
+                if (
+                    not isinstance(chunk, bytes)
+                    or int(args.get("start_offset") or -1) != video["received"]
+                ):
+                    return graph_error(
+                        "(#6000) There was a problem uploading your video file", 6000
+                    )
                 video["received"] += len(chunk)
                 start = video["received"]
-                return json_response(200, {"start_offset": str(start), "end_offset": str(min(video["size"], start + (1 << 20)))})
+                return json_response(
+                    200,
+                    {
+                        "start_offset": str(start),
+                        "end_offset": str(min(video["size"], start + (1 << 20))),
+                    },
+                )
             if phase == "finish":
                 if video["received"] != video["size"]:
                     return graph_error("(#6001) The video file you selected is incomplete", 6001)
@@ -326,7 +411,10 @@ class FakeGraph(OAuthFake, FakeServer):
                         obj.update(status="ready", published_post=True)
                 status = {"video_status": obj["status"]}
                 if obj["status"] == "error":
-                    status["processing_phase"] = {"status": "error", "errors": [{"code": 1363008, "message": str(self.fail_processing)}]}
+                    status["processing_phase"] = {
+                        "status": "error",
+                        "errors": [{"code": 1363008, "message": str(self.fail_processing)}],
+                    }
                 return json_response(200, {"id": obj["id"], "status": status})
             if obj["kind"] == "container":
                 if obj["status_code"] == "IN_PROGRESS":
@@ -335,9 +423,18 @@ class FakeGraph(OAuthFake, FakeServer):
                         obj.update(status_code="ERROR", status=obj["fail"])
                     elif obj["polls"] >= int(self.processing_polls):
                         obj["status_code"] = "FINISHED"
-                return json_response(200, {"id": obj["id"], "status_code": obj["status_code"], "status": obj.get("status", obj["status_code"])})
+                return json_response(
+                    200,
+                    {
+                        "id": obj["id"],
+                        "status_code": obj["status_code"],
+                        "status": obj.get("status", obj["status_code"]),
+                    },
+                )
             if obj["kind"] == "ig_media":
-                return json_response(200, {"id": obj["id"], "permalink": f"https://www.instagram.com/p/{obj['id']}/"})
+                return json_response(
+                    200, {"id": obj["id"], "permalink": f"https://www.instagram.com/p/{obj['id']}/"}
+                )
         return json_response(200, {"id": obj["id"]})
 
     # Instagram -------------------------------------------------------------------------
@@ -348,23 +445,46 @@ class FakeGraph(OAuthFake, FakeServer):
             return self._container(ig, args)
         if edge == "/media_publish" and request.method == "POST":
             with self.lock:
-                if self.publish_limit and sum(1 for o in self._objects.values() if o["kind"] == "ig_media") >= int(self.publish_limit):
-                    return graph_error("Application request limit reached", 9, subcode=2207042, status=400)
+                if self.publish_limit and sum(
+                    1 for o in self._objects.values() if o["kind"] == "ig_media"
+                ) >= int(self.publish_limit):
+                    return graph_error(
+                        "Application request limit reached", 9, subcode=2207042, status=400
+                    )
                 container = self._objects.get(str(args.get("creation_id") or ""))
-                if container is None or container["kind"] != "container" or container["ig"] != ig["id"]:
+                if (
+                    container is None
+                    or container["kind"] != "container"
+                    or container["ig"] != ig["id"]
+                ):
                     return graph_error("(#100) Invalid creation_id", 100)
                 if container["status_code"] == "PUBLISHED":
                     return graph_error("The media has already been published", 100, subcode=2207006)
                 if container["status_code"] != "FINISHED":
                     return graph_error("Media ID is not available", 9007, subcode=2207027)
                 container["status_code"] = "PUBLISHED"
-            mid = self._new("ig_media", ig=ig["id"], caption=container.get("caption", ""), container=container["id"], published_post=True, children=container.get("children", []), alt_text=container.get("alt_text", ""))
+            mid = self._new(
+                "ig_media",
+                ig=ig["id"],
+                caption=container.get("caption", ""),
+                container=container["id"],
+                published_post=True,
+                children=container.get("children", []),
+                alt_text=container.get("alt_text", ""),
+            )
             return json_response(200, {"id": mid})
         if edge == "/media" and request.method == "GET":
             with self.lock:
                 data = [
-                    {"id": o["id"], "caption": o["caption"], "timestamp": _iso(o["created"]), "permalink": f"https://www.instagram.com/p/{o['id']}/"}
-                    for o in sorted(self._objects.values(), key=lambda o: o["created"], reverse=True)
+                    {
+                        "id": o["id"],
+                        "caption": o["caption"],
+                        "timestamp": _iso(o["created"]),
+                        "permalink": f"https://www.instagram.com/p/{o['id']}/",
+                    }
+                    for o in sorted(
+                        self._objects.values(), key=lambda o: o["created"], reverse=True
+                    )
                     if o["kind"] == "ig_media" and o["ig"] == ig["id"]
                 ]
             return json_response(200, {"data": data})
@@ -372,12 +492,25 @@ class FakeGraph(OAuthFake, FakeServer):
 
     def _container(self, ig, args) -> Response:
         media_type = str(args.get("media_type") or "IMAGE")
-        fields = {"ig": ig["id"], "caption": str(args.get("caption") or ""), "status_code": "IN_PROGRESS", "polls": 0, "media_type": media_type, "alt_text": str(args.get("alt_text") or "")}
+        fields = {
+            "ig": ig["id"],
+            "caption": str(args.get("caption") or ""),
+            "status_code": "IN_PROGRESS",
+            "polls": 0,
+            "media_type": media_type,
+            "alt_text": str(args.get("alt_text") or ""),
+        }
         if media_type == "CAROUSEL":
             children = [c for c in str(args.get("children") or "").split(",") if c]
             with self.lock:
-                if not 2 <= len(children) <= 10 or any(self._objects.get(c, {}).get("status_code") != "FINISHED" for c in children):
-                    return graph_error("(#100) The carousel children are not ready or invalid", 100, subcode=2207043)
+                if not 2 <= len(children) <= 10 or any(
+                    self._objects.get(c, {}).get("status_code") != "FINISHED" for c in children
+                ):
+                    return graph_error(
+                        "(#100) The carousel children are not ready or invalid",
+                        100,
+                        subcode=2207043,
+                    )
             fields["children"] = children
         elif media_type == "REELS":
             if args.get("upload_type") != "resumable":
@@ -387,9 +520,15 @@ class FakeGraph(OAuthFake, FakeServer):
             url = str(args.get("image_url") or "")
             if not url:
                 return graph_error("(#100) image_url is required", 100)
-            name = url.split("/_fake/files/", 1)[1] if url.startswith(self.url + "/_fake/files/") else None
+            name = (
+                url.split("/_fake/files/", 1)[1]
+                if url.startswith(self.url + "/_fake/files/")
+                else None
+            )
             if name is None or name not in self.files:
-                fields["fail"] = "ERROR: Media download has failed. The media URI doesn't meet our requirements."
+                fields["fail"] = (
+                    "ERROR: Media download has failed. The media URI doesn't meet our requirements."
+                )
             fields["size"] = len(self.files.get(name or "", b""))
         if self.fail_processing:
             fields["fail"] = str(self.fail_processing)
@@ -407,9 +546,25 @@ class FakeGraph(OAuthFake, FakeServer):
             container = self._objects.get(cid)
             page_id = self.page_tokens.get(token)
             if container is None or page_id is None:
-                return json_response(400, {"debug_info": {"type": "ProcessingFailedError", "message": "Request processing failed"}})
+                return json_response(
+                    400,
+                    {
+                        "debug_info": {
+                            "type": "ProcessingFailedError",
+                            "message": "Request processing failed",
+                        }
+                    },
+                )
             if int(request.headers.get("file_size") or -1) != len(request.body):
-                return json_response(400, {"debug_info": {"type": "PartialRequestError", "message": "Partial request (did not match length of file)"}})
+                return json_response(
+                    400,
+                    {
+                        "debug_info": {
+                            "type": "PartialRequestError",
+                            "message": "Partial request (did not match length of file)",
+                        }
+                    },
+                )
             container.update(status_code="IN_PROGRESS", size=len(request.body))
         return json_response(200, {"success": True, "message": "Upload successful."})
 

@@ -69,7 +69,12 @@ class FakeLinkedIn(OAuthFake, FakeServer):
 
     def add_organization(self, id: str, name: str, vanity: str, *, admins: dict) -> str:
         with self.lock:
-            self.organizations[str(id)] = {"id": str(id), "name": name, "vanity": vanity, "admins": dict(admins)}
+            self.organizations[str(id)] = {
+                "id": str(id),
+                "name": name,
+                "vanity": vanity,
+                "admins": dict(admins),
+            }
         return f"urn:li:organization:{id}"
 
     def reset_state(self) -> None:
@@ -118,41 +123,72 @@ class FakeLinkedIn(OAuthFake, FakeServer):
         if member is None:
             return li_error(401, "Invalid access token", "INVALID_ACCESS_TOKEN", 65600)
         if not request.headers.get("LinkedIn-Version"):
-            return li_error(400, "A version must be present. Please specify a version by adding the LinkedIn-Version header.", "VERSION_MISSING")
+            return li_error(
+                400,
+                "A version must be present. Please specify a version by adding the "
+                "LinkedIn-Version header.",
+                "VERSION_MISSING",
+            )
         if request.headers.get("X-Restli-Protocol-Version") != "2.0.0":
-            return li_error(400, "X-Restli-Protocol-Version 2.0.0 is required by this fake", "ILLEGAL_ARGUMENT")
+            return li_error(
+                400, "X-Restli-Protocol-Version 2.0.0 is required by this fake", "ILLEGAL_ARGUMENT"
+            )
         for key, limit in self.rate_limits.items():
             if request.path.startswith(key):
                 with self.lock:
                     self._usage[key] = self._usage.get(key, 0) + 1
                     if self._usage[key] > int(limit):
-                        return li_error(429, "Resource level throttle APPLICATION DAY limit for calls to this resource is reached.")
+                        return li_error(
+                            429,
+                            "Resource level throttle APPLICATION DAY limit for calls to this "
+                            "resource is reached.",
+                        )
         return self._route(request, member)
 
     def _roles(self, member: dict) -> list[dict]:
         return [
-            {"organization": f"urn:li:organization:{o['id']}", "role": o["admins"][member["id"]], "state": "APPROVED", "roleAssignee": f"urn:li:person:{member['id']}"}
+            {
+                "organization": f"urn:li:organization:{o['id']}",
+                "role": o["admins"][member["id"]],
+                "state": "APPROVED",
+                "roleAssignee": f"urn:li:person:{member['id']}",
+            }
             for o in self.organizations.values()
             if member["id"] in o["admins"]
         ]
 
     def _route(self, request: Request, member: dict) -> Response:
         path, method, action = request.path, request.method, request.arg("action")
-        if path == "/rest/organizationAcls" and method == "GET" and request.arg("q") == "roleAssignee":
+        if (
+            path == "/rest/organizationAcls"
+            and method == "GET"
+            and request.arg("q") == "roleAssignee"
+        ):
             with self.lock:
-                return json_response(200, {"elements": self._roles(member), "paging": {"count": 10, "start": 0}})
+                return json_response(
+                    200, {"elements": self._roles(member), "paging": {"count": 10, "start": 0}}
+                )
         match = re.fullmatch(r"/rest/organizations/(\d+)", path)
         if match and method == "GET":
             org = self.organizations.get(match.group(1))
             if org is None:
                 return li_error(404, "Not Found")
-            return json_response(200, {"id": int(org["id"]), "localizedName": org["name"], "vanityName": org["vanity"]})
+            return json_response(
+                200,
+                {"id": int(org["id"]), "localizedName": org["name"], "vanityName": org["vanity"]},
+            )
         if path == "/rest/posts" and method == "POST":
             return self._create_post(request, member)
         if path == "/rest/posts" and method == "GET":
             author = request.arg("author")
             with self.lock:
-                elements = [p for p in sorted(self._posts.values(), key=lambda p: p["createdAt"], reverse=True) if p["author"] == author]
+                elements = [
+                    p
+                    for p in sorted(
+                        self._posts.values(), key=lambda p: p["createdAt"], reverse=True
+                    )
+                    if p["author"] == author
+                ]
             return json_response(200, {"elements": elements})
         if path in ("/rest/images", "/rest/videos") and method == "POST":
             kind = path.rsplit("/", 1)[-1]
@@ -178,18 +214,37 @@ class FakeLinkedIn(OAuthFake, FakeServer):
         author = str(body.get("author") or "")
         with self.lock:
             if not self._may_post_as(member, author):
-                return li_error(403, f"Not enough permissions to access: partnerApiPostsExternal.CREATE.{self_version(request)}", "ACCESS_DENIED", 100)
+                return li_error(
+                    403,
+                    "Not enough permissions to access: "
+                    f"partnerApiPostsExternal.CREATE.{self_version(request)}",
+                    "ACCESS_DENIED",
+                    100,
+                )
             content = body.get("content") or {}
-            ids = [content["media"]["id"]] if "media" in content else [i["id"] for i in (content.get("multiImage") or {}).get("images", [])]
+            ids = (
+                [content["media"]["id"]]
+                if "media" in content
+                else [i["id"] for i in (content.get("multiImage") or {}).get("images", [])]
+            )
             for mid in ids:
                 asset = self._assets.get(mid)
                 if asset is None or asset["status"] != "AVAILABLE":
                     return li_error(422, f"Media {mid} is not available", "UNPROCESSABLE_ENTITY")
             for post in self._posts.values():
                 if post["author"] == author and post["commentary"] == body["commentary"]:
-                    return li_error(422, f"Content is a duplicate of {post['id']}", "DUPLICATE_POST")
+                    return li_error(
+                        422, f"Content is a duplicate of {post['id']}", "DUPLICATE_POST"
+                    )
             urn = f"urn:li:share:{next(self._ids)}"
-            self._posts[urn] = {"id": urn, "author": author, "commentary": body["commentary"], "content": content, "createdAt": int(time.time() * 1000), "lifecycleState": "PUBLISHED"}
+            self._posts[urn] = {
+                "id": urn,
+                "author": author,
+                "commentary": body["commentary"],
+                "content": content,
+                "createdAt": int(time.time() * 1000),
+                "lifecycleState": "PUBLISHED",
+            }
         return Response(201, b"", headers={"x-restli-id": urn})
 
     def _initialize(self, request: Request, member: dict, kind: str) -> Response:
@@ -200,12 +255,30 @@ class FakeLinkedIn(OAuthFake, FakeServer):
         owner = str(req.get("owner") or "")
         with self.lock:
             if not self._may_post_as(member, owner):
-                return li_error(403, "Not enough permissions to upload as this owner", "ACCESS_DENIED")
+                return li_error(
+                    403, "Not enough permissions to upload as this owner", "ACCESS_DENIED"
+                )
             n = next(self._ids)
             if kind == "images":
                 urn = f"urn:li:image:C4D{n}"
-                self._assets[urn] = {"urn": urn, "kind": kind, "status": "WAITING_UPLOAD", "polls": 0, "parts": {}, "size": None}
-                return json_response(200, {"value": {"uploadUrlExpiresAt": int(time.time() * 1000) + 3600_000, "uploadUrl": f"{self.url}/_upload/{urn}/0", "image": urn}})
+                self._assets[urn] = {
+                    "urn": urn,
+                    "kind": kind,
+                    "status": "WAITING_UPLOAD",
+                    "polls": 0,
+                    "parts": {},
+                    "size": None,
+                }
+                return json_response(
+                    200,
+                    {
+                        "value": {
+                            "uploadUrlExpiresAt": int(time.time() * 1000) + 3600_000,
+                            "uploadUrl": f"{self.url}/_upload/{urn}/0",
+                            "image": urn,
+                        }
+                    },
+                )
             size = int(req.get("fileSizeBytes") or 0)
             if size <= 0:
                 return li_error(422, "fileSizeBytes is required", "UNPROCESSABLE_ENTITY")
@@ -213,9 +286,34 @@ class FakeLinkedIn(OAuthFake, FakeServer):
             parts = []
             for i, first in enumerate(range(0, size, int(self.part_bytes))):
                 last = min(size, first + int(self.part_bytes)) - 1
-                parts.append({"uploadUrl": f"{self.url}/_upload/{urn}/{i}", "firstByte": first, "lastByte": last})
-            self._assets[urn] = {"urn": urn, "kind": kind, "status": "WAITING_UPLOAD", "polls": 0, "parts": {}, "size": size, "expected_parts": len(parts), "token": f"tok{n}"}
-            return json_response(200, {"value": {"uploadUrlsExpireAt": int(time.time() * 1000) + 3600_000, "video": urn, "uploadInstructions": parts, "uploadToken": f"tok{n}"}})
+                parts.append(
+                    {
+                        "uploadUrl": f"{self.url}/_upload/{urn}/{i}",
+                        "firstByte": first,
+                        "lastByte": last,
+                    }
+                )
+            self._assets[urn] = {
+                "urn": urn,
+                "kind": kind,
+                "status": "WAITING_UPLOAD",
+                "polls": 0,
+                "parts": {},
+                "size": size,
+                "expected_parts": len(parts),
+                "token": f"tok{n}",
+            }
+            return json_response(
+                200,
+                {
+                    "value": {
+                        "uploadUrlsExpireAt": int(time.time() * 1000) + 3600_000,
+                        "video": urn,
+                        "uploadInstructions": parts,
+                        "uploadToken": f"tok{n}",
+                    }
+                },
+            )
 
     def _receive(self, request: Request) -> Response:
         if request.method != "PUT":
@@ -240,7 +338,11 @@ class FakeLinkedIn(OAuthFake, FakeServer):
             if asset is None:
                 return li_error(404, "Not Found")
             etags = [asset["parts"][i]["etag"] for i in sorted(asset["parts"])]
-            if req.get("uploadedPartIds") != etags or len(etags) != asset["expected_parts"] or req.get("uploadToken") != asset["token"]:
+            if (
+                req.get("uploadedPartIds") != etags
+                or len(etags) != asset["expected_parts"]
+                or req.get("uploadToken") != asset["token"]
+            ):
                 return li_error(400, "Uploaded part ids do not match the upload", "BAD_REQUEST")
             asset["status"] = "PROCESSING"
         return json_response(200, {})

@@ -257,7 +257,9 @@ class OAuthFake:
             if grant == "authorization_code":
                 code = self._codes.pop(form.get("code", ""), None)
                 if code is None or code["expires"] < time.time() or code["client_id"] != client_id:
-                    return self.oauth_error(400, "invalid_grant", "The authorization code is invalid.")
+                    return self.oauth_error(
+                        400, "invalid_grant", "The authorization code is invalid."
+                    )
                 if form.get("redirect_uri") != code["redirect_uri"]:
                     return self.oauth_error(400, "invalid_grant", "redirect_uri does not match.")
                 if code["challenge"]:

@@ -103,8 +103,10 @@ class FakeThreads(OAuthFake, FakeServer):
         old = self._token_of(request)
         with self.lock:
             entry = self._access.get(old)
-            if args.get("grant_type") != grant or entry is None or (
-                entry["expires"] is not None and entry["expires"] < time.time()
+            if (
+                args.get("grant_type") != grant
+                or entry is None
+                or (entry["expires"] is not None and entry["expires"] < time.time())
             ):
                 return graph_error("Error validating access token: Session has expired", 190)
             if grant == "th_exchange_token" and args.get("client_secret") not in {
@@ -169,7 +171,9 @@ class FakeThreads(OAuthFake, FakeServer):
                         ),
                         "permalink": f"https://www.threads.net/@{user['username']}/post/{o['id']}",
                     }
-                    for o in sorted(self._objects.values(), key=lambda o: o["created"], reverse=True)
+                    for o in sorted(
+                        self._objects.values(), key=lambda o: o["created"], reverse=True
+                    )
                     if o["kind"] == "post" and o["user"] == user["id"]
                 ]
             return json_response(200, {"data": data})
@@ -224,7 +228,11 @@ class FakeThreads(OAuthFake, FakeServer):
     def _publish(self, user: dict, args) -> Response:
         with self.lock:
             container = self._objects.get(str(args.get("creation_id") or ""))
-            if container is None or container["kind"] != "container" or container["user"] != user["id"]:
+            if (
+                container is None
+                or container["kind"] != "container"
+                or container["user"] != user["id"]
+            ):
                 return graph_error("(#100) Invalid creation_id", 100)
             if container["status"] == "PUBLISHED":
                 return graph_error("The container has already been published", 24, subcode=4279009)
@@ -249,7 +257,10 @@ class FakeThreads(OAuthFake, FakeServer):
             if obj["kind"] == "post":
                 return json_response(
                     200,
-                    {"id": oid, "permalink": f"https://www.threads.net/@{user['username']}/post/{oid}"},
+                    {
+                        "id": oid,
+                        "permalink": f"https://www.threads.net/@{user['username']}/post/{oid}",
+                    },
                 )
             if obj["status"] == "IN_PROGRESS":
                 obj["polls"] += 1

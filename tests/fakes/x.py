@@ -45,7 +45,9 @@ WINDOW = 900
 
 
 def problem(status: int, title: str, detail: str, type_: str = "about:blank") -> Response:
-    return json_response(status, {"title": title, "detail": detail, "type": type_, "status": status})
+    return json_response(
+        status, {"title": title, "detail": detail, "type": type_, "status": status}
+    )
 
 
 def _iso(ts: float) -> str:
@@ -194,7 +196,9 @@ class FakeX(OAuthFake, FakeServer):
         text = body.get("text")
         media_ids = ((body.get("media") or {}).get("media_ids")) or []
         if not isinstance(text, str) or (not text.strip() and not media_ids):
-            return problem(400, "Invalid Request", "One or more parameters to your request was invalid.")
+            return problem(
+                400, "Invalid Request", "One or more parameters to your request was invalid."
+            )
         if len(_URL.sub("x" * 23, text)) > 280:
             return problem(400, "Invalid Request", "Your Tweet text is too long.")
         now = time.time()
@@ -230,7 +234,9 @@ class FakeX(OAuthFake, FakeServer):
                 "media_ids": [str(m) for m in media_ids],
                 "created": now,
             }
-        return json_response(201, {"data": {"id": tid, "text": text, "edit_history_tweet_ids": [tid]}})
+        return json_response(
+            201, {"data": {"id": tid, "text": text, "edit_history_tweet_ids": [tid]}}
+        )
 
     def _timeline(self, request: Request, user_id: str) -> Response:
         start = request.arg("start_time")
@@ -240,7 +246,11 @@ class FakeX(OAuthFake, FakeServer):
         limit = int(request.arg("max_results") or 10)
         with self.lock:
             tweets = sorted(
-                (t for t in self._tweets.values() if t["author_id"] == user_id and t["created"] >= start_ts),
+                (
+                    t
+                    for t in self._tweets.values()
+                    if t["author_id"] == user_id and t["created"] >= start_ts
+                ),
                 key=lambda t: t["created"],
                 reverse=True,
             )[:limit]
@@ -269,7 +279,9 @@ class FakeX(OAuthFake, FakeServer):
                     total = 0
                 media_type = str(fields.get("media_type") or "")
                 if total <= 0 or not media_type:
-                    return problem(400, "Invalid Request", "media_type and total_bytes are required.")
+                    return problem(
+                        400, "Invalid Request", "media_type and total_bytes are required."
+                    )
                 mid = str(next(self._ids))
                 category = str(fields.get("media_category") or "tweet_image")
                 self._media[mid] = {
@@ -297,7 +309,9 @@ class FakeX(OAuthFake, FakeServer):
             if command == "FINALIZE":
                 if sum(item["chunks"].values()) != item["size"]:
                     return problem(
-                        400, "Invalid Request", "Segments do not add up to provided total file size."
+                        400,
+                        "Invalid Request",
+                        "Segments do not add up to provided total file size.",
                     )
                 data = {"id": item["id"], "media_key": f"3_{item['id']}", "size": item["size"]}
                 if item["category"] in ("tweet_video", "tweet_gif", "amplify_video"):
@@ -345,14 +359,20 @@ class FakeX(OAuthFake, FakeServer):
                 return problem(400, "Invalid Request", "id is invalid.")
             text = ((body.get("metadata") or {}).get("alt_text") or {}).get("text")
             if not isinstance(text, str) or len(text) > 1000:
-                return problem(400, "Invalid Request", "alt_text.text must be at most 1000 characters.")
+                return problem(
+                    400, "Invalid Request", "alt_text.text must be at most 1000 characters."
+                )
             item["alt_text"] = text
-        return json_response(200, {"data": {"id": item["id"], "associated_metadata": body["metadata"]}})
+        return json_response(
+            200, {"data": {"id": item["id"], "associated_metadata": body["metadata"]}}
+        )
 
 
 def main(argv=None) -> None:
     def add_arguments(parser):
-        parser.add_argument("--app", action="append", default=[], metavar="CLIENT_ID=SECRET@REDIRECT")
+        parser.add_argument(
+            "--app", action="append", default=[], metavar="CLIENT_ID=SECRET@REDIRECT"
+        )
         parser.add_argument("--account", action="append", default=[], metavar="ID=USERNAME")
         parser.add_argument("--token", action="append", default=[], metavar="TOKEN=ACCOUNT_ID")
 

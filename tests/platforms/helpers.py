@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -48,20 +45,3 @@ def consent(oauth: OAuthClient, account_id: str, *, deny: bool = False) -> OAuth
         state=query["state"],
         expected_state=request.state,
     )
-
-
-def ffmpeg_video(tmp_path: Path, *, seconds: float = 1.0, size: str = "64x48", rate: int = 25):
-    """A tiny real MP4 (H.264) made with ffmpeg, or None when ffmpeg is not installed."""
-    if shutil.which("ffmpeg") is None:
-        return None
-    out = tmp_path / f"clip-{size}-{rate}-{seconds}.mp4"
-    subprocess.run(
-        [
-            "ffmpeg", "-v", "error", "-y", "-f", "lavfi",
-            "-i", f"testsrc=duration={seconds}:size={size}:rate={rate}",
-            "-pix_fmt", "yuv420p", str(out),
-        ],
-        check=True,
-        timeout=60,
-    )
-    return out

@@ -476,7 +476,9 @@ def test_mastodon_failed_processing_never_posts_text_alone(mastodon):
         client.publish(text="film", idempotency_key="v", media=[video])
     mastodon.add_fault(fail_next=5, status=503, path="/api/v2/media")
     with pytest.raises(MediaUnavailable):
-        client.publish(text="pic", idempotency_key="p", media=[MediaItem(b"\x89PNG", "image/png", "x")])
+        client.publish(
+            text="pic", idempotency_key="p", media=[MediaItem(b"\x89PNG", "image/png", "x")]
+        )
     assert mastodon.posts() == []
     assert MastodonClient.validate_media([MediaItem(b"x", "image/png", "y" * 1501)]) == [
         "Attachment 1: Mastodon takes alt text up to 1500 characters; this one has 1501."

@@ -87,19 +87,23 @@ def test_text_post_headers_and_duplicate(fake):
     assert c.publish(text="We are hiring", idempotency_key="k").remote_id == result.remote_id
     [post] = fake.posts()
     assert post["author"] == ORG
-    sent = [r for r in fake.requests_log() if r["path"] == "/rest/posts"][0]
+    sent = next(r for r in fake.requests_log() if r["path"] == "/rest/posts")
     assert sent["method"] == "POST"
 
 
 def test_image_and_video_uploads(fake):
     c = client(fake, consent(oauth(fake), "m1"), organization_urn=ORG)
-    c.publish(text="Two images", idempotency_key="i", media=[MediaItem(PNG, "image/png", "one"), MediaItem(PNG + b"x", "image/png", "two")])
+    c.publish(
+        text="Two images",
+        idempotency_key="i",
+        media=[MediaItem(PNG, "image/png", "one"), MediaItem(PNG + b"x", "image/png", "two")],
+    )
     fake.configure(part_bytes=700)
     c.publish(text="A video", idempotency_key="v", media=[MediaItem(MP4, "video/mp4", duration=10)])
     posts = fake.posts()
     assert [i["altText"] for i in posts[0]["content"]["multiImage"]["images"]] == ["one", "two"]
     assert posts[1]["content"]["media"]["id"].startswith("urn:li:video:")
-    video = [a for a in fake.assets() if a["kind"] == "videos"][0]
+    video = next(a for a in fake.assets() if a["kind"] == "videos")
     assert len(video["parts"]) == 3 and video["status"] == "AVAILABLE"
 
 
@@ -115,7 +119,13 @@ def test_refresh_and_reconnect(fake):
     fake.issue_refresh = True
     token = consent(oauth(fake), "m1")
     seen = []
-    c = LinkedInClient(instance_url=fake.url, credential=token.as_credential(), oauth_app=APP, timeout=5, on_token_refresh=seen.append)
+    c = LinkedInClient(
+        instance_url=fake.url,
+        credential=token.as_credential(),
+        oauth_app=APP,
+        timeout=5,
+        on_token_refresh=seen.append,
+    )
     fake.expire_access_tokens()
     assert c.whoami().remote_id == ORG and len(seen) == 1
     fake.revoke_refresh_tokens()
@@ -131,7 +141,12 @@ def test_throttling_and_redaction(fake):
     with pytest.raises(PlatformUnavailable):
         c.publish(text="x", idempotency_key="x")
     fake.configure(rate_limits={})
-    fake.add_fault(fail_next=1, status=422, path="/rest/posts", body={"status": 422, "message": f"bad {token.access_token}"})
+    fake.add_fault(
+        fail_next=1,
+        status=422,
+        path="/rest/posts",
+        body={"status": 422, "message": f"bad {token.access_token}"},
+    )
     with pytest.raises(PublishRejected) as caught:
         c.publish(text="y", idempotency_key="y")
     assert token.access_token not in str(caught.value)
@@ -139,4 +154,6 @@ def test_throttling_and_redaction(fake):
 
 def test_linkedin_rules():
     problems = LinkedInClient.validate_media([MediaItem(MP4, "video/mp4", duration=1)])
-    assert problems == ["Attachment 1: LinkedIn videos must last at least 3 s; this one lasts 1.0 s."]
+    assert problems == [
+        "Attachment 1: LinkedIn videos must last at least 3 s; this one lasts 1.0 s."
+    ]

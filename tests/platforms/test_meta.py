@@ -85,14 +85,19 @@ def test_page_text_photo_and_duplicate(fake):
     posts = [o for o in fake.posts() if o["kind"] == "post"]
     assert [p["message"] for p in posts] == ["Hello Page", "With photos"]
     photos = fake.objects("photo")
-    assert [(p["alt_text"], p["published"]) for p in photos] == [("A kettle", False), ("A cup", False)]
+    assert [(p["alt_text"], p["published"]) for p in photos] == [
+        ("A kettle", False),
+        ("A cup", False),
+    ]
     assert posts[1]["attached"] == [p["id"] for p in photos]
 
 
 def test_page_video_resumable_and_processing(fake):
     client = fb(fake)
     client.video_chunk_bytes = 700
-    result = client.publish(text="Our film", idempotency_key="v", media=[MediaItem(MP4, "video/mp4")])
+    result = client.publish(
+        text="Our film", idempotency_key="v", media=[MediaItem(MP4, "video/mp4")]
+    )
     [video] = fake.objects("video")
     assert video["status"] == "ready" and video["message"] == "Our film"
     assert result.remote_id == video["id"] and "/videos/" in result.url
@@ -161,7 +166,9 @@ def test_instagram_carousel_and_reel(fake):
         MediaItem(JPEG + b"2", "image/jpeg", "two", url=fake.host_file("2.jpg", JPEG)),
     ]
     client.publish(text="Carousel", idempotency_key="c", media=items)
-    client.publish(text="Reel", idempotency_key="r", media=[MediaItem(MP4, "video/mp4", duration=5)])
+    client.publish(
+        text="Reel", idempotency_key="r", media=[MediaItem(MP4, "video/mp4", duration=5)]
+    )
     published = [o for o in fake.posts() if o["kind"] == "ig_media"]
     assert [p["caption"] for p in published] == ["Carousel", "Reel"]
     assert len(published[0]["children"]) == 2

@@ -49,7 +49,11 @@ def connect(fake, account="3001", **kwargs) -> ThreadsClient:
     long_lived = ThreadsClient.long_lived_token(oauth(fake), short)
     assert long_lived.expires_at - datetime.now(UTC) > timedelta(days=59)
     client = ThreadsClient(
-        instance_url=fake.url, credential=long_lived.as_credential(), oauth_app=APP, timeout=5, **kwargs
+        instance_url=fake.url,
+        credential=long_lived.as_credential(),
+        oauth_app=APP,
+        timeout=5,
+        **kwargs,
     )
     client._sleep = lambda seconds: None
     return client
@@ -83,14 +87,19 @@ def test_image_video_and_carousel(fake):
     posts = fake.posts()
     assert [p["media_type"] for p in posts] == ["IMAGE", "CAROUSEL"]
     children = [c for c in fake.containers() if c["carousel_item"]]
-    assert [(c["media_type"], c["alt_text"]) for c in children] == [("IMAGE", "A kettle"), ("VIDEO", "A film")]
+    assert [(c["media_type"], c["alt_text"]) for c in children] == [
+        ("IMAGE", "A kettle"),
+        ("VIDEO", "A film"),
+    ]
 
 
 def test_media_failure_never_posts_text_alone(fake):
     client = connect(fake)
     with pytest.raises(MediaRejected, match="FAILED_DOWNLOADING_VIDEO"):
         client.publish(
-            text="Film", idempotency_key="v", media=[MediaItem(MP4, "video/mp4", url=f"{fake.url}/_fake/files/nope.mp4")]
+            text="Film",
+            idempotency_key="v",
+            media=[MediaItem(MP4, "video/mp4", url=f"{fake.url}/_fake/files/nope.mp4")],
         )
     with pytest.raises(MediaRejected, match="public address"):
         client.publish(text="Film", idempotency_key="w", media=[MediaItem(MP4, "video/mp4")])
@@ -119,11 +128,21 @@ def test_rate_limit_and_errors(fake):
     with pytest.raises(PublishRejected, match="too long"):
         client.publish(text="y" * 501, idempotency_key="y")
     token = client.token.access_token
-    fake.add_fault(fail_next=1, status=400, scope="all", body={"error": {"message": f"no {token}", "code": 190}})
+    fake.add_fault(
+        fail_next=1,
+        status=400,
+        scope="all",
+        body={"error": {"message": f"no {token}", "code": 190}},
+    )
     assert client.whoami().remote_id == "3001"  # 190: the token was renewed, then it worked
     assert client.token.access_token != token
     token = client.token.access_token
-    fake.add_fault(fail_next=1, status=403, scope="all", body={"error": {"message": f"no {token}", "code": 200}})
+    fake.add_fault(
+        fail_next=1,
+        status=403,
+        scope="all",
+        body={"error": {"message": f"no {token}", "code": 200}},
+    )
     with pytest.raises(AuthenticationFailed) as caught:
         client.whoami()
     assert token not in str(caught.value) and "[redacted]" in str(caught.value)
