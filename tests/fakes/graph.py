@@ -39,9 +39,9 @@ import secrets
 import time
 from datetime import UTC, datetime
 
-from .base import FakeServer, Request, Response, json_response
+from .base import FakeServer, Request, Response, json_response, split_pair
 from .forms import params
-from .oauth import OAuthFake
+from .oauth import OAuthFake, oauth_cli
 
 V = "/v21.0"
 
@@ -86,8 +86,10 @@ class FakeGraph(OAuthFake, FakeServer):
     def add_person(self, id: str, name: str) -> dict:
         return self.add_account(id, name.lower().replace(" ", "."), name, kind="personal")
 
-    def add_page(self, id: str, name: str, *, managers=(), ig: dict | None = None) -> str:
-        token = "page-" + secrets.token_urlsafe(16)
+    def add_page(
+        self, id: str, name: str, *, managers=(), ig: dict | None = None, token: str = ""
+    ) -> str:
+        token = token or "page-" + secrets.token_urlsafe(16)
         with self.lock:
             self.pages[str(id)] = {
                 "id": str(id),
@@ -573,3 +575,38 @@ class FakeGraph(OAuthFake, FakeServer):
         with self.lock:
             self._objects[oid] = {"id": oid, "kind": kind, "created": time.time(), **fields}
         return oid
+
+
+def main(argv=None) -> None:
+    def add_arguments(parser):
+        parser.add_argument(
+            "--page",
+            action="append",
+            default=[],
+            metavar="ID=NAME:TOKEN:MANAGER[:IG_ID:IG_USERNAME]",
+            help="a Page, its Page access token and who manages it",
+        )
+
+    def configure(fake, args):
+        for value in args.page:
+            page_id, rest = split_pair(value)
+            name, token, manager, *ig = rest.split(":")
+            fake.add_page(
+                page_id,
+                name,
+                managers=[manager],
+                ig={"id": ig[0], "username": ig[1]} if len(ig) == 2 else None,
+                token=token,
+            )
+
+    oauth_cli(
+        "Fake Graph API (Facebook Pages, Instagram) for tests.",
+        FakeGraph,
+        argv,
+        add_arguments,
+        configure,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -33,8 +33,8 @@ import re
 import time
 from urllib.parse import unquote
 
-from .base import FakeServer, Request, Response, json_response
-from .oauth import OAuthFake
+from .base import FakeServer, Request, Response, json_response, split_pair
+from .oauth import OAuthFake, oauth_cli
 
 
 def li_error(status: int, message: str, code: str = "", service: int = 0) -> Response:
@@ -363,3 +363,22 @@ class FakeLinkedIn(OAuthFake, FakeServer):
 
 def self_version(request: Request) -> str:
     return request.headers.get("LinkedIn-Version") or ""
+
+
+def main(argv=None) -> None:
+    def add_arguments(parser):
+        parser.add_argument(
+            "--organization", action="append", default=[], metavar="ID=NAME:VANITY:ADMIN_ID"
+        )
+
+    def configure(fake, args):
+        for value in args.organization:
+            org_id, rest = split_pair(value)
+            name, vanity, admin = rest.split(":")
+            fake.add_organization(org_id, name, vanity, admins={admin: "ADMINISTRATOR"})
+
+    oauth_cli("Fake LinkedIn REST API for tests.", FakeLinkedIn, argv, add_arguments, configure)
+
+
+if __name__ == "__main__":
+    main()

@@ -33,7 +33,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from .base import Request, Response, json_response
+from .base import Request, Response, json_response, run_cli, split_pair
 
 
 class OAuthFake:
@@ -300,3 +300,40 @@ class OAuthFake:
 def _html(status: int, body: str) -> Response:
     page = f"<!doctype html><html><body>{body}</body></html>"
     return Response(status, page.encode("utf-8"), "text/html; charset=utf-8")
+
+
+def oauth_cli(description: str, make, argv=None, add_arguments=None, configure=None) -> None:
+    """``python -m tests.fakes.<name>``: the options every OAuth fake shares, then the
+    fake's own (``add_arguments``/``configure(fake, args)``)."""
+
+    def arguments(parser):
+        parser.add_argument(
+            "--app", action="append", default=[], metavar="CLIENT_ID=SECRET@REDIRECT_URI"
+        )
+        parser.add_argument(
+            "--account", action="append", default=[], metavar="ID=USERNAME[:personal]"
+        )
+        parser.add_argument("--token", action="append", default=[], metavar="TOKEN=ACCOUNT_ID")
+        parser.add_argument("--auto-approve", default=None, metavar="ACCOUNT_ID")
+        if add_arguments:
+            add_arguments(parser)
+
+    def build(args):
+        fake = make()
+        for value in args.app:
+            client_id, rest = split_pair(value)
+            secret, _, redirect = rest.partition("@")
+            fake.add_app(client_id, secret, [redirect] if redirect else [])
+        for value in args.account:
+            account_id, rest = split_pair(value)
+            username, _, kind = rest.partition(":")
+            fake.add_account(account_id, username, kind=kind or "brand")
+        for value in args.token:
+            token, account_id = split_pair(value)
+            fake.issue_token(account_id, token=token)
+        fake.auto_approve = args.auto_approve
+        if configure:
+            configure(fake, args)
+        return fake
+
+    run_cli(description, build, arguments, argv)

@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from .base import FakeServer, Request, Response, json_response
 from .forms import params
 from .graph import graph_error
-from .oauth import OAuthFake
+from .oauth import OAuthFake, oauth_cli
 
 V = "/v1.0"
 
@@ -281,3 +281,11 @@ class FakeThreads(OAuthFake, FakeServer):
 
 
 __all__ = ["FakeThreads"]
+
+
+def main(argv=None) -> None:
+    oauth_cli("Fake Threads API for tests.", FakeThreads, argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -36,9 +36,9 @@ import secrets
 import time
 from datetime import UTC, datetime
 
-from .base import FakeServer, Request, Response, json_response, run_cli, split_pair
+from .base import FakeServer, Request, Response, json_response
 from .forms import form_fields
-from .oauth import OAuthFake
+from .oauth import OAuthFake, oauth_cli
 
 _URL = re.compile(r"https?://\S+")
 WINDOW = 900
@@ -369,28 +369,7 @@ class FakeX(OAuthFake, FakeServer):
 
 
 def main(argv=None) -> None:
-    def add_arguments(parser):
-        parser.add_argument(
-            "--app", action="append", default=[], metavar="CLIENT_ID=SECRET@REDIRECT"
-        )
-        parser.add_argument("--account", action="append", default=[], metavar="ID=USERNAME")
-        parser.add_argument("--token", action="append", default=[], metavar="TOKEN=ACCOUNT_ID")
-
-    def build(args):
-        fake = FakeX()
-        for value in args.app:
-            client_id, rest = split_pair(value)
-            secret, _, redirect = rest.partition("@")
-            fake.add_app(client_id, secret, [redirect] if redirect else [])
-        for value in args.account:
-            account_id, username = split_pair(value)
-            fake.add_account(account_id, username)
-        for value in args.token:
-            token, account_id = split_pair(value)
-            fake.issue_token(account_id, token=token)
-        return fake
-
-    run_cli("Fake X API v2 for tests.", build, add_arguments, argv)
+    oauth_cli("Fake X API v2 for tests.", FakeX, argv)
 
 
 if __name__ == "__main__":
