@@ -4,20 +4,26 @@ See ``base.py`` for the interface and ``errors.py`` for what each error means to
 """
 
 from .addresses import validate_instance_url
-from .base import Identity, MediaItem, PlatformClient, PublishResult
+from .base import Identity, MediaItem, PlatformClient, PublishResult, UploadedMedia
 from .bluesky import BlueskyClient, record_key_for
 from .errors import (
     AuthenticationFailed,
     BadIdentityResponse,
     IdentityMismatch,
     InvalidInstanceURL,
+    MediaFailed,
+    MediaRejected,
+    MediaUnavailable,
     OutcomeUnknown,
+    PersonalAccountRefused,
     PlatformError,
     PlatformUnavailable,
     PublishRejected,
+    ReconnectRequired,
     UnknownPlatform,
 )
 from .mastodon import MastodonClient
+from .media import MediaRules
 from .outbox import OutboxClient
 from .registry import (
     PLATFORMS,
@@ -37,15 +43,22 @@ __all__ = [
     "IdentityMismatch",
     "InvalidInstanceURL",
     "MastodonClient",
+    "MediaFailed",
     "MediaItem",
+    "MediaRejected",
+    "MediaRules",
+    "MediaUnavailable",
     "OutboxClient",
     "OutcomeUnknown",
+    "PersonalAccountRefused",
     "PlatformClient",
     "PlatformError",
     "PlatformUnavailable",
     "PublishRejected",
     "PublishResult",
+    "ReconnectRequired",
     "UnknownPlatform",
+    "UploadedMedia",
     "WebhookClient",
     "get_client",
     "get_client_class",

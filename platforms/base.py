@@ -27,6 +27,7 @@ must be public (``GuardedAdapter``), whatever the name resolved to when it was t
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import os
 import re
 import time
@@ -47,11 +48,14 @@ from .errors import (
     AuthenticationFailed,
     IdentityMismatch,
     InvalidInstanceURL,
+    MediaRejected,
+    MediaUnavailable,
     OutcomeUnknown,
     PlatformError,
     PlatformUnavailable,
     PublishRejected,
 )
+from .media import NO_MEDIA, MediaRules, media_kind
 
 USER_AGENT = "Countersign/0.1 (self-hosted publisher)"
 MAX_DETAIL_LENGTH = 300
@@ -96,6 +100,40 @@ class MediaItem:
     path_or_bytes: str | os.PathLike | bytes
     mime_type: str
     alt_text: str = ""
+    # Metadata for the platforms' media rules (read with ffprobe/mediainfo by the caller;
+    # None = not known, not checked). ``duration`` in seconds, ``frame_rate`` per second.
+    size: int | None = None
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    frame_rate: float | None = None
+    #: A public https address of the same file, for platforms that fetch media themselves
+    #: (Instagram images, Threads); "" when the installation has none.
+    url: str = ""
+
+    @property
+    def kind(self) -> str:
+        """``image`` | ``gif`` | ``video`` | ``other``."""
+        return media_kind(self.mime_type)
+
+    def byte_size(self) -> int | None:
+        if self.size is not None:
+            return self.size
+        if isinstance(self.path_or_bytes, bytes):
+            return len(self.path_or_bytes)
+        try:
+            return os.path.getsize(self.path_or_bytes)
+        except OSError:
+            return None
+
+    def aspect_ratio(self) -> float | None:
+        if self.width and self.height:
+            return self.width / self.height
+        return None
+
+    def digest(self) -> str:
+        """SHA-256 of the content (hex), which names the upload of this item."""
+        return hashlib.sha256(self.read_bytes()).hexdigest()
 
     def read_bytes(self) -> bytes:
         if isinstance(self.path_or_bytes, bytes):
@@ -111,6 +149,25 @@ class MediaItem:
         else:
             info["name"] = os.path.basename(os.fspath(self.path_or_bytes))
         return info
+
+
+@dataclass
+class UploadedMedia:
+    """One attachment as the platform knows it: its id there (``remote_id``: a Mastodon
+    media id, an X media id, a LinkedIn image URN, an Instagram container id, ...), the
+    item, whether it is ready to be used in a post, and platform-specific ``data`` (a
+    Bluesky blob reference, an upload session...)."""
+
+    remote_id: str
+    item: MediaItem
+    key: str = ""
+    ready: bool = True
+    data: dict = field(default_factory=dict)
+    created: float = field(default_factory=time.monotonic)
+    reuse_seconds: float = 3600.0
+
+    def reusable(self) -> bool:
+        return time.monotonic() - self.created < self.reuse_seconds
 
 
 class _NoNetrc(requests.auth.AuthBase):
@@ -363,6 +420,7 @@ class PlatformClient:
         json: Any = None,
         data: Any = None,
         params: Mapping[str, Any] | None = None,
+        files: Any = None,
     ) -> requests.Response:
         """One HTTP request with the client's timeouts and no redirects.
 
@@ -381,6 +439,7 @@ class PlatformClient:
                 json=json,
                 data=data,
                 params=params,
+                files=files,
                 timeout=self.timeout,
                 allow_redirects=False,
             )
@@ -507,6 +566,181 @@ class PlatformClient:
         if write:
             raise PublishRejected(f"{self.label} refused the post ({status}){suffix}", **kwargs)
         raise PlatformError(f"{self.host} answered {status} to {action}{suffix}", **kwargs)
+
+    # -- the media contract (see publish_media / UploadedMedia) -------------------------
+
+    #: What the platform accepts (types, sizes, counts, video limits, alt text).
+    media_rules: ClassVar[MediaRules] = NO_MEDIA
+    #: Tries per upload when the platform is unavailable or the answer is lost (an upload
+    #: that is not attached to a post is never shown, so trying again is safe).
+    media_upload_attempts: ClassVar[int] = 3
+    media_retry_delay: ClassVar[float] = 1.0  # seconds before the 2nd try, doubled after
+    media_retry_max_delay: ClassVar[float] = 15.0  # a longer wait is left to the caller
+    media_poll_interval: ClassVar[float] = 2.0  # unless the platform says when to ask again
+    media_ready_timeout: ClassVar[float] = 300.0  # then: MediaUnavailable, nothing posted
+    #: How long an upload the platform made ready may be reused by a retry of the same send.
+    media_reuse_seconds: ClassVar[float] = 3600.0
+
+    @classmethod
+    def validate_media(cls, items: Iterable[MediaItem]) -> list[str]:
+        """Every reason these attachments cannot go in one post here, one clear sentence
+        each (empty when they can). Uses the metadata passed in the items."""
+        return cls.media_rules.problems(list(items or ()), label=cls.label)
+
+    def prepare_media(
+        self, media: Iterable[MediaItem], *, idempotency_key: str
+    ) -> list[UploadedMedia]:
+        """Upload every attachment and wait until the platform has all of them ready.
+
+        Each item is its own upload with its own retries, named by the send's idempotency
+        key, its position and its content: a retry of the same send (same client) reuses
+        uploads that already succeeded. Raises ``MediaRejected`` (a rule is broken, the
+        platform refused or failed to process an item) or ``MediaUnavailable`` (try the
+        whole send again later); in both cases nothing has been posted, and the caller must
+        not post the text alone."""
+        items = list(media or ())
+        if not items:
+            return []
+        if not self.supports_media:
+            self._no_media(items)
+        problems = self.validate_media(items)
+        if problems:
+            raise MediaRejected(
+                " ".join(problems), platform=self.platform, detail="; ".join(problems)
+            )
+        uploaded = []
+        for index, item in enumerate(items):
+            key = f"{idempotency_key}:{index}:{item.digest()[:32]}"
+            cached = self._media_cache().get(key)
+            if cached is not None and cached.reusable():
+                uploaded.append(cached)
+                continue
+            ref = self._media_attempts(
+                index, lambda i=item, k=key: self._upload_media_item(i, key=k)
+            )
+            self._media_cache()[key] = ref
+            uploaded.append(ref)
+        for index, ref in enumerate(uploaded):
+            if not ref.ready:
+                self._wait_until_ready(ref, index)
+        return uploaded
+
+    def forget_media(self, idempotency_key: str) -> None:
+        """Drop the reusable uploads of a send (once the post exists)."""
+        cache = self._media_cache()
+        for key in [k for k in cache if k.startswith(f"{idempotency_key}:")]:
+            del cache[key]
+
+    # Hooks for clients with media.
+
+    def _upload_media_item(self, item: MediaItem, *, key: str) -> UploadedMedia:
+        """Upload one item; return it (``ready=False`` when the platform processes it)."""
+        raise NotImplementedError
+
+    def _media_state(self, ref: UploadedMedia) -> tuple[str, str, float | None]:
+        """``(state, detail, check_after)`` of an upload being processed: state is
+        ``ready``, ``processing`` or ``failed``; check_after is the wait the platform asked
+        for (seconds) or None."""
+        return "ready", "", None
+
+    def _uploaded(
+        self, remote_id: str, item: MediaItem, *, key: str, ready: bool = True, data=None
+    ) -> UploadedMedia:
+        return UploadedMedia(
+            remote_id=str(remote_id),
+            item=item,
+            key=key,
+            ready=ready,
+            data=dict(data or {}),
+            reuse_seconds=self.media_reuse_seconds,
+        )
+
+    # Machinery.
+
+    def _media_cache(self) -> dict[str, UploadedMedia]:
+        cache = self.__dict__.get("_uploaded_media")
+        if cache is None:
+            cache = self.__dict__["_uploaded_media"] = {}
+        return cache
+
+    def _sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds)
+
+    def _media_attempts(self, index: int, upload) -> UploadedMedia:
+        delay = self.media_retry_delay
+        last: PlatformError | None = None
+        for attempt in range(1, max(1, self.media_upload_attempts) + 1):
+            try:
+                return upload()
+            except MediaRejected:
+                raise
+            except AuthenticationFailed:
+                raise
+            except PublishRejected as exc:
+                raise MediaRejected(
+                    f"{self.label} refused attachment {index + 1}: {exc.detail or exc}",
+                    platform=self.platform,
+                    http_status=exc.http_status,
+                    detail=exc.detail,
+                    media_index=index,
+                ) from exc
+            except (PlatformUnavailable, OutcomeUnknown) as exc:
+                last = exc
+                wait = getattr(exc, "retry_after", None) or delay
+                if attempt >= self.media_upload_attempts or wait > self.media_retry_max_delay:
+                    break
+                self._sleep(wait)
+                delay *= 2
+        raise MediaUnavailable(
+            f"Attachment {index + 1} could not be uploaded to {self.label} ({last}); "
+            "nothing was posted. It will be tried again later.",
+            platform=self.platform,
+            retry_after=getattr(last, "retry_after", None),
+            media_index=index,
+        )
+
+    def _wait_until_ready(self, ref: UploadedMedia, index: int) -> None:
+        deadline = time.monotonic() + self.media_ready_timeout
+        failures = 0
+        while True:
+            try:
+                state, detail, check_after = self._media_state(ref)
+            except (PlatformUnavailable, OutcomeUnknown) as exc:
+                failures += 1
+                if failures >= self.media_upload_attempts:
+                    raise MediaUnavailable(
+                        f"{self.label} could not say whether attachment {index + 1} is ready "
+                        f"({exc}); nothing was posted.",
+                        platform=self.platform,
+                        retry_after=getattr(exc, "retry_after", None),
+                        media_index=index,
+                    ) from exc
+                state, detail, check_after = "processing", "", None
+            if state == "ready":
+                ref.ready = True
+                return
+            if state == "failed":
+                self._media_cache().pop(ref.key, None)
+                raise MediaRejected(
+                    f"{self.label} could not process attachment {index + 1} ({ref.item.kind})"
+                    + (f": {self._redact(detail)}" if detail else "")
+                    + "; nothing was posted.",
+                    platform=self.platform,
+                    detail=self._redact(detail),
+                    media_index=index,
+                )
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise MediaUnavailable(
+                    f"{self.label} was still processing attachment {index + 1} after "
+                    f"{self.media_ready_timeout:g} s; nothing was posted. It will be tried again.",
+                    platform=self.platform,
+                    retry_after=self.media_poll_interval,
+                    media_index=index,
+                )
+            wait = check_after if check_after is not None else self.media_poll_interval
+            self._sleep(max(0.0, min(wait, remaining)))
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:

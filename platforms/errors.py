@@ -97,3 +97,40 @@ class IdentityMismatch(PlatformError):
         super().__init__(message, **kwargs)
         self.expected = expected
         self.actual = actual
+
+
+# -- media and OAuth (additive) ---------------------------------------------------------
+
+
+class MediaFailed(PlatformError):
+    """An attachment could not be made ready on the platform, so the post was NOT sent.
+
+    A post with media is never sent without it: when one upload fails the whole send stops
+    with a ``MediaFailed`` (never a text-only post). Catch the two concrete kinds below by
+    their second base to react as for any other send error. ``media_index`` is the
+    attachment's position (0-based) when one item is to blame."""
+
+    def __init__(self, message: str, *, media_index: int | None = None, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.media_index = media_index
+
+
+class MediaUnavailable(MediaFailed, PlatformUnavailable):
+    """An upload or its processing could not finish right now (platform down, rate limited,
+    still processing at the deadline). Nothing was posted; retry later with the same key."""
+
+
+class MediaRejected(MediaFailed, PublishRejected):
+    """The platform (or its published media rules) refused an attachment: wrong type, too
+    big, too long, processing failed. Nothing was posted; final until the media changes."""
+
+
+class PersonalAccountRefused(AuthenticationFailed):
+    """The credential belongs to a person's own profile, not to a brand's page or
+    organisation, and cannot be a channel (a Facebook user token, a LinkedIn member
+    acting as themselves, an Instagram account with no business account behind a Page)."""
+
+
+class ReconnectRequired(AuthenticationFailed):
+    """The access token expired and could not be refreshed (refresh token revoked or
+    expired, app credentials missing): the channel must be connected again."""

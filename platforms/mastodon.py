@@ -19,8 +19,16 @@ from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
 from .addresses import validate_instance_url
-from .base import Identity, MediaItem, PlatformClient, PublishResult, parse_datetime
+from .base import (
+    Identity,
+    MediaItem,
+    PlatformClient,
+    PublishResult,
+    UploadedMedia,
+    parse_datetime,
+)
 from .errors import BadIdentityResponse, OutcomeUnknown, PlatformError
+from .media import MB, MediaRules
 
 DEFAULT_MAX_CHARACTERS = 500
 CHARACTERS_RESERVED_PER_URL = 23
@@ -82,7 +90,7 @@ class MastodonClient(PlatformClient):
     label = "Mastodon"
     supports_idempotency_key = True
     supports_lookup = True
-    supports_media = False
+    supports_media = True
     max_characters = DEFAULT_MAX_CHARACTERS
     character_counting = "mastodon"
     credential_fields = ["access_token"]
@@ -154,16 +162,22 @@ class MastodonClient(PlatformClient):
     def publish(
         self, *, text: str, idempotency_key: str, media: Iterable[MediaItem] = ()
     ) -> PublishResult:
-        self._no_media(media)
         if not idempotency_key:
             raise ValueError("idempotency_key is required")
+        media_ids = [
+            ref.remote_id for ref in self.prepare_media(media, idempotency_key=idempotency_key)
+        ]
         headers = {**self._auth(), "Idempotency-Key": idempotency_key}
         response = self._request(
             "POST",
             self._url("/api/v1/statuses"),
             write=True,
             headers=headers,
-            json={"status": text, "visibility": "public"},
+            json={
+                "status": text,
+                "visibility": "public",
+                **({"media_ids": media_ids} if media_ids else {}),
+            },
         )
         self._check(response, write=True, action="the post")
         body = self._json(response)
@@ -241,6 +255,58 @@ class MastodonClient(PlatformClient):
                     limits["characters_reserved_per_url"] = per_url
                 return limits
         return limits
+
+    # -- media: POST /api/v2/media, then GET /api/v1/media/:id until processed -----------
+
+    #: The extra scope uploading needs (besides ``token_scopes``).
+    media_token_scopes = ("write:media",)
+    #: Mastodon's defaults: images up to 16 MB, video up to 99 MB (120 fps at most), 4
+    #: attachments, one video and nothing else beside it; alt text in ``description``
+    #: (1,500 characters).
+    media_rules = MediaRules(
+        image_types=("image/jpeg", "image/png", "image/gif", "image/webp"),
+        video_types=("video/mp4", "video/webm", "video/quicktime"),
+        max_image_bytes=16 * MB,
+        max_video_bytes=99 * MB,
+        max_items=4,
+        max_videos=1,
+        video_max_frame_rate=120,
+        alt_text=True,
+        video_alt_text=True,
+        max_alt_text=1500,
+    )
+
+    def _upload_media_item(self, item: MediaItem, *, key: str) -> UploadedMedia:
+        """``POST /api/v2/media`` (multipart ``file`` and ``description``): 200 when the
+        file is ready, 202 (``url`` null) while the server still processes it."""
+        data = {"description": item.alt_text} if item.alt_text else None
+        response = self._request(
+            "POST",
+            self._url("/api/v2/media"),
+            headers=self._auth(),
+            data=data,
+            files={"file": ("upload", item.read_bytes(), item.mime_type)},
+        )
+        self._check(response, write=False, action="the media upload")
+        body = self._json(response) or {}
+        if body.get("id") in (None, ""):
+            raise PlatformError(f"{self.host} gave no media id.", platform=self.platform)
+        ready = response.status_code == 200 and bool(body.get("url"))
+        return self._uploaded(str(body["id"]), item, key=key, ready=ready)
+
+    def _media_state(self, ref: UploadedMedia) -> tuple[str, str, float | None]:
+        """``GET /api/v1/media/:id``: 206 while processing, 200 with a ``url`` when done;
+        a 422 is a file the server could not process."""
+        response = self._request(
+            "GET", self._url(f"/api/v1/media/{ref.remote_id}"), headers=self._auth()
+        )
+        if response.status_code == 206:
+            return "processing", "", None
+        if response.status_code == 422:
+            return "failed", self._error_text(response), None
+        self._check(response, write=False, action="the media status")
+        body = self._json(response) or {}
+        return ("ready", "", None) if body.get("url") else ("processing", "", None)
 
 
 def _str(value: object) -> str:

@@ -38,15 +38,23 @@ def registry_problems(required: tuple[str, ...] = ()) -> list[str]:
         f"no client registered for platform {slug!r}" for slug in required if slug not in PLATFORMS
     ]
     for slug, cls in PLATFORMS.items():
-        if cls.platform != slug:
-            problems.append(f"{cls.__name__} is registered as {slug!r} but says {cls.platform!r}")
-        if not cls.label:
-            problems.append(f"{cls.__name__} has no label")
-        if not set(cls.secret_credential_fields) <= set(cls.credential_fields):
-            problems.append(f"{cls.__name__} marks unknown credential fields as secret")
-        for method in ("whoami", "publish", "lookup"):
-            if getattr(cls, method) is getattr(PlatformClient, method):
-                problems.append(f"{cls.__name__} does not implement {method}()")
-        if cls.supports_lookup is False and cls.supports_idempotency_key is False:
-            problems.append(f"{cls.__name__} can neither deduplicate nor reconcile a send")
+        problems += client_problems(cls, slug=slug)
+    return problems
+
+
+def client_problems(cls: type[PlatformClient], *, slug: str | None = None) -> list[str]:
+    """What keeps one client class from being registered (under ``slug``)."""
+    problems = []
+    slug = cls.platform if slug is None else slug
+    if cls.platform != slug:
+        problems.append(f"{cls.__name__} is registered as {slug!r} but says {cls.platform!r}")
+    if not cls.label:
+        problems.append(f"{cls.__name__} has no label")
+    if not set(cls.secret_credential_fields) <= set(cls.credential_fields):
+        problems.append(f"{cls.__name__} marks unknown credential fields as secret")
+    for method in ("whoami", "publish", "lookup"):
+        if getattr(cls, method) is getattr(PlatformClient, method):
+            problems.append(f"{cls.__name__} does not implement {method}()")
+    if cls.supports_lookup is False and cls.supports_idempotency_key is False:
+        problems.append(f"{cls.__name__} can neither deduplicate nor reconcile a send")
     return problems

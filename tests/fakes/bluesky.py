@@ -7,6 +7,12 @@ Serves (under ``/xrpc/``):
 - ``com.atproto.server.refreshSession`` (Bearer refreshJwt) and ``getSession``
 - ``com.atproto.repo.createRecord``, ``com.atproto.repo.getRecord``
 - ``app.bsky.actor.getProfile`` (a real PDS proxies this to the AppView)
+- ``com.atproto.repo.uploadBlob`` (raw bytes; images over 1,000,000 bytes -> 413) and, as
+  the video service, ``com.atproto.server.getServiceAuth`` + ``app.bsky.video.uploadVideo``
+  (service token) + ``app.bsky.video.getJobStatus`` (``JOB_STATE_CREATED`` ->
+  ``JOB_STATE_ENCODING`` -> ``JOB_STATE_COMPLETED`` with the blob over
+  ``video_processing_polls`` reads, or ``JOB_STATE_FAILED`` with ``video_fail``); a post's
+  ``embed`` must reference blobs of the same repo (images with ``alt``)
 
 Errors follow the reference PDS: no token -> 401 ``AuthenticationRequired``; an expired
 access token -> 400 ``ExpiredToken`` and an unknown one -> 400 ``InvalidToken`` (set
@@ -100,6 +106,11 @@ class FakeBluesky(FakeServer):
         self._records: dict[tuple[str, str, str], dict] = {}
         self._signing_key = secrets.token_bytes(32)
         self._rev = 0
+        self._blobs: dict[str, dict] = {}  # cid -> {"did", "mimeType", "size"}
+        self._jobs: dict[str, dict] = {}
+        self._service_tokens: dict[str, str] = {}  # token -> did
+        self.video_processing_polls = 2
+        self.video_fail = ""
         if isinstance(accounts, dict):
             accounts = [
                 {"handle": handle, **(spec if isinstance(spec, dict) else {"password": spec})}
@@ -149,6 +160,8 @@ class FakeBluesky(FakeServer):
 
     def reset_state(self) -> None:
         self._records.clear()
+        self._blobs.clear()
+        self._jobs.clear()
 
     def configure(self, **settings) -> dict:
         with self.lock:
@@ -158,6 +171,8 @@ class FakeBluesky(FakeServer):
                 ("access_ttl", float),
                 ("max_graphemes", int),
                 ("require_tid_rkeys", bool),
+                ("video_processing_polls", int),
+                ("video_fail", str),
             ):
                 if name in settings:
                     setattr(self, name, cast(settings.pop(name)))
@@ -254,6 +269,10 @@ class FakeBluesky(FakeServer):
             ("POST", "com.atproto.repo.createRecord"): self._create_record,
             ("GET", "com.atproto.repo.getRecord"): self._get_record,
             ("GET", "app.bsky.actor.getProfile"): self._get_profile,
+            ("POST", "com.atproto.repo.uploadBlob"): self._upload_blob,
+            ("GET", "com.atproto.server.getServiceAuth"): self._service_auth,
+            ("POST", "app.bsky.video.uploadVideo"): self._upload_video,
+            ("GET", "app.bsky.video.getJobStatus"): self._job_status,
         }
         route = routes.get((request.method, nsid))
         if route is None:
@@ -335,7 +354,7 @@ class FakeBluesky(FakeServer):
             if body.get("validate") is not False and record["$type"] != collection:
                 return _invalid(f"Invalid $type: expected {collection}, got {record['$type']}")
             if collection == POST and body.get("validate") is not False:
-                problem = self._post_problem(record)
+                problem = self._post_problem(record) or self._embed_problem(record, did)
                 if problem:
                     return _invalid(f"Invalid app.bsky.feed.post record: {problem}")
             if rkey is None:
@@ -386,6 +405,91 @@ class FakeBluesky(FakeServer):
             return "Record/createdAt must be an valid atproto datetime"
         return ""
 
+    # -- blobs and the video service ---------------------------------------------------
+
+    def _embed_problem(self, record: dict, did: str) -> str:
+        if "embed" not in record:
+            return ""
+        for link in _blob_links(record["embed"]):
+            blob = self._blobs.get(link) if link else None
+            if blob is None or blob["did"] != did:
+                return (
+                    "Record/embed must reference blobs uploaded to this repo (and images need alt)"
+                )
+        return ""
+
+    def _store_blob(self, did: str, content: bytes, mime: str) -> dict:
+        cid = "bafkrei" + _b32(hashlib.sha256(content).digest())[:52]
+        self._blobs[cid] = {"did": did, "mimeType": mime, "size": len(content)}
+        return {"$type": "blob", "ref": {"$link": cid}, "mimeType": mime, "size": len(content)}
+
+    def _upload_blob(self, request: Request) -> Response:
+        did, error = self._authenticate(request)
+        if error:
+            return error
+        if not request.body:
+            return _invalid("Request body is empty")
+        if len(request.body) > 1_000_000 and not request.headers.get("Content-Type", "").startswith(
+            "video/"
+        ):
+            return json_response(
+                413, {"error": "PayloadTooLarge", "message": "request entity too large"}
+            )
+        with self.lock:
+            blob = self._store_blob(did, request.body, request.headers.get("Content-Type") or "*/*")
+        return json_response(200, {"blob": blob})
+
+    def _service_auth(self, request: Request) -> Response:
+        did, error = self._authenticate(request)
+        if error:
+            return error
+        if request.arg("lxm") != "com.atproto.repo.uploadBlob" or not (
+            request.arg("aud") or ""
+        ).startswith("did:web:"):
+            return _invalid("aud and lxm are required")
+        token = self._jwt(did, "com.atproto.service", 1800)
+        with self.lock:
+            self._service_tokens[token] = did
+        return json_response(200, {"token": token})
+
+    def _upload_video(self, request: Request) -> Response:
+        token = request.bearer() or ""
+        with self.lock:
+            did = self._service_tokens.get(token)
+        if did is None or did != request.arg("did"):
+            return json_response(401, {"error": "Unauthorized", "message": "invalid service token"})
+        if not request.body:
+            return _invalid("no video")
+        with self.lock:
+            job = "job-" + secrets.token_hex(6)
+            self._jobs[job] = {
+                "jobId": job,
+                "did": did,
+                "state": "JOB_STATE_CREATED",
+                "polls": 0,
+                "content": request.body,
+            }
+        return json_response(200, {"jobId": job, "did": did, "state": "JOB_STATE_CREATED"})
+
+    def _job_status(self, request: Request) -> Response:
+        with self.lock:
+            job = self._jobs.get(request.arg("jobId") or "")
+            if job is None:
+                return _invalid("Job not found")
+            if job["state"] not in ("JOB_STATE_COMPLETED", "JOB_STATE_FAILED"):
+                job["polls"] += 1
+                if self.video_fail:
+                    job["state"], job["error"] = "JOB_STATE_FAILED", self.video_fail
+                elif job["polls"] >= self.video_processing_polls:
+                    job["state"] = "JOB_STATE_COMPLETED"
+                    job["blob"] = self._store_blob(job["did"], job["content"], "video/mp4")
+                else:
+                    job["state"] = "JOB_STATE_ENCODING"
+            status = {
+                k: v for k, v in job.items() if k in ("jobId", "did", "state", "blob", "error")
+            }
+        return json_response(200, {"jobStatus": status})
+
     def _next_tid(self) -> str:
         micros = int(time.time() * 1_000_000)
         value = (micros << 10) | secrets.randbelow(1024)
@@ -433,6 +537,24 @@ class FakeBluesky(FakeServer):
                     "postsCount": sum(1 for key in self._records if key[0] == did),
                 },
             )
+
+
+def _blob_links(embed) -> list:
+    if not isinstance(embed, dict):
+        return [None]
+    if embed.get("$type") == "app.bsky.embed.images":
+        images = embed.get("images")
+        if not isinstance(images, list) or not 1 <= len(images) <= 4:
+            return [None]
+        return [
+            ((i.get("image") or {}).get("ref") or {}).get("$link")
+            if isinstance(i, dict) and isinstance(i.get("alt"), str)
+            else None
+            for i in images
+        ]
+    if embed.get("$type") == "app.bsky.embed.video":
+        return [((embed.get("video") or {}).get("ref") or {}).get("$link")]
+    return [None]
 
 
 def _invalid(message: str) -> Response:

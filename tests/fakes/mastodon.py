@@ -17,9 +17,15 @@ Serves:
 Status ids are numeric strings, ``url`` is ``{base}/@{username}/{id}`` and ``content`` is
 HTML (``<p>`` paragraphs, ``<br />``, links/mentions/hashtags marked up like Mastodon does).
 
+- ``POST /api/v2/media`` (multipart ``file``, ``description``): 200 for an image, 202 with
+  ``url: null`` for a video, then ``GET /api/v1/media/:id`` answers 206 until processed
+  (``media_processing_polls`` reads) and 200 with the ``url``, or 422 with ``media_fail``;
+  ``media_ids`` on a status must be this account's and processed (422 "Cannot attach files
+  that have not finished processing").
+
 Control (besides base.py's): ``POST /_fake/tokens {"token", "account_id", "username",
 "display_name"?, "avatar"?}``; ``POST /_fake/config {"max_characters", "idempotency_ttl",
-"v2_instance", "latency"}``.
+"v2_instance", "media_processing_polls", "media_fail", "latency"}``.
 
 Run alone: ``python -m tests.fakes.mastodon --port 8765 --token TOKEN=ACCOUNT_ID:username``.
 """
@@ -73,6 +79,9 @@ class FakeMastodon(FakeServer):
         self._idempotency: dict[tuple[str, str], tuple[str, float]] = {}
         self._counts: dict[str, int] = {}
         self._ids = itertools.count(110_000_000_000_000_001)
+        self._media: dict[str, dict] = {}
+        self.media_processing_polls = 2  # GET /api/v1/media/:id answers 206 until then
+        self.media_fail = ""  # when set, processing fails with this error
         for token, spec in (tokens or {}).items():
             self.add_token(_token_spec(token, spec))
 
@@ -100,6 +109,7 @@ class FakeMastodon(FakeServer):
         return {"account_id": account_id, "username": username}
 
     def reset_state(self) -> None:
+        self._media.clear()
         self._statuses.clear()
         self._idempotency.clear()
         self._counts.clear()
@@ -112,6 +122,10 @@ class FakeMastodon(FakeServer):
                 self.idempotency_ttl = float(settings.pop("idempotency_ttl"))
             if "v2_instance" in settings:
                 self.v2_instance = bool(settings.pop("v2_instance"))
+            if "media_processing_polls" in settings:
+                self.media_processing_polls = int(settings.pop("media_processing_polls"))
+            if "media_fail" in settings:
+                self.media_fail = str(settings.pop("media_fail"))
             result = {
                 "max_characters": self.max_characters,
                 "idempotency_ttl": self.idempotency_ttl,
@@ -223,7 +237,9 @@ class FakeMastodon(FakeServer):
             "reblog": None,
             "application": {"name": "Countersign", "website": None},
             "account": self._account_json(record["account_id"]),
-            "media_attachments": [],
+            "media_attachments": [
+                self._media_json(self._media[m]) for m in record.get("media_ids", [])
+            ],
             "mentions": [],
             "tags": [],
             "emojis": [],
@@ -253,6 +269,8 @@ class FakeMastodon(FakeServer):
             return json_response(200, body)
         if path == "/api/v1/statuses" and method == "POST":
             return self._create_status(request)
+        if path.startswith(("/api/v2/media", "/api/v1/media")):
+            return self._media_route(request, path, method)
         if path in ("/api/v2/instance", "/api/v1/instance") and method == "GET":
             if path == "/api/v2/instance" and not self.v2_instance:
                 return json_response(404, {"error": "Not Found"})
@@ -316,7 +334,10 @@ class FakeMastodon(FakeServer):
                 seen = self._idempotency.get((account_id, key))
                 if seen and now - seen[1] < self.idempotency_ttl and seen[0] in self._statuses:
                     return json_response(200, self._status_json(self._statuses[seen[0]]))
-            if not text.strip():
+            media_ids, problem = self._attachable(params.get("media_ids"), account_id)
+            if problem:
+                return problem
+            if not text.strip() and not media_ids:
                 return json_response(422, {"error": "Validation failed: Text can't be blank"})
             if mastodon_length(text) > self.max_characters:
                 return json_response(
@@ -336,12 +357,96 @@ class FakeMastodon(FakeServer):
                 "visibility": visibility,
                 "created": now,
                 "key": key,
+                "media_ids": media_ids,
             }
             self._statuses[sid] = record
             self._counts[account_id] = self._counts.get(account_id, 0) + 1
             if key:
                 self._idempotency[(account_id, key)] = (sid, now)
             return json_response(200, self._status_json(record))
+
+    # -- media (POST /api/v2/media, GET /api/v1/media/:id) -------------------------------
+
+    def _media_store(self) -> dict[str, dict]:
+        return self._media
+
+    def _media_json(self, item: dict) -> dict:
+        done = item["state"] == "done"
+        kind = "video" if item["type"].startswith("video/") else "image"
+        return {
+            "id": item["id"],
+            "type": "gifv" if item["type"] == "image/gif" else kind,
+            "url": f"{self.url}/system/media/{item['id']}" if done else None,
+            "preview_url": f"{self.url}/system/media/{item['id']}/small",
+            "description": item["description"] or None,
+            "meta": {},
+        }
+
+    def _media_route(self, request: Request, path: str, method: str) -> Response:
+        from .forms import form_fields
+
+        account_id = self._account_for(request)
+        if account_id is None:
+            return json_response(401, INVALID_TOKEN)
+        store = self._media_store()
+        if path == "/api/v2/media" and method == "POST":
+            fields = form_fields(request)
+            upload = fields.get("file")
+            if not isinstance(upload, bytes) or not upload:
+                return json_response(422, {"error": "Validation failed: File can't be blank"})
+            content_type = "video/mp4" if upload[4:8] == b"ftyp" else "image/png"
+            with self.lock:
+                mid = str(next(self._ids))
+                processing = content_type.startswith("video/")
+                store[mid] = {
+                    "id": mid,
+                    "account": account_id,
+                    "type": content_type,
+                    "size": len(upload),
+                    "description": str(fields.get("description") or ""),
+                    "state": "processing" if processing else "done",
+                    "polls": 0,
+                }
+                return json_response(202 if processing else 200, self._media_json(store[mid]))
+        match = re.fullmatch(r"/api/v1/media/(\d+)", path)
+        if match and method == "GET":
+            with self.lock:
+                item = store.get(match.group(1))
+                if item is None or item["account"] != account_id:
+                    return json_response(404, NOT_FOUND)
+                if item["state"] == "processing":
+                    item["polls"] += 1
+                    if self.media_fail:
+                        item["state"] = "failed"
+                    elif item["polls"] >= self.media_processing_polls:
+                        item["state"] = "done"
+                if item["state"] == "failed":
+                    return json_response(422, {"error": self.media_fail})
+                status = 200 if item["state"] == "done" else 206
+                return json_response(status, self._media_json(item))
+        return json_response(404, {"error": "Not Found"})
+
+    def _attachable(self, media_ids, account_id: str):
+        """The status's ``media_ids``, or a 422 like Mastodon's."""
+        if not media_ids:
+            return [], None
+        ids = [str(m) for m in (media_ids if isinstance(media_ids, list) else [media_ids])]
+        store = self._media_store()
+        for mid in ids:
+            item = store.get(mid)
+            if item is None or item["account"] != account_id:
+                return [], json_response(422, {"error": "Validation failed: media is invalid"})
+            if item["state"] != "done":
+                return [], json_response(
+                    422,
+                    {
+                        "error": "Cannot attach files that have not finished processing. "
+                        "Try again in a moment!"
+                    },
+                )
+        if len(ids) > 4:
+            return [], json_response(422, {"error": "Validation failed: too many attachments"})
+        return ids, None
 
     def _account_statuses(self, account_id: str, request: Request) -> list[dict]:
         try:

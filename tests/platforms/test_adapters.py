@@ -31,6 +31,8 @@ from platforms import (
     InvalidInstanceURL,
     MastodonClient,
     MediaItem,
+    MediaRejected,
+    MediaUnavailable,
     OutboxClient,
     OutcomeUnknown,
     PlatformError,
@@ -449,12 +451,38 @@ def test_mastodon_instance_limits(mastodon):
     assert masto(mastodon).instance_limits()["max_characters"] == 500
 
 
-def test_mastodon_media_is_refused_for_now(mastodon):
-    with pytest.raises(PlatformError, match="not supported yet"):
-        masto(mastodon).publish(
-            text="pic", idempotency_key="k", media=[MediaItem(b"\x89PNG", "image/png", "A cat")]
+def test_mastodon_media_is_uploaded_then_attached(mastodon):
+    client = masto(mastodon)
+    client._sleep = lambda seconds: None
+    result = client.publish(
+        text="pic", idempotency_key="k", media=[MediaItem(b"\x89PNG", "image/png", "A cat")]
+    )
+    [status] = mastodon.posts()
+    assert status["id"] == result.remote_id
+    assert [m["description"] for m in status["media_attachments"]] == ["A cat"]
+    video = MediaItem(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64, "video/mp4", "A film")
+    client.publish(text="film", idempotency_key="v", media=[video])
+    polls = [r for r in mastodon.requests_log() if r["path"].startswith("/api/v1/media/")]
+    assert len(polls) == 2  # 206, then 200 once processed
+    assert mastodon.posts()[1]["media_attachments"][0]["type"] == "video"
+
+
+def test_mastodon_failed_processing_never_posts_text_alone(mastodon):
+    client = masto(mastodon)
+    client._sleep = lambda seconds: None
+    mastodon.configure(media_fail="Error processing thumbnail for uploaded media")
+    video = MediaItem(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64, "video/mp4", "A film")
+    with pytest.raises(MediaRejected, match="Error processing thumbnail"):
+        client.publish(text="film", idempotency_key="v", media=[video])
+    mastodon.add_fault(fail_next=5, status=503, path="/api/v2/media")
+    with pytest.raises(MediaUnavailable):
+        client.publish(
+            text="pic", idempotency_key="p", media=[MediaItem(b"\x89PNG", "image/png", "x")]
         )
-    assert mastodon.requests_log() == []
+    assert mastodon.posts() == []
+    assert MastodonClient.validate_media([MediaItem(b"x", "image/png", "y" * 1501)]) == [
+        "Attachment 1: Mastodon takes alt text up to 1500 characters; this one has 1501."
+    ]
 
 
 @pytest.mark.parametrize(
@@ -810,3 +838,51 @@ def test_outbox_is_idempotent_under_concurrent_workers(tmp_path):
     keys = [e["idempotency_key"] for e in entries]
     assert len(keys) == len(set(keys)) == 300
     assert len(results) == 200 and len({r.remote_id for r in results}) == 100
+
+
+# -- Bluesky media ----------------------------------------------------------------------
+
+
+def test_bluesky_images_are_blobs_with_alt_and_aspect_ratio(bluesky):
+    client = bsky(bluesky)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    client.publish(
+        text="pics",
+        idempotency_key="img",
+        media=[
+            MediaItem(png, "image/png", "A kettle", width=4, height=3),
+            MediaItem(png + b"2", "image/png", "A cup"),
+        ],
+    )
+    [post] = bluesky.posts()
+    embed = post["value"]["embed"]
+    assert embed["$type"] == "app.bsky.embed.images"
+    assert [i["alt"] for i in embed["images"]] == ["A kettle", "A cup"]
+    assert embed["images"][0]["aspectRatio"] == {"width": 4, "height": 3}
+
+
+def test_bluesky_video_goes_through_the_video_service(bluesky):
+    client = bsky(bluesky)
+    client._sleep = lambda seconds: None
+    video = MediaItem(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64, "video/mp4", "A film")
+    client.publish(text="film", idempotency_key="vid", media=[video])
+    [post] = bluesky.posts()
+    embed = post["value"]["embed"]
+    assert embed["$type"] == "app.bsky.embed.video" and embed["alt"] == "A film"
+    jobs = [r for r in bluesky.requests_log() if r["path"].endswith("getJobStatus")]
+    assert len(jobs) == 2
+
+
+def test_bluesky_failed_video_never_posts_text_alone(bluesky):
+    client = bsky(bluesky)
+    client._sleep = lambda seconds: None
+    bluesky.configure(video_fail="Video is too long")
+    video = MediaItem(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64, "video/mp4", "A film")
+    with pytest.raises(MediaRejected, match="Video is too long"):
+        client.publish(text="film", idempotency_key="vid", media=[video])
+    bluesky.configure(video_fail="")
+    with pytest.raises(MediaRejected, match="up to 1000 KB"):
+        client.publish(
+            text="big", idempotency_key="big", media=[MediaItem(b"x" * 1_000_001, "image/png", "a")]
+        )
+    assert bluesky.posts() == []

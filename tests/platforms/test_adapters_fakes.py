@@ -165,3 +165,62 @@ def test_fault_filters_target_the_requested_path():
             with pytest.raises(PlatformUnavailable):
                 client.whoami()
         assert fake.pending_faults() == []
+
+
+def test_oauth_platform_fakes_run_as_processes(run_fake):
+    from urllib.parse import parse_qs, urlsplit
+
+    from platforms.facebook import FacebookClient
+    from platforms.instagram import InstagramClient
+    from platforms.linkedin import LinkedInClient
+    from platforms.oauth import OAuthApp, OAuthClient
+    from platforms.threads import ThreadsClient
+    from platforms.x import XClient
+
+    redirect = "https://countersign.example/cb"
+    url = run_fake(
+        "x",
+        "--app",
+        f"cid=secret-1234@{redirect}",
+        "--account",
+        "1001=brandco",
+        "--token",
+        "tok-x=1001",
+        "--auto-approve",
+        "1001",
+    )
+    # The consent page approves on its own: the browser goes straight back with a code.
+    app = OAuthApp("cid", "secret-1234", redirect)
+    oauth = OAuthClient(XClient.oauth.on(url), app, platform="x", timeout=5)
+    request = oauth.authorization_request()
+    answer = requests.get(request.url, allow_redirects=False, timeout=5)
+    code = parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
+    token = oauth.exchange_code(code=code, code_verifier=request.code_verifier)
+    assert XClient(instance_url=url, credential=token.as_credential()).whoami().handle == "@brandco"
+    x = XClient(instance_url=url, credential={"access_token": "tok-x"}, timeout=5)
+    assert x.publish(text="hello", idempotency_key="k").remote_id
+
+    url = run_fake("graph", "--account", "501=dana", "--page", "601=Brand:pt-1:501:701:brandco")
+    assert (
+        FacebookClient(instance_url=url, credential={"access_token": "pt-1"}).whoami().remote_id
+        == "601"
+    )
+    ig = InstagramClient(instance_url=url, credential={"access_token": "pt-1", "page_id": "601"})
+    assert ig.whoami().handle == "@brandco"
+
+    url = run_fake(
+        "linkedin",
+        "--account",
+        "m1=dana",
+        "--token",
+        "tok-li=m1",
+        "--organization",
+        "9=Brand:brand:m1",
+    )
+    li = LinkedInClient(instance_url=url, credential={"access_token": "tok-li"}, timeout=5)
+    assert li.whoami().remote_id == "urn:li:organization:9"
+
+    url = run_fake("threads", "--account", "3001=brandco", "--token", "tok-th=3001")
+    th = ThreadsClient(instance_url=url, credential={"access_token": "tok-th"}, timeout=5)
+    th._sleep = lambda seconds: None
+    assert th.publish(text="hi", idempotency_key="t").remote_id

@@ -1,0 +1,143 @@
+"""What the Meta clients (Facebook Pages, Instagram, Threads) share: Graph API requests with
+the token in the ``Authorization`` header, and Graph errors mapped to typed errors.
+
+Graph errors (developers.facebook.com/docs/graph-api/guides/error-handling) are
+``{"error": {"message", "type", "code", "error_subcode", "error_user_msg", "fbtrace_id"}}``,
+often with HTTP 400 whatever the cause, so the ``code`` decides:
+
+- 190 (and 102, 463, 467 subcodes): the token is invalid or expired -> AuthenticationFailed
+- 10, 200-299: permission missing -> AuthenticationFailed
+- 4, 17, 32, 613, 80001-80014, and Instagram's 9/2207042 (publishing limit): throttled ->
+  PlatformUnavailable, waiting ``estimated_time_to_regain_access`` (minutes) from
+  ``X-Business-Use-Case-Usage`` / ``X-App-Usage`` when given
+- 1, 2: temporary -> PlatformUnavailable
+- 368 (blocked for policy), 506 (duplicate post), 100 on a write -> PublishRejected
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from .errors import AuthenticationFailed, PlatformError, PlatformUnavailable, PublishRejected
+from .oauth import OAuthTokenClient
+
+THROTTLE_CODES = {4, 17, 32, 613, *range(80001, 80015)}
+TRANSIENT_CODES = {1, 2}
+AUTH_CODES = {102, 190, 10, *range(200, 300)}
+INSTAGRAM_LIMIT_SUBCODES = {2207042}
+
+
+def graph_error(body: dict | None) -> dict:
+    error = (body or {}).get("error")
+    return error if isinstance(error, dict) else {}
+
+
+def _regain_seconds(headers) -> float | None:
+    """The longest ``estimated_time_to_regain_access`` (minutes) in the usage headers."""
+    best = None
+    for name in ("X-Business-Use-Case-Usage", "X-Page-Usage", "X-App-Usage"):
+        raw = headers.get(name)
+        if not raw:
+            continue
+        try:
+            data = jsonlib.loads(raw)
+        except ValueError:
+            continue
+        entries = []
+        if isinstance(data, dict):
+            for value in data.values():
+                entries += value if isinstance(value, list) else [data]
+        for entry in entries:
+            minutes = (
+                entry.get("estimated_time_to_regain_access") if isinstance(entry, dict) else None
+            )
+            if isinstance(minutes, int | float) and minutes > 0:
+                best = max(best or 0.0, float(minutes) * 60)
+    return best
+
+
+class GraphClient(OAuthTokenClient):
+    """A client of a Graph-style API: ``/{version}/...`` paths, Graph errors."""
+
+    graph_version: ClassVar[str] = "v21.0"
+    #: Hosts that may receive the access token besides the API host (upload hosts).
+    token_hosts: ClassVar[tuple[str, ...]] = ()
+
+    def _graph_url(self, path: str) -> str:
+        return self._url(f"/{self.graph_version}/{path.lstrip('/')}")
+
+    def _graph(
+        self,
+        method: str,
+        path: str,
+        *,
+        write: bool = False,
+        content: bool = False,
+        action: str,
+        **kwargs,
+    ) -> dict:
+        """A Graph call; ``content=True`` marks a request that carries the post's content
+        (a container, an upload): the platform refusing it is ``PublishRejected``."""
+        response = self._authorized(method, self._graph_url(path), write=write, **kwargs)
+        self._check(response, write=write or content, action=action)
+        body = self._json(response)
+        if body is None:
+            raise PlatformError(
+                f"{self.label} answered {action} without JSON.", platform=self.platform
+            )
+        return body
+
+    def _is_unauthorized(self, response) -> bool:
+        if response.status_code == 401:
+            return True
+        return response.status_code == 400 and graph_error(self._json(response)).get("code") == 190
+
+    def _error_text(self, response) -> str:
+        error = graph_error(self._json(response))
+        if error:
+            text = error.get("error_user_msg") or error.get("message") or error.get("type") or ""
+            return self._redact(text)
+        return super()._error_text(response)
+
+    def _check(self, response, *, write: bool, action: str) -> None:
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        error = graph_error(self._json(response))
+        code = error.get("code")
+        if not isinstance(code, int) or isinstance(code, bool):
+            return super()._check(response, write=write, action=action)
+        subcode = error.get("error_subcode")
+        detail = self._error_text(response)
+        suffix = f": {detail}" if detail else ""
+        kwargs: dict[str, Any] = {
+            "platform": self.platform,
+            "http_status": status,
+            "detail": detail,
+        }
+        if code in THROTTLE_CODES or subcode in INSTAGRAM_LIMIT_SUBCODES:
+            raise PlatformUnavailable(
+                f"{self.label} is rate limiting requests (code {code}){suffix}; try again later.",
+                retry_after=_regain_seconds(response.headers),
+                **kwargs,
+            )
+        if code in TRANSIENT_CODES or status >= 500:
+            return super()._check(response, write=write, action=action)
+        if code in AUTH_CODES or status == 401:
+            raise AuthenticationFailed(
+                f"{self.label} refused the credential (code {code}){suffix}. "
+                "Reconnect the channel.",
+                **kwargs,
+            )
+        if write:
+            raise PublishRejected(f"{self.label} refused the post (code {code}){suffix}", **kwargs)
+        raise PlatformError(f"{self.label} answered {action} with an error{suffix}", **kwargs)
+
+    def _may_send_token_to(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        api_host = (urlsplit(self.instance_url).hostname or "").lower()
+        return host == api_host or any(
+            host == h or host.endswith("." + h) for h in self.token_hosts
+        )

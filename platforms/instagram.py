@@ -1,0 +1,275 @@
+"""Instagram professional accounts, through the Instagram Graph API with Facebook Login
+(developers.facebook.com/docs/instagram-platform/content-publishing).
+
+- auth: the Facebook Page's access token (see ``facebook.py``); the channel stores it with
+  the ``page_id``.
+- whoami: ``GET /me?fields=id,name&metadata=1`` must be a Page (a personal profile token is
+  refused), then ``GET /{page-id}?fields=instagram_business_account{id,username,name,
+  profile_picture_url}``: the Instagram professional account behind the Page is the
+  identity. A Page with no Instagram professional account is refused (personal Instagram
+  accounts cannot be published to).
+- publish, two steps: containers with ``POST /{ig-user-id}/media`` (``image_url`` +
+  ``alt_text`` for an image, ``is_carousel_item`` for carousel items then
+  ``media_type=CAROUSEL`` + ``children``; a video is a reel: ``media_type=REELS``,
+  ``upload_type=resumable`` and the bytes sent to the ``uri`` it returns on
+  rupload.facebook.com), polled with ``GET /{container-id}?fields=status_code,status``
+  (``IN_PROGRESS`` -> ``FINISHED``, or ``ERROR``/``EXPIRED``), then
+  ``POST /{ig-user-id}/media_publish`` ``creation_id`` and ``GET /{media-id}?fields=permalink``.
+  Instagram fetches images itself: ``MediaItem.url`` must be a public address.
+- Instagram posts need media; the caption is the text. Publishing limit (100 posts in 24 h)
+  is code 9 / subcode 2207042 -> PlatformUnavailable.
+- lookup: ``GET /{ig-user-id}/media?fields=id,caption,permalink,timestamp``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from .base import Identity, MediaItem, PublishResult, UploadedMedia, parse_datetime
+from .errors import (
+    BadIdentityResponse,
+    MediaRejected,
+    OutcomeUnknown,
+    PersonalAccountRefused,
+    PlatformError,
+    PublishRejected,
+)
+from .facebook import FacebookClient
+from .media import MB, MediaRules
+
+CLOCK_SKEW = timedelta(minutes=5)
+WEB = "https://www.instagram.com"
+
+
+class InstagramClient(FacebookClient):
+    platform = "instagram"
+    label = "Instagram"
+    supports_idempotency_key = False
+    supports_lookup = True
+    supports_media = True
+    max_characters = 2200
+    token_hosts = ("facebook.com",)
+    #: Content publishing: JPEG images up to 8 MB, aspect 4:5 to 1.91:1, fetched from a
+    #: public URL, up to 10 in a carousel; a reel: MP4/MOV up to 300 MB, 3 s to 15 min,
+    #: 23-60 fps, aspect 0.01:1 to 10:1. Alt text for images.
+    media_rules = MediaRules(
+        image_types=("image/jpeg",),
+        video_types=("video/mp4", "video/quicktime"),
+        max_image_bytes=8 * MB,
+        max_video_bytes=300 * MB,
+        max_items=10,
+        max_videos=1,
+        video_min_seconds=3,
+        video_max_seconds=15 * 60,
+        video_max_frame_rate=60,
+        video_min_aspect=0.01,
+        video_max_aspect=10.0,
+        image_min_aspect=0.8,
+        image_max_aspect=1.91,
+        alt_text=True,
+        max_alt_text=1000,
+        needs_public_url=("image",),
+    )
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._ig_user_id = str(self._credential.get("ig_user_id") or "")
+        self._items_in_post = 1
+
+    def whoami(self) -> Identity:
+        page = self._me()
+        self._page_id = self._page_id or str(page["id"])
+        body = self._graph(
+            "GET",
+            f"/{self._page_id}",
+            params={"fields": "instagram_business_account{id,username,name,profile_picture_url}"},
+            action="the identity check",
+        )
+        account = body.get("instagram_business_account")
+        if not isinstance(account, dict) or not account.get("id"):
+            raise PersonalAccountRefused(
+                "No Instagram professional account is linked to this Facebook Page; a personal "
+                "Instagram account cannot be published to. Link a business or creator account "
+                "to the Page, then connect again.",
+                platform=self.platform,
+            )
+        if not account.get("username"):
+            raise BadIdentityResponse(
+                "Instagram answered without the account's username.", platform=self.platform
+            )
+        self._ig_user_id = str(account["id"])
+        return Identity(
+            remote_id=self._ig_user_id,
+            handle=f"@{account['username']}",
+            display_name=str(account.get("name") or ""),
+            avatar_url=str(account.get("profile_picture_url") or ""),
+            profile_url=f"{WEB}/{account['username']}",
+        )
+
+    def _ig(self) -> str:
+        if not self._ig_user_id:
+            self.whoami()
+        return self._ig_user_id
+
+    # -- publish -----------------------------------------------------------------------
+
+    def publish(
+        self, *, text: str, idempotency_key: str, media: Iterable[MediaItem] = ()
+    ) -> PublishResult:
+        if not idempotency_key:
+            raise ValueError("idempotency_key is required")
+        items = list(media or ())
+        if not items:
+            raise MediaRejected(
+                "Instagram posts need an image or a video; this post has none.",
+                platform=self.platform,
+            )
+        self._caption = text
+        uploaded = self.prepare_media(items, idempotency_key=idempotency_key)
+        if len(uploaded) == 1:
+            container = uploaded[0]
+        else:
+            container = self._carousel(uploaded, key=f"{idempotency_key}:carousel")
+        response = self._authorized(
+            "POST",
+            self._graph_url(f"/{self._ig()}/media_publish"),
+            write=True,
+            data={"creation_id": container.remote_id},
+        )
+        # A container already published (a retry of this send) is not a second post.
+        if (
+            not 200 <= response.status_code < 300
+            and self._container_state(container.remote_id)[0] == "PUBLISHED"
+        ):
+            found = self.lookup(idempotency_key=idempotency_key, text=text, since=None)
+            if found is not None:
+                return found
+        self._check(response, write=True, action="the post")
+        media_id = str((self._json(response) or {}).get("id") or "")
+        if not media_id:
+            raise OutcomeUnknown(
+                "Instagram accepted the post but gave no media id; it will be checked.",
+                platform=self.platform,
+            )
+        # The containers stay remembered: a repeat of this send (an answer lost after
+        # media_publish) meets its published container and is answered by lookup().
+        return PublishResult(
+            remote_id=media_id, url=self._permalink(media_id), raw={"id": media_id}
+        )
+
+    def _permalink(self, media_id: str) -> str:
+        try:
+            body = self._graph(
+                "GET", f"/{media_id}", params={"fields": "permalink"}, action="the permalink"
+            )
+        except PlatformError:
+            return ""
+        return str(body.get("permalink") or "")
+
+    def _carousel(self, children: list[UploadedMedia], *, key: str) -> UploadedMedia:
+        cached = self._media_cache().get(key)
+        if cached is not None and cached.reusable():
+            return cached
+        body = self._graph(
+            "POST",
+            f"/{self._ig()}/media",
+            data={
+                "media_type": "CAROUSEL",
+                "children": ",".join(c.remote_id for c in children),
+                "caption": self._caption,
+            },
+            content=True,
+            action="the carousel",
+        )
+        ref = self._uploaded(str(body.get("id") or ""), children[0].item, key=key, ready=False)
+        self._wait_until_ready(ref, 0)
+        self._media_cache()[key] = ref
+        return ref
+
+    # -- media (containers) ------------------------------------------------------------
+
+    def _upload_media_item(self, item: MediaItem, *, key: str) -> UploadedMedia:
+        data: dict[str, str] = {}
+        if self._items_in_post > 1:
+            data["is_carousel_item"] = "true"
+        else:
+            data["caption"] = self._caption
+        if item.kind == "video":
+            data.update(media_type="REELS", upload_type="resumable")
+            body = self._graph(
+                "POST", f"/{self._ig()}/media", data=data, content=True, action="the reel container"
+            )
+            container, uri = str(body.get("id") or ""), str(body.get("uri") or "")
+            self._upload_bytes(uri, item)
+            return self._uploaded(container, item, key=key, ready=False)
+        data["image_url"] = item.url
+        if item.alt_text:
+            data["alt_text"] = item.alt_text
+        body = self._graph(
+            "POST", f"/{self._ig()}/media", data=data, content=True, action="the image container"
+        )
+        return self._uploaded(str(body.get("id") or ""), item, key=key, ready=False)
+
+    def prepare_media(self, media, *, idempotency_key: str):
+        self._items_in_post = len(list(media or ()))
+        return super().prepare_media(media, idempotency_key=idempotency_key)
+
+    def _upload_bytes(self, uri: str, item: MediaItem) -> None:
+        if not uri or not self._may_send_token_to(uri):
+            raise PublishRejected(
+                "Instagram gave no usable upload address for the video.", platform=self.platform
+            )
+        content = item.read_bytes()
+        response = self._request(
+            "POST",
+            uri,
+            headers={
+                "Authorization": f"OAuth {self._fresh_token()}",
+                "offset": "0",
+                "file_size": str(len(content)),
+                "Content-Type": "application/octet-stream",
+            },
+            data=content,
+        )
+        self._check(response, write=False, action="the video upload")
+
+    def _container_state(self, container_id: str) -> tuple[str, str]:
+        body = self._graph(
+            "GET",
+            f"/{container_id}",
+            params={"fields": "status_code,status"},
+            action="the container status",
+        )
+        return str(body.get("status_code") or ""), str(body.get("status") or "")
+
+    def _media_state(self, ref: UploadedMedia) -> tuple[str, str, float | None]:
+        code, status = self._container_state(ref.remote_id)
+        if code in ("FINISHED", "PUBLISHED"):
+            return "ready", "", None
+        if code in ("ERROR", "EXPIRED"):
+            return "failed", status or code, None
+        return "processing", "", None
+
+    # -- lookup ------------------------------------------------------------------------
+
+    def lookup(
+        self, *, idempotency_key: str, text: str, since: datetime | None
+    ) -> PublishResult | None:
+        body = self._graph(
+            "GET",
+            f"/{self._ig()}/media",
+            params={"fields": "id,caption,permalink,timestamp", "limit": "25"},
+            action="the post lookup",
+        )
+        for item in body.get("data") or []:
+            if not isinstance(item, dict) or not item.get("id"):
+                continue
+            created = parse_datetime(str(item.get("timestamp") or "").replace("+0000", "+00:00"))
+            if since is not None and created is not None and created < since - CLOCK_SKEW:
+                continue
+            if " ".join(str(item.get("caption") or "").split()) == " ".join(text.split()):
+                return PublishResult(
+                    remote_id=str(item["id"]), url=str(item.get("permalink") or ""), raw=item
+                )
+        return None
