@@ -72,11 +72,14 @@ def user_remove(*, user: User, actor: User | None) -> str:
 # --- memberships ----------------------------------------------------------------------------
 
 
-def _clean_roles(roles: Iterable[str]) -> set[str]:
+def _required_roles(roles: Iterable[str]) -> set[str]:
+    """The roles as a set of known role names, at least one."""
     roles = {str(role) for role in roles}
     unknown = roles - set(Role.values)
     if unknown:
         raise ValidationError(f"Unknown roles: {', '.join(sorted(unknown))}")
+    if not roles:
+        raise ValidationError("Give the member at least one role.")
     return roles
 
 
@@ -97,9 +100,7 @@ def membership_set(
     with an empty list limits them to none. A limited member whose channels are all removed
     later keeps no channels: the restriction is explicit, never "empty means all".
     """
-    roles = _clean_roles(roles)
-    if not roles:
-        raise ValidationError("Give the member at least one role.")
+    roles = _required_roles(roles)
     membership, created = Membership.objects.select_for_update().get_or_create(
         user=user, brand=brand
     )
@@ -181,38 +182,53 @@ def member_invite(
     """Add an existing person by username or email, or create an account and email a link.
 
     The link is Django's password-reset link, so the new member chooses their own password.
+    Everything is checked before anything is written, and the email leaves only once the
+    membership is committed: a refused invitation sends nothing.
     """
     permissions.require(actor, permissions.Action.ADMIN, brand)
+    roles = _required_roles(roles)
     ident = (username_or_email or "").strip()
     if not ident:
         raise ValidationError("Enter a username or an email address.")
-    user = User.objects.filter(username__iexact=ident).first()
-    if user is None and "@" in ident:
-        user = User.objects.filter(email__iexact=ident).first()
+    user = _find_person(ident)
     if user is None:
-        if "@" not in ident:
-            raise ValidationError(
-                f"Nobody is called {ident!r}. Enter their email address to invite them."
-            )
-
-        validate_email(ident)
-        base = re.sub(r"[^a-z0-9_.-]", "", ident.split("@")[0].lower())[:30] or "member"
-        username, n = base, 1
-        while User.objects.filter(username=username).exists():
-            n += 1
-            username = f"{base}{n}"
-        user = User.objects.create_user(username=username, email=ident)
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
+        user = _invited_user_create(ident)
         form = PasswordResetForm({"email": ident})
         if form.is_valid():
             # Unusable passwords are skipped by PasswordResetForm.get_users; send directly.
-            _send_invite(form, user=user, brand=brand, request=request)
+            transaction.on_commit(
+                lambda: _send_invite(form, user=user, brand=brand, request=request)
+            )
     return membership_set(brand=brand, user=user, roles=roles, actor=actor)
 
 
-def _send_invite(form: PasswordResetForm, *, user: User, brand: Brand, request) -> None:
+def _find_person(ident: str) -> User | None:
+    """The person called ``ident``, or with that email address; None when nobody is."""
+    user = User.objects.filter(username__iexact=ident).first()
+    if user is None and "@" in ident:
+        user = User.objects.filter(email__iexact=ident).first()
+    return user
 
+
+def _invited_user_create(email: str) -> User:
+    """A new account for an invited email address, with a free username and no password."""
+    if "@" not in email:
+        raise ValidationError(
+            f"Nobody is called {email!r}. Enter their email address to invite them."
+        )
+    validate_email(email)
+    base = re.sub(r"[^a-z0-9_.-]", "", email.split("@")[0].lower())[:30] or "member"
+    username, n = base, 1
+    while User.objects.filter(username=username).exists():
+        n += 1
+        username = f"{base}{n}"
+    user = User.objects.create_user(username=username, email=email)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    return user
+
+
+def _send_invite(form: PasswordResetForm, *, user: User, brand: Brand, request) -> None:
     # The link is built from SITE_URL, never from the request's (forgeable) Host header.
     site_url = settings.COUNTERSIGN["SITE_URL"]
     domain, use_https = urlsplit(site_url).netloc, site_url.startswith("https:")
