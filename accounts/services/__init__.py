@@ -13,6 +13,7 @@ Services are keyword-only, atomic, and validate before saving.
 from accounts.services.audit import audit_record
 from accounts.services.brands import brand_create, brand_pause, brand_resume, brand_update
 from accounts.services.channels import (
+    MAX_APPROVALS_REQUIRED,
     ChannelRefused,
     PlatformProblem,
     channel_client,
@@ -21,6 +22,7 @@ from accounts.services.channels import (
     channel_pause,
     channel_remove,
     channel_resume,
+    channel_set_required_approvals,
 )
 from accounts.services.members import (
     HANDLE_RE,
@@ -37,6 +39,7 @@ from accounts.services.notifications import notification_mark_read, notification
 
 __all__ = [
     "HANDLE_RE",
+    "MAX_APPROVALS_REQUIRED",
     "ChannelRefused",
     "PlatformProblem",
     "audit_record",
@@ -50,6 +53,7 @@ __all__ = [
     "channel_pause",
     "channel_remove",
     "channel_resume",
+    "channel_set_required_approvals",
     "member_invite",
     "membership_remove",
     "membership_set",

@@ -77,6 +77,50 @@ def channel_remove(*, channel: Channel, actor: User | None) -> None:
     )
 
 
+MAX_APPROVALS_REQUIRED = 10  # the model's validators and the brand's check constraint agree
+
+
+def _clean_approvals_required(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError({"required": "Give a whole number."})
+    if not 1 <= value <= MAX_APPROVALS_REQUIRED:
+        raise ValidationError({"required": f"Give a number from 1 to {MAX_APPROVALS_REQUIRED}."})
+    return value
+
+
+@transaction.atomic
+def channel_set_required_approvals(
+    *, channel: Channel, actor: User, required: int | None
+) -> Channel:
+    """Raise the number of approvals for one channel (never below the brand's), or clear it
+    (``None``: the brand's number applies). Brand admins only; audited when it changes."""
+    permissions.require(actor, permissions.Action.ADMIN, channel.brand)
+    channel = Channel.objects.select_for_update().select_related("brand").get(pk=channel.pk)
+    if required is not None:
+        required = _clean_approvals_required(required)
+        if required < channel.brand.approvals_required:
+            raise ValidationError(
+                {
+                    "required": f"A channel can only raise the brand's number "
+                    f"({channel.brand.approvals_required}); leave it empty to use the brand's."
+                }
+            )
+    before = channel.approvals_required
+    if before == required:
+        return channel
+    channel.approvals_required = required
+    channel.save(update_fields=["approvals_required"])
+    audit_record(
+        action="channel.approvals_changed",
+        actor=actor,
+        brand=channel.brand,
+        obj=channel,
+        message=f"{channel.handle}: {before or 'brand default'} → {required or 'brand default'}",
+        data={"before": before, "after": required},
+    )
+    return channel
+
+
 @transaction.atomic
 def channel_pause(*, channel: Channel, actor: User, reason: str) -> Channel:
     permissions.require(actor, permissions.Action.ADMIN, channel.brand)
@@ -200,7 +244,6 @@ def channel_connect(
     Refused when the identity is anyone's registered personal account, or is already a channel
     (of this brand or another). The network call happens outside any transaction.
     """
-
     if actor is not None:
         permissions.require(actor, permissions.Action.ADMIN, brand)
     if platform == Platform.OUTBOX:
@@ -209,6 +252,31 @@ def channel_connect(
     credential = {k: str(v) for k, v in credential.items() if v not in (None, "")}
     credential.pop("handle", None)
     client = _platform_client(platform=platform, instance_url=instance_url, credential=credential)
+    identity = _identity_of(client)
+    try:
+        limits = client.instance_limits()
+    except platform_errors.PlatformError:
+        limits = {}
+    _refuse_if_personal_or_taken(
+        brand=brand,
+        actor=actor,
+        platform=platform,
+        identity=identity,
+        instance_url=client.instance_url,
+    )
+    return _connected_channel_create(
+        brand=brand,
+        actor=actor,
+        platform=platform,
+        instance_url=client.instance_url,
+        credential=credential,
+        identity=identity,
+        max_characters=limits.get("max_characters"),
+    )
+
+
+def _identity_of(client):
+    """Who the platform says the credential is; refused when its answer cannot be stored."""
     try:
         identity = client.whoami()
     except platform_errors.PlatformError as exc:
@@ -223,11 +291,14 @@ def channel_connect(
                 f"The platform returned a {what} with control characters (such as a newline); "
                 "the channel was not connected."
             )
-    try:
-        limits = client.instance_limits()
-    except platform_errors.PlatformError:
-        limits = {}
-    instance_url = client.instance_url
+    return identity
+
+
+def _refuse_if_personal_or_taken(
+    *, brand: Brand, actor: User | None, platform: str, identity, instance_url: str
+) -> None:
+    """The guard's first layer: a registered personal account, or an account that is already
+    a channel (of this brand or another), is refused and the refusal audited."""
     normalized = normalize_handle(identity.handle, platform=platform, instance_url=instance_url)
     personal = (
         PersonalAccount.objects.filter(platform=platform)
@@ -261,37 +332,47 @@ def channel_connect(
             identity=identity,
             reason=f"{identity.handle} is already connected as a channel of {where}.",
         )
-    with transaction.atomic():
-        channel = Channel(
-            brand=brand,
-            platform=platform,
-            handle=identity.handle,
-            display_name=identity.display_name[:255],
-            avatar_url=identity.avatar_url[:500] if identity.avatar_url.startswith("http") else "",
-            profile_url=identity.profile_url[:500]
-            if identity.profile_url.startswith("http")
-            else "",
-            instance_url=instance_url,
-            remote_account_id=identity.remote_id,
-            max_characters=limits.get("max_characters"),
-            connected_by=actor,
-        )
-        channel.set_credential(credential)
-        channel.full_clean(exclude=["avatar_url", "profile_url"])
-        try:
-            with transaction.atomic():
-                channel.save()
-        except IntegrityError as exc:
-            raise ChannelRefused(f"{identity.handle} is already connected.") from exc
-        permissions.sync_brand_permissions(brand)
-        audit_record(
-            action="channel.connected",
-            actor=actor,
-            brand=brand,
-            obj=channel,
-            message=f"{channel.handle} ({platform})",
-            data={"remote_id": identity.remote_id},
-        )
+
+
+@transaction.atomic
+def _connected_channel_create(
+    *,
+    brand: Brand,
+    actor: User | None,
+    platform: str,
+    instance_url: str,
+    credential: dict,
+    identity,
+    max_characters: int | None,
+) -> Channel:
+    channel = Channel(
+        brand=brand,
+        platform=platform,
+        handle=identity.handle,
+        display_name=identity.display_name[:255],
+        avatar_url=identity.avatar_url[:500] if identity.avatar_url.startswith("http") else "",
+        profile_url=identity.profile_url[:500] if identity.profile_url.startswith("http") else "",
+        instance_url=instance_url,
+        remote_account_id=identity.remote_id,
+        max_characters=max_characters,
+        connected_by=actor,
+    )
+    channel.set_credential(credential)
+    channel.full_clean(exclude=["avatar_url", "profile_url"])
+    try:
+        with transaction.atomic():
+            channel.save()
+    except IntegrityError as exc:
+        raise ChannelRefused(f"{identity.handle} is already connected.") from exc
+    permissions.sync_brand_permissions(brand)
+    audit_record(
+        action="channel.connected",
+        actor=actor,
+        brand=brand,
+        obj=channel,
+        message=f"{channel.handle} ({platform})",
+        data={"remote_id": identity.remote_id},
+    )
     return channel
 
 
