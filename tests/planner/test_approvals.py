@@ -126,7 +126,7 @@ def test_submit_twice_or_after_the_time_passed_is_refused(team, make_post):
 
 
 def test_the_certification_gate_is_asked(team, make_post, monkeypatch):
-    from policy import selectors as policy_selectors
+    from policy.training import selectors as training_selectors
 
     asked = []
 
@@ -134,7 +134,7 @@ def test_the_certification_gate_is_asked(team, make_post, monkeypatch):
         asked.append(role)
         return f"You need a valid policy certification to act as {role}."
 
-    monkeypatch.setattr(policy_selectors, "certification_gate", gate)
+    monkeypatch.setattr(training_selectors, "certification_gate", gate)
     post = make_post()
     with pytest.raises(NotAllowed, match="certification to act as author"):
         submit(post, team["author"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from config.errors import Conflict
-from policy import services
 from policy.models import Attempt, Certification
+from policy.training import services
 from tests.policy.test_training_support import manual_quiz, rich_policy, right_answers
 from tests.races import race
 
