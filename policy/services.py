@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts import permissions
+from accounts import selectors as account_selectors
 from accounts.models import Brand, Channel, User
 from accounts.services import audit_record
 from policy import selectors
@@ -191,3 +193,16 @@ def policy_lint(
         handle, platform = (channel or None), None
     result = compiled.lint(text, channel=handle, platform=platform, category=category or None)
     return Linted(result=result, version=version)
+
+
+# --- approval steps ----------------------------------------------------------------------------
+
+
+def approval_step_group_clean(*, brand: Brand, group: Group | None) -> Group | None:
+    """The group an approval step of ``brand`` names: none, or one of the brand's own groups
+    (never another brand's, nor one of the installation's staff groups)."""
+    if group is None:
+        return None
+    if not account_selectors.brand_groups(brand=brand).filter(pk=group.pk).exists():
+        raise ValidationError({"group": "Choose one of the brand's own groups."})
+    return group

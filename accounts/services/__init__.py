@@ -26,6 +26,10 @@ from accounts.services.channels import (
 )
 from accounts.services.members import (
     HANDLE_RE,
+    brand_group_create,
+    brand_group_member_add,
+    brand_group_member_remove,
+    brand_group_members_check,
     member_invite,
     membership_remove,
     membership_set,
@@ -44,6 +48,10 @@ __all__ = [
     "PlatformProblem",
     "audit_record",
     "brand_create",
+    "brand_group_create",
+    "brand_group_member_add",
+    "brand_group_member_remove",
+    "brand_group_members_check",
     "brand_pause",
     "brand_resume",
     "brand_update",

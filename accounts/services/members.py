@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import router, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -20,6 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 from accounts import permissions
 from accounts.models import (
     Brand,
+    BrandGroup,
     Channel,
     Membership,
     PersonalAccount,
@@ -160,6 +162,7 @@ def membership_remove(*, brand: Brand, user: User, actor: User) -> None:
     if membership.is_admin:
         _ensure_another_admin(brand, leaving=user)
     membership.delete()
+    user.groups.remove(*Group.objects.filter(brand_group__brand=brand))
     permissions.sync_membership_permissions(None, user=user, brand=brand)
     audit_record(
         action="membership.removed",
@@ -249,6 +252,89 @@ def _send_invite(form: PasswordResetForm, *, user: User, brand: Brand, request) 
         context,
         None,
         user.email,
+    )
+
+
+# --- the brand's groups (e.g. Legal, which an approval step may require) ---------------------
+
+
+@transaction.atomic
+def brand_group_create(*, brand: Brand, name: str, actor: User | None) -> Group:
+    """A new group of the brand's people. Group names are unique across the installation."""
+    if actor is not None:
+        permissions.require(actor, permissions.Action.ADMIN, brand)
+    name = (name or "").strip()
+    if not name or len(name) > 150 or has_control_characters(name):
+        raise ValidationError({"name": "Give the group a name of at most 150 characters."})
+    try:
+        with transaction.atomic():
+            group = Group.objects.create(name=name)
+    except IntegrityError as exc:
+        raise Conflict(f"There is already a group called {name!r}; choose another name.") from exc
+    BrandGroup.objects.create(group=group, brand=brand)
+    audit_record(action="group.created", actor=actor, brand=brand, obj=group, message=name)
+    return group
+
+
+def _brand_of_group(group: Group) -> Brand:
+    owned = BrandGroup.objects.select_related("brand").filter(group=group).first()
+    if owned is None:
+        raise ValidationError({"group": f"{group.name} is not a brand's group."})
+    return owned.brand
+
+
+def brand_group_members_check(*, user: User, groups: Iterable[Group]) -> None:
+    """Refuse putting ``user`` in a brand's group unless they are a member of that brand.
+    Groups of no brand (the installation's staff groups) are not this check's business."""
+    owned = BrandGroup.objects.filter(group__in=list(groups)).select_related("group", "brand")
+    member_of = set(Membership.objects.filter(user=user).values_list("brand_id", flat=True))
+    outside = sorted(
+        f"{o.group.name} ({o.brand.name})" for o in owned if o.brand_id not in member_of
+    )
+    if outside:
+        raise ValidationError(
+            {
+                "groups": f"{user.username} is not a member of the brand of: "
+                f"{', '.join(outside)}. Add them to the brand first."
+            }
+        )
+
+
+@transaction.atomic
+def brand_group_member_add(*, group: Group, user: User, actor: User | None) -> None:
+    """Put a member of the group's brand in the group."""
+    brand = _brand_of_group(group)
+    if actor is not None:
+        permissions.require(actor, permissions.Action.ADMIN, brand)
+    brand_group_members_check(user=user, groups=[group])
+    if user.groups.filter(pk=group.pk).exists():
+        return
+    user.groups.add(group)
+    audit_record(
+        action="group.member_added",
+        actor=actor,
+        brand=brand,
+        obj=group,
+        message=f"{user.username} in {group.name}",
+        data={"user_id": user.pk},
+    )
+
+
+@transaction.atomic
+def brand_group_member_remove(*, group: Group, user: User, actor: User | None) -> None:
+    brand = _brand_of_group(group)
+    if actor is not None:
+        permissions.require(actor, permissions.Action.ADMIN, brand)
+    if not user.groups.filter(pk=group.pk).exists():
+        return
+    user.groups.remove(group)
+    audit_record(
+        action="group.member_removed",
+        actor=actor,
+        brand=brand,
+        obj=group,
+        message=f"{user.username} left {group.name}",
+        data={"user_id": user.pk},
     )
 
 
