@@ -1,4 +1,4 @@
-"""A brand's groups (e.g. Legal): each belongs to one brand, only its members are put in it,
+"""Members' groups (e.g. Legal): each belongs to one brand, only its members are put in it,
 and its admins never see another brand's groups or the installation's staff groups."""
 
 from __future__ import annotations
@@ -79,12 +79,11 @@ def test_leaving_a_brand_leaves_its_groups_only(brand_with_team, other):
 
 
 def test_the_admin_puts_only_brand_members_in_a_brands_group(
-    client, brand_with_team, make_user, django_user_model
+    admin_client, brand_with_team, make_user
 ):
-    superuser = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
+    client = admin_client
     legal = services.brand_group_create(brand=brand_with_team["brand"], name="Legal", actor=None)
     outsider = make_user("outsider")
-    client.force_login(superuser)
     url = f"/admin/accounts/user/{outsider.pk}/change/"
     page = client.get(url)
     assert page.status_code == 200
@@ -113,9 +112,8 @@ def test_the_admin_puts_only_brand_members_in_a_brands_group(
     assert list(member.groups.all()) == [legal]
 
 
-def test_the_admin_shows_and_sets_a_groups_brand(client, brand_with_team, django_user_model):
-    superuser = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
-    client.force_login(superuser)
+def test_the_admin_shows_a_groups_brand(admin_client, brand_with_team):
+    client = admin_client
     legal = services.brand_group_create(brand=brand_with_team["brand"], name="Legal", actor=None)
     listing = client.get("/admin/auth/group/").content.decode()
     assert "Legal" in listing and brand_with_team["brand"].name in listing

@@ -8,7 +8,7 @@ import pytest
 
 from policy.engine import compile_policy, parse_policy_yaml, starter_rules
 from policy.training import generator
-from tests.policy.test_training_support import RICH_POLICY
+from tests.policy.training.support import RICH_POLICY
 
 SEEDS = range(60)
 COUNTS = (1, 6, 12)

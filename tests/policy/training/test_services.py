@@ -16,24 +16,12 @@ from policy import selectors as policy_selectors
 from policy import services as policy_services
 from policy.models import Attempt, AttemptAnswer, Certification, Choice, Question, Quiz
 from policy.training import generator, selectors, services
-from tests.policy.test_training_support import (
+from tests.policy.training.support import (
     manual_quiz,
     new_member,
-    rich_policy,
     right_answers,
     wrong_answers,
 )
-
-
-@pytest.fixture
-def team(brand_with_team):
-    rich_policy(brand_with_team["brand"])
-    return brand_with_team
-
-
-@pytest.fixture
-def quiz(team):
-    return manual_quiz(team["brand"], team["trainer"])
 
 
 def _generated_quiz(team, *, count=6, seed=5, publish=False, **extra):

@@ -14,26 +14,14 @@ from accounts import services as account_services
 from policy import selectors as policy_selectors
 from policy.models import Attempt, Question, Quiz
 from policy.training import selectors, services
-from tests.policy.test_training_support import (
+from tests.policy.training.support import (
     flip_answers,
     manual_quiz,
-    rich_policy,
     right_answers,
     wrong_answers,
 )
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"|"X-CSRFToken": "[^"]+"')
-
-
-@pytest.fixture
-def team(brand_with_team):
-    rich_policy(brand_with_team["brand"])
-    return brand_with_team
-
-
-@pytest.fixture
-def quiz(team):
-    return manual_quiz(team["brand"], team["trainer"])
 
 
 @pytest.fixture
