@@ -661,24 +661,7 @@ def attempt_submit(
     parsed = parse_answers(answers)
     now = now or timezone.now()
     brand = quiz.brand
-    # One attempt at a time per person and brand: the membership row is the lock.
-    membership = Membership.objects.select_for_update().filter(user=user, brand=brand).first()
-    if membership is None or not permissions.has_perm(user, permissions.Action.VIEW, brand):
-        raise NotFoundError("No such quiz.")
-    quiz = Quiz.objects.select_related("brand").get(pk=quiz.pk)
-    if not quiz.is_published:
-        raise Conflict(
-            "This quiz is not published, so it cannot be taken yet.", code="quiz_not_published"
-        )
-    retake_at = selectors.quiz_retake_at(quiz=quiz, user=user, now=now)
-    if retake_at is not None:
-        local = retake_at.astimezone(brand.tz)
-        raise Conflict(
-            f"You took this quiz a moment ago. You can retake it from "
-            f"{local:%d %b %Y, %H:%M} ({brand.timezone}).",
-            code="cooldown",
-            details={"retake_at": retake_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")},
-        )
+    quiz = _quiz_to_take(quiz=quiz, user=user, now=now)
     questions = list(quiz.questions.order_by("order", "id").prefetch_related("choices"))
     version = policy_ensure(brand=brand)
     if not questions or any(not any(c.is_correct for c in q.choices.all()) for q in questions):
@@ -686,28 +669,42 @@ def attempt_submit(
             "This quiz cannot be scored: a question has no correct answer. A trainer has to "
             "fix it first.",
         )
-    by_id = {q.pk: q for q in questions}
-    stray = [qid for qid in parsed if qid not in by_id]
-    if stray:
-        raise ValidationError({"answers": f"Question {stray[0]} is not part of this quiz."})
-    results = []
-    for question in questions:
-        chosen = parsed.get(question.pk, [])
-        choice_ids = {c.pk for c in question.choices.all()}
-        foreign = [c for c in chosen if c not in choice_ids]
-        if foreign:
-            raise ValidationError(
-                {"answers": f"Choice {foreign[0]} is not an answer to question {question.pk}."}
-            )
-        if question.kind == Question.Kind.SINGLE and len(chosen) > 1:
-            raise ValidationError(
-                {"answers": f"Question {question.pk} takes one answer, not {len(chosen)}."}
-            )
-        right = {c.pk for c in question.choices.all() if c.is_correct}
-        results.append(AnswerResult(question, chosen, bool(chosen) and set(chosen) == right))
+    results = _marked(questions, parsed)
     correct = sum(r.is_correct for r in results)
     score = _score(correct, len(results))
     passed = score >= quiz.pass_mark
+    attempt, certification = _attempt_record(
+        quiz=quiz, user=user, version=version, now=now, results=results, passed=passed
+    )
+    audit_record(
+        action="quiz.passed" if passed else "quiz.failed",
+        actor=user,
+        brand=brand,
+        obj=quiz,
+        message=f"{user.username}: {score}% ({correct}/{len(results)})",
+        data={"attempt": attempt.pk, "score": score, "policy_version": version.number},
+    )
+    return AttemptResult(
+        attempt=attempt,
+        results=results,
+        certification=certification,
+        retake_at=now + dt.timedelta(minutes=quiz.cooldown_minutes),
+    )
+
+
+def _attempt_record(
+    *,
+    quiz: Quiz,
+    user: User,
+    version: PolicyVersion,
+    now: dt.datetime,
+    results: list[AnswerResult],
+    passed: bool,
+) -> tuple[Attempt, Certification | None]:
+    """The attempt and its answers; a pass certifies the quiz's roles on ``version``."""
+    correct = sum(r.is_correct for r in results)
+    score = _score(correct, len(results))
+    brand = quiz.brand
     attempt = Attempt.objects.create(
         quiz=quiz,
         user=user,
@@ -736,20 +733,56 @@ def attempt_submit(
             certifies_approver=quiz.certifies_approver,
             earned_at=now,
         )
-    audit_record(
-        action="quiz.passed" if passed else "quiz.failed",
-        actor=user,
-        brand=brand,
-        obj=quiz,
-        message=f"{user.username}: {score}% ({correct}/{len(results)})",
-        data={"attempt": attempt.pk, "score": score, "policy_version": version.number},
-    )
-    return AttemptResult(
-        attempt=attempt,
-        results=results,
-        certification=certification,
-        retake_at=now + dt.timedelta(minutes=quiz.cooldown_minutes),
-    )
+    return attempt, certification
+
+
+def _quiz_to_take(*, quiz: Quiz, user: User, now: dt.datetime) -> Quiz:
+    """The quiz, once ``user`` may take it now: a member of its brand (whose membership row,
+    locked, keeps their attempts one at a time), published, and out of the cool-down."""
+    brand = quiz.brand
+    membership = Membership.objects.select_for_update().filter(user=user, brand=brand).first()
+    if membership is None or not permissions.has_perm(user, permissions.Action.VIEW, brand):
+        raise NotFoundError("No such quiz.")
+    quiz = Quiz.objects.select_related("brand").get(pk=quiz.pk)
+    if not quiz.is_published:
+        raise Conflict(
+            "This quiz is not published, so it cannot be taken yet.", code="quiz_not_published"
+        )
+    retake_at = selectors.quiz_retake_at(quiz=quiz, user=user, now=now)
+    if retake_at is not None:
+        local = retake_at.astimezone(brand.tz)
+        raise Conflict(
+            f"You took this quiz a moment ago. You can retake it from "
+            f"{local:%d %b %Y, %H:%M} ({brand.timezone}).",
+            code="cooldown",
+            details={"retake_at": retake_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")},
+        )
+    return quiz
+
+
+def _marked(questions: list[Question], parsed: dict[int, list[int]]) -> list[AnswerResult]:
+    """Each question's answer, marked; answers to another quiz's questions or choices, or two
+    answers to a single-answer question, are refused."""
+    by_id = {q.pk: q for q in questions}
+    stray = [qid for qid in parsed if qid not in by_id]
+    if stray:
+        raise ValidationError({"answers": f"Question {stray[0]} is not part of this quiz."})
+    results = []
+    for question in questions:
+        chosen = parsed.get(question.pk, [])
+        choice_ids = {c.pk for c in question.choices.all()}
+        foreign = [c for c in chosen if c not in choice_ids]
+        if foreign:
+            raise ValidationError(
+                {"answers": f"Choice {foreign[0]} is not an answer to question {question.pk}."}
+            )
+        if question.kind == Question.Kind.SINGLE and len(chosen) > 1:
+            raise ValidationError(
+                {"answers": f"Question {question.pk} takes one answer, not {len(chosen)}."}
+            )
+        right = {c.pk for c in question.choices.all() if c.is_correct}
+        results.append(AnswerResult(question, chosen, bool(chosen) and set(chosen) == right))
+    return results
 
 
 # --- reminders -------------------------------------------------------------------------------
