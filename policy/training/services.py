@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -346,8 +347,6 @@ def quiz_generate(
 ) -> list[Question]:
     """Add up to ``count`` questions generated from the brand's current policy (or only the
     rules in ``rule_ids``). Each answer is the policy engine's verdict on the sample post."""
-    import secrets
-
     _require_trainer(actor, quiz.brand)
     quiz = _lock_quiz(quiz)
     _require_draft(quiz)
@@ -355,16 +354,7 @@ def quiz_generate(
         raise ValidationError({"count": f"Generate from 1 to {MAX_GENERATE} questions at a time."})
     _check_room(quiz, count)
     version = policy_ensure(brand=quiz.brand)
-    rules = _enabled_rules(version)
-    if rule_ids is not None:
-        rule_ids = [str(r) for r in rule_ids]
-        unknown = sorted(set(rule_ids) - set(rules))
-        if unknown:
-            raise ValidationError(
-                {"rules": f"Not rules of policy v{version.number}: {', '.join(unknown)}."}
-            )
-        if not rule_ids:
-            raise ValidationError({"rules": "Choose at least one rule."})
+    rule_ids = _chosen_rule_ids(rule_ids, version=version)
     seed = seed if seed is not None else secrets.randbelow(2**31)
     made = generator.generate(
         policy_selectors.policy_compiled(version),
@@ -375,6 +365,39 @@ def quiz_generate(
     )
     if not made:
         raise ValidationError("No questions could be made from those rules.")
+    questions = _generated_questions_save(quiz, made)
+    quiz.policy_version = version
+    quiz.save(update_fields=["policy_version", "updated_at"])
+    audit_record(
+        action="quiz.questions_generated",
+        actor=actor,
+        brand=quiz.brand,
+        obj=quiz,
+        message=f"{len(questions)} questions from policy v{version.number}",
+        data={"count": len(questions), "seed": seed, "policy_version": version.number},
+    )
+    return questions
+
+
+def _chosen_rule_ids(rule_ids: list[str] | None, *, version: PolicyVersion) -> list[str] | None:
+    """The rules to generate from: all (None), or those chosen, each an enabled rule of the
+    version."""
+    if rule_ids is None:
+        return None
+    rules = _enabled_rules(version)
+    rule_ids = [str(r) for r in rule_ids]
+    unknown = sorted(set(rule_ids) - set(rules))
+    if unknown:
+        raise ValidationError(
+            {"rules": f"Not rules of policy v{version.number}: {', '.join(unknown)}."}
+        )
+    if not rule_ids:
+        raise ValidationError({"rules": "Choose at least one rule."})
+    return rule_ids
+
+
+def _generated_questions_save(quiz: Quiz, made: list) -> list[Question]:
+    """Store the generated questions and their choices after the quiz's last question."""
     order = _next_order(quiz)
     questions = []
     for offset, item in enumerate(made):
@@ -401,16 +424,6 @@ def quiz_generate(
             for i, c in enumerate(item.choices, start=1)
         )
         questions.append(question)
-    quiz.policy_version = version
-    quiz.save(update_fields=["policy_version", "updated_at"])
-    audit_record(
-        action="quiz.questions_generated",
-        actor=actor,
-        brand=quiz.brand,
-        obj=quiz,
-        message=f"{len(questions)} questions from policy v{version.number}",
-        data={"count": len(questions), "seed": seed, "policy_version": version.number},
-    )
     return questions
 
 
