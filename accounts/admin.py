@@ -6,10 +6,15 @@
 - Channels are connected only through the connect service (which asks the platform who the
   credential is); here they can be looked at and removed when unused, not edited.
 - Brands are edited through the brand services; a brand with history cannot be deleted.
+- A group belongs to the brand it is given when created (or to none: a staff group), and
+  only members of that brand can be put in it.
 """
 
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -20,6 +25,7 @@ from accounts.models import (
     BRAND_EDITABLE_FIELDS,
     AuditEvent,
     Brand,
+    BrandGroup,
     Channel,
     Membership,
     Notification,
@@ -68,10 +74,23 @@ class _ThroughServices(admin.ModelAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
 
+class _UserForm(UserChangeForm):
+    def clean_groups(self):
+        groups = self.cleaned_data.get("groups")
+        if groups is not None and self.instance.pk is not None:
+            try:
+                services.brand_group_members_check(user=self.instance, groups=groups)
+            except ValidationError as exc:
+                raise ValidationError(exc.messages) from exc
+        return groups
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    """Deleting someone with history deactivates them instead (with a message)."""
+    """Deleting someone with history deactivates them instead (with a message). A brand's
+    groups take only members of that brand."""
 
+    form = _UserForm
     actions = ["remove_selected"]
 
     def get_actions(self, request):
@@ -135,6 +154,37 @@ class UserAdmin(DjangoUserAdmin):
     def delete_queryset(self, request, queryset):
         for user in queryset:
             services.user_remove(user=user, actor=request.user)
+
+
+class BrandGroupInline(admin.StackedInline):
+    """The brand a group belongs to: set once, when the group is made a brand's."""
+
+    model = BrandGroup
+    can_delete = False
+    extra = 0
+    max_num = 1
+    verbose_name = "brand"
+    verbose_name_plural = "brand (leave empty for a staff group)"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and BrandGroup.objects.filter(group=obj).exists():
+            return ["brand", "created_at"]
+        return ["created_at"]
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    inlines = [BrandGroupInline]
+    list_display = ["name", "brand"]
+    list_select_related = ["brand_group__brand"]
+
+    @admin.display(description="brand", ordering="brand_group__brand__name")
+    def brand(self, obj):
+        owner = getattr(obj, "brand_group", None)
+        return owner.brand if owner is not None else "—"
 
 
 @admin.register(Brand)

@@ -173,6 +173,25 @@ class Membership(models.Model):
         return bool(getattr(self, f"is_{role}", False))
 
 
+class BrandGroup(models.Model):
+    """A group of a brand's people (Legal, Brand...), which the brand's approval steps may
+    require approvers to be in. Every group a brand can see or use has one; an ``auth.Group``
+    without one belongs to the installation (staff permissions) and is offered to no brand.
+    Only members of the brand are added to it."""
+
+    group = models.OneToOneField(
+        "auth.Group", on_delete=models.CASCADE, primary_key=True, related_name="brand_group"
+    )
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="brand_groups")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["brand", "group__name"]
+
+    def __str__(self) -> str:
+        return f"{self.group.name} ({self.brand})"
+
+
 class Platform(models.TextChoices):
     MASTODON = "mastodon", "Mastodon"
     BLUESKY = "bluesky", "Bluesky"

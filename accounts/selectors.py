@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Group
 from django.db.models import Count, Prefetch, QuerySet
 
 from accounts import permissions
@@ -61,3 +62,9 @@ def notification_list(*, user: User) -> QuerySet[Notification]:
 
 def notification_unread_count(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def brand_groups(*, brand: Brand) -> QuerySet[Group]:
+    """The brand's own groups, by name: the only groups its admins see and its approval
+    steps may name (other brands' groups and the installation's staff groups never are)."""
+    return Group.objects.filter(brand_group__brand=brand).order_by("name")

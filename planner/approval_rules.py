@@ -17,6 +17,7 @@ from accounts.models import Brand, Channel, Role, User
 from accounts.permissions import Action
 from accounts.services import audit_record
 from config.errors import Conflict
+from policy import services as policy_services
 from policy.models import ApprovalStep
 
 MAX_REQUIRED = 10
@@ -80,6 +81,7 @@ def _clean_step(
         raise ValidationError({"name": "At most 60 characters."})
     if role not in Role.values:
         raise ValidationError({"role": f"Choose one of: {', '.join(Role.values)}."})
+    group = policy_services.approval_step_group_clean(brand=brand, group=group)
     return name, _clean_required(required), role, group
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from accounts import services as account_services
 from accounts.models import Brand, Channel, Platform, Role, User
 from policy import services as policy_services
+from policy.training import services as training_services
 
 DEMO_USERS = {
     # username: (first name, roles in demo)
@@ -241,7 +242,7 @@ def _demo_quiz(brand: Brand) -> None:
 
     if Quiz.objects.filter(brand=brand, title=DEMO_QUIZ_TITLE).exists():
         return
-    quiz = policy_services.quiz_create(
+    quiz = training_services.quiz_create(
         brand=brand,
         actor=None,
         title=DEMO_QUIZ_TITLE,
@@ -252,22 +253,22 @@ def _demo_quiz(brand: Brand) -> None:
         certifies_approver=True,
     )
     for prompt, explanation, choices in DEMO_QUIZ_QUESTIONS:
-        policy_services.question_create(
+        training_services.question_create(
             quiz=quiz,
             actor=None,
             prompt=prompt,
             kind="single",
             explanation=explanation,
-            choices=[policy_services.ChoiceInput(text, correct) for text, correct in choices],
+            choices=[training_services.ChoiceInput(text, correct) for text, correct in choices],
         )
     from policy import selectors as policy_selectors
 
     rules = {r["id"] for r in policy_selectors.policy_current(brand=brand).rules}
-    policy_services.quiz_generate(
+    training_services.quiz_generate(
         quiz=quiz,
         actor=None,
         count=4,
         rule_ids=[r for r in DEMO_QUIZ_RULES if r in rules] or None,
         seed=7,
     )
-    policy_services.quiz_publish(quiz=quiz, actor=None)
+    training_services.quiz_publish(quiz=quiz, actor=None)

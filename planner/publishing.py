@@ -631,9 +631,9 @@ def _record_published(
 
 
 def _certifications(post: Post, approvers: tuple) -> dict:
-    from policy import selectors as policy_selectors
+    from policy.training import selectors as training_selectors
 
-    gate = getattr(policy_selectors, "certification_gate", None)
+    gate = getattr(training_selectors, "certification_gate", None)
 
     def entry(user: User | None, role: str) -> dict:
         if user is None:

@@ -1043,9 +1043,9 @@ def _lint_or_refuse(*, brand: Brand, text: str, channel: Channel, category: str,
 
 
 def _certified(*, user: User, brand: Brand, role: str) -> None:
-    from policy import selectors as policy_selectors
+    from policy.training import selectors as training_selectors
 
-    refusal = policy_selectors.certification_gate(user=user, brand=brand, role=role)
+    refusal = training_selectors.certification_gate(user=user, brand=brand, role=role)
     if refusal:
         raise NotAllowed(refusal, code="not_certified")
 

@@ -403,10 +403,10 @@ def approval_inbox(request: HttpRequest, slug: str) -> HttpResponse:
 # --- approval rules ----------------------------------------------------------------------
 
 
-def _groups():
-    from django.contrib.auth.models import Group
+def _groups(brand: Brand):
+    from accounts.selectors import brand_groups
 
-    return Group.objects.order_by("name")
+    return brand_groups(brand=brand)
 
 
 @login_required
@@ -419,7 +419,7 @@ def approval_settings(request: HttpRequest, slug: str) -> HttpResponse:
         data if which == "count" else None,
         initial={"approvals_required": brand.approvals_required},
     )
-    step_form = ApprovalStepForm(data if which == "step" else None, groups=_groups())
+    step_form = ApprovalStepForm(data if which == "step" else None, groups=_groups(brand))
     channel_form = ChannelApprovalsForm(
         data if which == "channel" else None, channels=selectors.channel_choices(brand=brand)
     )
@@ -482,7 +482,7 @@ def approval_step_edit(request: HttpRequest, slug: str, step_id: int) -> HttpRes
     step = selectors.approval_step_get(brand=brand, pk=step_id)
     form = ApprovalStepForm(
         request.POST or None,
-        groups=_groups(),
+        groups=_groups(brand),
         submit="Save step",
         initial={
             "name": step.name,

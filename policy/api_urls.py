@@ -1,6 +1,7 @@
 from django.urls import path
 
 from policy import api
+from policy.training import api_urls as training_api_urls
 
 urlpatterns = [
     path("brands/<slug:slug>/lint/", api.Lint.as_view(), name="api_lint"),
@@ -12,13 +13,4 @@ urlpatterns = [
     ),
 ]
 
-urlpatterns += [
-    path("brands/<slug:slug>/quizzes/", api.QuizList.as_view(), name="api_quizzes"),
-    path("quizzes/<int:pk>/", api.QuizDetail.as_view(), name="api_quiz"),
-    path("quizzes/<int:pk>/attempts/", api.QuizAttempts.as_view(), name="api_quiz_attempts"),
-    path(
-        "brands/<slug:slug>/certifications/",
-        api.CertificationList.as_view(),
-        name="api_certifications",
-    ),
-]
+urlpatterns += training_api_urls.urlpatterns

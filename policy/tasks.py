@@ -1,14 +1,6 @@
-"""Background work for policy training: the daily certification reminders."""
+"""The policy app's task module, which Celery's autodiscovery imports: the tasks themselves
+live with their sub-domain (training) and keep their registered names."""
 
-from __future__ import annotations
+from policy.training.tasks import certification_reminders
 
-from celery import shared_task
-
-
-@shared_task(name="policy.tasks.certification_reminders")
-def certification_reminders() -> dict[str, int]:
-    """Email people whose certification lapses within a week, or has lapsed. Idempotent:
-    each email is recorded on the certification and never sent twice."""
-    from policy.services import certification_remind_due
-
-    return certification_remind_due()
+__all__ = ["certification_reminders"]

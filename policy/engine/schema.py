@@ -533,14 +533,29 @@ def _validate_rule(index, rule, rule_line, seen, term_is_empty, strict=False) ->
         raise PolicyFormatError(
             rule_line, f"{where}: a rule must be a mapping, not {_type_name(rule)}"
         )
+    rule_id = _checked_id(rule, _failer(rule, rule_line, where))
+    fail = _failer(rule, rule_line, f"rule '{rule_id}'")  # errors name the rule from here on
+    if rule_id in seen:
+        fail(f"duplicate id (first used on rule #{seen[rule_id] + 1})", "id")
+    seen[rule_id] = index
+    kind = _checked_kind(rule, fail)
+    clean: dict[str, Any] = {"id": rule_id, "kind": kind, **_checked_common(rule, fail, strict)}
+    clean.update(_KIND_FIELDS[kind](rule, fail, strict, term_is_empty))
+    return clean
+
+
+def _failer(rule, rule_line, where):
+    """A ``fail(reason, key)`` that raises the error at the key's line, naming ``where``."""
     key_lines = getattr(rule, "key_lines", {})
 
-    def line_of(key=None):
-        return key_lines.get(key) or getattr(rule, "line", None) or rule_line
-
     def fail(reason, key=None):
-        raise PolicyFormatError(line_of(key), f"{where}: {reason}", field=key, detail=reason)
+        line = key_lines.get(key) or getattr(rule, "line", None) or rule_line
+        raise PolicyFormatError(line, f"{where}: {reason}", field=key, detail=reason)
 
+    return fail
+
+
+def _checked_id(rule, fail) -> str:
     rule_id = rule.get("id")
     if "id" not in rule or rule_id is None or rule_id == "":
         fail("missing 'id'", "id")
@@ -553,11 +568,11 @@ def _validate_rule(index, rule, rule_line, seen, term_is_empty, strict=False) ->
             "letter or digit",
             "id",
         )
-    where = f"rule '{rule_id}'"
-    if rule_id in seen:
-        fail(f"duplicate id (first used on rule #{seen[rule_id] + 1})", "id")
-    seen[rule_id] = index
+    return rule_id
 
+
+def _checked_kind(rule, fail) -> str:
+    """The rule's kind, once its keys are those the kind allows and requires."""
     kind = rule.get("kind")
     if kind is None:
         fail("missing 'kind'", "kind")
@@ -573,7 +588,11 @@ def _validate_rule(index, rule, rule_line, seen, term_is_empty, strict=False) ->
     for key in (*COMMON_REQUIRED, *required):
         if key not in rule or rule[key] is None:
             fail(f"missing '{key}'", key)
+    return kind
 
+
+def _checked_common(rule, fail, strict) -> dict[str, Any]:
+    """The keys every kind has: severity, message, channels, categories, enabled."""
     severity = rule["severity"]
     if severity not in SEVERITIES:
         shown = severity if isinstance(severity, str) else _type_name(severity)
@@ -588,8 +607,7 @@ def _validate_rule(index, rule, rule_line, seen, term_is_empty, strict=False) ->
         _check_value(message, "'message'", fail, "message")
     if len(message) > MAX_MESSAGE_CHARS:
         fail(f"'message' is longer than {MAX_MESSAGE_CHARS} characters", "message")
-
-    clean: dict[str, Any] = {"id": rule_id, "kind": kind, "severity": severity, "message": message}
+    clean: dict[str, Any] = {"severity": severity, "message": message}
     for key in ("channels", "categories"):
         if key in rule:
             clean[key] = _text_list(rule[key], key, fail, strict)
@@ -597,67 +615,86 @@ def _validate_rule(index, rule, rule_line, seen, term_is_empty, strict=False) ->
     if not isinstance(enabled, bool):
         fail(f"'enabled' must be true or false, not {_type_name(enabled)}", "enabled")
     clean["enabled"] = enabled
-
-    if kind in ("banned_terms", "sensitive_topics"):
-        terms = _text_list(rule["terms"], "terms", fail, strict)
-        if len(terms) > MAX_TERMS_PER_RULE:
-            fail(f"more than {MAX_TERMS_PER_RULE} terms", "terms")
-        for term in terms:
-            _check_term(term, "term", fail, term_is_empty)
-        clean["terms"] = terms
-    elif kind == "brand_spelling":
-        canonical = rule["canonical"]
-        if not isinstance(canonical, str):
-            fail(f"'canonical' must be text, not {_type_name(canonical)}", "canonical")
-        canonical = canonical.strip()
-        if not canonical:
-            fail("'canonical' is empty", "canonical")
-        if strict:
-            _check_value(canonical, "'canonical'", fail, "canonical")
-        if "*" in canonical or canonical.startswith("#"):
-            fail("'canonical' is the name as it should be written, without '#' or '*'", "canonical")
-        if len(canonical) > MAX_CANONICAL_CHARS:
-            fail(
-                f"'canonical' is longer than {MAX_CANONICAL_CHARS} characters: "
-                "write the brand name as it appears in posts",
-                "canonical",
-            )
-        _check_term(canonical, "canonical", fail, term_is_empty)
-        clean["canonical"] = canonical
-    elif kind == "required_terms":
-        any_of = _text_list(rule["any_of"], "any_of", fail, strict)
-        for term in any_of:
-            if len(term) > MAX_TERM_CHARS:
-                fail(f"'any_of' entry {term[:20]!r}... is longer than {MAX_TERM_CHARS}", "any_of")
-            if not re.search(r"\w", term):
-                fail(f"'any_of' entry {term!r} has no letters or digits", "any_of")
-        clean["any_of"] = any_of
-    elif kind == "max_count":
-        what = rule["what"]
-        if what not in COUNTABLE:
-            shown = what if isinstance(what, str) else _type_name(what)
-            fail(f"'what' must be one of {', '.join(COUNTABLE)}, not '{shown}'", "what")
-        limit = rule["max"]
-        if isinstance(limit, bool) or not isinstance(limit, int):
-            fail(f"'max' must be a whole number, not {_type_name(limit)}", "max")
-        if limit < 0:
-            fail(f"'max' must be 0 or more, not {limit}", "max")
-        clean["what"] = what
-        clean["max"] = limit
-    elif kind == "link_domains":
-        from policy.engine.entities import normalise_host
-
-        allow = _text_list(rule["allow"], "allow", fail, strict)
-        for host in allow:
-            if "/" in host or ":" in host or "@" in host or " " in host:
-                fail(
-                    f"'allow' entry {host!r} must be a host name like example.com, not a URL",
-                    "allow",
-                )
-            if not _HOST_RE.match(normalise_host(host)):
-                fail(f"'allow' entry {host!r} is not a valid host name", "allow")
-        clean["allow"] = allow
     return clean
+
+
+def _terms_fields(rule, fail, strict, term_is_empty) -> dict[str, Any]:
+    terms = _text_list(rule["terms"], "terms", fail, strict)
+    if len(terms) > MAX_TERMS_PER_RULE:
+        fail(f"more than {MAX_TERMS_PER_RULE} terms", "terms")
+    for term in terms:
+        _check_term(term, "term", fail, term_is_empty)
+    return {"terms": terms}
+
+
+def _spelling_fields(rule, fail, strict, term_is_empty) -> dict[str, Any]:
+    canonical = rule["canonical"]
+    if not isinstance(canonical, str):
+        fail(f"'canonical' must be text, not {_type_name(canonical)}", "canonical")
+    canonical = canonical.strip()
+    if not canonical:
+        fail("'canonical' is empty", "canonical")
+    if strict:
+        _check_value(canonical, "'canonical'", fail, "canonical")
+    if "*" in canonical or canonical.startswith("#"):
+        fail("'canonical' is the name as it should be written, without '#' or '*'", "canonical")
+    if len(canonical) > MAX_CANONICAL_CHARS:
+        fail(
+            f"'canonical' is longer than {MAX_CANONICAL_CHARS} characters: "
+            "write the brand name as it appears in posts",
+            "canonical",
+        )
+    _check_term(canonical, "canonical", fail, term_is_empty)
+    return {"canonical": canonical}
+
+
+def _required_fields(rule, fail, strict, term_is_empty) -> dict[str, Any]:
+    any_of = _text_list(rule["any_of"], "any_of", fail, strict)
+    for term in any_of:
+        if len(term) > MAX_TERM_CHARS:
+            fail(f"'any_of' entry {term[:20]!r}... is longer than {MAX_TERM_CHARS}", "any_of")
+        if not re.search(r"\w", term):
+            fail(f"'any_of' entry {term!r} has no letters or digits", "any_of")
+    return {"any_of": any_of}
+
+
+def _max_count_fields(rule, fail, strict, term_is_empty) -> dict[str, Any]:
+    what = rule["what"]
+    if what not in COUNTABLE:
+        shown = what if isinstance(what, str) else _type_name(what)
+        fail(f"'what' must be one of {', '.join(COUNTABLE)}, not '{shown}'", "what")
+    limit = rule["max"]
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        fail(f"'max' must be a whole number, not {_type_name(limit)}", "max")
+    if limit < 0:
+        fail(f"'max' must be 0 or more, not {limit}", "max")
+    return {"what": what, "max": limit}
+
+
+def _link_domains_fields(rule, fail, strict, term_is_empty) -> dict[str, Any]:
+    from policy.engine.entities import normalise_host
+
+    allow = _text_list(rule["allow"], "allow", fail, strict)
+    for host in allow:
+        if "/" in host or ":" in host or "@" in host or " " in host:
+            fail(
+                f"'allow' entry {host!r} must be a host name like example.com, not a URL",
+                "allow",
+            )
+        if not _HOST_RE.match(normalise_host(host)):
+            fail(f"'allow' entry {host!r} is not a valid host name", "allow")
+    return {"allow": allow}
+
+
+#: The fields each kind adds to the common ones, checked.
+_KIND_FIELDS = {
+    "banned_terms": _terms_fields,
+    "sensitive_topics": _terms_fields,
+    "brand_spelling": _spelling_fields,
+    "required_terms": _required_fields,
+    "max_count": _max_count_fields,
+    "link_domains": _link_domains_fields,
+}
 
 
 def _text_list(value, key, fail, strict=False) -> list[str]:

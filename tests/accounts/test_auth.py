@@ -8,11 +8,13 @@ import re
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
-from accounts.models import Role
+from accounts import services
+from accounts.models import Role, User
 
 PASSWORD = "pw-for-tests-1"
 
@@ -205,15 +207,18 @@ def test_reset_link_is_built_from_site_url_not_the_host_header(client, make_user
     assert re.search(r"https://countersign\.example/password/reset/[^/\s]+/[^/\s]+/", body)
 
 
-def test_invite_link_is_built_from_site_url_not_the_host_header(client, brand_with_team, settings):
+def test_invite_link_is_built_from_site_url_not_the_host_header(
+    client, brand_with_team, settings, django_capture_on_commit_callbacks
+):
     settings.ALLOWED_HOSTS = ["*"]
     settings.COUNTERSIGN = {**settings.COUNTERSIGN, "SITE_URL": "https://countersign.example"}
     client.force_login(brand_with_team["admin"])
-    response = client.post(
-        "/b/team/members/",
-        {"username_or_email": "new.person@example.com", "roles": [Role.AUTHOR]},
-        HTTP_HOST="evil.example",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/b/team/members/",
+            {"username_or_email": "new.person@example.com", "roles": [Role.AUTHOR]},
+            HTTP_HOST="evil.example",
+        )
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     body = mail.outbox[0].body
@@ -266,3 +271,39 @@ def test_migrate_makes_the_cache_table(tmp_path):
     assert "countersign_cache" in tables
     assert "authtoken_token" not in tables
     assert "knox_authtoken" in tables and "axes_accessattempt" in tables
+
+
+def test_an_invitation_is_emailed_only_once_the_membership_is_committed(
+    brand_with_team, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.member_invite(
+            brand=brand_with_team["brand"],
+            actor=brand_with_team["admin"],
+            roles=[Role.AUTHOR],
+            username_or_email="later@example.com",
+        )
+    assert mail.outbox == []  # nothing leaves inside the transaction
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["later@example.com"]
+
+
+@pytest.mark.parametrize("roles", [[], ["owner"]])
+def test_a_refused_invitation_sends_nothing_and_creates_nobody(
+    brand_with_team, django_capture_on_commit_callbacks, roles
+):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(ValidationError),
+    ):
+        services.member_invite(
+            brand=brand_with_team["brand"],
+            actor=brand_with_team["admin"],
+            roles=roles,
+            username_or_email="refused@example.com",
+        )
+    assert callbacks == []
+    assert mail.outbox == []
+    assert not User.objects.filter(email="refused@example.com").exists()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -126,7 +125,7 @@ def test_submit_twice_or_after_the_time_passed_is_refused(team, make_post):
 
 
 def test_the_certification_gate_is_asked(team, make_post, monkeypatch):
-    from policy import selectors as policy_selectors
+    from policy.training import selectors as training_selectors
 
     asked = []
 
@@ -134,7 +133,7 @@ def test_the_certification_gate_is_asked(team, make_post, monkeypatch):
         asked.append(role)
         return f"You need a valid policy certification to act as {role}."
 
-    monkeypatch.setattr(policy_selectors, "certification_gate", gate)
+    monkeypatch.setattr(training_selectors, "certification_gate", gate)
     post = make_post()
     with pytest.raises(NotAllowed, match="certification to act as author"):
         submit(post, team["author"])
@@ -436,12 +435,12 @@ def test_reject_refusals(team, in_review, make_post):
 
 @pytest.fixture
 def legal(team, make_user):
-    group = Group.objects.create(name="Legal")
+    group = account_services.brand_group_create(brand=team["brand"], name="Legal", actor=None)
     lawyer = make_user("lawyer")
-    lawyer.groups.add(group)
     account_services.membership_set(
         brand=team["brand"], user=lawyer, roles=[Role.APPROVER], actor=None
     )
+    account_services.brand_group_member_add(group=group, user=lawyer, actor=None)
     approval_rules.approval_step_create(
         brand=team["brand"], actor=team["admin"], name="Brand", required=1
     )

@@ -22,6 +22,7 @@ from accounts import services as account_services
 from accounts.models import Brand, Role, User
 from policy import selectors, services
 from policy.engine import schema
+from policy.training import services as training_services
 
 
 def _words(rng: random.Random, n: int) -> list[str]:
@@ -202,9 +203,9 @@ class Command(BaseCommand):
 
     @staticmethod
     def _generate(brand: Brand, user: User) -> tuple[str, tuple[float, float]]:
-        quiz = services.quiz_create(brand=brand, actor=user, title="Bench")
+        quiz = training_services.quiz_create(brand=brand, actor=user, title="Bench")
         questions, seconds = _timed(
-            lambda: services.quiz_generate(quiz=quiz, actor=user, count=30, seed=1)
+            lambda: training_services.quiz_generate(quiz=quiz, actor=user, count=30, seed=1)
         )
         return f"{len(questions)}q", seconds
 

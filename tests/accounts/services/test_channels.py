@@ -6,10 +6,12 @@ from __future__ import annotations
 import socket
 
 import pytest
+from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import AuditEvent, Channel
+from config.errors import NotAllowed
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.mastodon import FakeMastodon
 
@@ -240,3 +242,33 @@ def test_personal_accounts_api(brand_with_team):
         assert api.post("/api/me/personal-accounts/", bad, format="json").status_code == 400
     assert other.delete(f"/api/me/personal-accounts/{ok.json()['id']}/").status_code == 404
     assert api.delete(f"/api/me/personal-accounts/{ok.json()['id']}/").status_code == 204
+
+
+# --- the number of approvals a channel needs -------------------------------------------------
+
+
+def test_a_channel_raises_the_brands_number_of_approvals_and_is_audited(brand_with_team):
+    brand, admin = brand_with_team["brand"], brand_with_team["admin"]
+    channel = services.channel_create_outbox(brand=brand, handle="@out", actor=admin)
+    with pytest.raises(NotAllowed):
+        services.channel_set_required_approvals(
+            channel=channel, actor=brand_with_team["author"], required=3
+        )
+    for bad in (brand.approvals_required - 1, 0, 11, "3", True):
+        with pytest.raises(ValidationError):
+            services.channel_set_required_approvals(channel=channel, actor=admin, required=bad)
+    channel.refresh_from_db()
+    assert channel.approvals_required is None
+    raised = services.channel_set_required_approvals(channel=channel, actor=admin, required=3)
+    assert raised.approvals_required == 3
+    again = services.channel_set_required_approvals(channel=channel, actor=admin, required=3)
+    assert again.approvals_required == 3
+    cleared = services.channel_set_required_approvals(channel=channel, actor=admin, required=None)
+    assert cleared.approvals_required is None
+    channel.refresh_from_db()
+    assert channel.approvals_required is None
+    events = AuditEvent.objects.filter(action="channel.approvals_changed", brand=brand)
+    assert [e.data for e in events.order_by("pk")] == [
+        {"before": None, "after": 3},
+        {"before": 3, "after": None},
+    ]

@@ -10,19 +10,12 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from policy.models import Attempt, AttemptAnswer, Certification
-from tests.policy.test_training_support import (
+from tests.policy.training.support import (
     flip_answers,
     manual_quiz,
-    rich_policy,
     right_answers,
     wrong_answers,
 )
-
-
-@pytest.fixture
-def team(brand_with_team):
-    rich_policy(brand_with_team["brand"])
-    return brand_with_team
 
 
 @pytest.fixture

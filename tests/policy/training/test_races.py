@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from config.errors import Conflict
-from policy import services
 from policy.models import Attempt, Certification
-from tests.policy.test_training_support import manual_quiz, rich_policy, right_answers
+from policy.training import services
+from tests.policy.training.support import manual_quiz, rich_policy, right_answers
 from tests.races import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -18,17 +18,6 @@ from accounts.permissions import Action
 from config.errors import NotFoundError
 
 
-@pytest.fixture
-def staff(make_user):
-    return make_user("root", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def admin_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
 def _post(brand_with_team, text="Hello from the team"):
     from planner import services as planner_services
 

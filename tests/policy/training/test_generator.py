@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from policy import training
 from policy.engine import compile_policy, parse_policy_yaml, starter_rules
-from tests.policy.test_training_support import RICH_POLICY
+from policy.training import generator
+from tests.policy.training.support import RICH_POLICY
 
 SEEDS = range(60)
 COUNTS = (1, 6, 12)
@@ -22,14 +22,14 @@ def _policies():
 
 
 def _engine_answer(policy, question) -> set[str]:
-    """The answer computed here straight from the engine's lint, not via training.judge."""
+    """The answer computed here straight from the engine's lint, not via generator.judge."""
     result = policy.lint(
         question.sample_text,
         channel=question.channel or None,
         category=question.category or None,
     )
     blocking = {f.rule for f in result.findings if f.severity == "block"}
-    return blocking or {training.GO}
+    return blocking or {generator.GO}
 
 
 def test_every_generated_answer_agrees_with_the_engine(record_property):
@@ -38,7 +38,7 @@ def test_every_generated_answer_agrees_with_the_engine(record_property):
     for name, policy in _policies().items():
         for seed in SEEDS:
             for count in COUNTS:
-                questions = training.generate(policy, count=count, seed=seed)
+                questions = generator.generate(policy, count=count, seed=seed)
                 assert 1 <= len(questions) <= count, (name, seed, count)
                 for q in questions:
                     marked = {c.rule_id for c in q.choices if c.is_correct}
@@ -46,10 +46,10 @@ def test_every_generated_answer_agrees_with_the_engine(record_property):
                     assert q.multiple == (len(marked) > 1)
                     offered = [c.rule_id for c in q.choices]
                     assert len(offered) == len(set(offered)), "a choice twice"
-                    assert offered[0] == training.GO
+                    assert offered[0] == generator.GO
                     # ... and the module's own re-check agrees.
                     assert (
-                        training.disagreement(
+                        generator.disagreement(
                             policy,
                             text=q.sample_text,
                             channel=q.channel,
@@ -82,25 +82,25 @@ def test_every_generated_answer_agrees_with_the_engine(record_property):
     } <= techniques
 
 
-@pytest.mark.parametrize("technique", training.TECHNIQUES)
+@pytest.mark.parametrize("technique", generator.TECHNIQUES)
 @pytest.mark.parametrize("term", ["Brexit", "election day", "frobnicate", "go to hell"])
 def test_each_disguise_is_seen_through_by_the_engine(technique, term):
     policy = compile_policy(parse_policy_yaml(RICH_POLICY))
-    shown = training.evade(term, technique)
+    shown = generator.evade(term, technique)
     if technique != "plain":
         assert shown != term
-    text = training.TERM_FRAMES[0].format(x=shown)
-    verdict = training.judge(policy, text)
+    text = generator.TERM_FRAMES[0].format(x=shown)
+    verdict = generator.judge(policy, text)
     assert verdict.blocking, (technique, shown)
 
 
 def test_a_warning_alone_means_it_may_go_out():
     policy = compile_policy(parse_policy_yaml(RICH_POLICY))
-    sample = training.Sample(
+    sample = generator.Sample(
         "Our pilgrimage to the KitchenAid test kitchen.", "plain", "religion", "", "news"
     )
-    question = training.build_question(policy, sample, random.Random(1), rules=list(policy.rules))
-    assert {c.rule_id for c in question.choices if c.is_correct} == {training.GO}
+    question = generator.build_question(policy, sample, random.Random(1), rules=list(policy.rules))
+    assert {c.rule_id for c in question.choices if c.is_correct} == {generator.GO}
     assert "religion" in {c.rule_id for c in question.choices}  # offered, as a trap
     assert "does not stop the post" in question.explanation
     assert not question.multiple
@@ -108,41 +108,41 @@ def test_a_warning_alone_means_it_may_go_out():
 
 def test_several_blocking_rules_make_a_several_answer_question():
     policy = compile_policy(parse_policy_yaml(RICH_POLICY))
-    sample = training.Sample("Damn, Brexit again. https://elsewhere.example/x", "plain", "x")
-    question = training.build_question(policy, sample, random.Random(1), rules=list(policy.rules))
+    sample = generator.Sample("Damn, Brexit again. https://elsewhere.example/x", "plain", "x")
+    question = generator.build_question(policy, sample, random.Random(1), rules=list(policy.rules))
     correct = {c.rule_id for c in question.choices if c.is_correct}
     assert correct == {"no-swearing", "no-politics", "own-links"}
-    assert question.multiple and question.prompt == training.PROMPT_MULTIPLE
+    assert question.multiple and question.prompt == generator.PROMPT_MULTIPLE
 
 
 def test_scoped_rules_are_generated_in_their_scope():
     policy = compile_policy(parse_policy_yaml(RICH_POLICY))
-    questions = training.generate(policy, count=3, seed=3, rule_ids=["disclose", "mastodon-only"])
+    questions = generator.generate(policy, count=3, seed=3, rule_ids=["disclose", "mastodon-only"])
     by_target = {q.target_rule: q for q in questions}
     assert by_target["disclose"].category == "promotional"
     assert by_target["mastodon-only"].channel == "mastodon"
     for q in questions:
-        expected = {q.target_rule} if q.target_rule else {training.GO}
+        expected = {q.target_rule} if q.target_rule else {generator.GO}
         assert {c.rule_id for c in q.choices if c.is_correct} == expected
 
 
 def test_disagreement_names_the_difference():
     policy = compile_policy(parse_policy_yaml(RICH_POLICY))
-    why = training.disagreement(
+    why = generator.disagreement(
         policy,
         text="Damn it",
         channel=None,
         category=None,
-        choices=[(training.GO, True), ("no-swearing", False)],
+        choices=[(generator.GO, True), ("no-swearing", False)],
         multiple=False,
     )
     assert why == 'it is marked "it may go out", but the engine says blocked by no-swearing'
-    why = training.disagreement(
+    why = generator.disagreement(
         policy,
         text="Damn it",
         channel=None,
         category=None,
-        choices=[(training.GO, False), ("no-politics", True)],
+        choices=[(generator.GO, False), ("no-politics", True)],
         multiple=False,
     )
     assert "not among the choices" in why
@@ -150,14 +150,14 @@ def test_disagreement_names_the_difference():
 
 def test_generation_is_repeatable_and_limited_to_the_chosen_rules():
     policy = compile_policy(parse_policy_yaml(RICH_POLICY))
-    first = training.generate(policy, count=8, seed=11, rule_ids=["no-politics"])
-    again = training.generate(policy, count=8, seed=11, rule_ids=["no-politics"])
+    first = generator.generate(policy, count=8, seed=11, rule_ids=["no-politics"])
+    again = generator.generate(policy, count=8, seed=11, rule_ids=["no-politics"])
     assert first == again
     assert {q.target_rule for q in first} <= {"no-politics", ""}
     assert any(q.target_rule == "no-politics" for q in first)
 
 
 def test_wildcard_and_hashtag_terms_are_not_used_as_samples():
-    assert training.usable_terms({"terms": ["#prayfor*", "brexiteer*", "9/11", "Brexit"]}) == [
+    assert generator.usable_terms({"terms": ["#prayfor*", "brexiteer*", "9/11", "Brexit"]}) == [
         "Brexit"
     ]

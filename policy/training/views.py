@@ -18,8 +18,9 @@ from accounts import permissions
 from accounts.permissions import Action
 from config.errors import DomainError
 from config.web import call_service
-from policy import selectors, services, training
-from policy.forms import (
+from policy import services as policy_services
+from policy.training import generator, selectors, services
+from policy.training.forms import (
     GeneratedQuestionForm,
     GenerateForm,
     QuestionForm,
@@ -197,7 +198,7 @@ def quiz_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             messages.success(request, "Settings saved.")
             return redirect("training_quiz_edit", slug=slug, pk=quiz.pk)
     quiz = selectors.quiz_with_questions(quiz=quiz)
-    version = services.policy_ensure(brand=quiz.brand)
+    version = policy_services.policy_ensure(brand=quiz.brand)
     questions = list(quiz.questions.all())
     return render(
         request,
@@ -212,8 +213,8 @@ def quiz_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "problems": []
             if quiz.is_published
             else selectors.quiz_problems(quiz=quiz, version=version),
-            "techniques": training.TECHNIQUE_LABELS,
-            "go": training.GO,
+            "techniques": generator.TECHNIQUE_LABELS,
+            "go": generator.GO,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -222,7 +223,7 @@ def quiz_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def quiz_generate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     quiz = selectors.quiz_get(user=request.user, pk=pk, slug=slug, manage=True)
-    version = services.policy_ensure(brand=quiz.brand)
+    version = policy_services.policy_ensure(brand=quiz.brand)
     rules = [r for r in version.rules if r.get("enabled", True)]
     form = GenerateForm(request.POST or None, rules=rules)
     if request.method == "POST" and form.is_valid():
@@ -383,7 +384,7 @@ def question_edit(request: HttpRequest, slug: str, pk: int, qid: int | None = No
             "question": question,
             "form": form,
             "formset": formset,
-            "go": training.GO,
+            "go": generator.GO,
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -12,26 +12,16 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import AuditEvent, Notification, Role
 from config.errors import Conflict, NotAllowed, NotFoundError
-from policy import selectors, services, training
+from policy import selectors as policy_selectors
+from policy import services as policy_services
 from policy.models import Attempt, AttemptAnswer, Certification, Choice, Question, Quiz
-from tests.policy.test_training_support import (
+from policy.training import generator, selectors, services
+from tests.policy.training.support import (
     manual_quiz,
     new_member,
-    rich_policy,
     right_answers,
     wrong_answers,
 )
-
-
-@pytest.fixture
-def team(brand_with_team):
-    rich_policy(brand_with_team["brand"])
-    return brand_with_team
-
-
-@pytest.fixture
-def quiz(team):
-    return manual_quiz(team["brand"], team["trainer"])
 
 
 def _generated_quiz(team, *, count=6, seed=5, publish=False, **extra):
@@ -143,17 +133,17 @@ def test_choice_ids_of_another_question_cannot_be_smuggled_into_an_edit(team, qu
 
 def test_generated_questions_carry_the_engines_answers_and_the_policy_version(team):
     quiz = _generated_quiz(team, count=8)
-    version = selectors.policy_current(brand=team["brand"])
+    version = policy_selectors.policy_current(brand=team["brand"])
     assert quiz.policy_version == version
     questions = list(quiz.questions.prefetch_related("choices"))
     assert len(questions) == 8
-    compiled = selectors.policy_compiled(version)
+    compiled = policy_selectors.policy_compiled(version)
     for q in questions:
         assert q.is_generated and q.sample_text and q.explanation
         result = compiled.lint(
             q.sample_text, channel=q.sample_channel or None, category=q.sample_category or None
         )
-        blocking = {f.rule for f in result.findings if f.severity == "block"} or {training.GO}
+        blocking = {f.rule for f in result.findings if f.severity == "block"} or {generator.GO}
         assert {c.rule_id for c in q.choices.all() if c.is_correct} == blocking
     event = AuditEvent.objects.get(action="quiz.questions_generated")
     assert event.data["count"] == 8 and event.data["policy_version"] == version.number
@@ -173,8 +163,10 @@ def test_publishing_rechecks_generated_answers_against_the_current_policy(team):
     target = quiz.questions.filter(choices__rule_id="no-politics", choices__is_correct=True)
     assert target.exists()
     # The admin drops the politics rule: those samples may now go out.
-    version = selectors.policy_current(brand=team["brand"])
-    services.policy_rule_delete(brand=team["brand"], actor=team["admin"], rule_id="no-politics")
+    version = policy_selectors.policy_current(brand=team["brand"])
+    policy_services.policy_rule_delete(
+        brand=team["brand"], actor=team["admin"], rule_id="no-politics"
+    )
     with pytest.raises(services.QuizNotReady, match="disagrees with policy v") as exc:
         services.quiz_publish(quiz=quiz, actor=team["trainer"])
     assert '"it may go out"' in exc.value.message
@@ -206,7 +198,7 @@ def test_editing_a_generated_sample_recomputes_its_answer(team):
     )
     question.refresh_from_db()
     correct = {c.rule_id for c in question.choices.all() if c.is_correct}
-    assert correct == {training.GO}
+    assert correct == {generator.GO}
     assert question.explanation.startswith("It may go out")
     # Now two rules block it: several answers, and the missing rule is offered.
     services.question_generated_update(
@@ -235,7 +227,7 @@ def test_passing_certifies_the_roles_on_the_current_policy_version(team, quiz):
     assert (attempt.score, attempt.passed, attempt.correct, attempt.total) == (100, True, 2, 2)
     cert = result.certification
     assert cert.roles == ["author"]
-    assert cert.policy_version == selectors.policy_current(brand=team["brand"])
+    assert cert.policy_version == policy_selectors.policy_current(brand=team["brand"])
     assert cert.attempt == attempt and cert.quiz == quiz
 
 
@@ -408,10 +400,10 @@ def test_a_version_requiring_recertification_lapses_older_certifications(team, q
         brand=team["brand"], actor=team["admin"], require_certification=True
     )
     _certify(team, quiz)
-    current = selectors.policy_current(brand=brand)
-    services.policy_version_create(brand=brand, rules=current.rules, actor=team["admin"])
+    current = policy_selectors.policy_current(brand=brand)
+    policy_services.policy_version_create(brand=brand, rules=current.rules, actor=team["admin"])
     assert selectors.certification_gate(user=team["author"], brand=brand, role="author") is None
-    newer = services.policy_version_create(
+    newer = policy_services.policy_version_create(
         brand=brand, rules=current.rules, actor=team["admin"], requires_recertification=True
     )
     message = selectors.certification_gate(user=team["author"], brand=brand, role="author")
@@ -467,11 +459,34 @@ def test_no_reminder_for_a_certification_renewed_since_or_a_role_given_up(
 
 def test_the_daily_task_runs_the_reminders_and_is_declared(team, quiz):
     from planner.periodic import periodic_tasks
-    from policy.tasks import certification_reminders
+    from policy.training.tasks import certification_reminders
 
     assert certification_reminders.run() == {"lapsing": 0, "lapsed": 0}
     declared = {p.task: p for p in periodic_tasks()}
     assert declared["policy.tasks.certification_reminders"].every_seconds == 86400
+
+
+def test_a_worker_finds_the_reminders_under_their_first_name():
+    """Periodic-task rows name ``policy.tasks.certification_reminders``: the task moved to
+    ``policy.training.tasks`` and keeps that name; Celery's autodiscovery (which imports each
+    app's ``tasks`` module) registers it."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); from config.celery import app; "
+        "app.loader.import_default_modules(); "
+        "print(app.tasks['policy.tasks.certification_reminders'].__module__)"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"},
+    )
+    assert found.stdout.strip() == "policy.training.tasks"
 
 
 # --- the dashboard's figures -------------------------------------------------------------------
@@ -514,5 +529,5 @@ def test_demo_seed_publishes_a_quiz_once(db):
     assert quiz.is_published and quiz.certifies == ["author", "approver"]
     sources = list(quiz.questions.values_list("source", flat=True))
     assert sources.count("manual") == 3 and sources.count("generated") == 4
-    version = selectors.policy_current(brand=quiz.brand)
+    version = policy_selectors.policy_current(brand=quiz.brand)
     assert selectors.quiz_problems(quiz=quiz, version=version) == []

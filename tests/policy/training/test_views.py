@@ -11,28 +11,17 @@ import pytest
 from django.test import Client
 
 from accounts import services as account_services
-from policy import selectors, services
+from policy import selectors as policy_selectors
 from policy.models import Attempt, Question, Quiz
-from tests.policy.test_training_support import (
+from policy.training import selectors, services
+from tests.policy.training.support import (
     flip_answers,
     manual_quiz,
-    rich_policy,
     right_answers,
     wrong_answers,
 )
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"|"X-CSRFToken": "[^"]+"')
-
-
-@pytest.fixture
-def team(brand_with_team):
-    rich_policy(brand_with_team["brand"])
-    return brand_with_team
-
-
-@pytest.fixture
-def quiz(team):
-    return manual_quiz(team["brand"], team["trainer"])
 
 
 @pytest.fixture
@@ -100,7 +89,7 @@ def test_fail_then_pass_shows_explanations_then_a_certificate(team, quiz, web):
     assert "Warnings travel" not in page  # explanations are for misses
     cert_url = re.search(r'href="(/b/team/training/certificates/\d+/)"', page).group(1)
     cert = client.get(cert_url).content.decode()
-    version = selectors.policy_current(brand=team["brand"]).number
+    version = policy_selectors.policy_current(brand=team["brand"]).number
     assert f"<strong>v{version}</strong>" in cert and "certified as <strong>author</strong>" in cert
     # Someone else's certificate and attempt are not found.
     other = web(team["approver1"])

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from accounts import services as account_services
 from accounts.models import Role
-from policy import services
+from policy import services as policy_services
 from policy.models import Choice, Quiz
+from policy.training import services
 
 RICH_POLICY = """rules:
   - id: no-swearing
@@ -62,7 +63,7 @@ RICH_POLICY = """rules:
 
 
 def rich_policy(brand, actor=None):
-    return services.policy_import(brand=brand, yaml_text=RICH_POLICY, actor=actor)
+    return policy_services.policy_import(brand=brand, yaml_text=RICH_POLICY, actor=actor)
 
 
 def manual_quiz(brand, trainer, *, title="Basics", cooldown=0, publish=True, **extra) -> Quiz:
