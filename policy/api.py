@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import permissions
 from accounts.models import Channel
+from config.api import error_responses
 from policy import selectors, services
+from policy import serializers as shapes
 from policy.engine import dump_policy_yaml
-
-
-class LintInput(serializers.Serializer):
-    text = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=100_000)
-    channel = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    category = serializers.CharField(required=False, allow_blank=True, allow_null=True)
 
 
 def _channel(brand, value):
@@ -32,10 +29,16 @@ def _channel(brand, value):
     return next((c for c in qs if c.handle.lower().lstrip("@") == handle), value)
 
 
+@extend_schema(
+    tags=["policy"],
+    summary="Lint a text against the brand's current policy",
+    request=shapes.LintInput,
+    responses={200: shapes.LintResultSerializer, **error_responses(400, 401, 404)},
+)
 class Lint(APIView):
     def post(self, request, slug):
         brand = permissions.get_brand(request.user, slug)
-        data = LintInput(data=request.data)
+        data = shapes.LintInput(data=request.data)
         data.is_valid(raise_exception=True)
         linted = services.policy_lint(
             brand=brand,
@@ -49,11 +52,21 @@ class Lint(APIView):
 class PolicyCurrent(APIView):
     """GET the current version; POST {yaml, note?, requires_recertification?} imports one."""
 
+    @extend_schema(
+        tags=["policy"],
+        responses={200: shapes.PolicyVersionSerializer, **error_responses(401, 404)},
+    )
     def get(self, request, slug):
         brand = permissions.get_brand(request.user, slug)
         version = services.policy_ensure(brand=brand)
         return Response(_version_data(version))
 
+    @extend_schema(
+        tags=["policy"],
+        summary="Import a policy file as a new version (brand admins)",
+        request=shapes.PolicyImportInput,
+        responses={201: shapes.PolicyVersionSerializer, **error_responses(400, 401, 403, 404)},
+    )
     def post(self, request, slug):
         brand = permissions.get_brand(request.user, slug, permissions.Action.ADMIN)
         yaml_text = request.data.get("yaml") if isinstance(request.data, dict) else None
@@ -70,6 +83,13 @@ class PolicyCurrent(APIView):
 
 
 class PolicyVersions(APIView):
+    @extend_schema(
+        tags=["policy"],
+        responses={
+            200: shapes.PolicyVersionSummarySerializer(many=True),
+            **error_responses(401, 404),
+        },
+    )
     def get(self, request, slug):
         brand = permissions.get_brand(request.user, slug)
         services.policy_ensure(brand=brand)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import permissions
+from config.api import error_responses
 from policy.training import selectors, services
+from policy.training import serializers as shapes
 
 
 def _quiz_summary(quiz, *, question_count: int | None = None) -> dict:
@@ -28,6 +31,10 @@ def _quiz_summary(quiz, *, question_count: int | None = None) -> dict:
     }
 
 
+@extend_schema(
+    tags=["training"],
+    responses={200: shapes.QuizSummarySerializer(many=True), **error_responses(401, 404)},
+)
 class QuizList(APIView):
     """Published quizzes for members; trainers see the drafts too."""
 
@@ -38,6 +45,10 @@ class QuizList(APIView):
         return Response([_quiz_summary(q) for q in quizzes])
 
 
+@extend_schema(
+    tags=["training"],
+    responses={200: shapes.QuizDetailSerializer, **error_responses(401, 404)},
+)
 class QuizDetail(APIView):
     """A quiz with its questions and choices, and nothing that says which choices are right
     (for anyone, trainers included: they see answers in the web editor)."""
@@ -71,6 +82,12 @@ class QuizDetail(APIView):
         )
 
 
+@extend_schema(
+    tags=["training"],
+    summary="Answer a quiz",
+    request=shapes.AttemptInput,
+    responses={201: shapes.AttemptResultSerializer, **error_responses(400, 401, 404, 409)},
+)
 class QuizAttempts(APIView):
     """POST {"answers": {question_id: [choice_id, ...]}} → 201 {score, passed, ...}."""
 
@@ -130,6 +147,10 @@ def _certification(state) -> dict:
     }
 
 
+@extend_schema(
+    tags=["training"],
+    responses={200: shapes.CertificationSerializer(many=True), **error_responses(401, 404)},
+)
 class CertificationList(APIView):
     """My certifications in the brand; trainers and admins see everyone's."""
 
