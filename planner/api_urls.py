@@ -1,6 +1,5 @@
 from django.urls import path
 
-import planner.urls  # noqa: F401 - registers the "id" path converter
 from planner import api
 
 urlpatterns = [

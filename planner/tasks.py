@@ -11,7 +11,7 @@ import logging
 
 from celery import shared_task
 
-from planner import publishing
+from planner.publishing import services as publishing
 
 logger = logging.getLogger(__name__)
 

@@ -1,21 +1,6 @@
-from django.urls import path, register_converter
+from django.urls import path
 
 from planner import views
-
-
-class IdConverter:
-    """A database id: 1 to 18 digits, so an absurd number is a 404, not an overflow."""
-
-    regex = "[0-9]{1,18}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value) -> str:
-        return str(int(value))
-
-
-register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("b/<slug:slug>/compose/", views.post_compose, name="post_compose"),

@@ -134,7 +134,7 @@ def count_queries(call) -> int:
 def offline_publishing():
     """Nothing but loopback is reachable, and no client or identity cache leaks between
     tests. Publishing test modules use it for every test."""
-    from planner import publishing
+    from planner.publishing import services as publishing
     from tests.fakes.guard import loopback_only
 
     publishing.clear_caches()

@@ -20,7 +20,7 @@ from accounts.models import AuditEvent, Role
 from config.errors import DomainError
 from planner import services
 from planner.models import Post, Status
-from planner.publishing import publish_due_inline
+from planner.publishing.services import publish_due_inline
 from policy import services as policy_services
 
 KITCHEN_JOKE = (

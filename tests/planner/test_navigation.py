@@ -13,7 +13,7 @@ from accounts import services as account_services
 from accounts.models import Role
 from planner import selectors, services
 from planner.models import Post
-from planner.publishing import brand_pause
+from planner.publishing.services import brand_pause
 from tests.planner.conftest import BANNED, soon
 
 

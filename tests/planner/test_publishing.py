@@ -10,8 +10,10 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Notification
-from planner import lifecycle, publishing
+from planner import lifecycle
 from planner.models import Approval, Delivery, Post, Status
+from planner.publishing import records, send
+from planner.publishing import services as publishing
 from tests.planner.publishing_support import (
     BRAND_ACCOUNT,
     PERSONAL_ACCOUNT,
@@ -229,12 +231,12 @@ def test_unavailable_is_retried_with_backoff_and_the_same_key(pub, due, mastodon
 
 
 def test_backoff_grows_has_jitter_and_respects_retry_after():
-    delays = [publishing._backoff(n) for n in range(1, 8)]
+    delays = [records.backoff(n) for n in range(1, 8)]
     for n, delay in enumerate(delays, start=1):
         ceiling = min(publishing.RETRY_MAX_SECONDS, publishing.RETRY_BASE_SECONDS * 2 ** (n - 1))
         assert ceiling / 2 <= delay <= ceiling
-    assert len({round(publishing._backoff(3), 6) for _ in range(20)}) > 1
-    assert publishing._backoff(1, retry_after=120) >= 120
+    assert len({round(records.backoff(3), 6) for _ in range(20)}) > 1
+    assert records.backoff(1, retry_after=120) >= 120
 
 
 def test_the_last_failed_try_fails_the_post_and_tells_people(
@@ -365,7 +367,7 @@ def test_an_expired_lease_with_a_send_in_flight_becomes_unconfirmed(pub, due, ma
     [claimed] = lifecycle.claim_due(timezone.now(), 10, 60)
     post = _reload(due)
     # A worker stored its attempt and was killed before the answer came back.
-    publishing._begin_attempt(
+    send.begin_attempt(
         claimed,
         brand=post.brand,
         expect=Status.PUBLISHING,
@@ -377,7 +379,7 @@ def test_an_expired_lease_with_a_send_in_flight_becomes_unconfirmed(pub, due, ma
     )
     assert publishing.attempt_in_flight(claimed)
     assert publishing.publish_one(claimed).detail == "a send is in flight"
-    later = timezone.now() + dt.timedelta(seconds=publishing._lease_seconds() + 1)
+    later = timezone.now() + dt.timedelta(seconds=records.lease_seconds() + 1)
     assert publishing.sweep(now=later) == {claimed: "unconfirmed"}
     delivery = Delivery.objects.get(post_id=claimed)
     assert delivery.attempts[-1]["outcome"] == "unknown"

@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import AuditEvent, Role, User
 from accounts.services import brand_create, membership_set
-from planner import publishing
 from planner.models import Post, Status
+from planner.publishing import services as publishing
 from tests.planner.publishing_support import (
     approved_post,
     make_due,

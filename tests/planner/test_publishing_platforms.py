@@ -8,8 +8,8 @@ import json
 import pytest
 
 from accounts import services as account_services
-from planner import publishing
 from planner.models import Delivery, Post, Status
+from planner.publishing import services as publishing
 from platforms import record_key_for
 from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.guard import loopback_only

@@ -11,8 +11,10 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Brand
-from planner import lifecycle, publishing
+from planner import lifecycle
 from planner.models import Delivery, Post, Status
+from planner.publishing import checks, clients
+from planner.publishing import services as publishing
 from tests.planner.publishing_support import approved_post, make_due
 
 pytestmark = [
@@ -48,7 +50,7 @@ def test_a_pause_committed_while_the_worker_is_on_the_network_stops_the_send(
 ):
     claimed = _claimed(pub)
     asked, paused = threading.Event(), threading.Event()
-    real = publishing.identity_check
+    real = clients.identity_check
 
     def slow_identity(channel, client):
         checked = real(channel, client)
@@ -56,7 +58,7 @@ def test_a_pause_committed_while_the_worker_is_on_the_network_stops_the_send(
         assert paused.wait(10)
         return checked
 
-    monkeypatch.setattr(publishing, "identity_check", slow_identity)
+    monkeypatch.setattr(clients, "identity_check", slow_identity)
     results: dict = {}
     worker = _in_thread(lambda: publishing.publish_one(claimed), results, "worker")
     assert asked.wait(10)
@@ -72,7 +74,7 @@ def test_a_pause_committed_while_the_worker_is_on_the_network_stops_the_send(
 def test_a_pause_racing_the_last_look_waits_for_the_in_flight_marker(pub, mastodon, monkeypatch):
     claimed = _claimed(pub)
     checked, go = threading.Event(), threading.Event()
-    real = publishing._run_checks
+    real = checks.run_checks
 
     def checks_then_wait(post, **kwargs):
         result = real(post, **kwargs)
@@ -80,7 +82,7 @@ def test_a_pause_racing_the_last_look_waits_for_the_in_flight_marker(pub, mastod
         assert go.wait(10)
         return result
 
-    monkeypatch.setattr(publishing, "_run_checks", checks_then_wait)
+    monkeypatch.setattr(checks, "run_checks", checks_then_wait)
     results: dict = {}
     worker = _in_thread(lambda: publishing.publish_one(claimed), results, "worker")
     assert checked.wait(10)

@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import AuditEvent, Notification, Role
-from planner import lifecycle, publishing
+from planner import lifecycle
 from planner.models import Approval, Delivery, Post, Status
+from planner.publishing import checks, clients
+from planner.publishing import services as publishing
 from tests.planner.publishing_support import approved_post, block_bread, make_due
 
 pytestmark = pytest.mark.usefixtures("offline_publishing")
@@ -143,7 +145,7 @@ def test_a_stopped_resend_keeps_looking_and_records_a_late_arrival(pub, unconfir
     assert [o.result for o in _reconcile_pass()] == ["waiting"]
     # The first send shows up on the platform after all (a slow instance).
     delivery = Delivery.objects.get(post=unconfirmed)
-    client = publishing._client_for(pub["channel"])
+    client = clients.cached_client(pub["channel"])
     client.publish(text=unconfirmed.text, idempotency_key=delivery.idempotency_key)
     [checked] = _reconcile_pass()
     assert checked.result == "published"
@@ -172,14 +174,14 @@ def test_a_change_after_the_pickup_and_before_the_call_stops_the_send(
     post = approved_post(pub, "Fresh bread, hot from the oven at 9.")
     make_due([post.pk])
     [claimed] = lifecycle.claim_due(timezone.now(), 10, 60)
-    real = publishing.identity_check
+    real = clients.identity_check
 
     def identity_then_change(channel, client):
         checked = real(channel, client)
         make_change(pub, post)
         return checked
 
-    monkeypatch.setattr(publishing, "identity_check", identity_then_change)
+    monkeypatch.setattr(clients, "identity_check", identity_then_change)
     outcome = publishing.publish_one(claimed)
     assert outcome.result == "held", outcome
     held = _reload(post)
@@ -206,9 +208,9 @@ def test_the_checks_run_once_under_the_lock_as_the_last_step(pub, mastodon, monk
     make_due([post.pk])
     [claimed] = lifecycle.claim_due(timezone.now(), 10, 60)
     calls = []
-    real_checks, real_identity = publishing._run_checks, publishing.identity_check
+    real_checks, real_identity = checks.run_checks, clients.identity_check
 
-    def checks(post, **kwargs):
+    def checks_once(post, **kwargs):
         calls.append(("checks", Delivery.objects.filter(post_id=post.pk).exists()))
         return real_checks(post, **kwargs)
 
@@ -216,8 +218,8 @@ def test_the_checks_run_once_under_the_lock_as_the_last_step(pub, mastodon, monk
         calls.append(("identity", None))
         return real_identity(channel, client)
 
-    monkeypatch.setattr(publishing, "_run_checks", checks)
-    monkeypatch.setattr(publishing, "identity_check", identity)
+    monkeypatch.setattr(checks, "run_checks", checks_once)
+    monkeypatch.setattr(clients, "identity_check", identity)
     assert publishing.publish_one(claimed).result == "published"
     assert calls == [("identity", None), ("checks", False)]
 

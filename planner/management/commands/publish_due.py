@@ -6,7 +6,7 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
-from planner import publishing
+from planner.publishing import services as publishing
 
 
 class Command(BaseCommand):

@@ -16,9 +16,11 @@ from accounts import selectors as account_selectors
 from accounts.permissions import Action
 from config.errors import DomainError
 from config.web import call_service
-from planner import publishing, selectors
+from planner import selectors
 from planner.models import Status
-from planner.publishing_forms import PauseForm, ReleaseForm, ResumeForm
+from planner.publishing import selectors as publishing_selectors
+from planner.publishing import services as publishing
+from planner.publishing.forms import PauseForm, ReleaseForm, ResumeForm
 
 #: Statuses that can still change on their own (the panel polls while in one of them).
 MOVING = {Status.APPROVED, Status.PUBLISHING, Status.UNCONFIRMED}
@@ -33,7 +35,7 @@ def post_delivery(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Where the post went (or why not): the panel (htmx) or a page of its own."""
     brand = permissions.get_brand(request.user, slug)
     post = selectors.post_get(user=request.user, pk=pk, brand=brand)
-    panel = publishing.delivery_panel(post=post, user=request.user)
+    panel = publishing_selectors.delivery_panel(post=post, user=request.user)
     context = {
         "brand": brand,
         "post": post,
@@ -68,7 +70,7 @@ def post_release(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         if released is not None:
             messages.success(request, f"Post {post.pk} re-confirmed: it is approved again.")
             return redirect(post.get_absolute_url())
-    panel = publishing.delivery_panel(post=post, user=request.user)
+    panel = publishing_selectors.delivery_panel(post=post, user=request.user)
     return render(
         request,
         "planner/publishing_release.html",
@@ -93,7 +95,7 @@ def _render_home(request, brand, *, pause_form=None, resume_form=None, status: i
             "brand": brand,
             "is_admin": is_admin,
             "channels": list(account_selectors.channel_list(brand=brand).select_related("brand")),
-            "attention": list(publishing.attention_list(brand=brand)),
+            "attention": list(publishing_selectors.attention_list(brand=brand)),
             "pause_form": pause_form or PauseForm(),
             "resume_form": resume_form or ResumeForm(slug=brand.slug),
         },

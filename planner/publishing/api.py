@@ -13,7 +13,9 @@ from rest_framework.views import APIView
 from accounts import permissions
 from accounts.permissions import Action
 from accounts.serializers import BrandSerializer, ChannelSerializer
-from planner import publishing, selectors
+from planner import selectors
+from planner.publishing import selectors as publishing_selectors
+from planner.publishing import services as publishing
 from planner.serializers import PostSerializer
 
 
@@ -43,7 +45,7 @@ class PostEvidence(APIView):
 
     def get(self, request, pk):
         post = selectors.post_get(user=request.user, pk=pk)
-        return Response(publishing.evidence_for(post=post))
+        return Response(publishing_selectors.evidence_for(post=post))
 
 
 class PostRelease(APIView):

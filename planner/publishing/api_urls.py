@@ -1,7 +1,6 @@
 from django.urls import path
 
-import planner.urls  # noqa: F401 - registers the "id" path converter
-from planner import publishing_api as api
+from planner.publishing import api
 
 urlpatterns = [
     path("posts/<id:pk>/evidence/", api.PostEvidence.as_view(), name="api_post_evidence"),

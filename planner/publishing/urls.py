@@ -1,7 +1,6 @@
 from django.urls import path
 
-import planner.urls  # noqa: F401 - registers the "id" path converter
-from planner import publishing_views as views
+from planner.publishing import views
 
 urlpatterns = [
     path("b/<slug:slug>/posts/<id:pk>/delivery/", views.post_delivery, name="post_delivery"),
