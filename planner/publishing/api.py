@@ -13,10 +13,10 @@ from rest_framework.views import APIView
 from accounts import permissions
 from accounts.permissions import Action
 from accounts.serializers import BrandSerializer, ChannelSerializer
-from planner import selectors
+from planner.posts import selectors
+from planner.posts.serializers import PostSerializer
 from planner.publishing import selectors as publishing_selectors
 from planner.publishing import services as publishing
-from planner.serializers import PostSerializer
 
 
 class ReasonSerializer(serializers.Serializer):

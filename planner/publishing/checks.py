@@ -36,9 +36,9 @@ def _approval_problem(post: Post) -> tuple[str | None, tuple, tuple]:
     Asks the one approval rule (``planner.selectors.approval_state`` over
     ``policy.approvals.tally``), the same answer the approve button and the inbox get.
     """
-    from planner import selectors
+    from planner.review import selectors as review_selectors
 
-    state = selectors.approval_state(post=post)
+    state = review_selectors.approval_state(post=post)
     counted = state.tally.counted_ids
     valid = [a for a in state.live if a.content_hash == post.content_hash]
     people = tuple({a.approver_id: a.approver for a in valid if a.approver_id}.values())

@@ -6,7 +6,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
-from planner.forms import LocalDateTimeField
+from planner.posts.forms import LocalDateTimeField
 
 
 def _helper(submit: str, *, css: str = "btn-primary") -> FormHelper:

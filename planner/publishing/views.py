@@ -16,8 +16,8 @@ from accounts import selectors as account_selectors
 from accounts.permissions import Action
 from config.errors import DomainError
 from config.web import call_service
-from planner import selectors
 from planner.models import Status
+from planner.posts import selectors
 from planner.publishing import selectors as publishing_selectors
 from planner.publishing import services as publishing
 from planner.publishing.forms import PauseForm, ReleaseForm, ResumeForm

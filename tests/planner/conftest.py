@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from accounts import permissions
 from accounts import services as account_services
 from accounts.models import Channel, Platform, Role
-from planner import services
+from planner.posts import services
 from policy import services as policy_services
 
 BANNED = "frobnicate"

@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Brand, Channel, Role, User
-from planner import services
 from planner.models import Post, Status
+from planner.posts import services
+from planner.review import services as review_services
 
 BRAND_TOKEN = "brand-token-0123456789"
 BRAND_ACCOUNT = ("1001", "kitchen")
@@ -67,10 +68,10 @@ def publishing_team(
 
 def approve(team: dict, post: Post) -> Post:
     """Submit and approve through the approvals services, as many approvers as needed."""
-    services.post_submit(post_id=post.pk, actor=team["author"])
+    review_services.post_submit(post_id=post.pk, actor=team["author"])
     brand = Brand.objects.get(pk=team["brand"].pk)
     for approver in ("approver1", "approver2")[: brand.approvals_required]:
-        services.approval_grant(post_id=post.pk, actor=team[approver])
+        review_services.approval_grant(post_id=post.pk, actor=team[approver])
     post = Post.objects.get(pk=post.pk)
     assert post.status == Status.APPROVED, (post.status, post.held_reason)
     return post

@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from accounts.models import Platform, Role
-from planner import services
 from planner.models import Post, Status
+from planner.posts import services
 from tests.planner.conftest import BANNED, make_channel, soon
 
 

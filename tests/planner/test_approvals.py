@@ -14,17 +14,21 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import AuditEvent, Notification, Role
 from config.errors import Conflict, NotAllowed, NotFoundError
-from planner import approval_rules, lifecycle, selectors, services
+from planner import lifecycle
 from planner.models import Approval, Post, Status
+from planner.posts import services
+from planner.review import approval_rules
+from planner.review import selectors as review_selectors
+from planner.review import services as review_services
 from tests.planner.conftest import BANNED, count_queries, make_channel, png, soon
 
 
 def submit(post, who):
-    return services.post_submit(post_id=post.pk, actor=who)
+    return review_services.post_submit(post_id=post.pk, actor=who)
 
 
 def approve(post, who, content_hash=None):
-    return services.approval_grant(post_id=post.pk, actor=who, content_hash=content_hash)
+    return review_services.approval_grant(post_id=post.pk, actor=who, content_hash=content_hash)
 
 
 def refusals(post, action):
@@ -62,7 +66,7 @@ def test_submit_runs_the_policy_and_keeps_its_warnings(
     assert event.data["policy_version"] == 1 and event.data["content_hash"] == post.content_hash
     assert event.data["from"] == "draft" and event.data["to"] == "in_review"
     # The approvers of the (implicit) step are told, in-app and by email.
-    assert kinds(team["approver1"]) == kinds(team["approver2"]) == [services.NOTICE_AWAITING]
+    assert kinds(team["approver1"]) == kinds(team["approver2"]) == [review_services.NOTICE_AWAITING]
     assert kinds(team["author"]) == [] and kinds(team["trainer"]) == []
     assert sorted(m.to[0] for m in mail.outbox) == [
         "approver1@example.com",
@@ -74,7 +78,7 @@ def test_submit_runs_the_policy_and_keeps_its_warnings(
 def test_a_blocking_finding_refuses_submit_with_the_findings(team, make_post):
     text = f"Time to {BANNED} the kettles"
     post = make_post(text)
-    with pytest.raises(services.PolicyBlocked) as exc:
+    with pytest.raises(review_services.PolicyBlocked) as exc:
         submit(post, team["author"])
     assert exc.value.status_code == 409 and exc.value.code == "policy_blocked"
     (finding,) = exc.value.details["findings"]
@@ -94,7 +98,7 @@ def test_an_over_long_post_cannot_be_submitted(team):
         brand=team["brand"], actor=team["author"], channel=channel, text="short", category="news"
     )
     Post.objects.filter(pk=post.pk).update(text="x" * 30)  # as if the limit shrank since
-    with pytest.raises(services.InvalidInput) as exc:
+    with pytest.raises(review_services.InvalidInput) as exc:
         submit(post, team["author"])
     assert "Too long" in exc.value.message and exc.value.code == "too_long"
     assert exc.value.status_code == 400 and "text" in exc.value.details["errors"]
@@ -142,7 +146,7 @@ def test_the_certification_gate_is_asked(team, make_post, monkeypatch):
     with pytest.raises(NotAllowed, match="as approver"):
         approve(post, team["approver1"])
     with pytest.raises(NotAllowed, match="as approver"):
-        services.post_reject(post_id=post.pk, actor=team["approver1"], reason="no")
+        review_services.post_reject(post_id=post.pk, actor=team["approver1"], reason="no")
     assert asked == ["author", "approver", "approver"]
 
 
@@ -160,14 +164,14 @@ def test_two_distinct_approvers_approve(team, in_review, django_capture_on_commi
     assert [a.approver for a in approvals] == [team["approver1"], team["approver2"]]
     assert all(a.content_hash == in_review.content_hash and a.is_live for a in approvals)
     assert all(a.revision == 1 and a.policy_version == 1 for a in approvals)
-    assert selectors.approvals_satisfied(post=done)
+    assert review_selectors.approvals_satisfied(post=done)
     actions = list(
         AuditEvent.objects.filter(object_id=str(in_review.pk))
         .order_by("id")
         .values_list("action", flat=True)
     )
     assert actions[-3:] == ["post.approval_granted", "post.approval_granted", "post.approve"]
-    assert kinds(team["author"]) == [services.NOTICE_APPROVED]
+    assert kinds(team["author"]) == [review_services.NOTICE_APPROVED]
     assert any(m.to == ["author@example.com"] and "approved" in m.subject for m in mail.outbox)
 
 
@@ -222,7 +226,9 @@ def test_another_brands_approver_gets_a_404(team, in_review, other, make_user):
     with pytest.raises(NotFoundError):
         approve(in_review, outsider)
     with pytest.raises(NotFoundError):
-        services.approval_grant(post_id=in_review.pk, actor=team["approver1"], brand=other["brand"])
+        review_services.approval_grant(
+            post_id=in_review.pk, actor=team["approver1"], brand=other["brand"]
+        )
     # Only the attempt by someone who may see the post is in its brand's trail; the
     # outsider's goes to the security log.
     (only,) = refusals(in_review, "approve")
@@ -238,7 +244,7 @@ def test_approving_a_post_in_the_wrong_state(team, make_post):
 
 
 def test_the_approval_is_bound_to_the_hash_the_approver_saw(team, in_review):
-    with pytest.raises(services.StaleContent) as exc:
+    with pytest.raises(review_services.StaleContent) as exc:
         approve(in_review, team["approver1"], content_hash="0" * 64)
     assert exc.value.status_code == 409
     assert "changed since you looked" in exc.value.message
@@ -263,7 +269,7 @@ def test_approved_after_its_time_is_held(team, in_review, django_capture_on_comm
         .values_list("action", flat=True)
     )
     assert actions[-2:] == ["post.approve", "post.hold"]
-    assert kinds(team["author"]) == [services.NOTICE_HELD]
+    assert kinds(team["author"]) == [review_services.NOTICE_HELD]
 
 
 def test_undated_approved_posts_stay_approved(team, make_post):
@@ -291,7 +297,7 @@ def test_a_policy_that_changed_to_block_stops_the_approval(team, in_review):
             },
         ],
     )
-    with pytest.raises(services.PolicyBlocked) as exc:
+    with pytest.raises(review_services.PolicyBlocked) as exc:
         approve(in_review, team["approver1"])
     assert exc.value.details["policy_version"] == 2
 
@@ -315,9 +321,9 @@ def test_editing_an_approved_post_sends_it_back_to_review(
     rows = list(Approval.objects.filter(post=in_review))
     assert len(rows) == 2 and all(not a.is_live for a in rows)
     assert all("revision 2" in a.dismissed_reason for a in rows)
-    assert not selectors.approvals_satisfied(post=edited)
+    assert not review_selectors.approvals_satisfied(post=edited)
     for name in ("approver1", "approver2"):
-        assert services.NOTICE_DISMISSED in kinds(team[name])
+        assert review_services.NOTICE_DISMISSED in kinds(team[name])
     assert any("was dismissed" in m.subject for m in mail.outbox)
     edit_event = AuditEvent.objects.get(action="post.edit", object_id=str(in_review.pk))
     assert edit_event.data["from"] == "approved" and edit_event.data["to"] == "in_review"
@@ -358,7 +364,7 @@ def test_a_media_change_dismisses_too(team, in_review):
 
 
 def test_an_edit_under_review_must_pass_the_policy(team, in_review):
-    with pytest.raises(services.PolicyBlocked):
+    with pytest.raises(review_services.PolicyBlocked):
         services.post_update(post=in_review, actor=team["author"], text=f"We {BANNED}")
     in_review.refresh_from_db()
     assert in_review.text == "Autumn menu is live #food" and in_review.revision == 1
@@ -402,11 +408,11 @@ def test_reject_needs_a_reason_and_goes_back_to_the_author(
     team, in_review, django_capture_on_commit_callbacks
 ):
     approve(in_review, team["approver1"])
-    with pytest.raises(services.InvalidInput) as exc:
-        services.post_reject(post_id=in_review.pk, actor=team["approver2"], reason="   ")
+    with pytest.raises(review_services.InvalidInput) as exc:
+        review_services.post_reject(post_id=in_review.pk, actor=team["approver2"], reason="   ")
     assert "reason" in exc.value.details["errors"]
     with django_capture_on_commit_callbacks(execute=True):
-        back = services.post_reject(
+        back = review_services.post_reject(
             post_id=in_review.pk, actor=team["approver2"], reason="Say which menu."
         )
     assert back.status == Status.DRAFT
@@ -414,7 +420,7 @@ def test_reject_needs_a_reason_and_goes_back_to_the_author(
     assert not Approval.objects.filter(post=in_review, dismissed_at__isnull=True).exists()
     event = AuditEvent.objects.get(action="post.reject", object_id=str(in_review.pk))
     assert event.message == "Say which menu." and event.actor == team["approver2"]
-    assert kinds(team["author"]) == [services.NOTICE_REJECTED]
+    assert kinds(team["author"]) == [review_services.NOTICE_REJECTED]
     assert any("Say which menu." in m.body for m in mail.outbox if m.to == ["author@example.com"])
     # Resubmitting starts a new round and clears the reason.
     again = submit(back, team["author"])
@@ -423,10 +429,10 @@ def test_reject_needs_a_reason_and_goes_back_to_the_author(
 
 def test_reject_refusals(team, in_review, make_post):
     with pytest.raises(NotAllowed):
-        services.post_reject(post_id=in_review.pk, actor=team["author"], reason="mine")
+        review_services.post_reject(post_id=in_review.pk, actor=team["author"], reason="mine")
     draft = make_post()
     with pytest.raises(lifecycle.TransitionRefused):
-        services.post_reject(post_id=draft.pk, actor=team["approver1"], reason="no")
+        review_services.post_reject(post_id=draft.pk, actor=team["approver1"], reason="no")
     assert refusals(in_review, "reject")[0].data["code"] == "needs_approve"
     assert refusals(draft, "reject")[0].data["code"] == "wrong_state"
 
@@ -457,16 +463,16 @@ def test_a_later_step_waits_for_the_earlier(
     with django_capture_on_commit_callbacks(execute=True):
         post = submit(make_post(when=soon(2)), team["author"])
     # Only the first step's people are told; the lawyer is also an approver, so told too.
-    assert services.NOTICE_AWAITING in kinds(team["approver1"])
-    assert [i.post.pk for i in selectors.inbox(user=team["approver1"], brand=team["brand"])] == [
-        post.pk
-    ]
-    assert selectors.inbox(user=legal, brand=team["brand"])[0].current.step.name == "Brand"
+    assert review_services.NOTICE_AWAITING in kinds(team["approver1"])
+    assert [
+        i.post.pk for i in review_selectors.inbox(user=team["approver1"], brand=team["brand"])
+    ] == [post.pk]
+    assert review_selectors.inbox(user=legal, brand=team["brand"])[0].current.step.name == "Brand"
     with django_capture_on_commit_callbacks(execute=True):
         approve(post, team["approver1"])
-    assert selectors.inbox(user=team["approver2"], brand=team["brand"]) == []
-    assert [i.post.pk for i in selectors.inbox(user=legal, brand=team["brand"])] == [post.pk]
-    assert kinds(legal).count(services.NOTICE_AWAITING) == 2
+    assert review_selectors.inbox(user=team["approver2"], brand=team["brand"]) == []
+    assert [i.post.pk for i in review_selectors.inbox(user=legal, brand=team["brand"])] == [post.pk]
+    assert kinds(legal).count(review_services.NOTICE_AWAITING) == 2
     with pytest.raises(NotAllowed) as exc:
         approve(post, team["approver2"])
     assert exc.value.code == "wrong_step"
@@ -476,10 +482,10 @@ def test_a_later_step_waits_for_the_earlier(
 
 
 def test_a_group_step_first_makes_the_brand_step_wait(team, make_post, legal):
-    _, legal_step = selectors.approval_step_list(brand=team["brand"])
+    _, legal_step = review_selectors.approval_step_list(brand=team["brand"])
     approval_rules.approval_step_move(step=legal_step, actor=team["admin"], up=True)
     post = submit(make_post(when=soon(2)), team["author"])
-    assert selectors.inbox(user=team["approver1"], brand=team["brand"]) == []
+    assert review_selectors.inbox(user=team["approver1"], brand=team["brand"]) == []
     with pytest.raises(Conflict) as exc:
         approve(post, team["approver1"])
     assert exc.value.code == "earlier_step_pending"
@@ -525,14 +531,19 @@ def test_approval_rules_are_for_admins_and_raise_only(team):
 def test_steps_keep_their_order_when_one_goes(team):
     for name in ("One", "Two", "Three"):
         approval_rules.approval_step_create(brand=team["brand"], actor=team["admin"], name=name)
-    _, two, three = selectors.approval_step_list(brand=team["brand"])
+    _, two, three = review_selectors.approval_step_list(brand=team["brand"])
     approval_rules.approval_step_delete(step=two, actor=team["admin"])
-    assert [(s.order, s.name) for s in selectors.approval_step_list(brand=team["brand"])] == [
+    assert [
+        (s.order, s.name) for s in review_selectors.approval_step_list(brand=team["brand"])
+    ] == [
         (1, "One"),
         (2, "Three"),
     ]
     approval_rules.approval_step_move(step=three, actor=team["admin"], up=True)
-    assert [s.name for s in selectors.approval_step_list(brand=team["brand"])] == ["Three", "One"]
+    assert [s.name for s in review_selectors.approval_step_list(brand=team["brand"])] == [
+        "Three",
+        "One",
+    ]
     with pytest.raises(Conflict):
         approval_rules.approval_step_create(brand=team["brand"], actor=team["admin"], name="One")
     with pytest.raises(ValidationError):
@@ -546,20 +557,20 @@ def test_steps_keep_their_order_when_one_goes(team):
 
 def test_the_inbox_lists_what_i_may_approve_and_what_changed(team, make_post):
     post = submit(make_post("First version #one", when=soon(2)), team["author"])
-    assert selectors.inbox(user=team["author"], brand=team["brand"]) == []
-    (item,) = selectors.inbox(user=team["approver1"], brand=team["brand"])
+    assert review_selectors.inbox(user=team["author"], brand=team["brand"]) == []
+    (item,) = review_selectors.inbox(user=team["approver1"], brand=team["brand"])
     assert item.seen_revision is None and item.diff is None
     assert "finding-warn" not in str(item.review_html)  # one hashtag is fine
-    services.review_seen_record(post=post, user=team["approver1"])
+    review_services.review_seen_record(post=post, user=team["approver1"])
     services.post_update(post=post, actor=team["author"], text="Second version #one #two")
-    (item,) = selectors.inbox(user=team["approver1"], brand=team["brand"])
+    (item,) = review_selectors.inbox(user=team["approver1"], brand=team["brand"])
     assert item.seen_revision == 1
     assert item.diff.older.number == 1 and item.diff.newer.number == 2
     assert "<ins" in str(item.diff.text_html) and "Second" in str(item.diff.text_html)
     assert 'class="finding-warn"' in str(item.review_html)  # the new warning travels
     approve(post, team["approver1"])
-    assert selectors.inbox(user=team["approver1"], brand=team["brand"]) == []
-    assert len(selectors.inbox(user=team["approver2"], brand=team["brand"])) == 1
+    assert review_selectors.inbox(user=team["approver1"], brand=team["brand"]) == []
+    assert len(review_selectors.inbox(user=team["approver2"], brand=team["brand"])) == 1
 
 
 def test_the_inbox_query_count_does_not_grow_with_posts(team, make_post):
@@ -567,7 +578,7 @@ def test_the_inbox_query_count_does_not_grow_with_posts(team, make_post):
     approve(first, team["approver2"])
 
     def call():
-        return selectors.inbox(user=team["approver1"], brand=team["brand"])
+        return review_selectors.inbox(user=team["approver1"], brand=team["brand"])
 
     small = count_queries(call)
     for n in range(4):

@@ -12,8 +12,9 @@ import pytest
 from accounts import services as account_services
 from accounts.models import AuditEvent, Role
 from config.errors import DomainError
-from planner import services
 from planner.models import Approval, Post, Status
+from planner.posts import services
+from planner.review import services as review_services
 from tests.planner.conftest import soon
 from tests.races import race
 
@@ -24,14 +25,14 @@ ROUNDS = 8
 
 def test_two_approvals_together_count_once_each_and_approve_once(team, make_post):
     for _ in range(ROUNDS):
-        post = services.post_submit(
+        post = review_services.post_submit(
             post_id=make_post("Race me", when=soon(2)).pk, actor=team["author"]
         )
         results = race(
-            lambda post=post: services.approval_grant(
+            lambda post=post: review_services.approval_grant(
                 post_id=post.pk, actor=team["approver1"], content_hash=post.content_hash
             ),
-            lambda post=post: services.approval_grant(
+            lambda post=post: review_services.approval_grant(
                 post_id=post.pk, actor=team["approver2"], content_hash=post.content_hash
             ),
         )
@@ -48,12 +49,12 @@ def test_two_approvals_together_count_once_each_and_approve_once(team, make_post
 
 
 def test_the_same_person_twice_together_counts_once(team, make_post):
-    post = services.post_submit(
+    post = review_services.post_submit(
         post_id=make_post("Double click", when=soon(2)).pk, actor=team["author"]
     )
     results = race(
         *[
-            lambda: services.approval_grant(post_id=post.pk, actor=team["approver1"])
+            lambda: review_services.approval_grant(post_id=post.pk, actor=team["approver1"])
             for _ in range(3)
         ]
     )
@@ -73,12 +74,12 @@ def test_an_edit_racing_an_approval_never_leaves_it_on_unseen_content(team, make
     )
     outcomes = set()
     for n in range(ROUNDS):
-        post = services.post_submit(
+        post = review_services.post_submit(
             post_id=make_post(f"Version one, round {n}", when=soon(2)).pk, actor=team["author"]
         )
         seen = post.content_hash
         results = race(
-            lambda post=post, seen=seen: services.approval_grant(
+            lambda post=post, seen=seen: review_services.approval_grant(
                 post_id=post.pk,
                 actor=team["approver1"],
                 content_hash=seen if send_hash else None,

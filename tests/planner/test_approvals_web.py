@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from accounts import services as account_services
 from accounts.models import AuditEvent, Notification, Role
-from planner import services
 from planner.models import Approval, Post, Status
+from planner.posts import services
+from planner.review import services as review_services
 from tests.planner.conftest import BANNED, soon
 
 
@@ -27,7 +28,7 @@ def refused(post, action):
 @pytest.fixture
 def in_review(team, make_post):
     post = make_post("Autumn menu is live #food #new", when=soon(3))
-    return services.post_submit(post_id=post.pk, actor=team["author"])
+    return review_services.post_submit(post_id=post.pk, actor=team["author"])
 
 
 def test_submit_from_the_post_page(client, team, make_post):
@@ -154,9 +155,9 @@ def test_reject_from_the_post_page(client, team, in_review):
 
 
 def test_approved_undated_posts_say_they_will_not_be_sent(client, team, make_post):
-    post = services.post_submit(post_id=make_post("Undated").pk, actor=team["author"])
+    post = review_services.post_submit(post_id=make_post("Undated").pk, actor=team["author"])
     for name in ("approver1", "approver2"):
-        services.approval_grant(post_id=post.pk, actor=team[name])
+        review_services.approval_grant(post_id=post.pk, actor=team[name])
     client.force_login(team["author"])
     page = client.get(url("post_detail", post)).content.decode()
     assert 'data-testid="undated-approved"' in page
@@ -167,7 +168,7 @@ def test_the_post_page_does_not_query_per_approval(client, team, in_review, make
     from tests.planner.conftest import count_queries
 
     client.force_login(team["author"])
-    services.approval_grant(post_id=in_review.pk, actor=team["approver1"])
+    review_services.approval_grant(post_id=in_review.pk, actor=team["approver1"])
 
     def call():
         return client.get(url("post_detail", in_review))
@@ -175,7 +176,7 @@ def test_the_post_page_does_not_query_per_approval(client, team, in_review, make
     one = count_queries(call)
     services.post_update(post=in_review, actor=team["author"], text="New words")
     for name in ("approver1", "approver2"):
-        services.approval_grant(post_id=in_review.pk, actor=team[name])
+        review_services.approval_grant(post_id=in_review.pk, actor=team[name])
     # Three approval rows now (one dismissed), two live approvers: the same page, same queries
     # but for one permission check per extra live approver.
     assert count_queries(call) <= one + 3
@@ -237,7 +238,7 @@ def test_notifications_page_badge_and_mark_read(
     client, team, make_post, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        post = services.post_submit(post_id=make_post(when=soon(2)).pk, actor=team["author"])
+        post = review_services.post_submit(post_id=make_post(when=soon(2)).pk, actor=team["author"])
     client.force_login(team["approver1"])
     home = client.get(reverse("post_list", args=["team"])).content.decode()
     assert 'data-testid="unread-count">1<' in home

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Role
-from planner import lifecycle, services
+from planner import lifecycle
 from planner.models import Post, Status
+from planner.posts import services
 from tests.planner.conftest import count_queries, soon
 
 URL = "/api/brands/team/calendar/"

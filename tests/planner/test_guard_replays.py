@@ -18,9 +18,10 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import AuditEvent, Role
 from config.errors import DomainError
-from planner import services
 from planner.models import Post, Status
+from planner.posts import services
 from planner.publishing.services import publish_due_inline
+from planner.review import services as review_services
 from policy import services as policy_services
 
 KITCHEN_JOKE = (
@@ -57,7 +58,7 @@ def _draft(team, text: str) -> Post:
 
 def _refused_submit(team, post: Post) -> DomainError:
     with pytest.raises(DomainError) as refused:
-        services.post_submit(post_id=post.pk, actor=team["author"])
+        review_services.post_submit(post_id=post.pk, actor=team["author"])
     post.refresh_from_db()
     assert post.status == Status.DRAFT
     return refused.value
@@ -105,13 +106,13 @@ def test_charity_beer_tweet_is_stopped_where_the_brand_chose_the_alcohol_rule(br
 def test_without_that_rule_the_beer_tweet_still_needs_approvals_its_author_cannot_give(brand):
     team = brand
     post = _draft(team, BEER)
-    services.post_submit(post_id=post.pk, actor=team["author"])
+    review_services.post_submit(post_id=post.pk, actor=team["author"])
     # The author also holds the approver role: still never counts on their own post.
     account_services.membership_set(
         brand=team["brand"], user=team["author"], roles=[Role.AUTHOR, Role.APPROVER], actor=None
     )
     with pytest.raises(DomainError):
-        services.approval_grant(post_id=post.pk, actor=team["author"])
+        review_services.approval_grant(post_id=post.pk, actor=team["author"])
     post.refresh_from_db()
     assert post.status == Status.IN_REVIEW
     assert AuditEvent.objects.filter(object_id=str(post.pk), action__contains="refused").exists()
@@ -147,9 +148,9 @@ def test_a_channel_whose_token_now_belongs_to_a_personal_account_is_held(brand, 
             category="promotional",
             scheduled_at=timezone.now() + dt.timedelta(hours=1),
         )
-        services.post_submit(post_id=post.pk, actor=team["author"])
+        review_services.post_submit(post_id=post.pk, actor=team["author"])
         for approver in ("approver1", "approver2"):
-            services.approval_grant(post_id=post.pk, actor=team[approver])
+            review_services.approval_grant(post_id=post.pk, actor=team[approver])
         channel.set_credential({"access_token": "mine-1234567"})  # the swap
         channel.save(update_fields=["credential_encrypted"])
         Post.objects.filter(pk=post.pk).update(

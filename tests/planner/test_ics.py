@@ -10,8 +10,8 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from accounts import services as account_services
-from planner import services
 from planner.models import CalendarFeed
+from planner.posts import services
 from tests.planner.conftest import soon
 
 

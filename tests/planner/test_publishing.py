@@ -169,7 +169,7 @@ def test_a_policy_that_now_blocks_the_text_holds_it(pub, due, mastodon):
 def test_an_edit_between_claim_and_send_is_not_sent(pub, due, mastodon):
     [claimed] = lifecycle.claim_due(timezone.now(), 10, 60)
     # The services refuse to edit a post that is being published...
-    from planner import services
+    from planner.posts import services
 
     with pytest.raises(lifecycle.TransitionRefused):
         services.post_update(post=_reload(due), actor=pub["author"], text="Changed")

@@ -14,9 +14,11 @@ from django.http import Http404
 from accounts import services as account_services
 from accounts.models import AuditEvent, Platform, Role
 from config.errors import Conflict, NotAllowed
-from planner import lifecycle, services
+from planner import lifecycle
 from planner.content import content_fingerprint, fingerprint
 from planner.models import Campaign, Media, Post, Revision, Status
+from planner.posts import services
+from planner.review import services as review_services
 from tests.planner.conftest import JPEG, MP4, make_channel, png, soon
 
 
@@ -487,7 +489,7 @@ def test_a_post_cannot_be_moved_into_the_past(team, make_post, status):
 
     post = make_post("Plan ahead", when=soon(2))
     if status == Status.IN_REVIEW:
-        services.post_submit(post_id=post.pk, actor=team["author"])
+        review_services.post_submit(post_id=post.pk, actor=team["author"])
     with pytest.raises(ValidationError) as refused:
         services.post_reschedule(
             post=post, actor=team["author"], scheduled_at=timezone.now() - dt.timedelta(hours=3)

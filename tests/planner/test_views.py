@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from accounts import services as account_services
 from accounts.models import Platform, Role
-from planner import services
 from planner.models import Post, Revision, Status
+from planner.posts import services
 from tests.planner.conftest import BANNED, make_channel, png, soon
 
 

@@ -23,7 +23,7 @@ def _setup(args) -> dict:
 
     from django.utils import timezone
 
-    from planner import services
+    from planner.posts import services
     from tests.planner.publishing_support import (
         approve,
         bulk_approved_posts,

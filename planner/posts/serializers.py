@@ -1,5 +1,4 @@
-"""API shapes for posts, campaigns and comments. Input is checked strictly: wrong types are a
-400 with the field named, never coerced."""
+"""Serializers for posts, comments, campaigns and media in the API."""
 
 from __future__ import annotations
 
@@ -8,14 +7,12 @@ import datetime as dt
 from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import ngettext
 from rest_framework import serializers
 
 from accounts.models import Brand, Channel
 from planner.models import (
     MAX_COMMENT_CHARS,
     MAX_NAME_CHARS,
-    MAX_REASON_CHARS,
     MAX_TEXT_CHARS,
     Approval,
     Campaign,
@@ -257,44 +254,3 @@ class CommentSerializer(serializers.ModelSerializer):
         model = Comment
         fields = ["id", "author", "body", "created_at"]
         read_only_fields = ["id", "author", "created_at"]
-
-
-class _StrictInput(serializers.Serializer):
-    """A request body that may carry only the serializer's own fields: anything else (a
-    forged ``status``, say) is a 400 that names it."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unexpected = sorted(
-                str(name).encode("utf-8", "replace").decode("utf-8")[:40]
-                for name in set(data) - set(self.fields)
-            )
-            if unexpected:
-                raise serializers.ValidationError(
-                    {
-                        "non_field_errors": [
-                            ngettext(
-                                "Unexpected field: %s.", "Unexpected fields: %s.", len(unexpected)
-                            )
-                            % ", ".join(unexpected)[:200]
-                        ]
-                    }
-                )
-        return super().to_internal_value(data)
-
-
-class SubmitSerializer(_StrictInput):
-    pass
-
-
-class ApproveSerializer(_StrictInput):
-    content_hash = StrictCharField(
-        max_length=64,
-        required=False,
-        validators=[CONTENT_HASH],
-        help_text="The content hash of the version you reviewed; a 409 if the post changed.",
-    )
-
-
-class RejectSerializer(_StrictInput):
-    reason = StrictCharField(max_length=MAX_REASON_CHARS)

@@ -1,4 +1,6 @@
-"""Web views for the planner: parse input, call one service, render selector results."""
+"""Web views for posts: compose, edit, list, calendar, copy, comments, campaigns, feeds.
+Interfaces only: parse input, call one service, render selector results.
+"""
 
 from __future__ import annotations
 
@@ -18,36 +20,39 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import permissions
 from accounts.models import Brand, Channel
 from accounts.permissions import Action
-from config.errors import DomainError, NotFoundError
+from config.errors import DomainError
 from config.web import call_service
-from planner import approval_rules, ics, lifecycle, selectors, services
-from planner.filters import PostFilter
-from planner.forms import (
-    ApprovalCountForm,
-    ApprovalStepForm,
-    ApproveForm,
+from planner import lifecycle
+from planner.models import MAX_TEXT_CHARS, Category, Post, Status
+from planner.posts import checks as post_checks
+from planner.posts import ics, selectors, services
+from planner.posts.filters import PostFilter
+from planner.posts.forms import (
     CampaignForm,
-    ChannelApprovalsForm,
     CommentForm,
     ComposeForm,
     CopyForm,
     MediaForm,
     PostEditForm,
+)
+from planner.review import selectors as review_selectors
+from planner.review import services as review_services
+from planner.review.forms import (
+    ApproveForm,
     RejectForm,
     SubmitForm,
 )
-from planner.models import MAX_TEXT_CHARS, Category, Post, Status
 from policy.highlight import highlight_findings
 
 LIST_PAGE_SIZE = 25
 FILTER_FIELDS = ("channel", "campaign", "status", "category", "author", "q")
 
 
-def _drafting_channels(user, brand: Brand):
+def drafting_channels(user, brand: Brand):
     return permissions.channels_for(user, brand, Action.DRAFT).select_related("brand")
 
 
-def _media_uploads(form) -> list[services.MediaUpload]:
+def media_uploads(form) -> list[services.MediaUpload]:
     upload = form.cleaned_data.get("media_file")
     if not upload:
         return []
@@ -57,7 +62,7 @@ def _media_uploads(form) -> list[services.MediaUpload]:
 # --- composer ----------------------------------------------------------------------------
 
 
-def _run(form, call, *, stale: list | None = None):
+def run_service(form, call, *, stale: list | None = None):
     """Run one service for a valid form (see ``call_service``). A missing handle confirmation
     becomes an error on the confirmation field, where the person types it; a stale edit is
     put in ``stale`` (when given) for the page to show what changed."""
@@ -86,14 +91,14 @@ def post_compose(request: HttpRequest, slug: str) -> HttpResponse:
         request.FILES or None,
         brand=brand,
         campaigns=selectors.campaign_list(brand=brand),
-        channels=_drafting_channels(request.user, brand),
+        channels=drafting_channels(request.user, brand),
         initial={"category": Category.ENGAGEMENT},
     )
     saved: list[Post] = []
     refused: list[services.ComposeRefusal] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        result = _run(
+        result = run_service(
             form,
             lambda: services.post_compose_fitting(
                 brand=brand,
@@ -103,7 +108,7 @@ def post_compose(request: HttpRequest, slug: str) -> HttpResponse:
                 category=data["category"],
                 scheduled_at=data["scheduled_at"],
                 campaign=data["campaign"],
-                media=_media_uploads(form),
+                media=media_uploads(form),
                 confirm_handles=form.handles(),
             ),
         )
@@ -126,7 +131,7 @@ def post_compose(request: HttpRequest, slug: str) -> HttpResponse:
                 data,
                 brand=brand,
                 campaigns=selectors.campaign_list(brand=brand),
-                channels=_drafting_channels(request.user, brand),
+                channels=drafting_channels(request.user, brand),
             )
             form.is_valid()
     preview = _preview_context(
@@ -164,7 +169,7 @@ def _preview_context(user, brand: Brand, *, text, channel_ids, category) -> dict
             wanted.add(int(raw))
         except (TypeError, ValueError):
             continue
-    channels = [c for c in _drafting_channels(user, brand) if c.pk in wanted]
+    channels = [c for c in drafting_channels(user, brand) if c.pk in wanted]
     if len(text) > MAX_TEXT_CHARS:
         return {
             "targets": [],
@@ -184,7 +189,7 @@ def _preview_context(user, brand: Brand, *, text, channel_ids, category) -> dict
         targets.append(
             {
                 "channel": channel,
-                "count": services.character_count(text, channel) if channel else None,
+                "count": post_checks.character_count(text, channel) if channel else None,
                 "findings": findings,
                 "blocked": any(f.severity == "block" for f in findings),
                 "html": highlight_findings(text, findings),
@@ -239,11 +244,11 @@ def post_edit_preview(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def post_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     brand = permissions.get_brand(request.user, slug)
     post = selectors.post_get(user=request.user, pk=pk, brand=brand)
-    services.review_seen_record(post=post, user=request.user)
-    return _render_detail(request, post, comment_form=CommentForm())
+    review_services.review_seen_record(post=post, user=request.user)
+    return render_detail(request, post, comment_form=CommentForm())
 
 
-def _render_detail(
+def render_detail(
     request,
     post: Post,
     *,
@@ -261,7 +266,7 @@ def _render_detail(
     linted = selectors.post_findings(post=post)
     findings = list(linted.result.findings)
     can_draft = permissions.has_perm(request.user, Action.DRAFT, post.channel)
-    review = selectors.review_panel(post=post, user=request.user)
+    review = review_selectors.review_panel(post=post, user=request.user)
     return render(
         request,
         "planner/post_detail.html",
@@ -281,7 +286,7 @@ def _render_detail(
             "blocked": linted.result.blocked,
             "policy_version": linted.version.number,
             "text_html": highlight_findings(post.text, findings),
-            "count": services.character_count(post.text, post.channel),
+            "count": post_checks.character_count(post.text, post.channel),
             "comment_form": comment_form,
             "can_edit": can_draft and lifecycle.is_editable(post),
             "can_copy": permissions.brands_for(request.user, Action.DRAFT).exists(),
@@ -295,238 +300,6 @@ def _render_detail(
         },
         status=status,
     )
-
-
-# --- review: submit, approve, reject -----------------------------------------------------
-
-
-def _decide(request, brand: Brand, pk: int, action: str, form, call, *, done: str):
-    """Validate the decision form, call the one service, and answer: the post page again with
-    the reason and a 4xx when refused (the service has recorded the attempt)."""
-    try:
-        if not form.is_valid():
-            errors = [e for errs in form.errors.values() for e in errs]
-            services.post_input_refused(
-                post_id=pk,
-                actor=request.user,
-                brand=brand,
-                action=action,
-                message=" ".join(errors) or "Invalid input.",
-            )
-        call(form.cleaned_data)
-    except NotFoundError:
-        raise Http404("No such post.") from None
-    except (DomainError, ValidationError) as exc:
-        post = selectors.post_get(user=request.user, pk=pk, brand=brand)
-        if isinstance(exc, DomainError):
-            message, status, details = exc.message, exc.status_code, exc.details
-        else:
-            message, status, details = " ".join(exc.messages), 400, {}
-        return _render_detail(
-            request,
-            post,
-            comment_form=CommentForm(),
-            status=status,
-            review_error=message,
-            error_findings=details.get("findings") or [],
-            reject_form=form if isinstance(form, RejectForm) and form.is_bound else None,
-        )
-    messages.success(request, done)
-    return redirect("post_detail", slug=brand.slug, pk=pk)
-
-
-@login_required
-@require_POST
-def post_submit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    brand = permissions.get_brand(request.user, slug)
-    return _decide(
-        request,
-        brand,
-        pk,
-        "submit",
-        SubmitForm(request.POST),
-        lambda data: services.post_submit(post_id=pk, actor=request.user, brand=brand),
-        done="Submitted for review. The approvers have been told.",
-    )
-
-
-@login_required
-@require_POST
-def post_approve(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    brand = permissions.get_brand(request.user, slug)
-    return _decide(
-        request,
-        brand,
-        pk,
-        "approve",
-        ApproveForm(request.POST),
-        lambda data: services.approval_grant(
-            post_id=pk, actor=request.user, brand=brand, content_hash=data["content_hash"]
-        ),
-        done="Approved this version.",
-    )
-
-
-@login_required
-@require_POST
-def post_reject(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    brand = permissions.get_brand(request.user, slug)
-    return _decide(
-        request,
-        brand,
-        pk,
-        "reject",
-        RejectForm(request.POST),
-        lambda data: services.post_reject(
-            post_id=pk, actor=request.user, brand=brand, reason=data["reason"]
-        ),
-        done="Sent back to the author with your reason.",
-    )
-
-
-@login_required
-@require_GET
-def approval_inbox(request: HttpRequest, slug: str) -> HttpResponse:
-    """Awaiting my approval: what I may approve now, with what changed since I looked."""
-    brand = permissions.get_brand(request.user, slug)
-    return render(
-        request,
-        "planner/approval_inbox.html",
-        {
-            "brand": brand,
-            "items": selectors.inbox(user=request.user, brand=brand),
-            "is_admin": permissions.has_perm(request.user, Action.ADMIN, brand),
-        },
-    )
-
-
-# --- approval rules ----------------------------------------------------------------------
-
-
-def _groups():
-    from django.contrib.auth.models import Group
-
-    return Group.objects.order_by("name")
-
-
-@login_required
-def approval_settings(request: HttpRequest, slug: str) -> HttpResponse:
-    """Brand admins: the number of approvals, per-channel raises, and the ordered steps."""
-    brand = permissions.get_brand(request.user, slug, Action.ADMIN)
-    data = request.POST if request.method == "POST" else None
-    which = request.POST.get("form") if data else None
-    count_form = ApprovalCountForm(
-        data if which == "count" else None,
-        initial={"approvals_required": brand.approvals_required},
-    )
-    step_form = ApprovalStepForm(data if which == "step" else None, groups=_groups())
-    channel_form = ChannelApprovalsForm(
-        data if which == "channel" else None, channels=selectors.channel_choices(brand=brand)
-    )
-    done = None
-    if which == "count" and count_form.is_valid():
-        done = call_service(
-            count_form,
-            lambda: approval_rules.brand_approvals_set(
-                brand=brand,
-                actor=request.user,
-                required=count_form.cleaned_data["approvals_required"],
-            ),
-        )
-    elif which == "step" and step_form.is_valid():
-        cleaned = step_form.cleaned_data
-        done = call_service(
-            step_form,
-            lambda: approval_rules.approval_step_create(
-                brand=brand,
-                actor=request.user,
-                name=cleaned["name"],
-                required=cleaned["required"],
-                role=cleaned["role"],
-                group=cleaned["group"],
-            ),
-        )
-    elif which == "channel" and channel_form.is_valid():
-        done = call_service(
-            channel_form,
-            lambda: approval_rules.channel_approvals_set(
-                channel=channel_form.cleaned_data["channel"],
-                actor=request.user,
-                required=channel_form.cleaned_data["required"],
-            ),
-        )
-    elif data is not None and which not in {"count", "step", "channel"}:
-        return HttpResponse("Unknown form.", status=400, content_type="text/plain")
-    if done is not None:
-        messages.success(request, "Approval rules saved.")
-        return redirect("approval_settings", slug=brand.slug)
-    settings = selectors.approval_settings(brand=brand)
-    return render(
-        request,
-        "planner/approval_settings.html",
-        {
-            "brand": brand,
-            "count_form": count_form,
-            "step_form": step_form,
-            "channel_form": channel_form,
-            "channel_error": which == "channel" and not channel_form.is_valid(),
-            **settings,
-        },
-        status=400 if data is not None else 200,
-    )
-
-
-@login_required
-def approval_step_edit(request: HttpRequest, slug: str, step_id: int) -> HttpResponse:
-    brand = permissions.get_brand(request.user, slug, Action.ADMIN)
-    step = selectors.approval_step_get(brand=brand, pk=step_id)
-    form = ApprovalStepForm(
-        request.POST or None,
-        groups=_groups(),
-        submit="Save step",
-        initial={
-            "name": step.name,
-            "required": step.required,
-            "role": step.role,
-            "group": step.group_id,
-        },
-    )
-    if request.method == "POST" and form.is_valid():
-        cleaned = form.cleaned_data
-        saved = call_service(
-            form,
-            lambda: approval_rules.approval_step_update(
-                step=step,
-                actor=request.user,
-                name=cleaned["name"],
-                required=cleaned["required"],
-                role=cleaned["role"],
-                group=cleaned["group"],
-            ),
-        )
-        if saved is not None:
-            messages.success(request, f"Step {saved.name} saved.")
-            return redirect("approval_settings", slug=brand.slug)
-    return render(
-        request, "planner/approval_step_edit.html", {"brand": brand, "step": step, "form": form}
-    )
-
-
-@login_required
-@require_POST
-def approval_step_action(request: HttpRequest, slug: str, step_id: int) -> HttpResponse:
-    """Remove a step, or move it up or down."""
-    brand = permissions.get_brand(request.user, slug, Action.ADMIN)
-    step = selectors.approval_step_get(brand=brand, pk=step_id)
-    action = request.POST.get("action")
-    if action == "delete":
-        approval_rules.approval_step_delete(step=step, actor=request.user)
-        messages.success(request, f"Step {step.name} removed.")
-    elif action in {"up", "down"}:
-        approval_rules.approval_step_move(step=step, actor=request.user, up=action == "up")
-    else:
-        return HttpResponse("Unknown action.", status=400, content_type="text/plain")
-    return redirect("approval_settings", slug=brand.slug)
 
 
 @login_required
@@ -544,7 +317,7 @@ def post_comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         )
         if comment is not None:
             return redirect(f"{post.get_absolute_url()}#comment-{comment.pk}")
-    return _render_detail(request, post, comment_form=form, status=400)
+    return render_detail(request, post, comment_form=form, status=400)
 
 
 def _edit_form(request, post: Post, brand: Brand, data=None) -> PostEditForm:
@@ -552,7 +325,7 @@ def _edit_form(request, post: Post, brand: Brand, data=None) -> PostEditForm:
         data,
         brand=brand,
         campaigns=selectors.campaign_list(brand=brand),
-        channels=_drafting_channels(request.user, brand),
+        channels=drafting_channels(request.user, brand),
         initial={
             "channel": post.channel_id,
             "text": post.text,
@@ -582,7 +355,7 @@ def post_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         when = data["scheduled_at"]
-        updated = _run(
+        updated = run_service(
             form,
             lambda: services.post_update(
                 post=post,
@@ -654,7 +427,7 @@ def post_media_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         item = call_service(
             form,
             lambda: services.media_attach(
-                post=post, actor=request.user, upload=_media_uploads(form)[0]
+                post=post, actor=request.user, upload=media_uploads(form)[0]
             ),
         )
         if item is not None:

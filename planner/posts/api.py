@@ -1,5 +1,6 @@
 """HTTP API for posts and the calendar. Interfaces only: parse, ask permissions, call one
-service or selector, answer. Another brand's post is a 404, a missing role a 403."""
+service or selector, answer. Another brand's post is a 404, a missing role a 403.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import permissions
-from planner import selectors, services
-from planner.filters import PostFilter
-from planner.serializers import (
-    ApproveSerializer,
+from planner.posts import checks as post_checks
+from planner.posts import selectors, services
+from planner.posts.filters import PostFilter
+from planner.posts.serializers import (
     AwareDateTimeField,
     CampaignSerializer,
     CommentSerializer,
@@ -24,9 +25,8 @@ from planner.serializers import (
     PostCreateSerializer,
     PostSerializer,
     PostUpdateSerializer,
-    RejectSerializer,
-    SubmitSerializer,
 )
+from planner.review import selectors as review_selectors
 from planner.timeutil import parse_instant
 
 _ETAG = re.compile(r'^(?:W/)?"rev-(\d{1,18})"$')
@@ -74,7 +74,7 @@ def _filtered(request, brand, *, queryset=None):
 
 
 def _approval_payload(post) -> dict:
-    state = selectors.approval_state(post=post)
+    state = review_selectors.approval_state(post=post)
     current = state.tally.current
     names = {a.approver_id: a.approver.username for a in state.approvals if a.approver_id}
     return {
@@ -102,7 +102,7 @@ def post_payload(post) -> dict:
     """The post with what only the detail view carries: findings, counts and review."""
     data = PostSerializer(post).data
     linted = selectors.post_findings(post=post)
-    count = services.character_count(post.text, post.channel)
+    count = post_checks.character_count(post.text, post.channel)
     data.update(
         {
             "approval": _approval_payload(post),
@@ -138,7 +138,7 @@ class PostListCreate(APIView):
             request,
             brand,
             queryset=selectors.post_list(brand=brand).prefetch_related(
-                "media", selectors.approvals_prefetch()
+                "media", review_selectors.approvals_prefetch()
             ),
         )
         page = paginator.paginate_queryset(posts, request, view=self)
@@ -300,58 +300,3 @@ class Calendar(APIView):
                 for post in posts
             ]
         )
-
-
-# --- review: submit, approve, reject -----------------------------------------------------
-
-
-def _decision_input(request, pk, action: str, serializer_class) -> dict:
-    """The validated body of a review action; bad or forged input is a 400, recorded."""
-    serializer = serializer_class(data=request.data)
-    if not serializer.is_valid():
-        problems = "; ".join(
-            f"{name}: {' '.join(str(e) for e in errors)}"
-            if name != "non_field_errors"
-            else " ".join(str(e) for e in errors)
-            for name, errors in serializer.errors.items()
-        )
-        services.post_input_refused(
-            post_id=pk, actor=request.user, action=action, message=problems or "Invalid input."
-        )
-    return serializer.validated_data
-
-
-def _answer(request, pk):
-    return Response(post_payload(selectors.post_get(user=request.user, pk=pk)))
-
-
-class PostSubmit(APIView):
-    """POST (no body): draft → in_review. A blocking policy finding is a 409 whose body
-    carries ``findings`` (with their spans), ``blocked`` and ``policy_version``."""
-
-    def post(self, request, pk):
-        _decision_input(request, pk, "submit", SubmitSerializer)
-        services.post_submit(post_id=pk, actor=request.user)
-        return _answer(request, pk)
-
-
-class PostApprove(APIView):
-    """POST {content_hash?}: approve the version with that hash (409 if the post changed
-    since). The last required approval makes the post approved (or held, if its time has
-    passed)."""
-
-    def post(self, request, pk):
-        data = _decision_input(request, pk, "approve", ApproveSerializer)
-        services.approval_grant(
-            post_id=pk, actor=request.user, content_hash=data.get("content_hash")
-        )
-        return _answer(request, pk)
-
-
-class PostReject(APIView):
-    """POST {reason}: send the post back to its author as a draft, with the reason."""
-
-    def post(self, request, pk):
-        data = _decision_input(request, pk, "reject", RejectSerializer)
-        services.post_reject(post_id=pk, actor=request.user, reason=data["reason"])
-        return _answer(request, pk)

@@ -7,22 +7,18 @@ import datetime as dt
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
-from django.utils.translation import ngettext
 
-from accounts.models import HEX_COLOUR, Brand, Channel, Role
+from accounts.models import HEX_COLOUR, Brand, Channel
 from planner.models import (
     MAX_ALT_TEXT_CHARS,
     MAX_COMMENT_CHARS,
     MAX_NAME_CHARS,
-    MAX_REASON_CHARS,
     MAX_TEXT_CHARS,
     Campaign,
     Category,
 )
-from planner.services import SOON_MINUTES  # the service decides; the help text says it
+from planner.posts.services import SOON_MINUTES  # the service decides; the help text says it
 from planner.timeutil import local_to_utc
 
 LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -71,7 +67,7 @@ class LocalDateTimeField(forms.DateTimeField):
         return super().prepare_value(value)
 
 
-def _freeze(field: forms.ModelChoiceField) -> list:
+def freeze(field: forms.ModelChoiceField) -> list:
     """Evaluate the field's choices now (in the view), so rendering the form never queries.
 
     Validation still checks the submitted value against the field's queryset.
@@ -82,7 +78,7 @@ def _freeze(field: forms.ModelChoiceField) -> list:
     return items
 
 
-def _helper(*, submit: str | None = None, form_tag: bool = True) -> FormHelper:
+def form_helper(*, submit: str | None = None, form_tag: bool = True) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = form_tag
     if submit:
@@ -90,7 +86,7 @@ def _helper(*, submit: str | None = None, form_tag: bool = True) -> FormHelper:
     return helper
 
 
-def _no_silent_cut(field: forms.CharField, *, what: str) -> None:
+def no_silent_cut(field: forms.CharField, *, what: str) -> None:
     """No ``maxlength`` on the widget: a browser silently drops what is pasted past it.
     The limit is said in the help text and checked on the server, with the count."""
     field.widget.attrs.pop("maxlength", None)
@@ -115,12 +111,12 @@ class _PostFields(forms.Form):
     def __init__(self, *args, brand: Brand, campaigns, **kwargs):
         super().__init__(*args, **kwargs)
         self.brand = brand
-        _no_silent_cut(self.fields["text"], what="The post")
+        no_silent_cut(self.fields["text"], what="The post")
         if "alt_text" in self.fields:
-            _no_silent_cut(self.fields["alt_text"], what="The alt text")
+            no_silent_cut(self.fields["alt_text"], what="The alt text")
         self.fields["campaign"].queryset = campaigns
         self.fields["campaign"].empty_label = "No campaign"
-        _freeze(self.fields["campaign"])
+        freeze(self.fields["campaign"])
         self.fields["scheduled_at"] = LocalDateTimeField(
             tz=brand.tz,
             required=False,
@@ -161,9 +157,9 @@ class ComposeForm(_PostFields):
     def __init__(self, *args, channels, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channels"].queryset = channels
-        self.channel_list = _freeze(self.fields["channels"])
+        self.channel_list = freeze(self.fields["channels"])
         self.order_fields(["channels", "text", "category", "campaign", "scheduled_at"])
-        self.helper = _helper(submit="Save drafts")
+        self.helper = form_helper(submit="Save drafts")
         self.helper.form_id = "compose-form"
         self.helper.attrs = {"enctype": "multipart/form-data", "novalidate": ""}
         self.helper.layout = Layout(
@@ -188,10 +184,10 @@ class PostEditForm(_PostFields):
     def __init__(self, *args, channels, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channel"].queryset = channels
-        _freeze(self.fields["channel"])
+        freeze(self.fields["channel"])
         self.fields["channel"].help_text = "Only this brand's channels: to post elsewhere, copy."
         self.order_fields(["channel", "text", "category", "campaign", "scheduled_at"])
-        self.helper = _helper(submit="Save changes")
+        self.helper = form_helper(submit="Save changes")
         self.helper.form_id = "edit-form"
         self.helper.attrs = {"novalidate": ""}
 
@@ -206,7 +202,7 @@ class CommentForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(submit="Add comment")
+        self.helper = form_helper(submit="Add comment")
 
 
 class MediaForm(forms.Form):
@@ -221,8 +217,8 @@ class MediaForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _no_silent_cut(self.fields["alt_text"], what="The alt text")
-        self.helper = _helper(submit="Attach")
+        no_silent_cut(self.fields["alt_text"], what="The alt text")
+        self.helper = form_helper(submit="Attach")
         self.helper.attrs = {"enctype": "multipart/form-data"}
 
 
@@ -236,8 +232,8 @@ class CopyForm(forms.Form):
     def __init__(self, *args, channels, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channel"].queryset = channels
-        _freeze(self.fields["channel"])
-        self.helper = _helper(submit="Make a copy")
+        freeze(self.fields["channel"])
+        self.helper = form_helper(submit="Make a copy")
 
 
 class CampaignForm(forms.Form):
@@ -253,142 +249,10 @@ class CampaignForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(submit="Add campaign")
+        self.helper = form_helper(submit="Add campaign")
 
     def clean(self):
         data = super().clean()
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", "A campaign cannot end before it starts.")
         return data
-
-
-# --- review ------------------------------------------------------------------------------
-
-
-class _DecisionForm(forms.Form):
-    """A review action's form. It accepts exactly its own fields: anything else posted with it
-    (a forged ``status``, say) makes it invalid, and the view records the attempt."""
-
-    #: Fields every form post may carry besides the form's own.
-    ALWAYS_ALLOWED = frozenset({"csrfmiddlewaretoken", "submit"})
-
-    def clean(self):
-        data = super().clean()
-        unexpected = sorted(
-            name.encode("utf-8", "replace").decode("utf-8")[:40]
-            for name in set(self.data) - set(self.fields) - self.ALWAYS_ALLOWED
-        )
-        if unexpected:
-            raise ValidationError(
-                ngettext(
-                    "Unexpected field: %s. Nothing was changed.",
-                    "Unexpected fields: %s. Nothing was changed.",
-                    len(unexpected),
-                )
-                % ", ".join(unexpected)[:200],
-                code="unexpected_fields",
-            )
-        return data
-
-
-class SubmitForm(_DecisionForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _helper(submit="Submit for review")
-
-
-class ApproveForm(_DecisionForm):
-    """Carries the content hash of the version the approver is looking at."""
-
-    content_hash = forms.CharField(
-        widget=forms.HiddenInput,
-        max_length=64,
-        strip=False,
-        validators=[
-            RegexValidator(r"^[0-9a-f]{64}\Z", "The form is missing the version you looked at.")
-        ],
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _helper(submit="Approve this version")
-        self.helper.form_id = "approve-form"
-
-
-class RejectForm(_DecisionForm):
-    reason = forms.CharField(
-        label="Reason (the author sees it)",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=MAX_REASON_CHARS,
-        strip=False,
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _helper(submit="Send back to the author")
-        self.helper.form_id = "reject-form"
-
-
-# --- approval rules ----------------------------------------------------------------------
-
-
-class ApprovalCountForm(forms.Form):
-    approvals_required = forms.IntegerField(
-        label="Approvals needed",
-        min_value=1,
-        max_value=10,
-        help_text="Distinct approvers needed when the brand has no steps.",
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _helper(submit="Save")
-        self.helper.form_id = "approvals-count-form"
-
-
-class ChannelApprovalsForm(forms.Form):
-    channel = forms.ModelChoiceField(queryset=Channel.objects.none(), widget=forms.HiddenInput)
-    required = forms.IntegerField(
-        label="Approvals needed on this channel",
-        min_value=1,
-        max_value=10,
-        required=False,
-        help_text="Raise the brand's number for this channel; empty uses the brand's.",
-    )
-
-    def __init__(self, *args, channels, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["channel"].queryset = channels
-        self.helper = _helper(form_tag=False)
-
-
-class ApprovalStepForm(forms.Form):
-    name = forms.CharField(max_length=60, help_text="E.g. Brand, then Legal.")
-    required = forms.IntegerField(label="Approvals needed", min_value=1, max_value=10, initial=1)
-    role = forms.ChoiceField(
-        choices=Role.choices,
-        initial=Role.APPROVER,
-        help_text="Approvers of this step also need this role (everyone needs the approver "
-        "role on the post's channel).",
-    )
-    group = forms.ModelChoiceField(
-        queryset=Group.objects.none(),
-        required=False,
-        empty_label="Any group",
-        help_text="Optionally, approvers of this step must be in this group.",
-    )
-
-    def __init__(self, *args, groups, submit: str = "Add step", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = groups
-        _freeze(self.fields["group"])
-        self.helper = _helper(submit=submit)
-        self.helper.layout = Layout(
-            Div(
-                Div("name", css_class="col-md-3"),
-                Div("required", css_class="col-md-2"),
-                Div("role", css_class="col-md-3"),
-                Div("group", css_class="col-md-4"),
-                css_class="row",
-            )
-        )

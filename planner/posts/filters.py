@@ -9,8 +9,8 @@ from __future__ import annotations
 import django_filters
 
 from accounts.models import Brand
-from planner import selectors
 from planner.models import Category, Post, Status
+from planner.posts import selectors
 
 MAX_QUERY_CHARS = 200
 
