@@ -146,7 +146,7 @@ def offline_publishing():
 @pytest.fixture
 def mastodon():
     from tests.fakes.mastodon import FakeMastodon
-    from tests.planner.publishing_support import fake_tokens
+    from tests.planner.publishing.support import fake_tokens
 
     with FakeMastodon(tokens=fake_tokens()) as fake:
         yield fake
@@ -154,6 +154,6 @@ def mastodon():
 
 @pytest.fixture
 def pub(db, mastodon):
-    from tests.planner.publishing_support import publishing_team
+    from tests.planner.publishing.support import publishing_team
 
     return publishing_team(instance_url=mastodon.url)

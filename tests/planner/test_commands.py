@@ -19,7 +19,7 @@ from planner.models import Post, Status
 from planner.periodic import periodic_tasks
 from planner.publishing import services as publishing
 from tests.commands import manage
-from tests.planner.publishing_support import (
+from tests.planner.publishing.support import (
     approved_post,
     block_bread,
     bulk_approved_posts,

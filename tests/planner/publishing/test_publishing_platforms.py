@@ -15,7 +15,7 @@ from tests.fakes.bluesky import FakeBluesky
 from tests.fakes.guard import loopback_only
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.webhook import FakeWebhookReceiver
-from tests.planner.publishing_support import (
+from tests.planner.publishing.support import (
     approved_post,
     fake_tokens,
     make_due,

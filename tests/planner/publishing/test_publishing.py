@@ -14,7 +14,7 @@ from planner import lifecycle
 from planner.models import Approval, Delivery, Post, Status
 from planner.publishing import records, send
 from planner.publishing import services as publishing
-from tests.planner.publishing_support import (
+from tests.planner.publishing.support import (
     BRAND_ACCOUNT,
     PERSONAL_ACCOUNT,
     approved_post,
@@ -432,7 +432,7 @@ def test_a_stored_token_swapped_to_a_personal_account_is_held_and_nothing_sent(
     pub, due, mastodon, django_capture_on_commit_callbacks
 ):
     """The replay: someone pastes their own token into the brand's channel."""
-    from tests.planner.publishing_support import PERSONAL_TOKEN
+    from tests.planner.publishing.support import PERSONAL_TOKEN
 
     channel = pub["channel"]
     channel.set_credential({"access_token": PERSONAL_TOKEN})

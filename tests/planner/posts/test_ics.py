@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 from icalendar import Calendar
@@ -21,12 +20,6 @@ def _feed_url(client, slug: str = "team") -> str:
     match = re.search(r'value="(http[^"]+\.ics)"', response.content.decode())
     assert match, "the new URL is shown once"
     return match.group(1).replace("http://testserver", "")
-
-
-@pytest.fixture
-def author_client(client, team):
-    client.force_login(team["author"])
-    return client
 
 
 def test_feed_lists_the_brands_scheduled_posts(author_client, team, make_post):

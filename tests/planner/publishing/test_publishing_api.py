@@ -13,7 +13,7 @@ from accounts.models import AuditEvent, Role, User
 from accounts.services import brand_create, membership_set
 from planner.models import Post, Status
 from planner.publishing import services as publishing
-from tests.planner.publishing_support import (
+from tests.planner.publishing.support import (
     approved_post,
     make_due,
 )

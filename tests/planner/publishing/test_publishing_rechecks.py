@@ -16,7 +16,7 @@ from planner import lifecycle
 from planner.models import Approval, Delivery, Post, Status
 from planner.publishing import checks, clients
 from planner.publishing import services as publishing
-from tests.planner.publishing_support import approved_post, block_bread, make_due
+from tests.planner.publishing.support import approved_post, block_bread, make_due
 
 pytestmark = pytest.mark.usefixtures("offline_publishing")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from django.urls import reverse
 
 from accounts import services as account_services
@@ -13,12 +12,6 @@ from accounts.models import Platform, Role
 from planner.models import Post, Revision, Status
 from planner.posts import services
 from tests.planner.conftest import BANNED, make_channel, png, soon
-
-
-@pytest.fixture
-def author_client(client, team):
-    client.force_login(team["author"])
-    return client
 
 
 def test_compose_page_lists_only_channels_the_author_may_draft_on(client, team, make_user):
@@ -380,7 +373,7 @@ def test_edit_form_carries_its_revision_and_a_stale_save_keeps_the_text(
 def test_edit_page_has_the_composers_live_preview_and_the_approvals_it_would_dismiss(
     author_client, team, make_post
 ):
-    from tests.planner.publishing_support import approve
+    from tests.planner.publishing.support import approve
 
     post = approve(team, make_post("Ready to go #one #two", when=soon(3)))
     url = reverse("post_edit", args=["team", post.pk])

@@ -13,7 +13,7 @@ from django.utils.html import escape
 from planner.models import Campaign, Comment, Post
 
 BLNS = json.loads(
-    (pathlib.Path(__file__).resolve().parents[1] / "data" / "blns.json").read_text("utf-8")
+    (pathlib.Path(__file__).resolve().parents[2] / "data" / "blns.json").read_text("utf-8")
 )
 POSTS = "/api/brands/team/posts/"
 
