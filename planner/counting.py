@@ -92,6 +92,8 @@ from functools import cache
 
 import regex
 
+from platforms.registry import PLATFORMS
+
 __all__ = [
     "BLUESKY_MAX_BYTES",
     "MASTODON_DEFAULT_MAX_CHARACTERS",
@@ -107,21 +109,19 @@ __all__ = [
 
 #: What X (t.co) and Mastodon charge for one URL.
 URL_LENGTH = 23
-#: Mastodon's default ``max_characters`` when the instance does not say.
-MASTODON_DEFAULT_MAX_CHARACTERS = 500
-#: ``app.bsky.feed.post`` text ``maxLength``, in UTF-8 bytes.
-BLUESKY_MAX_BYTES = 3000
+#: Platforms the composer counts for that have no publisher backend yet; the others' limits
+#: are their adapters' ``text_limit`` (platforms/, one place for a platform's facts).
+_LIMITS_WITHOUT_ADAPTER: dict[str, int | None] = {"x": 280, "linkedin": 3000, "instagram": 2200}
 
 #: Every platform's own limit; ``None`` means the platform has none.
 PLATFORM_LIMITS: dict[str, int | None] = {
-    "x": 280,
-    "mastodon": MASTODON_DEFAULT_MAX_CHARACTERS,
-    "bluesky": 300,
-    "linkedin": 3000,
-    "instagram": 2200,
-    "webhook": None,
-    "outbox": None,
+    **_LIMITS_WITHOUT_ADAPTER,
+    **{slug: client.text_limit for slug, client in PLATFORMS.items()},
 }
+#: Mastodon's default ``max_characters`` when the instance does not say.
+MASTODON_DEFAULT_MAX_CHARACTERS = PLATFORMS["mastodon"].text_limit
+#: ``app.bsky.feed.post`` text ``maxLength``, in UTF-8 bytes.
+BLUESKY_MAX_BYTES = PLATFORMS["bluesky"].text_byte_limit
 
 
 @dataclass(frozen=True)

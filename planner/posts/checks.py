@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts import permissions
-from accounts.models import Brand, Channel, Platform, User
+from accounts.models import Brand, Channel, User
 from accounts.permissions import Action
 from planner.counting import CharCount, count_characters
 from planner.models import (
@@ -98,8 +98,11 @@ def clean_campaign(campaign: Campaign | None, *, brand: Brand) -> Campaign | Non
 
 def character_count(text: str, channel: Channel) -> CharCount:
     """The text's length on the channel's platform, against its limit (the instance's own
-    ``max_characters`` for Mastodon)."""
-    max_characters = channel.max_characters if channel.platform == Platform.MASTODON else None
+    ``max_characters`` where the platform lets the instance set it, e.g. Mastodon)."""
+    from platforms.registry import PLATFORMS
+
+    client = PLATFORMS.get(channel.platform)
+    max_characters = channel.max_characters if client and client.limit_from_instance else None
     return count_characters(text, channel.platform, max_characters=max_characters or None)
 
 

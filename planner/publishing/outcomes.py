@@ -15,6 +15,7 @@ from planner.publishing.notifications import tell
 from planner.publishing.records import (
     RECONCILE_FIRST_DELAY_SECONDS,
     Outcome,
+    Result,
     backoff,
     finish_attempt,
     idempotency_key,
@@ -68,7 +69,7 @@ def hold_identity_mismatch(post: Post, check: IdentityCheck, *, expect: Status) 
             author=False,
         )
         held = hold_post(post.pk, reason, expect=expect, data={"notified": people}, notify=False)
-    return Outcome(post.pk, "held" if held else "skipped", reason)
+    return Outcome(post.pk, Result.HELD if held else Result.SKIPPED, reason)
 
 
 # --- holding, failing, publishing (state moves with their bookkeeping) ----------------------
@@ -120,7 +121,7 @@ def fail_post(
         with transaction.atomic():
             post = lock_post(post_id)
             if post is None or post.status not in sources:
-                return Outcome(post_id, "skipped", "moved on meanwhile")
+                return Outcome(post_id, Result.SKIPPED, "moved on meanwhile")
             people = tell(
                 post,
                 kind="post.failed",
@@ -153,8 +154,8 @@ def fail_post(
                 }
                 delivery.save(update_fields=["last_error", "evidence"])
     except lifecycle.TransitionRefused:
-        return Outcome(post_id, "skipped", "moved on meanwhile")
-    return Outcome(post_id, "failed", reason)
+        return Outcome(post_id, Result.SKIPPED, "moved on meanwhile")
+    return Outcome(post_id, Result.FAILED, reason)
 
 
 def record_published(
@@ -166,7 +167,7 @@ def record_published(
         post = lock_state(post_id)
         delivery = lock_delivery(post_id)
         if post is None or delivery is None:
-            return Outcome(post_id, "skipped", "gone")
+            return Outcome(post_id, Result.SKIPPED, "gone")
         if delivery.attempts and delivery.attempts[-1].get("outcome") is None:
             delivery.attempts[-1].update({"outcome": outcome, "finished_at": iso(now), "error": ""})
         delivery.remote_id = result.remote_id[:255]
@@ -205,12 +206,12 @@ def record_published(
             ]
         )
         if post.status == Status.PUBLISHED:
-            return Outcome(post_id, "skipped", "already published")
+            return Outcome(post_id, Result.SKIPPED, "already published")
         if post.status not in (Status.PUBLISHING, Status.UNCONFIRMED):
             # A person moved it while the send was under way (cannot normally happen: a
             # send takes seconds, a lease minutes). The delivery keeps what the platform has.
             logger.error("post %s was %s when its send was accepted", post_id, post.status)
-            return Outcome(post_id, "skipped", f"was {post.status} when accepted")
+            return Outcome(post_id, Result.SKIPPED, f"was {post.status} when accepted")
         lifecycle.transition(
             post_id,
             to=Status.PUBLISHED,
@@ -220,7 +221,7 @@ def record_published(
         Post.objects.filter(pk=post_id).update(
             remote_url=delivery.remote_url, lease_expires_at=None
         )
-    return Outcome(post_id, "published", delivery.remote_url)
+    return Outcome(post_id, Result.PUBLISHED, delivery.remote_url)
 
 
 def mark_unconfirmed(post_id: int, detail: str) -> Outcome:
@@ -235,8 +236,8 @@ def mark_unconfirmed(post_id: int, detail: str) -> Outcome:
             )
             set_lease(post_id, timezone.now() + dt.timedelta(seconds=RECONCILE_FIRST_DELAY_SECONDS))
     except lifecycle.TransitionRefused:
-        return Outcome(post_id, "skipped", "moved on meanwhile")
-    return Outcome(post_id, "unconfirmed", detail)
+        return Outcome(post_id, Result.SKIPPED, "moved on meanwhile")
+    return Outcome(post_id, Result.UNCONFIRMED, detail)
 
 
 # --- reconciling unconfirmed sends ---------------------------------------------------------
@@ -252,4 +253,4 @@ def reconcile_later(post_id: int, detail: str) -> Outcome:
     Post.objects.filter(pk=post_id, status=Status.UNCONFIRMED).update(
         lease_expires_at=timezone.now() + dt.timedelta(seconds=delay)
     )
-    return Outcome(post_id, "waiting", detail, retry_in=delay)
+    return Outcome(post_id, Result.WAITING, detail, retry_in=delay)

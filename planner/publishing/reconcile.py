@@ -11,20 +11,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as account_services
+from accounts.models import Channel
 from config.errors import DomainError
 from planner.models import Delivery, Post, Status
 from planner.publishing import clients
 from planner.publishing.clients import (
     cached_client,
+    client_class,
     forget_client,
     reconnect_reason,
 )
 from planner.publishing.notifications import identity_alert, tell
 from planner.publishing.outcomes import fail_post, reconcile_later, record_published
 from planner.publishing.records import (
-    IDEMPOTENCY_WINDOWS,
     MAX_RECONCILE_CHECKS,
     Outcome,
+    Result,
     in_flight,
     iso,
     load_post,
@@ -35,17 +37,21 @@ from planner.publishing.send import CheckFailed, ContentChanged, begin_attempt, 
 from platforms import errors as platform_errors
 
 
-def _within_window(platform: str, since: dt.datetime | None, now: dt.datetime) -> bool:
-    if platform not in IDEMPOTENCY_WINDOWS:
+def _within_window(channel: Channel, since: dt.datetime | None, now: dt.datetime) -> bool:
+    """Does the platform still deduplicate a send made at ``since``? (The adapter's
+    ``idempotency_window``: within it an unconfirmed send may be repeated with its key.)"""
+    client = client_class(channel)
+    if not client.supports_idempotency_key:
         return False
-    window = IDEMPOTENCY_WINDOWS[platform]
+    window = client.idempotency_window
     return window is None or since is None or now - since < window
 
 
-def _window_label(platform: str) -> str:
-    window = IDEMPOTENCY_WINDOWS.get(platform)
+def _window_label(channel: Channel) -> str:
+    client = client_class(channel)
+    window = client.idempotency_window
     if window is None:
-        return "no deduplication" if platform not in IDEMPOTENCY_WINDOWS else "unlimited"
+        return "unlimited" if client.supports_idempotency_key else "no deduplication"
     minutes = int(window.total_seconds() // 60)
     return f"{minutes} minutes" if minutes < 120 else f"{minutes // 1440} days"
 
@@ -56,17 +62,17 @@ def reconcile_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
     now = now or timezone.now()
     post = load_post(post_id)
     if post is None:
-        return Outcome(post_id, "skipped", "gone")
+        return Outcome(post_id, Result.SKIPPED, "gone")
     if post.status != Status.UNCONFIRMED:
-        return Outcome(post_id, "skipped", f"is {post.status}")
+        return Outcome(post_id, Result.SKIPPED, f"is {post.status}")
     with transaction.atomic():
         locked = lock_state(post_id)
         if locked is None or locked.status != Status.UNCONFIRMED:
-            return Outcome(post_id, "skipped", "settled meanwhile")
+            return Outcome(post_id, Result.SKIPPED, "settled meanwhile")
         delivery = lock_delivery(post_id)
         if delivery is not None:
             if in_flight(delivery):
-                return Outcome(post_id, "skipped", "a re-send is in flight")
+                return Outcome(post_id, Result.SKIPPED, "a re-send is in flight")
             lookups = sum(1 for a in delivery.attempts if a.get("kind") == "lookup")
             delivery.attempts.append(
                 {"kind": "lookup", "started_at": iso(now), "outcome": "checking"}
@@ -115,11 +121,11 @@ def reconcile_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
             post_id, found, platform=channel.platform, reconciled=True, outcome="found"
         )
     _set_lookup_outcome(post_id, "not_found")
-    if not _within_window(channel.platform, delivery.first_attempt_at, now):
+    if not _within_window(channel, delivery.first_attempt_at, now):
         return fail_post(
             post_id,
             f"It was not found on {channel.get_platform_display()} and the platform's "
-            f"idempotency window ({_window_label(channel.platform)}) has passed, so it was not "
+            f"idempotency window ({_window_label(channel)}) has passed, so it was not "
             f"sent again (that could make a second post). Check {channel.handle} and post it "
             "by hand if it is missing.",
             sources=(Status.UNCONFIRMED,),
@@ -158,7 +164,7 @@ def reconcile_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
             post, "Its content changed after the first send; it needs reviewing again."
         )
     if resend is None:
-        return Outcome(post_id, "skipped", "another worker has it")
+        return Outcome(post_id, Result.SKIPPED, "another worker has it")
     return send_attempt(resend.post, client, resend.delivery, kind="resend")
 
 
@@ -186,7 +192,7 @@ def _stop_resend(post: Post, reason: str) -> Outcome:
         locked = lock_state(post.pk)
         delivery = lock_delivery(post.pk)
         if locked is None or locked.status != Status.UNCONFIRMED or delivery is None:
-            return Outcome(post.pk, "skipped", "settled meanwhile")
+            return Outcome(post.pk, Result.SKIPPED, "settled meanwhile")
         delivery.attempts.append(
             {
                 "kind": "resend_stopped",
@@ -212,7 +218,7 @@ def _stop_resend(post: Post, reason: str) -> Outcome:
             body=f"Post {post.pk} on {channel.handle} is unconfirmed.\n\n{note}",
         )
     later = reconcile_later(post.pk, note)
-    return Outcome(post.pk, "waiting", note, retry_in=later.retry_in)
+    return Outcome(post.pk, Result.WAITING, note, retry_in=later.retry_in)
 
 
 def _set_lookup_outcome(post_id: int, outcome: str, error: str = "") -> None:

@@ -5,6 +5,7 @@ row locks, the in-flight marker, attempts and the outcome of a step.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import hashlib
 import logging
 import random
@@ -13,7 +14,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import Platform
 from planner.content import fingerprint
 from planner.models import Delivery, Post
 
@@ -33,16 +33,6 @@ IDENTITY_CACHE_SECONDS = 15.0
 MISSED_TIME_GRACE = dt.timedelta(hours=1)
 #: Posts claimed per dispatcher pass.
 DISPATCH_BATCH = 500
-
-#: How long each platform deduplicates a repeated idempotency key (None: for ever). Within
-#: it, an unconfirmed send that cannot be found is re-sent with the same key; after it, the
-#: post fails with the reason instead (a re-send could make a second post).
-IDEMPOTENCY_WINDOWS: dict[str, dt.timedelta | None] = {
-    Platform.MASTODON: dt.timedelta(minutes=55),  # Mastodon keeps keys one hour
-    Platform.BLUESKY: None,  # the record key is derived from the idempotency key
-    Platform.WEBHOOK: dt.timedelta(days=7),  # the receiver contract: at least 7 days
-    Platform.OUTBOX: None,  # the outbox file is searched for the key
-}
 
 _KEY_SALT = "countersign-publish-v1"
 
@@ -136,12 +126,24 @@ def finish_attempt(delivery: Delivery, *, outcome: str, error: str = "", now=Non
 # --- outcomes --------------------------------------------------------------------------------
 
 
+class Result(enum.StrEnum):
+    """What one publish or reconcile step did to the post."""
+
+    PUBLISHED = "published"
+    HELD = "held"  # a check failed: a person decides
+    FAILED = "failed"  # final, with the reason
+    UNCONFIRMED = "unconfirmed"  # the outcome is unknown: reconciled later
+    RETRY = "retry"  # nothing was accepted: send again after ``retry_in``
+    WAITING = "waiting"  # still unconfirmed: look again after ``retry_in``
+    SKIPPED = "skipped"  # someone else has it, or it moved on
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What one publish or reconcile step did. ``retry_in``: send again after that long."""
 
     post_id: int
-    result: str  # published | held | failed | unconfirmed | retry | waiting | skipped
+    result: Result
     detail: str = ""
     retry_in: float | None = None
 

@@ -33,6 +33,7 @@ from planner.publishing.outcomes import (
 from planner.publishing.records import (
     MAX_SEND_ATTEMPTS,
     Outcome,
+    Result,
     backoff,
     delivery_of,
     finish_attempt,
@@ -192,13 +193,13 @@ def publish_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
     now = now or timezone.now()
     post = load_post(post_id)
     if post is None:
-        return Outcome(post_id, "skipped", "gone")
+        return Outcome(post_id, Result.SKIPPED, "gone")
     if post.status != Status.PUBLISHING:
-        return Outcome(post_id, "skipped", f"is {post.status}")
+        return Outcome(post_id, Result.SKIPPED, f"is {post.status}")
     if post.lease_expires_at is None or post.lease_expires_at <= now:
-        return Outcome(post_id, "skipped", "lease lost")
+        return Outcome(post_id, Result.SKIPPED, "lease lost")
     if in_flight(delivery_of(post)):
-        return Outcome(post_id, "skipped", "a send is in flight")
+        return Outcome(post_id, Result.SKIPPED, "a send is in flight")
     # The send-time checks run once, in _begin_attempt, under the row lock, as the last
     # step before the call; the identity of the credential (a network call) comes first.
     # When that cannot be checked, a failing send-time check is the reason given (a person
@@ -208,7 +209,7 @@ def publish_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
     def hold(reason: str) -> Outcome:
         reason = checks.run_checks(post, now=now).reason or reason
         held = hold_post(post_id, reason, expect=Status.PUBLISHING)
-        return Outcome(post_id, "held" if held else "skipped", reason)
+        return Outcome(post_id, Result.HELD if held else Result.SKIPPED, reason)
 
     try:
         client = cached_client(channel)
@@ -220,7 +221,7 @@ def publish_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
         blocked = checks.run_checks(post, now=now).reason
         if blocked:
             held = hold_post(post_id, blocked, expect=Status.PUBLISHING)
-            return Outcome(post_id, "held" if held else "skipped", blocked)
+            return Outcome(post_id, Result.HELD if held else Result.SKIPPED, blocked)
         return _retry_or_fail(post, exc, before_send=True)
     except platform_errors.PlatformError as exc:
         return hold(f"The identity of {channel.handle} could not be checked: {exc}")
@@ -239,13 +240,13 @@ def publish_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
         )
     except CheckFailed as exc:
         held = hold_post(post_id, exc.reason, expect=Status.PUBLISHING)
-        return Outcome(post_id, "held" if held else "skipped", exc.reason)
+        return Outcome(post_id, Result.HELD if held else Result.SKIPPED, exc.reason)
     except ContentChanged:
         reason = "Its content changed while it was being sent; it needs reviewing again."
         held = hold_post(post_id, reason, expect=Status.PUBLISHING)
-        return Outcome(post_id, "held" if held else "skipped", reason)
+        return Outcome(post_id, Result.HELD if held else Result.SKIPPED, reason)
     if attempt is None:
-        return Outcome(post_id, "skipped", "another worker has it")
+        return Outcome(post_id, Result.SKIPPED, "another worker has it")
     return send_attempt(attempt.post, client, attempt.delivery, kind="send")
 
 
@@ -281,7 +282,7 @@ def send_attempt(post: Post, client, delivery: Delivery, *, kind: str) -> Outcom
         if kind == "resend":
             return fail_post(post.pk, reason, sources=(source,))
         held = hold_post(post.pk, reason, expect=Status.PUBLISHING)
-        return Outcome(post.pk, "held" if held else "skipped", reason)
+        return Outcome(post.pk, Result.HELD if held else Result.SKIPPED, reason)
     return record_published(
         post.pk,
         result,
@@ -316,4 +317,4 @@ def _retry_or_fail(post: Post, exc: platform_errors.PlatformUnavailable, *, befo
     # due; if the retry message is lost, the lease runs out and the dispatcher claims it.
     lease = timezone.now() + dt.timedelta(seconds=delay + lease_seconds())
     Post.objects.filter(pk=post.pk, status=Status.PUBLISHING).update(lease_expires_at=lease)
-    return Outcome(post.pk, "retry", str(exc), retry_in=delay)
+    return Outcome(post.pk, Result.RETRY, str(exc), retry_in=delay)

@@ -24,6 +24,7 @@ from planner.publishing.records import (
     RETRY_MAX_SECONDS,
     DispatchResult,
     Outcome,
+    Result,
     attempt_in_flight,
     idempotency_key,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "RETRY_MAX_SECONDS",
     "DispatchResult",
     "Outcome",
+    "Result",
     "Resumed",
     "attempt_in_flight",
     "brand_pause",

@@ -450,3 +450,19 @@ def test_a_stored_token_swapped_to_a_personal_account_is_held_and_nothing_sent(
         kind="guard.identity_mismatch", user=pub["admin"], subject__contains="@alice"
     ).exists()
     assert any(pub["admin"].email in m.to and channel.handle in m.body for m in mail.outbox)
+
+
+def test_an_outcome_says_what_happened_as_a_type_not_a_loose_string(pub, mastodon):
+    post = approved_post(pub, "Typed outcome.")
+    make_due([post.pk])
+    [outcome] = publishing.publish_due_inline()
+    assert outcome.result is publishing.Result.PUBLISHED
+    assert {r.value for r in publishing.Result} == {
+        "published",
+        "held",
+        "failed",
+        "unconfirmed",
+        "retry",
+        "waiting",
+        "skipped",
+    }
