@@ -18,7 +18,7 @@ from django.db import transaction
 from accounts.models import User
 from accounts.services import audit_record, notification_resolve
 from config.errors import Conflict, NotFoundError
-from planner.models import Post, Status
+from planner.models import HeldCode, Post, Status
 
 
 @dataclass(frozen=True)
@@ -129,13 +129,15 @@ def transition(
     to: str,
     actor: User | None,
     reason: str = "",
+    held_code: str = HeldCode.CHECK,
     guard: Callable[[Post], None] | None = None,
     data: dict | None = None,
 ) -> Post:
     """Move the post to ``to``: lock, check, write status and audit, or refuse.
 
     ``guard`` runs with the row locked, after the move is known to exist, and refuses by
-    raising (a ``DomainError``); ``reason`` is kept on held posts and in the audit event.
+    raising (a ``DomainError``); ``reason`` is kept on held posts and in the audit event,
+    ``held_code`` (a :class:`HeldCode`) on held posts.
     """
     post = (
         Post.objects.select_for_update(of=("self",))
@@ -151,11 +153,11 @@ def transition(
     fields = ["status", "updated_at"]
     post.status = move.target
     if move.target == Status.HELD:
-        post.held_reason = reason[:1000]
-        fields.append("held_reason")
-    elif post.held_reason:
-        post.held_reason = ""
-        fields.append("held_reason")
+        post.held_reason, post.held_code = reason[:1000], HeldCode(held_code)
+        fields += ["held_reason", "held_code"]
+    elif post.held_reason or post.held_code:
+        post.held_reason, post.held_code = "", HeldCode.CHECK
+        fields += ["held_reason", "held_code"]
     post.save(update_fields=fields)
     audit_record(
         action=f"post.{move.name}",

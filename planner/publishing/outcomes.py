@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from planner import lifecycle
-from planner.models import Delivery, Post, Status
+from planner.models import Delivery, HeldCode, Post, Status
 from planner.publishing.clients import IdentityCheck
 from planner.publishing.notifications import tell
 from planner.publishing.records import (
@@ -68,7 +68,14 @@ def hold_identity_mismatch(post: Post, check: IdentityCheck, *, expect: Status) 
             ),
             author=False,
         )
-        held = hold_post(post.pk, reason, expect=expect, data={"notified": people}, notify=False)
+        held = hold_post(
+            post.pk,
+            reason,
+            expect=expect,
+            data={"notified": people},
+            notify=False,
+            code=HeldCode.RECONNECT,
+        )
     return Outcome(post.pk, Result.HELD if held else Result.SKIPPED, reason)
 
 
@@ -76,9 +83,16 @@ def hold_identity_mismatch(post: Post, check: IdentityCheck, *, expect: Status) 
 
 
 def hold_post(
-    post_id: int, reason: str, *, expect: Status, data: dict | None = None, notify: bool = True
+    post_id: int,
+    reason: str,
+    *,
+    expect: Status,
+    data: dict | None = None,
+    notify: bool = True,
+    code: HeldCode = HeldCode.CHECK,
 ) -> bool:
-    """Hold the post (from ``expect``) with the reason; tell the author and the admins."""
+    """Hold the post (from ``expect``) with the reason and its code; tell the author and the
+    admins."""
 
     def guard(post: Post) -> None:
         if post.status != expect:
@@ -87,7 +101,13 @@ def hold_post(
     try:
         with transaction.atomic():
             post = lifecycle.transition(
-                post_id, to=Status.HELD, actor=None, reason=reason, guard=guard, data=data
+                post_id,
+                to=Status.HELD,
+                actor=None,
+                reason=reason,
+                held_code=code,
+                guard=guard,
+                data=data,
             )
             set_lease(post_id, None)
             if notify:
@@ -195,8 +215,10 @@ def record_published(
         )
         delivery.evidence = evidence
         delivery.last_error = ""
+        delivery.send_in_flight = False
         delivery.save(
             update_fields=[
+                "send_in_flight",
                 "remote_id",
                 "remote_url",
                 "published_at",

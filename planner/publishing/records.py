@@ -55,11 +55,9 @@ def idempotency_key(post_id: int, content_hash: str) -> str:
 
 
 def in_flight(delivery: Delivery | None) -> bool:
-    """Whether the last send may have reached the platform and has no recorded outcome."""
-    if delivery is None or not delivery.attempts:
-        return False
-    last = delivery.attempts[-1]
-    return last.get("kind") in ("send", "resend") and last.get("outcome") is None
+    """Whether the last send may have reached the platform and has no recorded outcome
+    (``Delivery.send_in_flight``: set with the attempt, cleared with its outcome)."""
+    return delivery is not None and delivery.send_in_flight
 
 
 def attempt_in_flight(post_id: int) -> bool:
@@ -120,7 +118,8 @@ def finish_attempt(delivery: Delivery, *, outcome: str, error: str = "", now=Non
         )
     if error:
         delivery.last_error = error[:2000]
-    delivery.save(update_fields=["attempts", "last_error"])
+    delivery.send_in_flight = False
+    delivery.save(update_fields=["attempts", "last_error", "send_in_flight"])
 
 
 # --- outcomes --------------------------------------------------------------------------------

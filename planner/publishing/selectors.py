@@ -10,7 +10,7 @@ from accounts import permissions
 from accounts.models import Brand, User
 from accounts.permissions import Action
 from config.errors import Conflict, NotFoundError
-from planner.models import Delivery, Post, Status
+from planner.models import Delivery, HeldCode, Post, Status
 from planner.publishing.release import can_release
 
 # --- reads for the pages and the API ---------------------------------------------------------
@@ -34,7 +34,7 @@ def delivery_panel(*, post: Post, user: User) -> DeliveryPanel:
         delivery=delivery,
         can_release=post.status == Status.HELD and can_release(user, post),
         can_admin=permissions.has_perm(user, Action.ADMIN, post.brand),
-        needs_reconnect="Reconnect the channel" in (post.held_reason or ""),
+        needs_reconnect=post.status == Status.HELD and post.held_code == HeldCode.RECONNECT,
         release_url=reverse("post_release", kwargs={"slug": post.brand.slug, "pk": post.pk}),
         channels_url=reverse("channel_list", kwargs={"slug": post.brand.slug}),
     )

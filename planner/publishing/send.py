@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Brand, Channel
 from config.errors import DomainError
-from planner.models import Delivery, Post, Status
+from planner.models import Delivery, HeldCode, Post, Status
 from planner.publishing import checks, clients
 from planner.publishing.clients import (
     IdentityCheck,
@@ -167,6 +167,7 @@ def begin_attempt(
                 "outcome": None,
             }
         )
+        delivery.send_in_flight = True
         delivery.first_attempt_at = delivery.first_attempt_at or now
         delivery.last_attempt_at = now
         delivery.remote_account_id = remote_account_id
@@ -206,9 +207,11 @@ def publish_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
     # must act on it whatever the platform does).
     channel = post.channel
 
-    def hold(reason: str) -> Outcome:
-        reason = checks.run_checks(post, now=now).reason or reason
-        held = hold_post(post_id, reason, expect=Status.PUBLISHING)
+    def hold(reason: str, code: HeldCode = HeldCode.CHECK) -> Outcome:
+        failed_check = checks.run_checks(post, now=now).reason
+        if failed_check:
+            reason, code = failed_check, HeldCode.CHECK
+        held = hold_post(post_id, reason, expect=Status.PUBLISHING, code=code)
         return Outcome(post_id, Result.HELD if held else Result.SKIPPED, reason)
 
     try:
@@ -216,7 +219,7 @@ def publish_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
         identity = clients.identity_check(channel, client)
     except (ValidationError, DomainError, platform_errors.AuthenticationFailed) as exc:
         forget_client(channel)
-        return hold(reconnect_reason(channel, exc))
+        return hold(reconnect_reason(channel, exc), HeldCode.RECONNECT)
     except platform_errors.PlatformUnavailable as exc:
         blocked = checks.run_checks(post, now=now).reason
         if blocked:
@@ -281,7 +284,7 @@ def send_attempt(post: Post, client, delivery: Delivery, *, kind: str) -> Outcom
         reason = reconnect_reason(post.channel, exc)
         if kind == "resend":
             return fail_post(post.pk, reason, sources=(source,))
-        held = hold_post(post.pk, reason, expect=Status.PUBLISHING)
+        held = hold_post(post.pk, reason, expect=Status.PUBLISHING, code=HeldCode.RECONNECT)
         return Outcome(post.pk, Result.HELD if held else Result.SKIPPED, reason)
     return record_published(
         post.pk,

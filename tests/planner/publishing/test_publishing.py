@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, Notification
 from planner import lifecycle
 from planner.models import Approval, Delivery, Post, Status
-from planner.publishing import records, send
+from planner.publishing import outcomes, records, send
 from planner.publishing import services as publishing
 from tests.planner.publishing.support import (
     BRAND_ACCOUNT,
@@ -466,3 +466,48 @@ def test_an_outcome_says_what_happened_as_a_type_not_a_loose_string(pub, mastodo
         "waiting",
         "skipped",
     }
+
+
+def test_a_held_post_says_why_as_a_code_not_by_its_words(pub, due, mastodon):
+    """The delivery panel offers "Reconnect" for a hold coded so, never because the words of
+    another reason happen to contain the phrase."""
+    from planner.models import HeldCode
+    from planner.publishing import selectors as publishing_selectors
+
+    channel = pub["channel"]
+    channel.set_credential({"access_token": "revoked-token-000000"})
+    channel.save(update_fields=["credential_encrypted"])
+    [held_outcome] = publishing.publish_due_inline()
+    assert held_outcome.result == "held"
+    held = _reload(due)
+    assert held.held_code == HeldCode.RECONNECT
+    panel = publishing_selectors.delivery_panel(post=held, user=pub["admin"])
+    assert panel.needs_reconnect
+
+    other = approved_post(pub, "Fresh bread, second batch.")
+    outcomes.hold_post(
+        other.pk, "Held by a check; Reconnect the channel is in its words.", expect=Status.APPROVED
+    )
+    other = _reload(other)
+    assert other.status == Status.HELD and "Reconnect the channel" in other.held_reason
+    assert other.held_code == HeldCode.CHECK
+    assert not publishing_selectors.delivery_panel(post=other, user=pub["admin"]).needs_reconnect
+
+
+def test_a_send_in_flight_is_a_field_of_the_delivery(pub, due, mastodon):
+    [claimed] = lifecycle.claim_due(timezone.now(), 10, 60)
+    post = _reload(due)
+    send.begin_attempt(
+        claimed,
+        brand=post.brand,
+        expect=Status.PUBLISHING,
+        kind="send",
+        checked_hash=post.content_hash,
+        remote_account_id=BRAND_ACCOUNT[0],
+        evidence={"status": "sending"},
+        now=timezone.now(),
+    )
+    assert Delivery.objects.get(post_id=claimed).send_in_flight
+    later = timezone.now() + dt.timedelta(seconds=records.lease_seconds() + 1)
+    publishing.sweep(now=later)
+    assert not Delivery.objects.get(post_id=claimed).send_in_flight
