@@ -177,6 +177,15 @@ def transition(
     return post
 
 
+def seed(posts: list[Post], *, status: Status, batch_size: int = 500) -> list[Post]:
+    """Create ``posts`` already in ``status``, in bulk: for benchmarks and fixtures that stand
+    for a history the services would have written (no audit rows). The one bulk creation
+    with a status outside the dispatcher's claim."""
+    for post in posts:
+        post.status = Status(status)
+    return Post.objects.bulk_create(posts, batch_size=batch_size)
+
+
 def _resolve_moot_notices(post: Post) -> None:
     """After a move: resolve the post's notifications that no longer apply (one UPDATE)."""
     moot = [kind for kind, live in NOTICE_STILL_APPLIES.items() if post.status not in live]

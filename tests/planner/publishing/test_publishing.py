@@ -511,3 +511,20 @@ def test_a_send_in_flight_is_a_field_of_the_delivery(pub, due, mastodon):
     later = timezone.now() + dt.timedelta(seconds=records.lease_seconds() + 1)
     publishing.sweep(now=later)
     assert not Delivery.objects.get(post_id=claimed).send_in_flight
+
+
+def test_resuming_goes_through_the_one_safe_resume():
+    """Only planner.publishing.pause may call the accounts' flag flip: every other resume
+    (web, API, admin, commands) uses the publishing one, which holds what fell due."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[3]
+    callers = [
+        str(path.relative_to(root))
+        for app in ("accounts", "policy", "planner", "config")
+        for path in (root / app).rglob("*.py")
+        if "migrations" not in path.parts
+        and re.search(r"account_services\.(brand|channel)_resume\(", path.read_text())
+    ]
+    assert callers == ["planner/publishing/pause.py"]
