@@ -115,8 +115,6 @@ def _writes_status(node, name, keywords) -> bool:
     if name in {"update_or_create", "get_or_create"}:
         dicts = [k.value for k in node.keywords if isinstance(k.value, ast.Dict)]
         return any(has_status(d.keys) for d in dicts)
-            isinstance(k.value, ast.Dict) and has_status(k.value.keys) for k in node.keywords
-        )
     if name == "bulk_update":
         values = [*node.args, *(k.value for k in node.keywords)]
         return any(isinstance(v, ast.List | ast.Tuple) and has_status(v.elts) for v in values)
