@@ -114,6 +114,14 @@ def move_for(source: str, target: str) -> Move:
     return Move(name=name, source=Status(source), target=Status(target))
 
 
+def require_move(post: Post, to: str, *, message: str, code: str = "wrong_state") -> None:
+    """Refuse early, in the caller's words, when :data:`TRANSITIONS` has no move from the
+    post's status to ``to`` (the services ask the table instead of listing states again;
+    :func:`transition` checks it once more under the lock)."""
+    if (Status(post.status), Status(to)) not in TRANSITIONS:
+        raise TransitionRefused(message, code=code)
+
+
 def is_editable(post: Post) -> bool:
     return post.status in EDITABLE
 

@@ -274,6 +274,57 @@ def post_attempt_refused(
     )
 
 
+def _check_submittable(post: Post) -> None:
+    """The text fits the platform and the time has not passed."""
+    try:
+        check_length(post.text, post.channel)
+    except ValidationError as exc:
+        raise InvalidInput(
+            " ".join(exc.messages), code="too_long", details={"errors": exc.message_dict}
+        ) from exc
+    if post.scheduled_at is not None and post.scheduled_at <= timezone.now():
+        raise Conflict(
+            "The scheduled time has passed: pick a new time (or clear it) before submitting.",
+            code="time_passed",
+        )
+
+
+def _move_to_review(post: Post, *, actor: User, linted) -> Post:
+    """draft -> in_review for the content that was linted, with the findings kept for the
+    approvers and any earlier rejection cleared (row locked again for the caller)."""
+    hashed = post.content_hash
+
+    def same_content(locked: Post) -> None:
+        if locked.content_hash != hashed:
+            raise StaleContent("The post changed while it was being submitted.")
+
+    moved = lifecycle.transition(
+        post.pk,
+        to=Status.IN_REVIEW,
+        actor=actor,
+        guard=same_content,
+        data={
+            "policy_version": linted.version.number,
+            "warnings": len(linted.result.findings),
+        },
+    )
+    moved.review_findings = [f.to_dict() for f in linted.result.findings]
+    moved.review_policy_version = linted.version.number
+    moved.submitted_at = timezone.now()
+    moved.rejection_reason, moved.rejected_by, moved.rejected_at = "", None, None
+    moved.save(
+        update_fields=[
+            "review_findings",
+            "review_policy_version",
+            "submitted_at",
+            "rejection_reason",
+            "rejected_by",
+            "rejected_at",
+        ]
+    )
+    return lock_post(moved)
+
+
 def post_submit(*, post_id: int, actor: User, brand: Brand | None = None) -> Post:
     """Send a draft for review: the author may draft on the channel (and is certified, when
     the brand asks), the text fits the platform, the time has not passed, and the current
@@ -283,22 +334,13 @@ def post_submit(*, post_id: int, actor: User, brand: Brand | None = None) -> Pos
         post = lock_post(post)
         permissions.require(actor, Action.DRAFT, post.channel)
         _certified(user=actor, brand=post.brand, role="author")
-        if post.status != Status.DRAFT:
-            raise lifecycle.TransitionRefused(
-                f"Only a draft can be submitted; this post is {post.get_status_display().lower()}.",
-                code="wrong_state",
-            )
-        try:
-            check_length(post.text, post.channel)
-        except ValidationError as exc:
-            raise InvalidInput(
-                " ".join(exc.messages), code="too_long", details={"errors": exc.message_dict}
-            ) from exc
-        if post.scheduled_at is not None and post.scheduled_at <= timezone.now():
-            raise Conflict(
-                "The scheduled time has passed: pick a new time (or clear it) before submitting.",
-                code="time_passed",
-            )
+        lifecycle.require_move(
+            post,
+            Status.IN_REVIEW,
+            message="Only a draft can be submitted; "
+            f"this post is {post.get_status_display().lower()}.",
+        )
+        _check_submittable(post)
         linted = lint_or_refuse(
             brand=post.brand,
             text=post.text,
@@ -307,41 +349,47 @@ def post_submit(*, post_id: int, actor: User, brand: Brand | None = None) -> Pos
             what="This post",
         )
         dismiss_live(post, reason="submitted again")
-        hashed = post.content_hash
-
-        def same_content(locked: Post) -> None:
-            if locked.content_hash != hashed:
-                raise StaleContent("The post changed while it was being submitted.")
-
-        moved = lifecycle.transition(
-            post.pk,
-            to=Status.IN_REVIEW,
-            actor=actor,
-            guard=same_content,
-            data={
-                "policy_version": linted.version.number,
-                "warnings": len(linted.result.findings),
-            },
-        )
-        moved.review_findings = [f.to_dict() for f in linted.result.findings]
-        moved.review_policy_version = linted.version.number
-        moved.submitted_at = timezone.now()
-        moved.rejection_reason, moved.rejected_by, moved.rejected_at = "", None, None
-        moved.save(
-            update_fields=[
-                "review_findings",
-                "review_policy_version",
-                "submitted_at",
-                "rejection_reason",
-                "rejected_by",
-                "rejected_at",
-            ]
-        )
-        moved = lock_post(moved)
+        moved = _move_to_review(post, actor=actor, linted=linted)
         notify_awaiting(moved, state=review_selectors.approval_state(post=moved))
         return moved
 
     return _attempt("submit", post_id=post_id, actor=actor, brand=brand, run=run)
+
+
+def _record_approval(post: Post, *, actor: User, step, linted) -> Approval:
+    """One approval row for this content at ``step`` (a second for the same version is
+    refused), the approver's "awaiting" notice resolved, and the audit event."""
+    try:
+        with transaction.atomic():
+            approval = Approval.objects.create(
+                post=post,
+                approver=actor,
+                step_order=step.order,
+                step_name=step.name[:60],
+                content_hash=post.content_hash,
+                revision=post.revision,
+                policy_version=linted.version.number,
+                approved_at=timezone.now(),
+            )
+    except IntegrityError:
+        raise Conflict("You have already approved this version.", code="already_approved") from None
+    # The approver did what "Awaiting your approval" asked of them.
+    notification_resolve(url=post_url(post), kinds=[NOTICE_AWAITING], brand=post.brand, user=actor)
+    audit_record(
+        action="post.approval_granted",
+        actor=actor,
+        brand=post.brand,
+        obj=post,
+        message=f"Approved at step {step.name}.",
+        data={
+            "approval": approval.pk,
+            "step": step.order,
+            "content_hash": post.content_hash,
+            "revision": post.revision,
+            "policy_version": linted.version.number,
+        },
+    )
+    return approval
 
 
 def approval_grant(
@@ -359,12 +407,12 @@ def approval_grant(
         post = lock_post(post)
         permissions.require(actor, Action.APPROVE, post.channel)
         _certified(user=actor, brand=post.brand, role="approver")
-        if post.status != Status.IN_REVIEW:
-            raise lifecycle.TransitionRefused(
-                "Only a post in review can be approved; "
-                f"this one is {post.get_status_display().lower()}.",
-                code="wrong_state",
-            )
+        lifecycle.require_move(
+            post,
+            Status.APPROVED,
+            message="Only a post in review can be approved; "
+            f"this one is {post.get_status_display().lower()}.",
+        )
         if content_hash is not None and content_hash != post.content_hash:
             raise StaleContent(
                 "The post changed since you looked: review the new version before approving.",
@@ -381,40 +429,7 @@ def approval_grant(
         )
         before = state.tally.current
         step = before.step if before is not None else state.steps[-1]
-        try:
-            with transaction.atomic():
-                approval = Approval.objects.create(
-                    post=post,
-                    approver=actor,
-                    step_order=step.order,
-                    step_name=step.name[:60],
-                    content_hash=post.content_hash,
-                    revision=post.revision,
-                    policy_version=linted.version.number,
-                    approved_at=timezone.now(),
-                )
-        except IntegrityError:
-            raise Conflict(
-                "You have already approved this version.", code="already_approved"
-            ) from None
-        # The approver did what "Awaiting your approval" asked of them.
-        notification_resolve(
-            url=post_url(post), kinds=[NOTICE_AWAITING], brand=post.brand, user=actor
-        )
-        audit_record(
-            action="post.approval_granted",
-            actor=actor,
-            brand=post.brand,
-            obj=post,
-            message=f"Approved at step {step.name}.",
-            data={
-                "approval": approval.pk,
-                "step": step.order,
-                "content_hash": post.content_hash,
-                "revision": post.revision,
-                "policy_version": linted.version.number,
-            },
-        )
+        approval = _record_approval(post, actor=actor, step=step, linted=linted)
         after = review_selectors.approval_state(post=post)
         if not after.satisfied:
             now = after.tally.current
@@ -498,11 +513,11 @@ def post_reject(*, post_id: int, actor: User, reason: str, brand: Brand | None =
             reason, field="reason", label="The reason", max_chars=MAX_REASON_CHARS
         ).strip()
         _certified(user=actor, brand=post.brand, role="approver")
-        if (Status(post.status), Status.DRAFT) not in lifecycle.TRANSITIONS:
-            raise lifecycle.TransitionRefused(
-                f"A post that is {post.get_status_display().lower()} cannot be sent back.",
-                code="wrong_state",
-            )
+        lifecycle.require_move(
+            post,
+            Status.DRAFT,
+            message=f"A post that is {post.get_status_display().lower()} cannot be sent back.",
+        )
         state = review_selectors.approval_state(post=post, extra_people=[actor])
         _raise_refusal(review_selectors.reject_refusal_for(post=post, user=actor, state=state))
         dismissed = dismiss_live(post, reason="rejected")
