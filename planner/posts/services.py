@@ -468,41 +468,11 @@ def post_create(
     )[0]
 
 
-@transaction.atomic
-def post_update(
-    *,
-    post: Post,
-    actor: User,
-    text: str | _Unchanged = UNCHANGED,
-    channel: Channel | _Unchanged = UNCHANGED,
-    category: str | _Unchanged = UNCHANGED,
-    scheduled_at: dt.datetime | _Unchanged | None = UNCHANGED,
-    campaign: Campaign | _Unchanged | None = UNCHANGED,
-    expected_revision: int | None = None,
-    expected_content_hash: str | None = None,
-    confirm_handles: Sequence[str] | None = None,
-) -> Post:
-    """Edit a post: every change is a new revision (and, for content, a new content hash).
-
-    ``expected_revision`` / ``expected_content_hash``: the version the editor started from
-    (the edit form's hidden field, the API's ``If-Match`` or body field). When the post has
-    moved on since, nothing is saved: :class:`StaleEdit` (409) says what changed. A move of
-    the time into the past is refused; a move to within :data:`SOON_MINUTES` (or a change of
-    channel of a post due that soon) needs ``confirm_handles`` (see
-    :func:`soon_confirmation_check`).
-
-    Content (text, channel, category, campaign) may change only in an editable state; the
-    time only in a reschedulable one. The channel may change only within the post's brand.
-    A change of the content hash of a post under review dismisses its approvals and sends an
-    approved post back to review (see :func:`review_after_edit`); the new content must pass
-    the policy. Moving only the time keeps approvals (the time is not part of the hash).
-    """
-    post = lock_post(post)
+def _changes(
+    post: Post, *, actor: User, text, channel, category, campaign, scheduled_at
+) -> dict[str, object]:
+    """The fields given (not ``UNCHANGED``), cleaned, that differ from the post's."""
     brand = post.brand
-    permissions.require(actor, Action.DRAFT, post.channel)
-    _check_fresh(
-        post, expected_revision=expected_revision, expected_content_hash=expected_content_hash
-    )
     changes: dict[str, object] = {}
     if text is not UNCHANGED:
         text = clean_string(text, field="text", label="The post", max_chars=MAX_TEXT_CHARS)
@@ -526,8 +496,15 @@ def post_update(
         scheduled_at = clean_scheduled_at(scheduled_at)
         if scheduled_at != post.scheduled_at:
             changes["scheduled_at"] = scheduled_at
-    if not changes:
-        return post
+    return changes
+
+
+def _check_changes_allowed(
+    post: Post, changes: dict[str, object], *, confirm_handles: Sequence[str] | None
+) -> None:
+    """The post's state allows these changes, a new time is not in the past (and ahead for
+    a post that may fall due), a time within minutes has its handle typed, and the content
+    fits the (new) channel."""
     content = set(changes) - {"scheduled_at"}
     if content and not lifecycle.is_editable(post):
         raise lifecycle.TransitionRefused(
@@ -564,6 +541,56 @@ def post_update(
         check_length(changes.get("text", post.text), target)
     if "channel" in changes:
         _check_media_for_channel(post, target)
+
+
+@transaction.atomic
+def post_update(
+    *,
+    post: Post,
+    actor: User,
+    text: str | _Unchanged = UNCHANGED,
+    channel: Channel | _Unchanged = UNCHANGED,
+    category: str | _Unchanged = UNCHANGED,
+    scheduled_at: dt.datetime | _Unchanged | None = UNCHANGED,
+    campaign: Campaign | _Unchanged | None = UNCHANGED,
+    expected_revision: int | None = None,
+    expected_content_hash: str | None = None,
+    confirm_handles: Sequence[str] | None = None,
+) -> Post:
+    """Edit a post: every change is a new revision (and, for content, a new content hash).
+
+    ``expected_revision`` / ``expected_content_hash``: the version the editor started from
+    (the edit form's hidden field, the API's ``If-Match`` or body field). When the post has
+    moved on since, nothing is saved: :class:`StaleEdit` (409) says what changed. A move of
+    the time into the past is refused; a move to within :data:`SOON_MINUTES` (or a change of
+    channel of a post due that soon) needs ``confirm_handles`` (see
+    :func:`soon_confirmation_check`).
+
+    Content (text, channel, category, campaign) may change only in an editable state; the
+    time only in a reschedulable one. The channel may change only within the post's brand.
+    A change of the content hash of a post under review dismisses its approvals and sends an
+    approved post back to review (see :func:`review_after_edit`); the new content must pass
+    the policy. Moving only the time keeps approvals (the time is not part of the hash).
+    """
+    post = lock_post(post)
+    brand = post.brand
+    permissions.require(actor, Action.DRAFT, post.channel)
+    _check_fresh(
+        post, expected_revision=expected_revision, expected_content_hash=expected_content_hash
+    )
+    changes = _changes(
+        post,
+        actor=actor,
+        text=text,
+        channel=channel,
+        category=category,
+        campaign=campaign,
+        scheduled_at=scheduled_at,
+    )
+    if not changes:
+        return post
+    _check_changes_allowed(post, changes, confirm_handles=confirm_handles)
+    target = changes.get("channel", post.channel)
     hashed = bool({"text", "channel", "category"} & set(changes))
     linted = None
     if hashed and post.status in lifecycle.UNDER_REVIEW:
@@ -584,7 +611,7 @@ def post_update(
     post.save()
     _write_revision(post, editor=actor)
     audit_record(
-        action="post.rescheduled" if not content else "post.edited",
+        action="post.rescheduled" if set(changes) == {"scheduled_at"} else "post.edited",
         actor=actor,
         brand=brand,
         obj=post,
