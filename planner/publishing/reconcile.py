@@ -56,6 +56,62 @@ def _window_label(channel: Channel) -> str:
     return f"{minutes} minutes" if minutes < 120 else f"{minutes // 1440} days"
 
 
+def _give_up(post: Post, *, lookups: int, stopped: str | None) -> Outcome:
+    """The last lookup found nothing: failed, with what a person should check."""
+    if stopped:
+        return fail_post(
+            post.pk,
+            f"It was not found on {post.channel.get_platform_display()} after {lookups} "
+            f"checks, and it was not sent again: {stopped} Check {post.channel.handle} "
+            "and post it by hand if it is missing.",
+            sources=(Status.UNCONFIRMED,),
+        )
+    return fail_post(
+        post.pk,
+        f"It could not be confirmed on {post.channel.get_platform_display()} after "
+        f"{lookups} checks. Look at {post.channel.handle} before posting it again by hand.",
+        sources=(Status.UNCONFIRMED,),
+    )
+
+
+def _resend(post: Post, client, delivery: Delivery) -> Outcome:
+    """Not found, within the platform's window, not stopped before: send again with the
+    same key, after the identity check and through the same last checks as a first send."""
+    post_id, channel = post.pk, post.channel
+    try:
+        identity = clients.identity_check(channel, client)
+    except platform_errors.PlatformError as exc:
+        return reconcile_later(post_id, str(exc))
+    if identity.identity.remote_id != channel.remote_account_id:
+        identity_alert(post, identity)
+        return fail_post(
+            post_id,
+            f"The credential of {channel.handle} now posts as {identity.identity.handle} "
+            f"(account id {identity.identity.remote_id}); the unconfirmed send was not repeated.",
+            sources=(Status.UNCONFIRMED,),
+        )
+    try:
+        resend = begin_attempt(
+            post_id,
+            brand=post.brand,
+            expect=Status.UNCONFIRMED,
+            kind="resend",
+            checked_hash=delivery.content_hash,
+            remote_account_id=channel.remote_account_id,
+            since=delivery.first_attempt_at,
+            now=timezone.now(),
+        )
+    except CheckFailed as exc:
+        return _stop_resend(post, exc.reason)
+    except ContentChanged:
+        return _stop_resend(
+            post, "Its content changed after the first send; it needs reviewing again."
+        )
+    if resend is None:
+        return Outcome(post_id, Result.SKIPPED, "another worker has it")
+    return send_attempt(resend.post, client, resend.delivery, kind="resend")
+
+
 def reconcile_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
     """Settle an unconfirmed send: look it up; found → published; not found → re-send with
     the same key while the platform deduplicates it; otherwise fail with the reason."""
@@ -86,20 +142,7 @@ def reconcile_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
         )
     stopped = _resend_stopped(delivery)
     if lookups >= MAX_RECONCILE_CHECKS:
-        if stopped:
-            return fail_post(
-                post_id,
-                f"It was not found on {post.channel.get_platform_display()} after {lookups} "
-                f"checks, and it was not sent again: {stopped} Check {post.channel.handle} "
-                "and post it by hand if it is missing.",
-                sources=(Status.UNCONFIRMED,),
-            )
-        return fail_post(
-            post_id,
-            f"It could not be confirmed on {post.channel.get_platform_display()} after "
-            f"{lookups} checks. Look at {post.channel.handle} before posting it again by hand.",
-            sources=(Status.UNCONFIRMED,),
-        )
+        return _give_up(post, lookups=lookups, stopped=stopped)
     channel = post.channel
     try:
         client = cached_client(channel)
@@ -134,38 +177,7 @@ def reconcile_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
         # A send-time check stopped the re-send before: it stays stopped (a person decides),
         # and the lookups go on so that a first send that did land is recorded.
         return reconcile_later(post_id, f"Not found; not sent again: {stopped}")
-    try:
-        identity = clients.identity_check(channel, client)
-    except platform_errors.PlatformError as exc:
-        return reconcile_later(post_id, str(exc))
-    if identity.identity.remote_id != channel.remote_account_id:
-        identity_alert(post, identity)
-        return fail_post(
-            post_id,
-            f"The credential of {channel.handle} now posts as {identity.identity.handle} "
-            f"(account id {identity.identity.remote_id}); the unconfirmed send was not repeated.",
-            sources=(Status.UNCONFIRMED,),
-        )
-    try:
-        resend = begin_attempt(
-            post_id,
-            brand=post.brand,
-            expect=Status.UNCONFIRMED,
-            kind="resend",
-            checked_hash=delivery.content_hash,
-            remote_account_id=channel.remote_account_id,
-            since=delivery.first_attempt_at,
-            now=timezone.now(),
-        )
-    except CheckFailed as exc:
-        return _stop_resend(post, exc.reason)
-    except ContentChanged:
-        return _stop_resend(
-            post, "Its content changed after the first send; it needs reviewing again."
-        )
-    if resend is None:
-        return Outcome(post_id, Result.SKIPPED, "another worker has it")
-    return send_attempt(resend.post, client, resend.delivery, kind="resend")
+    return _resend(post, client, delivery)
 
 
 def _resend_stopped(delivery: Delivery) -> str | None:

@@ -97,6 +97,46 @@ def _share_lock_brand_and_channel(post_id: int) -> None:
         )
 
 
+def _store_attempt(
+    delivery: Delivery | None,
+    *,
+    post: Post,
+    key: str,
+    checked_hash: str,
+    kind: str,
+    remote_account_id: str,
+    evidence: dict | None,
+    now: dt.datetime,
+) -> Delivery:
+    """The delivery (new, or re-keyed for new content) with one more attempt, in flight."""
+    if delivery is None:
+        delivery = Delivery(post_id=post.pk, idempotency_key=key, content_hash=checked_hash)
+    elif delivery.idempotency_key != key:
+        # New content since the last key: nothing under the old key was accepted (it
+        # would be published or unconfirmed, never back here), so a new key is right.
+        delivery.attempts.append(
+            {"kind": "rekey", "started_at": iso(now), "previous_key": delivery.idempotency_key}
+        )
+        delivery.idempotency_key, delivery.content_hash = key, post.content_hash
+        delivery.first_attempt_at = None
+    delivery.attempts.append(
+        {
+            "n": sum(1 for a in delivery.attempts if a.get("kind") in ("send", "resend")) + 1,
+            "kind": kind,
+            "started_at": iso(now),
+            "outcome": None,
+        }
+    )
+    delivery.send_in_flight = True
+    delivery.first_attempt_at = delivery.first_attempt_at or now
+    delivery.last_attempt_at = now
+    delivery.remote_account_id = remote_account_id
+    if evidence is not None:
+        delivery.evidence = evidence
+    delivery.save()
+    return delivery
+
+
 def begin_attempt(
     post_id: int,
     *,
@@ -149,31 +189,16 @@ def begin_attempt(
             raise CheckFailed(result.reason)
         if identity is not None:
             evidence = draft_evidence(post, key=key, checks=result, identity=identity, now=now)
-        if delivery is None:
-            delivery = Delivery(post_id=post_id, idempotency_key=key, content_hash=checked_hash)
-        elif delivery.idempotency_key != key:
-            # New content since the last key: nothing under the old key was accepted (it
-            # would be published or unconfirmed, never back here), so a new key is right.
-            delivery.attempts.append(
-                {"kind": "rekey", "started_at": iso(now), "previous_key": delivery.idempotency_key}
-            )
-            delivery.idempotency_key, delivery.content_hash = key, post.content_hash
-            delivery.first_attempt_at = None
-        delivery.attempts.append(
-            {
-                "n": sum(1 for a in delivery.attempts if a.get("kind") in ("send", "resend")) + 1,
-                "kind": kind,
-                "started_at": iso(now),
-                "outcome": None,
-            }
+        delivery = _store_attempt(
+            delivery,
+            post=post,
+            key=key,
+            checked_hash=checked_hash,
+            kind=kind,
+            remote_account_id=remote_account_id,
+            evidence=evidence,
+            now=now,
         )
-        delivery.send_in_flight = True
-        delivery.first_attempt_at = delivery.first_attempt_at or now
-        delivery.last_attempt_at = now
-        delivery.remote_account_id = remote_account_id
-        if evidence is not None:
-            delivery.evidence = evidence
-        delivery.save()
         fields = {"publish_attempts": post.publish_attempts + 1}
         if expect == Status.PUBLISHING:
             fields["lease_expires_at"] = now + dt.timedelta(seconds=lease_seconds())
