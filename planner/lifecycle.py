@@ -52,7 +52,7 @@ TRANSITIONS: dict[tuple[Status, Status], str] = {
 #: changes the content hash of an in-review or approved post dismisses its approvals, and an
 #: approved post goes back to review (the "edit" move).
 EDITABLE: frozenset[Status] = frozenset({Status.DRAFT, Status.IN_REVIEW, Status.APPROVED})
-#: Where an edit of the content dismisses approvals (see planner.services).
+#: Where an edit of the content dismisses approvals (see planner.review.services.review_after_edit).
 UNDER_REVIEW: frozenset[Status] = frozenset({Status.IN_REVIEW, Status.APPROVED})
 #: Where the scheduled time may be moved (the calendar's drag and drop). The time is not part
 #: of the content hash, so moving an approved post keeps its approvals; a held post is moved
@@ -65,7 +65,7 @@ FUTURE_ONLY: frozenset[Status] = frozenset({Status.APPROVED, Status.HELD})
 #: Posts in these states are over: they never change again.
 FINAL: frozenset[Status] = frozenset({Status.PUBLISHED, Status.FAILED})
 
-#: Notifications about a post (``accounts.Notification.kind``, see planner.services and
+#: Notifications about a post (``accounts.Notification.kind``, see planner.review.services and
 #: planner.publishing), each with the states in which it still asks something of its reader.
 #: When a post moves to any other state they are resolved (marked read) by :func:`transition`:
 #: "Awaiting your approval: post 11" stops being new once post 11 is approved or published.

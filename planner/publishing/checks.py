@@ -33,7 +33,7 @@ class CheckResult:
 def _approval_problem(post: Post) -> tuple[str | None, tuple, tuple]:
     """Are the post's approvals enough for its current content hash? (reason, approvals).
 
-    Asks the one approval rule (``planner.selectors.approval_state`` over
+    Asks the one approval rule (``planner.review.selectors.approval_state`` over
     ``policy.approvals.tally``), the same answer the approve button and the inbox get.
     """
     from planner.review import selectors as review_selectors
