@@ -51,11 +51,9 @@ urlpatterns = [
     path("api/", include("accounts.api_urls")),
     path("api/", include("policy.api_urls")),
     path("api/", include("planner.api_urls")),
-    path("api/", include("planner.publishing_api_urls")),
     path("", include("accounts.urls")),
     path("", include("policy.urls")),
     path("", include("planner.urls")),
-    path("", include("planner.publishing_urls")),
 ]
 
 handler400 = "config.views.bad_request"

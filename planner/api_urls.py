@@ -1,16 +1,9 @@
-from django.urls import path
+"""The planner's API: posts, review and publishing, each room with its own urls."""
 
-import planner.urls  # noqa: F401 - registers the "id" path converter
-from planner import api
+from django.urls import include, path
 
 urlpatterns = [
-    path("brands/<slug:slug>/posts/", api.PostListCreate.as_view(), name="api_posts"),
-    path("brands/<slug:slug>/calendar/", api.Calendar.as_view(), name="api_calendar"),
-    path("brands/<slug:slug>/campaigns/", api.CampaignListCreate.as_view(), name="api_campaigns"),
-    path("posts/<id:pk>/", api.PostDetail.as_view(), name="api_post"),
-    path("posts/<id:pk>/copy/", api.PostCopy.as_view(), name="api_post_copy"),
-    path("posts/<id:pk>/submit/", api.PostSubmit.as_view(), name="api_post_submit"),
-    path("posts/<id:pk>/approve/", api.PostApprove.as_view(), name="api_post_approve"),
-    path("posts/<id:pk>/reject/", api.PostReject.as_view(), name="api_post_reject"),
-    path("posts/<id:pk>/comments/", api.CommentListCreate.as_view(), name="api_post_comments"),
+    path("", include("planner.posts.api_urls")),
+    path("", include("planner.review.api_urls")),
+    path("", include("planner.publishing.api_urls")),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from accounts.context_processors import brand_actions, current_brand
 from accounts.permissions import Action
-from planner import selectors
+from planner.review import selectors as review_selectors
 
 
 def planner_nav(request) -> dict:
@@ -14,4 +14,4 @@ def planner_nav(request) -> dict:
     brand = current_brand(request)
     if brand is None or Action.APPROVE not in brand_actions(request):
         return {}
-    return {"inbox_count": selectors.inbox_count(user=user, brand=brand)}
+    return {"inbox_count": review_selectors.inbox_count(user=user, brand=brand)}

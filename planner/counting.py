@@ -92,6 +92,11 @@ from functools import cache
 
 import regex
 
+from platforms.instagram import InstagramClient
+from platforms.linkedin import LinkedInClient
+from platforms.registry import PLATFORMS
+from platforms.x import XClient
+
 __all__ = [
     "BLUESKY_MAX_BYTES",
     "MASTODON_DEFAULT_MAX_CHARACTERS",
@@ -107,21 +112,23 @@ __all__ = [
 
 #: What X (t.co) and Mastodon charge for one URL.
 URL_LENGTH = 23
-#: Mastodon's default ``max_characters`` when the instance does not say.
-MASTODON_DEFAULT_MAX_CHARACTERS = 500
-#: ``app.bsky.feed.post`` text ``maxLength``, in UTF-8 bytes.
-BLUESKY_MAX_BYTES = 3000
+#: Platforms the composer counts for whose adapters are not offered as channels yet; every
+#: limit is its adapter's ``text_limit`` (platforms/, one place for a platform's facts).
+_LIMITS_WITHOUT_ADAPTER: dict[str, int | None] = {
+    "x": XClient.text_limit,
+    "linkedin": LinkedInClient.text_limit,
+    "instagram": InstagramClient.text_limit,
+}
 
 #: Every platform's own limit; ``None`` means the platform has none.
 PLATFORM_LIMITS: dict[str, int | None] = {
-    "x": 280,
-    "mastodon": MASTODON_DEFAULT_MAX_CHARACTERS,
-    "bluesky": 300,
-    "linkedin": 3000,
-    "instagram": 2200,
-    "webhook": None,
-    "outbox": None,
+    **_LIMITS_WITHOUT_ADAPTER,
+    **{slug: client.text_limit for slug, client in PLATFORMS.items()},
 }
+#: Mastodon's default ``max_characters`` when the instance does not say.
+MASTODON_DEFAULT_MAX_CHARACTERS = PLATFORMS["mastodon"].text_limit
+#: ``app.bsky.feed.post`` text ``maxLength``, in UTF-8 bytes.
+BLUESKY_MAX_BYTES = PLATFORMS["bluesky"].text_byte_limit
 
 
 @dataclass(frozen=True)

@@ -127,8 +127,8 @@ def _demo_posts(brand: Brand, *, author: User, posts: list) -> bool:
 
     from django.utils import timezone
 
-    from planner import services as planner_services
     from planner.models import Post
+    from planner.posts import services as planner_services
     from planner.timeutil import local_to_utc
 
     if Post.objects.filter(brand=brand).exists():
@@ -164,8 +164,9 @@ def _demo_lifecycle(brand: Brand, *, users: dict) -> None:
 
     from django.utils import timezone
 
-    from planner import services as planner_services
     from planner.models import Post, Status
+    from planner.posts import services as planner_services
+    from planner.review import services as review_services
 
     author, first, second = users["author"], users["approver1"], users["approver2"]
     upcoming = list(
@@ -174,10 +175,10 @@ def _demo_lifecycle(brand: Brand, *, users: dict) -> None:
         .values_list("pk", flat=True)
     )
     for index, pk in enumerate(upcoming[:3]):
-        planner_services.post_submit(post_id=pk, actor=author)
+        review_services.post_submit(post_id=pk, actor=author)
         if index == 0:  # fully approved; the others wait in the approvers' inbox
             for approver in (first, second):
-                planner_services.approval_grant(post_id=pk, actor=approver)
+                review_services.approval_grant(post_id=pk, actor=approver)
     channel = Channel.objects.filter(brand=brand, platform=Platform.OUTBOX).first()
     soon = planner_services.post_create(
         brand=brand,
@@ -187,9 +188,9 @@ def _demo_lifecycle(brand: Brand, *, users: dict) -> None:
         category="engagement",
         scheduled_at=timezone.now() + dt.timedelta(minutes=2),
     )
-    planner_services.post_submit(post_id=soon.pk, actor=author)
+    review_services.post_submit(post_id=soon.pk, actor=author)
     for approver in (first, second):
-        planner_services.approval_grant(post_id=soon.pk, actor=approver)
+        review_services.approval_grant(post_id=soon.pk, actor=approver)
 
 
 DEMO_QUIZ_TITLE = "Demo Kitchen policy basics"

@@ -18,7 +18,7 @@ from django.db import transaction
 from accounts.models import User
 from accounts.services import audit_record, notification_resolve
 from config.errors import Conflict, NotFoundError
-from planner.models import Post, Status
+from planner.models import HeldCode, Post, Status
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ TRANSITIONS: dict[tuple[Status, Status], str] = {
 #: changes the content hash of an in-review or approved post dismisses its approvals, and an
 #: approved post goes back to review (the "edit" move).
 EDITABLE: frozenset[Status] = frozenset({Status.DRAFT, Status.IN_REVIEW, Status.APPROVED})
-#: Where an edit of the content dismisses approvals (see planner.services).
+#: Where an edit of the content dismisses approvals (see planner.review.services.review_after_edit).
 UNDER_REVIEW: frozenset[Status] = frozenset({Status.IN_REVIEW, Status.APPROVED})
 #: Where the scheduled time may be moved (the calendar's drag and drop). The time is not part
 #: of the content hash, so moving an approved post keeps its approvals; a held post is moved
@@ -65,7 +65,7 @@ FUTURE_ONLY: frozenset[Status] = frozenset({Status.APPROVED, Status.HELD})
 #: Posts in these states are over: they never change again.
 FINAL: frozenset[Status] = frozenset({Status.PUBLISHED, Status.FAILED})
 
-#: Notifications about a post (``accounts.Notification.kind``, see planner.services and
+#: Notifications about a post (``accounts.Notification.kind``, see planner.review.services and
 #: planner.publishing), each with the states in which it still asks something of its reader.
 #: When a post moves to any other state they are resolved (marked read) by :func:`transition`:
 #: "Awaiting your approval: post 11" stops being new once post 11 is approved or published.
@@ -114,6 +114,14 @@ def move_for(source: str, target: str) -> Move:
     return Move(name=name, source=Status(source), target=Status(target))
 
 
+def require_move(post: Post, to: str, *, message: str, code: str = "wrong_state") -> None:
+    """Refuse early, in the caller's words, when :data:`TRANSITIONS` has no move from the
+    post's status to ``to`` (the services ask the table instead of listing states again;
+    :func:`transition` checks it once more under the lock)."""
+    if (Status(post.status), Status(to)) not in TRANSITIONS:
+        raise TransitionRefused(message, code=code)
+
+
 def is_editable(post: Post) -> bool:
     return post.status in EDITABLE
 
@@ -129,13 +137,15 @@ def transition(
     to: str,
     actor: User | None,
     reason: str = "",
+    held_code: str = HeldCode.CHECK,
     guard: Callable[[Post], None] | None = None,
     data: dict | None = None,
 ) -> Post:
     """Move the post to ``to``: lock, check, write status and audit, or refuse.
 
     ``guard`` runs with the row locked, after the move is known to exist, and refuses by
-    raising (a ``DomainError``); ``reason`` is kept on held posts and in the audit event.
+    raising (a ``DomainError``); ``reason`` is kept on held posts and in the audit event,
+    ``held_code`` (a :class:`HeldCode`) on held posts.
     """
     post = (
         Post.objects.select_for_update(of=("self",))
@@ -151,11 +161,11 @@ def transition(
     fields = ["status", "updated_at"]
     post.status = move.target
     if move.target == Status.HELD:
-        post.held_reason = reason[:1000]
-        fields.append("held_reason")
-    elif post.held_reason:
-        post.held_reason = ""
-        fields.append("held_reason")
+        post.held_reason, post.held_code = reason[:1000], HeldCode(held_code)
+        fields += ["held_reason", "held_code"]
+    elif post.held_reason or post.held_code:
+        post.held_reason, post.held_code = "", HeldCode.CHECK
+        fields += ["held_reason", "held_code"]
     post.save(update_fields=fields)
     audit_record(
         action=f"post.{move.name}",
@@ -173,6 +183,15 @@ def transition(
     )
     _resolve_moot_notices(post)
     return post
+
+
+def seed(posts: list[Post], *, status: Status, batch_size: int = 500) -> list[Post]:
+    """Create ``posts`` already in ``status``, in bulk: for benchmarks and fixtures that stand
+    for a history the services would have written (no audit rows). The one bulk creation
+    with a status outside the dispatcher's claim."""
+    for post in posts:
+        post.status = Status(status)
+    return Post.objects.bulk_create(posts, batch_size=batch_size)
 
 
 def _resolve_moot_notices(post: Post) -> None:

@@ -42,6 +42,13 @@ class Status(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class HeldCode(models.TextChoices):
+    """Why a held post is held, as a code the pages act on (the reason is the words)."""
+
+    CHECK = "", "A check failed"
+    RECONNECT = "reconnect", "The channel needs reconnecting"
+
+
 class Campaign(models.Model):
     brand = models.ForeignKey("accounts.Brand", on_delete=models.CASCADE, related_name="campaigns")
     name = models.CharField(max_length=MAX_NAME_CHARS)
@@ -108,6 +115,9 @@ class Post(models.Model):
         max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False
     )
     held_reason = models.CharField(max_length=1000, blank=True, editable=False)
+    held_code = models.CharField(
+        max_length=20, blank=True, default="", choices=HeldCode.choices, editable=False
+    )
     remote_url = models.URLField(max_length=500, blank=True, editable=False)
     content_hash = models.CharField(max_length=64, editable=False)
     revision = models.PositiveIntegerField(default=0, editable=False)
@@ -136,6 +146,9 @@ class Post(models.Model):
         ordering = ["scheduled_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=Status.values), name="post_status_valid"),
+            models.CheckConstraint(
+                condition=Q(held_code__in=HeldCode.values), name="post_held_code_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(category__in=Category.values), name="post_category_valid"
             ),
@@ -353,6 +366,11 @@ class Delivery(models.Model):
     last_error = models.TextField(blank=True)
     attempts = models.JSONField(default=list, blank=True, help_text="One entry per attempt.")
     evidence = models.JSONField(default=dict, blank=True)
+    send_in_flight = models.BooleanField(
+        default=False,
+        help_text="A send may have reached the platform and has no recorded outcome yet "
+        "(committed before the request; the per-post mutex).",
+    )
 
     class Meta:
         verbose_name_plural = "deliveries"

@@ -11,7 +11,7 @@ import logging
 
 from celery import shared_task
 
-from planner import publishing
+from planner.publishing import services as publishing
 
 logger = logging.getLogger(__name__)
 
@@ -40,15 +40,15 @@ def publish_post(self, post_id: int) -> str:
     publishing bounds the number of tries. Run eagerly (no broker), the post keeps its lease
     and a later dispatcher pass claims it again once the wait is over."""
     outcome = publishing.publish_one(post_id)
-    if outcome.result == "retry" and not self.request.is_eager:
+    if outcome.result == publishing.Result.RETRY and not self.request.is_eager:
         raise self.retry(countdown=outcome.retry_in)
-    return outcome.result
+    return outcome.result.value
 
 
 @shared_task(name="planner.tasks.reconcile_post", ignore_result=True)
 def reconcile_post(post_id: int) -> str:
     """Settle one unconfirmed send against the platform (lookup, or same-key re-send)."""
-    return publishing.reconcile_one(post_id).result
+    return publishing.reconcile_one(post_id).result.value
 
 
 @shared_task(name="planner.tasks.sweep", ignore_result=True)

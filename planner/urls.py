@@ -1,58 +1,9 @@
-from django.urls import path, register_converter
+"""The planner's web pages: posts, review and publishing, each room with its own urls."""
 
-from planner import views
-
-
-class IdConverter:
-    """A database id: 1 to 18 digits, so an absurd number is a 404, not an overflow."""
-
-    regex = "[0-9]{1,18}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value) -> str:
-        return str(int(value))
-
-
-register_converter(IdConverter, "id")
+from django.urls import include, path
 
 urlpatterns = [
-    path("b/<slug:slug>/compose/", views.post_compose, name="post_compose"),
-    path("b/<slug:slug>/compose/preview/", views.compose_preview, name="compose_preview"),
-    path("b/<slug:slug>/posts/", views.post_list, name="post_list"),
-    path("b/<slug:slug>/posts/<id:pk>/", views.post_detail, name="post_detail"),
-    path("b/<slug:slug>/posts/<id:pk>/edit/", views.post_edit, name="post_edit"),
-    path(
-        "b/<slug:slug>/posts/<id:pk>/edit/preview/",
-        views.post_edit_preview,
-        name="post_edit_preview",
-    ),
-    path("b/<slug:slug>/posts/<id:pk>/comments/", views.post_comment, name="post_comment"),
-    path("b/<slug:slug>/posts/<id:pk>/copy/", views.post_copy, name="post_copy"),
-    path("b/<slug:slug>/posts/<id:pk>/media/", views.post_media_add, name="post_media_add"),
-    path(
-        "b/<slug:slug>/posts/<id:pk>/media/<id:media_id>/delete/",
-        views.post_media_remove,
-        name="post_media_remove",
-    ),
-    path("b/<slug:slug>/posts/<id:pk>/submit/", views.post_submit, name="post_submit"),
-    path("b/<slug:slug>/posts/<id:pk>/approve/", views.post_approve, name="post_approve"),
-    path("b/<slug:slug>/posts/<id:pk>/reject/", views.post_reject, name="post_reject"),
-    path("b/<slug:slug>/inbox/", views.approval_inbox, name="approval_inbox"),
-    path("b/<slug:slug>/approvals/", views.approval_settings, name="approval_settings"),
-    path(
-        "b/<slug:slug>/approvals/steps/<id:step_id>/",
-        views.approval_step_edit,
-        name="approval_step_edit",
-    ),
-    path(
-        "b/<slug:slug>/approvals/steps/<id:step_id>/action/",
-        views.approval_step_action,
-        name="approval_step_action",
-    ),
-    path("b/<slug:slug>/calendar/", views.calendar, name="calendar"),
-    path("b/<slug:slug>/calendar/feed/", views.calendar_feed, name="calendar_feed"),
-    path("b/<slug:slug>/campaigns/", views.campaign_list, name="campaign_list"),
-    path("ics/<str:token>.ics", views.calendar_ics, name="calendar_ics"),
+    path("", include("planner.posts.urls")),
+    path("", include("planner.review.urls")),
+    path("", include("planner.publishing.urls")),
 ]

@@ -218,3 +218,14 @@ def safe_http_url(value: object, *, max_length: int = 500) -> str:
     if parts.scheme.lower() not in _DEFAULT_PORTS or not hostname or "@" in parts.netloc:
         return ""
     return url
+
+
+def public_instance_url(url: str, *, allow_private_hosts: bool) -> str:
+    """The one early check of a server address a person typed: :func:`validate_instance_url`,
+    then, unless private hosts are allowed, every address the host resolves to is public
+    (:func:`resolve_public`). The connection itself is checked again when it is opened
+    (``base.GuardedAdapter``); this is the friendly answer for a form."""
+    url = validate_instance_url(url, allow_private_hosts=allow_private_hosts)
+    if not allow_private_hosts:
+        resolve_public(urlsplit(url).hostname or "")
+    return url

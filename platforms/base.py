@@ -33,7 +33,7 @@ import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -46,6 +46,7 @@ import urllib3.exceptions
 from .addresses import address_problem, safe_http_url, validate_instance_url
 from .errors import (
     AuthenticationFailed,
+    BadIdentityResponse,
     IdentityMismatch,
     InvalidInstanceURL,
     MediaRejected,
@@ -283,6 +284,16 @@ class PlatformClient:
     supports_idempotency_key: ClassVar[bool] = False  # the platform dedupes a repeated key
     supports_lookup: ClassVar[bool] = False  # lookup() can find an earlier send
     supports_media: ClassVar[bool] = False
+    # How long the platform deduplicates a repeated idempotency key (None: for ever; only
+    # meaningful with supports_idempotency_key). Within it an unconfirmed send that cannot
+    # be found is re-sent with the same key; after it, a re-send could make a second post.
+    idempotency_window: ClassVar[timedelta | None] = None
+    # The text limit the composer and submit enforce, in the platform's own counting
+    # (None: no limit), and whether the channel's instance may set another one (its
+    # ``instance_limits()['max_characters']``, stored on the channel at connect time).
+    text_limit: ClassVar[int | None] = None
+    text_byte_limit: ClassVar[int | None] = None  # a cap on the UTF-8 size as well
+    limit_from_instance: ClassVar[bool] = False
     # Default limit when instance_limits() is not asked; "mastodon" counting = URLs count 23,
     # "graphemes" = user-perceived characters, "characters" = code points.
     max_characters: ClassVar[int] = 500
@@ -382,6 +393,48 @@ class PlatformClient:
         return identity
 
     # -- helpers for subclasses -------------------------------------------------------
+
+    def _identity_answer(
+        self,
+        response: requests.Response,
+        *,
+        not_here: tuple[int, ...],
+        not_here_message: str,
+        no_json_message: str | None = None,
+    ) -> dict:
+        """The JSON body of an identity-check answer, or ``BadIdentityResponse``: the address
+        does not serve this platform (a status in ``not_here``), the platform refused (see
+        ``_check``), or the answer is not JSON."""
+        if response.status_code in not_here:
+            raise BadIdentityResponse(
+                not_here_message, platform=self.platform, http_status=response.status_code
+            )
+        self._check(response, write=False, action="the identity check")
+        body = self._json(response)
+        if body is None:
+            raise BadIdentityResponse(
+                no_json_message or f"{self.host} did not answer the identity check with JSON.",
+                platform=self.platform,
+            )
+        return body
+
+    def _account_id_and_name(
+        self, body: dict, id_key: str, name_keys: tuple[str, ...], *, missing: str
+    ) -> tuple[str, str]:
+        """A non-empty account id (text or number, never a boolean) and a non-empty name
+        (the first of ``name_keys`` that is set) from an identity answer, or
+        ``BadIdentityResponse`` with ``missing``."""
+        remote_id = body.get(id_key)
+        name = next((body.get(key) for key in name_keys if body.get(key)), None)
+        if (
+            isinstance(remote_id, bool)
+            or not isinstance(remote_id, str | int)
+            or str(remote_id) == ""
+            or not isinstance(name, str)
+            or not name
+        ):
+            raise BadIdentityResponse(missing, platform=self.platform)
+        return str(remote_id), name
 
     def _no_media(self, media: Iterable[MediaItem]) -> None:
         if list(media or ()):

@@ -33,6 +33,8 @@ from .media import MB, MediaRules
 
 POST_COLLECTION = "app.bsky.feed.post"
 MAX_GRAPHEMES = 300
+#: ``app.bsky.feed.post`` text ``maxLength``, in UTF-8 bytes.
+MAX_TEXT_BYTES = 3000
 WEB_APP = "https://bsky.app"
 _SORTABLE_BASE32 = "234567abcdefghijklmnopqrstuvwxyz"
 _STALE_SESSION_ERRORS = {"ExpiredToken", "InvalidToken"}
@@ -85,6 +87,9 @@ class BlueskyClient(PlatformClient):
     supports_idempotency_key = True  # through the deterministic record key
     supports_lookup = True
     supports_media = True
+    idempotency_window = None  # the record key is derived from the idempotency key
+    text_limit = MAX_GRAPHEMES
+    text_byte_limit = MAX_TEXT_BYTES
     max_characters = MAX_GRAPHEMES
     character_counting = "graphemes"
     credential_fields = ["identifier", "app_password"]
@@ -235,20 +240,12 @@ class BlueskyClient(PlatformClient):
 
     def whoami(self) -> Identity:
         response = self._xrpc("GET", "com.atproto.server.getSession")
-        if response.status_code in (404, 405, 501):
-            raise BadIdentityResponse(
-                f"{self.host} does not look like a Bluesky PDS "
-                f"(getSession answered {response.status_code}).",
-                platform=self.platform,
-                http_status=response.status_code,
-            )
-        self._check(response, write=False, action="the identity check")
-        body = self._json(response)
-        if body is None:
-            raise BadIdentityResponse(
-                f"{self.host} did not answer the identity check with JSON.",
-                platform=self.platform,
-            )
+        body = self._identity_answer(
+            response,
+            not_here=(404, 405, 501),
+            not_here_message=f"{self.host} does not look like a Bluesky PDS "
+            f"(getSession answered {response.status_code}).",
+        )
         did, handle = body.get("did"), body.get("handle")
         if not isinstance(did, str) or not did.startswith("did:") or not isinstance(handle, str):
             raise BadIdentityResponse(

@@ -47,7 +47,8 @@ class FacebookClient(GraphClient):
     supports_idempotency_key = False
     supports_lookup = True
     supports_media = True
-    max_characters = 63206
+    text_limit = 63206
+    max_characters = text_limit
     default_instance_url = "https://graph.facebook.com"
     credential_fields = ["access_token"]  # a Page access token; "page_id" is kept beside it
     token_hosts = ("facebook.com",)

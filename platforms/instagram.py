@@ -48,7 +48,8 @@ class InstagramClient(FacebookClient):
     supports_idempotency_key = False
     supports_lookup = True
     supports_media = True
-    max_characters = 2200
+    text_limit = 2200
+    max_characters = text_limit
     token_hosts = ("facebook.com",)
     #: Content publishing: JPEG images up to 8 MB, aspect 4:5 to 1.91:1, fetched from a
     #: public URL, up to 10 in a carousel; a reel: MP4/MOV up to 300 MB, 3 s to 15 min,

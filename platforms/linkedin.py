@@ -61,7 +61,8 @@ class LinkedInClient(OAuthTokenClient):
     supports_idempotency_key = False
     supports_lookup = True
     supports_media = True
-    max_characters = 3000
+    text_limit = 3000
+    max_characters = text_limit
     default_instance_url = "https://api.linkedin.com"
     credential_fields = ["access_token"]  # plus "organization_urn", chosen when connecting
     api_version = "202411"

@@ -27,7 +27,7 @@ from .base import (
     UploadedMedia,
     parse_datetime,
 )
-from .errors import BadIdentityResponse, OutcomeUnknown, PlatformError
+from .errors import OutcomeUnknown, PlatformError
 from .media import MB, MediaRules
 
 DEFAULT_MAX_CHARACTERS = 500
@@ -91,6 +91,9 @@ class MastodonClient(PlatformClient):
     supports_idempotency_key = True
     supports_lookup = True
     supports_media = True
+    idempotency_window = timedelta(minutes=55)  # Mastodon keeps keys one hour
+    text_limit = DEFAULT_MAX_CHARACTERS
+    limit_from_instance = True  # configuration.statuses.max_characters
     max_characters = DEFAULT_MAX_CHARACTERS
     character_counting = "mastodon"
     credential_fields = ["access_token"]
@@ -118,37 +121,22 @@ class MastodonClient(PlatformClient):
         response = self._request(
             "GET", self._url("/api/v1/accounts/verify_credentials"), headers=self._auth()
         )
-        if response.status_code in (404, 405, 410):
-            raise BadIdentityResponse(
-                f"{self.host} does not look like a Mastodon server "
-                f"(verify_credentials answered {response.status_code}).",
-                platform=self.platform,
-                http_status=response.status_code,
-            )
-        self._check(response, write=False, action="the identity check")
-        body = self._json(response)
-        if body is None:
-            raise BadIdentityResponse(
-                f"{self.host} did not answer the identity check with JSON.",
-                platform=self.platform,
-            )
-        remote_id = body.get("id")
-        acct = body.get("acct") or body.get("username")
-        if (
-            isinstance(remote_id, bool)
-            or not isinstance(remote_id, str | int)
-            or str(remote_id) == ""
-            or not isinstance(acct, str)
-            or not acct
-        ):
-            raise BadIdentityResponse(
-                f"{self.host} answered the identity check without an account id and name.",
-                platform=self.platform,
-            )
+        body = self._identity_answer(
+            response,
+            not_here=(404, 405, 410),
+            not_here_message=f"{self.host} does not look like a Mastodon server "
+            f"(verify_credentials answered {response.status_code}).",
+        )
+        remote_id, acct = self._account_id_and_name(
+            body,
+            "id",
+            ("acct", "username"),
+            missing=f"{self.host} answered the identity check without an account id and name.",
+        )
         acct = acct.lstrip("@")
         handle = f"@{acct}" if "@" in acct else f"@{acct}@{self.host}"
         identity = Identity(
-            remote_id=str(remote_id),
+            remote_id=remote_id,
             handle=handle,
             display_name=_str(body.get("display_name")),
             avatar_url=_str(body.get("avatar")),

@@ -38,6 +38,8 @@ class OutboxClient(PlatformClient):
     supports_idempotency_key = True
     supports_lookup = True
     supports_media = True  # records the attachments' descriptions, not their bytes
+    idempotency_window = None  # the outbox file is searched for the key
+    text_limit = None
     max_characters = MAX_CHARACTERS
     character_counting = "characters"
     credential_fields = []

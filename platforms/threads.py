@@ -42,7 +42,8 @@ class ThreadsClient(GraphClient):
     supports_idempotency_key = False
     supports_lookup = True
     supports_media = True
-    max_characters = 500
+    text_limit = 500
+    max_characters = text_limit
     default_instance_url = "https://graph.threads.net"
     graph_version = "v1.0"
     oauth = OAuthEndpoints(

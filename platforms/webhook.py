@@ -52,11 +52,11 @@ import hmac
 import json
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from .addresses import validate_instance_url
 from .base import Identity, MediaItem, PlatformClient, PublishResult
-from .errors import BadIdentityResponse, PlatformError
+from .errors import PlatformError
 
 SIGNATURE_TOLERANCE_SECONDS = 300
 DEFAULT_MAX_CHARACTERS = 10_000
@@ -107,6 +107,8 @@ class WebhookClient(PlatformClient):
     supports_idempotency_key = True  # receivers must deduplicate by key (the contract)
     supports_lookup = True
     supports_media = False
+    idempotency_window = timedelta(days=7)  # the receiver contract: at least 7 days
+    text_limit = None  # the receiver decides; the composer does not limit
     max_characters = DEFAULT_MAX_CHARACTERS
     character_counting = "characters"
     credential_fields = ["secret"]
@@ -138,37 +140,25 @@ class WebhookClient(PlatformClient):
 
     def _ping(self) -> dict:
         response = self._send("ping", {"sent_at": _now_iso()}, write=False)
-        if response.status_code in (404, 405):
-            raise BadIdentityResponse(
-                f"No webhook receiver answers at {self.host} ({response.status_code}).",
-                platform=self.platform,
-                http_status=response.status_code,
-            )
-        self._check(response, write=False, action="the identity check")
-        body = self._json(response)
-        if body is None:
-            raise BadIdentityResponse(
-                "The webhook receiver did not answer the ping with JSON.",
-                platform=self.platform,
-            )
+        body = self._identity_answer(
+            response,
+            not_here=(404, 405),
+            not_here_message=f"No webhook receiver answers at {self.host} "
+            f"({response.status_code}).",
+            no_json_message="The webhook receiver did not answer the ping with JSON.",
+        )
         return body
 
     def whoami(self) -> Identity:
         body = self._ping()
-        account_id, handle = body.get("account_id"), body.get("handle")
-        if (
-            isinstance(account_id, bool)
-            or not isinstance(account_id, str | int)
-            or str(account_id) == ""
-            or not isinstance(handle, str)
-            or not handle
-        ):
-            raise BadIdentityResponse(
-                "The webhook receiver answered the ping without account_id and handle.",
-                platform=self.platform,
-            )
+        account_id, handle = self._account_id_and_name(
+            body,
+            "account_id",
+            ("handle",),
+            missing="The webhook receiver answered the ping without account_id and handle.",
+        )
         return Identity(
-            remote_id=str(account_id),
+            remote_id=account_id,
             handle=handle,
             display_name=_str(body.get("display_name")),
             avatar_url=_str(body.get("avatar_url")),

@@ -52,7 +52,8 @@ class XClient(OAuthTokenClient):
     supports_idempotency_key = False  # X has none: lookup() reconciles instead
     supports_lookup = True
     supports_media = True
-    max_characters = 280
+    text_limit = 280
+    max_characters = text_limit
     character_counting = "x"  # weighted: planner/counting.py x_weighted_length
     default_instance_url = "https://api.x.com"
     oauth = OAuthEndpoints(

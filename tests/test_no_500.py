@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from planner import services
+from planner.posts import services
 
 JUNK_BODIES = [
     {},

@@ -11,7 +11,7 @@ Services are keyword-only, atomic, and validate before saving.
 """
 
 from accounts.services.audit import audit_record
-from accounts.services.brands import brand_create, brand_pause, brand_resume, brand_update
+from accounts.services.brands import brand_create, brand_pause, brand_pause_clear, brand_update
 from accounts.services.channels import (
     MAX_APPROVALS_REQUIRED,
     ChannelRefused,
@@ -20,8 +20,8 @@ from accounts.services.channels import (
     channel_connect,
     channel_create_outbox,
     channel_pause,
+    channel_pause_clear,
     channel_remove,
-    channel_resume,
     channel_set_required_approvals,
 )
 from accounts.services.members import (
@@ -53,14 +53,14 @@ __all__ = [
     "brand_group_member_remove",
     "brand_group_members_check",
     "brand_pause",
-    "brand_resume",
+    "brand_pause_clear",
     "brand_update",
     "channel_client",
     "channel_connect",
     "channel_create_outbox",
     "channel_pause",
+    "channel_pause_clear",
     "channel_remove",
-    "channel_resume",
     "channel_set_required_approvals",
     "member_invite",
     "membership_remove",

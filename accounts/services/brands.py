@@ -82,8 +82,10 @@ def brand_pause(*, brand: Brand, actor: User, reason: str) -> Brand:
 
 
 @transaction.atomic
-def brand_resume(*, brand: Brand, actor: User) -> Brand:
-    """Let publishing go on. (Posts that fell due meanwhile are held by the planner.)"""
+def brand_pause_clear(*, brand: Brand, actor: User) -> Brand:
+    """Clear the brand's pause flag, and nothing else. Not a way to resume publishing:
+    ``planner.publishing.services.brand_resume`` is, and holds the posts that fell due while
+    paused (a test keeps it the only caller)."""
     permissions.require(actor, permissions.Action.ADMIN, brand)
     brand = Brand.objects.select_for_update().get(pk=brand.pk)
     if not brand.is_paused:

@@ -3,8 +3,6 @@ brand's channel is never connected), the demo outbox, pausing, removing."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -212,9 +210,7 @@ def _safe_instance_url(url: str) -> str:
 
     allow_private = settings.COUNTERSIGN["ALLOW_PRIVATE_INSTANCE_URLS"]
     try:
-        url = addresses.validate_instance_url(url, allow_private_hosts=allow_private)
-        if not allow_private:
-            addresses.resolve_public(urlsplit(url).hostname or "")
+        url = addresses.public_instance_url(url, allow_private_hosts=allow_private)
     except platform_errors.PlatformError as exc:
         raise ValidationError({"instance_url": str(exc)}) from exc
     return url
@@ -377,7 +373,9 @@ def _connected_channel_create(
 
 
 @transaction.atomic
-def channel_resume(*, channel: Channel, actor: User) -> Channel:
+def channel_pause_clear(*, channel: Channel, actor: User) -> Channel:
+    """Clear the channel's pause flag, and nothing else: resume through
+    ``planner.publishing.services.channel_resume``, which holds what fell due."""
     permissions.require(actor, permissions.Action.ADMIN, channel.brand)
     channel = Channel.objects.select_for_update().get(pk=channel.pk)
     if not channel.is_paused:

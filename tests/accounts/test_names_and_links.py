@@ -146,8 +146,8 @@ def test_the_template_filter_links_only_http_urls():
 
 
 def test_a_stored_javascript_remote_url_is_not_rendered_as_a_link(brand_with_team, client):
-    from planner import services as planner_services
     from planner.models import Post
+    from planner.posts import services as planner_services
 
     author = brand_with_team["author"]
     post = planner_services.post_create(

@@ -57,7 +57,7 @@ def test_a_channel_deleted_outside_the_service_does_not_widen_a_restriction(limi
 
 def test_a_channel_with_posts_cannot_be_removed(limited):
     from config.errors import Conflict
-    from planner import services as planner_services
+    from planner.posts import services as planner_services
 
     planner_services.post_create(
         brand=limited["brand"],

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import Brand, Channel, Platform
-from planner import services
 from planner.models import Post, Status
+from planner.posts import services
 from tests.e2e.conftest import sign_in
 
 WIDTHS = [pytest.param(1280, id="desktop"), pytest.param(390, id="phone")]

@@ -4,7 +4,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from planner import services
+from planner.posts import services
+from planner.review import services as review_services
 from tests.e2e.conftest import sign_in
 from tests.fakes.mastodon import FakeMastodon
 
@@ -21,7 +22,7 @@ def test_approver_sees_who_the_post_will_go_out_as(demo, new_page):
         category="promotional",
         scheduled_at=timezone.now() + dt.timedelta(days=2),
     )
-    services.post_submit(post_id=post.pk, actor=users["author"])
+    review_services.post_submit(post_id=post.pk, actor=users["author"])
     page = new_page()
     sign_in(page, "approver1")
     page.goto("/b/demo/inbox/")

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import sign_in
 from tests.fakes.mastodon import FakeMastodon
-from tests.planner.publishing_support import fake_tokens
+from tests.planner.publishing.support import fake_tokens
 from tests.queue import stack
 
 pytestmark = pytest.mark.queue

@@ -111,7 +111,7 @@ def test_approver_journey(demo, new_page, width):
 
 def test_admin_journey_sees_the_pause_everywhere(demo, new_page, width):
     from accounts.models import Brand, User
-    from planner.publishing import brand_pause
+    from planner.publishing.services import brand_pause
 
     brand_pause(
         brand=Brand.objects.get(slug="demo"),

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Brand, Channel, Platform, Role, User
-from planner import services as planner_services
 from planner.models import Post
+from planner.posts import services as planner_services
 from policy.models import Attempt, Certification, Quiz
 from tests.e2e.conftest import sign_in
 

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from accounts import permissions
 from accounts import services as account_services
 from accounts.models import Channel, Platform, Role
-from planner import services
+from planner.posts import services
 from policy import services as policy_services
 
 BANNED = "frobnicate"
@@ -134,7 +134,7 @@ def count_queries(call) -> int:
 def offline_publishing():
     """Nothing but loopback is reachable, and no client or identity cache leaks between
     tests. Publishing test modules use it for every test."""
-    from planner import publishing
+    from planner.publishing import services as publishing
     from tests.fakes.guard import loopback_only
 
     publishing.clear_caches()
@@ -146,7 +146,7 @@ def offline_publishing():
 @pytest.fixture
 def mastodon():
     from tests.fakes.mastodon import FakeMastodon
-    from tests.planner.publishing_support import fake_tokens
+    from tests.planner.publishing.support import fake_tokens
 
     with FakeMastodon(tokens=fake_tokens()) as fake:
         yield fake
@@ -154,6 +154,6 @@ def mastodon():
 
 @pytest.fixture
 def pub(db, mastodon):
-    from tests.planner.publishing_support import publishing_team
+    from tests.planner.publishing.support import publishing_team
 
     return publishing_team(instance_url=mastodon.url)

@@ -14,12 +14,12 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from accounts.models import Brand, User
-from planner import publishing
 from planner.demo import DEMO_POSTS, DEMO_USERS, demo_seed
 from planner.models import Post, Status
 from planner.periodic import periodic_tasks
+from planner.publishing import services as publishing
 from tests.commands import manage
-from tests.planner.publishing_support import (
+from tests.planner.publishing.support import (
     approved_post,
     block_bread,
     bulk_approved_posts,

@@ -110,7 +110,27 @@ def test_module_is_pure_python():
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
     assert "django" not in imported
-    assert imported <= {"__future__", "codecs", "dataclasses", "functools", "regex", "unicodedata"}
+    assert imported <= {
+        "__future__",
+        "codecs",
+        "dataclasses",
+        "functools",
+        "regex",
+        "unicodedata",
+        "platforms",  # the adapters' limits: a platform's facts live in one place
+    }
+
+
+def test_the_limits_are_the_adapters_own():
+    from platforms.registry import PLATFORMS
+
+    for slug, client in PLATFORMS.items():
+        assert counting.PLATFORM_LIMITS[slug] == client.text_limit
+    assert counting.PLATFORM_LIMITS["mastodon"] == 500
+    assert counting.PLATFORM_LIMITS["bluesky"] == 300
+    assert counting.PLATFORM_LIMITS["webhook"] is None
+    assert counting.PLATFORM_LIMITS["outbox"] is None
+    assert counting.BLUESKY_MAX_BYTES == 3000
 
 
 # ---------------------------------------------------------------------------

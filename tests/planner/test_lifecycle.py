@@ -99,3 +99,65 @@ def test_nothing_outside_lifecycle_assigns_status():
         and re.search(r"\.status\s*=(?!=)", path.read_text())
     ]
     assert offenders == []
+
+
+_WRITES = {"update", "create", "bulk_create", "update_or_create", "get_or_create"}
+
+
+def _writes_status(node, name, keywords) -> bool:
+    import ast
+
+    def has_status(items) -> bool:
+        return any(isinstance(e, ast.Constant) and e.value == "status" for e in items)
+
+    if "status" in keywords and (name in _WRITES or name in {"Post", "Delivery"}):
+        return True
+    if name in {"update_or_create", "get_or_create"}:
+        dicts = [k.value for k in node.keywords if isinstance(k.value, ast.Dict)]
+        return any(has_status(d.keys) for d in dicts)
+    if name == "bulk_update":
+        values = [*node.args, *(k.value for k in node.keywords)]
+        return any(isinstance(v, ast.List | ast.Tuple) and has_status(v.elts) for v in values)
+    return False
+
+
+def _status_writes(source: str) -> list[int]:
+    """Lines that write a status in bulk or on creation: ``.update(status=...)``,
+    ``.create(status=...)``, ``Post(status=...)`` (as handed to ``bulk_create``), ``defaults=
+    {"status": ...}`` and ``bulk_update(..., ["status"])``."""
+    import ast
+
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+        keywords = {k.arg for k in node.keywords}
+        if _writes_status(node, name, keywords):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_the_status_guard_sees_bulk_and_creating_writes():
+    assert _status_writes("Post.objects.filter(pk=1).update(status='held')") == [1]
+    assert _status_writes("Post.objects.bulk_create([Post(text='x', status='approved')])") == [1]
+    assert _status_writes("Post.objects.bulk_update(posts, ['status', 'text'])") == [1]
+    assert _status_writes("Post.objects.update_or_create(pk=1, defaults={'status': 'x'})") == [1]
+    assert _status_writes("Post.objects.create(text='x', status='held')") == [1]
+    assert _status_writes("Post.objects.filter(status='held').update(text='x')") == []
+    assert _status_writes("render(request, 'x.html', status=400)") == []
+
+
+def test_nothing_outside_lifecycle_writes_status_in_bulk_or_on_creation():
+    """The same guard for the writes ``.status =`` does not catch: bulk creates and bulk
+    updates. Only lifecycle.py (the dispatcher's claim) may."""
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "planner"
+    offenders = [
+        f"{path.relative_to(root)}:{line}"
+        for path in root.rglob("*.py")
+        if path.name != "lifecycle.py" and "migrations" not in path.parts
+        for line in _status_writes(path.read_text())
+    ]
+    assert offenders == []

@@ -11,9 +11,10 @@ from django.urls import reverse
 
 from accounts import services as account_services
 from accounts.models import Role
-from planner import selectors, services
 from planner.models import Post
-from planner.publishing import brand_pause
+from planner.publishing.services import brand_pause
+from planner.review import selectors as review_selectors
+from planner.review import services as review_services
 from tests.planner.conftest import BANNED, soon
 
 
@@ -36,7 +37,7 @@ def calendar_url(brand) -> str:
 @pytest.fixture
 def two_in_review(team, make_post):
     posts = [make_post(f"Post number {n}", when=soon(n + 2)) for n in range(2)]
-    return [services.post_submit(post_id=p.pk, actor=team["author"]) for p in posts]
+    return [review_services.post_submit(post_id=p.pk, actor=team["author"]) for p in posts]
 
 
 # --- menus per role ---------------------------------------------------------------------
@@ -90,7 +91,7 @@ def test_the_menu_counts_the_posts_awaiting_my_approval(client, team, two_in_rev
     html = page(client, team["approver1"], calendar_url(team["brand"]))
     count = re.search(r'data-testid="nav-inbox-count">(\d+)<', html)
     assert count and count.group(1) == "2"
-    services.approval_grant(post_id=two_in_review[0].pk, actor=team["approver1"])
+    review_services.approval_grant(post_id=two_in_review[0].pk, actor=team["approver1"])
     html = page(client, team["approver1"], calendar_url(team["brand"]))
     assert re.search(r'data-testid="nav-inbox-count">(\d+)<', html).group(1) == "1"
     # The author of both posts is awaited on none of them: no count.
@@ -104,12 +105,12 @@ def test_the_inbox_count_is_the_inbox_and_takes_one_query(
 ):
     brand, approver = team["brand"], team["approver2"]
     make_post("Still a draft", when=soon(5))
-    services.approval_grant(post_id=two_in_review[1].pk, actor=approver)
-    expected = [item.post.pk for item in selectors.inbox(user=approver, brand=brand)]
+    review_services.approval_grant(post_id=two_in_review[1].pk, actor=approver)
+    expected = [item.post.pk for item in review_selectors.inbox(user=approver, brand=brand)]
     assert expected == [two_in_review[0].pk]
-    selectors.inbox_count(user=approver, brand=brand)  # warm the content-type cache
+    review_selectors.inbox_count(user=approver, brand=brand)  # warm the content-type cache
     with django_assert_num_queries(1):
-        assert selectors.inbox_count(user=approver, brand=brand) == 1
+        assert review_selectors.inbox_count(user=approver, brand=brand) == 1
 
 
 def test_the_inbox_count_leaves_out_channels_i_may_not_approve_on(team, two_in_review):
@@ -122,9 +123,9 @@ def test_the_inbox_count_leaves_out_channels_i_may_not_approve_on(team, two_in_r
         actor=team["admin"],
     )
     assert (
-        selectors.inbox_count(user=approver, brand=brand)
+        review_selectors.inbox_count(user=approver, brand=brand)
         == 0
-        == len(selectors.inbox(user=approver, brand=brand))
+        == len(review_selectors.inbox(user=approver, brand=brand))
     )
 
 
@@ -189,7 +190,7 @@ def test_submit_is_disabled_with_the_reason_when_a_block_finding_is_present(
 def test_plurals_are_words_not_brackets(client, team, two_in_review):
     html = page(client, team["approver1"], two_in_review[0].get_absolute_url())
     assert "2 more approvals needed" in html and "(s)" not in html
-    services.approval_grant(post_id=two_in_review[0].pk, actor=team["approver1"])
+    review_services.approval_grant(post_id=two_in_review[0].pk, actor=team["approver1"])
     html = page(client, team["approver2"], two_in_review[0].get_absolute_url())
     assert "1 more approval needed" in html
 
@@ -274,7 +275,7 @@ def test_a_refusal_names_the_status_in_the_same_words_as_the_badge(team, make_po
     from config.errors import DomainError
 
     post = make_post("A fine post", when=soon(2))
-    services.post_submit(post_id=post.pk, actor=team["author"])
+    review_services.post_submit(post_id=post.pk, actor=team["author"])
     with pytest.raises(DomainError) as excinfo:
-        services.post_submit(post_id=post.pk, actor=team["author"])
+        review_services.post_submit(post_id=post.pk, actor=team["author"])
     assert "this post is in review." in excinfo.value.message

@@ -886,3 +886,22 @@ def test_bluesky_failed_video_never_posts_text_alone(bluesky):
             text="big", idempotency_key="big", media=[MediaItem(b"x" * 1_000_001, "image/png", "a")]
         )
     assert bluesky.posts() == []
+
+
+def test_each_adapter_carries_its_platforms_facts():
+    """Idempotency windows and text limits are class attributes of the adapters (one place)."""
+    import datetime as dt
+
+    from platforms.registry import PLATFORMS
+
+    windows = {slug: cls.idempotency_window for slug, cls in PLATFORMS.items()}
+    assert windows == {
+        "mastodon": dt.timedelta(minutes=55),
+        "bluesky": None,
+        "webhook": dt.timedelta(days=7),
+        "outbox": None,
+    }
+    assert all(cls.supports_idempotency_key for cls in PLATFORMS.values())
+    limits = {slug: cls.text_limit for slug, cls in PLATFORMS.items()}
+    assert limits == {"mastodon": 500, "bluesky": 300, "webhook": None, "outbox": None}
+    assert [slug for slug, cls in PLATFORMS.items() if cls.limit_from_instance] == ["mastodon"]

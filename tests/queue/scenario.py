@@ -23,8 +23,8 @@ def _setup(args) -> dict:
 
     from django.utils import timezone
 
-    from planner import services
-    from tests.planner.publishing_support import (
+    from planner.posts import services
+    from tests.planner.publishing.support import (
         approve,
         bulk_approved_posts,
         publishing_team,

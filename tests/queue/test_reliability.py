@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from planner.models import Approval, Delivery, Post, Status
 from tests.fakes.mastodon import FakeMastodon
-from tests.planner.publishing_support import bulk_approved_posts, fake_tokens, publishing_team
+from tests.planner.publishing.support import bulk_approved_posts, fake_tokens, publishing_team
 from tests.queue import stack
 
 pytestmark = [pytest.mark.postgres, pytest.mark.queue, pytest.mark.django_db(transaction=True)]

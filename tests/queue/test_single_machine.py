@@ -15,7 +15,7 @@ from collections import Counter
 import pytest
 
 from tests.fakes.mastodon import FakeMastodon
-from tests.planner.publishing_support import fake_tokens
+from tests.planner.publishing.support import fake_tokens
 from tests.queue import stack
 
 pytestmark = pytest.mark.queue

@@ -30,7 +30,7 @@ import requests
 
 from tests.conftest import IN_CI
 from tests.fakes.mastodon import FakeMastodon
-from tests.planner.publishing_support import fake_tokens
+from tests.planner.publishing.support import fake_tokens
 from tests.queue import stack
 
 pytestmark = [pytest.mark.queue, pytest.mark.soak, pytest.mark.sqlite_only]

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Brand, Role, User
+from planner import lifecycle
 from planner.content import fingerprint
 from planner.models import Approval, Post, PostGroup, Revision, Status
 
@@ -255,11 +256,16 @@ class Command(BaseCommand):
             instance_url=url,
             credential={"access_token": TOKEN},
         )
+        return brand, people, self._seed_posts(brand, channel, people, n)
+
+    def _seed_posts(self, brand: Brand, channel, people: dict, n: int) -> list[int]:
+        """N approved posts due tomorrow, each with its revision and a live approval of its
+        content hash; status written by the lifecycle's seed."""
         later = timezone.now() + timezone.timedelta(days=1)
         groups = PostGroup.objects.bulk_create(
             [PostGroup(brand=brand, created_by=people["author"]) for _ in range(n)]
         )
-        posts = Post.objects.bulk_create(
+        posts = lifecycle.seed(
             [
                 Post(
                     brand=brand,
@@ -270,7 +276,6 @@ class Command(BaseCommand):
                     text=_text(i, n),
                     category="news",
                     scheduled_at=later,
-                    status=Status.APPROVED,
                     revision=1,
                     content_hash=fingerprint(
                         text=_text(i, n), channel_id=channel.pk, category="news"
@@ -278,7 +283,7 @@ class Command(BaseCommand):
                 )
                 for i, group in enumerate(groups)
             ],
-            batch_size=500,
+            status=Status.APPROVED,
         )
         Revision.objects.bulk_create(
             [
@@ -311,7 +316,7 @@ class Command(BaseCommand):
             ],
             batch_size=500,
         )
-        return brand, people, [p.pk for p in posts]
+        return [p.pk for p in posts]
 
     @transaction.atomic
     def _clean(self, brand: Brand, people: dict) -> None:

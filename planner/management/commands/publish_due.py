@@ -6,7 +6,7 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
-from planner import publishing
+from planner.publishing import services as publishing
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
             raise CommandError("--limit must be at least 1.", returncode=2)
         outcomes = publishing.publish_due_inline(limit=limit)
         for outcome in outcomes:
-            if outcome.result != "published" and verbosity >= 1:
+            if outcome.result != publishing.Result.PUBLISHED and verbosity >= 1:
                 self.stdout.write(f"post {outcome.post_id}: {outcome.result} {outcome.detail}")
         counts = Counter(outcome.result for outcome in outcomes)
         summary = ", ".join(f"{n} {result}" for result, n in sorted(counts.items()))

@@ -19,7 +19,7 @@ from config.errors import NotFoundError
 
 
 def _post(brand_with_team, text="Hello from the team"):
-    from planner import services as planner_services
+    from planner.posts import services as planner_services
 
     return planner_services.post_create(
         brand=brand_with_team["brand"],
@@ -316,20 +316,20 @@ def test_the_planner_admin_cannot_delete_posts(admin_client, brand_with_team):
 def test_an_outsiders_refused_attempt_is_not_written_into_the_brand(
     brand_with_team, make_user, make_brand, caplog
 ):
-    from planner import services as planner_services
+    from planner.review import services as review_services
 
     outsider = make_user("outsider")
     make_brand("theirs", admin=outsider)
     post = _post(brand_with_team)
     before = AuditEvent.objects.filter(brand=brand_with_team["brand"]).count()
     with caplog.at_level("WARNING", logger="countersign.security"), pytest.raises(NotFoundError):
-        planner_services.post_submit(post_id=post.pk, actor=outsider)
+        review_services.post_submit(post_id=post.pk, actor=outsider)
     assert AuditEvent.objects.filter(brand=brand_with_team["brand"]).count() == before
     assert not AuditEvent.objects.filter(actor=outsider, action__endswith="refused").exists()
     assert "post.submit_refused" in caplog.text and "outsider" in caplog.text
     # A member who may see the post still has their refusal in the brand's trail.
     with pytest.raises(Exception):  # noqa: B017  (approvers may not submit)
-        planner_services.post_submit(post_id=post.pk, actor=brand_with_team["approver1"])
+        review_services.post_submit(post_id=post.pk, actor=brand_with_team["approver1"])
     assert AuditEvent.objects.filter(
         brand=brand_with_team["brand"],
         actor=brand_with_team["approver1"],

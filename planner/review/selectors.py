@@ -1,0 +1,416 @@
+"""Reads for review: a post's approvals judged by the one rule, the review panel, the
+approval inbox and the approval rules' settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import Http404
+from django.utils.safestring import SafeString
+
+from accounts import permissions
+from accounts.models import AuditEvent, Brand, Channel, Membership, User
+from accounts.permissions import Action
+from planner import lifecycle
+from planner.models import (
+    Approval,
+    Post,
+    ReviewSeen,
+    Revision,
+    Status,
+)
+from planner.posts.selectors import RevisionDiff, channel_choices, post_list, revision_diff
+from policy.approvals import (
+    Person,
+    Refusal,
+    Step,
+    StepState,
+    Tally,
+    Vote,
+    approve_refusal,
+    effective_steps,
+    reject_refusal,
+    step_refusal,
+    tally,
+)
+from policy.models import ApprovalStep
+
+# --- approvals ---------------------------------------------------------------------------
+
+
+def approval_list(*, post: Post) -> list[Approval]:
+    """Every approval of the post, live and dismissed, oldest first, with the approver."""
+    return list(
+        Approval.objects.filter(post=post).select_related("approver").order_by("approved_at", "id")
+    )
+
+
+def approvals_prefetch() -> Prefetch:
+    """For post lists that show approvals (the API): one query for all of them."""
+    return Prefetch(
+        "approvals",
+        queryset=Approval.objects.select_related("approver").order_by("approved_at", "id"),
+    )
+
+
+def approval_step_list(*, brand: Brand) -> list[ApprovalStep]:
+    """The brand's ordered steps as configured (empty: the implicit single step)."""
+    return list(ApprovalStep.objects.filter(brand=brand).select_related("group").order_by("order"))
+
+
+def rule_steps(*, brand: Brand, channel: Channel, steps: list[ApprovalStep]) -> tuple[Step, ...]:
+    """The steps that apply to a post on ``channel``, as the approval rule's plain data."""
+    return effective_steps(
+        steps=[
+            Step(
+                order=s.order,
+                name=s.name,
+                required=s.required,
+                role=s.role,
+                group_id=s.group_id,
+                group_name=s.group.name if s.group_id else "",
+            )
+            for s in steps
+        ],
+        brand_required=brand.approvals_required,
+        channel_required=channel.approvals_required,
+    )
+
+
+def vote_of(approval: Approval) -> Vote:
+    return Vote(
+        approver_id=approval.approver_id,
+        step_order=approval.step_order,
+        content_hash=approval.content_hash,
+        dismissed=approval.dismissed_at is not None,
+    )
+
+
+def approval_people(*, brand: Brand, channel: Channel, users) -> dict[int, Person]:
+    """What the approval rule needs to know about each of ``users`` (ids or users) for a post
+    on ``channel``: whether the permissions module lets them approve there, their roles in the
+    brand and their groups. People outside the brand are left out (they never count)."""
+    ids = {getattr(u, "pk", u) for u in users if u is not None}
+    ids.discard(None)
+    if not ids:
+        return {}
+    memberships = list(
+        Membership.objects.filter(brand=brand, user_id__in=ids).select_related("user")
+    )
+    groups: dict[int, set[int]] = {}
+    for uid, gid in User.groups.through.objects.filter(user_id__in=ids).values_list(
+        "user_id", "group_id"
+    ):
+        groups.setdefault(uid, set()).add(gid)
+    return {
+        m.user_id: Person(
+            user_id=m.user_id,
+            may_approve=permissions.has_perm(m.user, Action.APPROVE, channel),
+            roles=frozenset(m.roles),
+            group_ids=frozenset(groups.get(m.user_id, ())),
+        )
+        for m in memberships
+    }
+
+
+@dataclass(frozen=True)
+class ApprovalState:
+    """A post's approvals judged by the one rule (``policy.approvals.tally``)."""
+
+    steps: tuple[Step, ...]
+    approvals: list[Approval]  # all, dismissed included, oldest first
+    votes: list[Vote]
+    people: dict[int, Person]
+    tally: Tally
+
+    @property
+    def satisfied(self) -> bool:
+        return self.tally.satisfied
+
+    @property
+    def live(self) -> list[Approval]:
+        return [a for a in self.approvals if a.dismissed_at is None]
+
+
+def approval_state(
+    *, post: Post, extra_people=(), steps: list[ApprovalStep] | None = None
+) -> ApprovalState:
+    """Gather the facts about the post's approvals and ask the rule. ``extra_people`` adds
+    people to describe (e.g. someone about to approve)."""
+    approvals = approval_list(post=post)
+    rules = rule_steps(
+        brand=post.brand,
+        channel=post.channel,
+        steps=approval_step_list(brand=post.brand) if steps is None else steps,
+    )
+    votes = [vote_of(a) for a in approvals]
+    live_ids = [a.approver_id for a in approvals if a.dismissed_at is None]
+    people = approval_people(
+        brand=post.brand, channel=post.channel, users=[*live_ids, *extra_people]
+    )
+    return ApprovalState(
+        steps=rules,
+        approvals=approvals,
+        votes=votes,
+        people=people,
+        tally=tally(
+            steps=rules,
+            votes=votes,
+            content_hash=post.content_hash,
+            author_id=post.author_id,
+            last_editor_id=post.last_editor_id,
+            people=people,
+        ),
+    )
+
+
+def approvals_satisfied(*, post: Post) -> bool:
+    """Are the post's live approvals enough for its current content? (The publisher's
+    re-check before sending asks this.)"""
+    return approval_state(post=post).satisfied
+
+
+def approve_refusal_for(*, post: Post, user: User, state: ApprovalState) -> Refusal | None:
+    """Why ``user`` may not approve ``post`` now (state included), or None."""
+    if post.status != Status.IN_REVIEW:
+        return Refusal(
+            "wrong_state",
+            "Only a post in review can be approved; "
+            f"this one is {post.get_status_display().lower()}.",
+            409,
+        )
+    person = state.people.get(user.pk) or Person(user_id=user.pk, may_approve=False)
+    return approve_refusal(
+        result=state.tally,
+        votes=state.votes,
+        person=person,
+        content_hash=post.content_hash,
+        author_id=post.author_id,
+        last_editor_id=post.last_editor_id,
+    )
+
+
+def reject_refusal_for(*, post: Post, user: User, state: ApprovalState) -> Refusal | None:
+    """Why ``user`` may not send ``post`` back to its author now, or None."""
+    if (Status(post.status), Status.DRAFT) not in lifecycle.TRANSITIONS:
+        return Refusal(
+            "wrong_state",
+            f"A post that is {post.get_status_display().lower()} cannot be sent back.",
+            409,
+        )
+    person = state.people.get(user.pk) or Person(user_id=user.pk, may_approve=False)
+    return reject_refusal(
+        result=state.tally,
+        person=person,
+        author_id=post.author_id,
+        last_editor_id=post.last_editor_id,
+    )
+
+
+def approval_candidates(*, post: Post, step: Step, state: ApprovalState) -> list[User]:
+    """Who could approve the post at ``step`` and has not yet: the people to tell."""
+    memberships = (
+        Membership.objects.filter(brand=post.brand, is_approver=True, user__is_active=True)
+        .exclude(user_id__in=[post.author_id, post.last_editor_id])
+        .select_related("user")
+    )
+    users = [m.user for m in memberships]
+    people = approval_people(brand=post.brand, channel=post.channel, users=users)
+    already = {a.approver_id for a in state.live if a.content_hash == post.content_hash}
+    return [
+        user
+        for user in users
+        if user.pk not in already and step_refusal(step, people.get(user.pk)) is None
+    ]
+
+
+def post_timeline(*, post: Post) -> list[AuditEvent]:
+    """The post's audit events, oldest first: every move and every refused attempt."""
+    return list(
+        AuditEvent.objects.filter(object_type="post", object_id=str(post.pk))
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class StepView:
+    """One step for a template: its rule, who counts toward it, and whether it is current."""
+
+    state: StepState
+    approvers: list[str]
+    current: bool
+
+
+@dataclass(frozen=True)
+class ReviewPanel:
+    """Everything the post page shows about review, computed here (templates never query)."""
+
+    state: ApprovalState
+    steps: list[StepView]
+    approve_refusal: Refusal | None
+    reject_refusal: Refusal | None
+    can_submit: bool
+    review_html: SafeString
+    timeline: list[AuditEvent]
+
+
+def step_views(state: ApprovalState) -> list[StepView]:
+    names = {a.approver_id: a.approver.username for a in state.approvals if a.approver_id}
+    current = state.tally.current
+    return [
+        StepView(
+            state=s,
+            approvers=[names.get(uid, str(uid)) for uid in s.counted],
+            current=current is not None and s.step.order == current.step.order,
+        )
+        for s in state.tally.steps
+    ]
+
+
+def review_panel(*, post: Post, user: User) -> ReviewPanel:
+    from policy.highlight import highlight_findings
+
+    state = approval_state(post=post, extra_people=[user])
+    may_draft = permissions.has_perm(user, Action.DRAFT, post.channel)
+    return ReviewPanel(
+        state=state,
+        steps=step_views(state),
+        approve_refusal=approve_refusal_for(post=post, user=user, state=state),
+        reject_refusal=reject_refusal_for(post=post, user=user, state=state),
+        can_submit=may_draft and post.status == Status.DRAFT,
+        review_html=highlight_findings(post.text, post.review_findings or []),
+        timeline=post_timeline(post=post),
+    )
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    post: Post
+    state: ApprovalState
+    current: StepState
+    steps: list[StepView]
+    seen_revision: int | None
+    diff: RevisionDiff | None
+    review_html: SafeString
+
+
+def inbox(*, user: User, brand: Brand) -> list[InboxItem]:
+    """Posts in review that ``user`` may approve at their current step and has not yet
+    approved in this version, with what changed since they last looked at each."""
+    from policy.highlight import highlight_findings
+
+    channels = permissions.channels_for(user, brand, Action.APPROVE)
+    posts = list(
+        post_list(brand=brand)
+        .filter(status=Status.IN_REVIEW, channel__in=channels)
+        .exclude(author=user)
+        .exclude(last_editor=user)
+        .prefetch_related(approvals_prefetch())
+    )
+    if not posts:
+        return []
+    steps = approval_step_list(brand=brand)
+    approver_ids = {a.approver_id for p in posts for a in p.approvals.all() if a.is_live}
+    people_by_channel: dict[int, dict[int, Person]] = {}
+    for channel in {p.channel_id: p.channel for p in posts}.values():
+        people_by_channel[channel.pk] = approval_people(
+            brand=brand, channel=channel, users=[*approver_ids, user.pk]
+        )
+    seen = dict(
+        ReviewSeen.objects.filter(user=user, post__in=posts).values_list("post_id", "revision")
+    )
+    wanted: list[tuple[Post, ApprovalState, StepState, int | None]] = []
+    for post in posts:
+        approvals = list(post.approvals.all())
+        rules = rule_steps(brand=brand, channel=post.channel, steps=steps)
+        votes = [vote_of(a) for a in approvals]
+        people = people_by_channel[post.channel_id]
+        result = tally(
+            steps=rules,
+            votes=votes,
+            content_hash=post.content_hash,
+            author_id=post.author_id,
+            last_editor_id=post.last_editor_id,
+            people=people,
+        )
+        state = ApprovalState(
+            steps=rules, approvals=approvals, votes=votes, people=people, tally=result
+        )
+        if result.current is None or approve_refusal_for(post=post, user=user, state=state):
+            continue
+        mine = [a.revision for a in approvals if a.approver_id == user.pk]
+        looked = [n for n in (seen.get(post.pk), max(mine, default=None)) if n is not None]
+        wanted.append((post, state, result.current, max(looked) if looked else None))
+    numbers = {(p.pk, n) for p, _, _, n in wanted if n is not None and n != p.revision}
+    numbers |= {(p.pk, p.revision) for p, _, _, n in wanted if n is not None}
+    revisions: dict[int, list[Revision]] = {}
+    if numbers:
+        query = Q()
+        for post_id, number in numbers:
+            query |= Q(post_id=post_id, number=number)
+        for rev in Revision.objects.filter(query).select_related(
+            "channel", "channel__brand", "campaign"
+        ):
+            revisions.setdefault(rev.post_id, []).append(rev)
+    items = []
+    for post, state, current, looked in wanted:
+        diff = None
+        if looked is not None and looked != post.revision:
+            diff = revision_diff(revisions.get(post.pk, []), looked, post.revision, tz=brand.tz)
+        items.append(
+            InboxItem(
+                post=post,
+                state=state,
+                current=current,
+                steps=step_views(state),
+                seen_revision=looked,
+                diff=diff,
+                review_html=highlight_findings(post.text, post.review_findings or []),
+            )
+        )
+    return items
+
+
+def inbox_count(*, user: User, brand: Brand) -> int:
+    """How many posts await ``user``'s approval in ``brand``, for the menu: in one query.
+
+    The same posts as :func:`inbox` for the usual single approval step (in review, on a
+    channel the person may approve on, not written or last edited by them, not yet approved
+    by them in this version). With ordered steps the Inbox page also applies each step's
+    role and group; the menu's count may then include a post waiting at an earlier step.
+    """
+    mine = Approval.objects.filter(
+        post=OuterRef("pk"),
+        approver=user,
+        dismissed_at__isnull=True,
+        content_hash=OuterRef("content_hash"),
+    )
+    return (
+        Post.objects.filter(
+            brand=brand,
+            status=Status.IN_REVIEW,
+            channel__in=permissions.channels_for(user, brand, Action.APPROVE, checked=True),
+        )
+        .exclude(author=user)
+        .exclude(last_editor=user)
+        .exclude(Exists(mine))
+        .count()
+    )
+
+
+def approval_settings(*, brand: Brand) -> dict:
+    """The approvals settings page: the brand's count, each channel's override, the steps."""
+    return {
+        "channels": list(channel_choices(brand=brand)),
+        "steps": approval_step_list(brand=brand),
+    }
+
+
+def approval_step_get(*, brand: Brand, pk) -> ApprovalStep:
+    step = ApprovalStep.objects.select_related("brand", "group").filter(brand=brand, pk=pk).first()
+    if step is None:
+        raise Http404("No such step.")
+    return step
