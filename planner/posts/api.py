@@ -8,21 +8,25 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import permissions
+from config.api import error_responses
 from planner.posts import checks as post_checks
 from planner.posts import selectors, services
 from planner.posts.filters import PostFilter
 from planner.posts.serializers import (
     AwareDateTimeField,
+    CalendarEventShape,
     CampaignSerializer,
     CommentSerializer,
     CopySerializer,
     PostCreateSerializer,
+    PostDetailShape,
     PostSerializer,
     PostUpdateSerializer,
 )
@@ -131,6 +135,19 @@ class PostListCreate(APIView):
     """GET the brand's posts (filters: channel, campaign, status, category, author, q;
     limit/offset pagination). POST {channel, text, category, scheduled_at?, campaign?}."""
 
+    @extend_schema(
+        tags=["posts"],
+        parameters=[
+            OpenApiParameter(name, str, description=f"Only posts with this {name}.")
+            for name in ("channel", "campaign", "status", "category", "author")
+        ]
+        + [
+            OpenApiParameter("q", str, description="Text search."),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("offset", int),
+        ],
+        responses={200: PostSerializer(many=True), **error_responses(400, 401, 404)},
+    )
     def get(self, request, slug):
         brand = permissions.get_brand(request.user, slug)
         paginator = LimitOffsetPagination()
@@ -144,6 +161,12 @@ class PostListCreate(APIView):
         page = paginator.paginate_queryset(posts, request, view=self)
         return paginator.get_paginated_response(PostSerializer(page, many=True).data)
 
+    @extend_schema(
+        tags=["posts"],
+        summary="Draft a post on a channel",
+        request=PostCreateSerializer,
+        responses={201: PostDetailShape, **error_responses(400, 401, 403, 404, 409)},
+    )
     def post(self, request, slug):
         brand = permissions.get_brand(request.user, slug)
         serializer = PostCreateSerializer(data=request.data, context={"brand": brand})
@@ -173,10 +196,25 @@ class PostDetail(APIView):
     PATCH applies as before. A move of the time to within 15 minutes needs
     ``confirm_handles`` (a 409 names the handles), a move into the past is a 400."""
 
+    @extend_schema(tags=["posts"], responses={200: PostDetailShape, **error_responses(401, 404)})
     def get(self, request, pk):
         post = selectors.post_get(user=request.user, pk=pk)
         return _with_etag(Response(post_payload(post)), post)
 
+    @extend_schema(
+        tags=["posts"],
+        summary="Edit a post (a new revision; a content change dismisses approvals)",
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                str,
+                OpenApiParameter.HEADER,
+                description='The ETag you read, e.g. "rev-3": an edit on an older one is a 409.',
+            )
+        ],
+        request=PostUpdateSerializer,
+        responses={200: PostDetailShape, **error_responses(400, 401, 403, 404, 409)},
+    )
     def patch(self, request, pk):
         post = selectors.post_get(user=request.user, pk=pk)
         header_revision = _if_match_revision(request)
@@ -216,6 +254,11 @@ class PostDetail(APIView):
 class PostCopy(APIView):
     """POST {channel}: a new draft of this post on that channel (any brand you draft in)."""
 
+    @extend_schema(
+        tags=["posts"],
+        request=CopySerializer,
+        responses={201: PostDetailShape, **error_responses(400, 401, 403, 404)},
+    )
     def post(self, request, pk):
         post = selectors.post_get(user=request.user, pk=pk)
         serializer = CopySerializer(data=request.data)
@@ -227,10 +270,18 @@ class PostCopy(APIView):
 
 
 class CommentListCreate(APIView):
+    @extend_schema(
+        tags=["posts"], responses={200: CommentSerializer(many=True), **error_responses(401, 404)}
+    )
     def get(self, request, pk):
         post = selectors.post_get(user=request.user, pk=pk)
         return Response(CommentSerializer(selectors.comment_list(post=post), many=True).data)
 
+    @extend_schema(
+        tags=["posts"],
+        request=CommentSerializer,
+        responses={201: CommentSerializer, **error_responses(400, 401, 403, 404)},
+    )
     def post(self, request, pk):
         post = selectors.post_get(user=request.user, pk=pk)
         serializer = CommentSerializer(data=request.data)
@@ -242,10 +293,19 @@ class CommentListCreate(APIView):
 
 
 class CampaignListCreate(APIView):
+    @extend_schema(
+        tags=["posts"],
+        responses={200: CampaignSerializer(many=True), **error_responses(401, 404)},
+    )
     def get(self, request, slug):
         brand = permissions.get_brand(request.user, slug)
         return Response(CampaignSerializer(selectors.campaign_list(brand=brand), many=True).data)
 
+    @extend_schema(
+        tags=["posts"],
+        request=CampaignSerializer,
+        responses={201: CampaignSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
     def post(self, request, slug):
         brand = permissions.get_brand(request.user, slug)
         serializer = CampaignSerializer(data=request.data)
@@ -267,6 +327,17 @@ class Calendar(APIView):
     filters: the posts in that range as FullCalendar events (a plain list, no pagination:
     the range is the page, at most 370 days)."""
 
+    @extend_schema(
+        tags=["calendar"],
+        parameters=[
+            OpenApiParameter("start", str, required=True, description="ISO 8601 date or time."),
+            OpenApiParameter("end", str, required=True, description="At most 370 days on."),
+        ],
+        responses={
+            200: OpenApiResponse(CalendarEventShape(many=True)),
+            **error_responses(400, 401, 404),
+        },
+    )
     def get(self, request, slug):
         brand = permissions.get_brand(request.user, slug)
         errors = {}

@@ -7,6 +7,8 @@ import datetime as dt
 from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Brand, Channel
@@ -53,6 +55,7 @@ class StrictIdField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class AwareDateTimeField(serializers.Field):
     """ISO 8601 with an offset or Z; kept as the instant it names (stored in UTC)."""
 
@@ -254,3 +257,101 @@ class CommentSerializer(serializers.ModelSerializer):
         model = Comment
         fields = ["id", "author", "body", "created_at"]
         read_only_fields = ["id", "author", "created_at"]
+
+
+# --- answers, described for the OpenAPI document ----------------------------------------------
+# (the views build these from selectors; the shapes only say what a client gets back)
+
+
+class _FindingShape(serializers.Serializer):
+    rule = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["block", "warn"])
+    start = serializers.IntegerField(help_text="Index into the post's text.")
+    end = serializers.IntegerField(help_text="`text[start:end] == match`.")
+    match = serializers.CharField()
+    message = serializers.CharField()
+
+
+class _StepShape(serializers.Serializer):
+    order = serializers.IntegerField()
+    name = serializers.CharField()
+    required = serializers.IntegerField()
+    role = serializers.CharField()
+    group = serializers.CharField(allow_null=True)
+    approvers = serializers.ListField(child=serializers.CharField(allow_null=True))
+    missing = serializers.IntegerField()
+    satisfied = serializers.BooleanField()
+
+
+class _ApprovalStateShape(serializers.Serializer):
+    satisfied = serializers.BooleanField()
+    required = serializers.IntegerField()
+    missing = serializers.IntegerField()
+    current_step = serializers.CharField(allow_null=True)
+    steps = _StepShape(many=True)
+
+
+class _ReviewShape(serializers.Serializer):
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    policy_version = serializers.IntegerField(allow_null=True)
+    findings = _FindingShape(many=True, help_text="What the policy found at submit.")
+
+
+class _CharactersShape(serializers.Serializer):
+    length = serializers.IntegerField(help_text="In the platform's own counting.")
+    limit = serializers.IntegerField(allow_null=True)
+    over = serializers.BooleanField()
+    remaining = serializers.IntegerField(allow_null=True)
+
+
+class PostDetailShape(PostSerializer):
+    """A post as GET /api/posts/{id}/ answers it (with an ``ETag: "rev-N"`` header)."""
+
+    approval = _ApprovalStateShape()
+    review = _ReviewShape()
+    rejection_reason = serializers.CharField(allow_blank=True)
+    rejected_by = serializers.CharField(allow_null=True)
+    findings = _FindingShape(many=True, help_text="The current policy's findings now.")
+    blocked = serializers.BooleanField()
+    policy_version = serializers.IntegerField()
+    characters = _CharactersShape()
+
+    class Meta(PostSerializer.Meta):
+        fields = [
+            *PostSerializer.Meta.fields,
+            "approval",
+            "review",
+            "rejection_reason",
+            "rejected_by",
+            "findings",
+            "blocked",
+            "policy_version",
+            "characters",
+        ]
+        read_only_fields = fields
+
+
+class _EventPropsShape(serializers.Serializer):
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    badge = serializers.CharField()
+    channel = serializers.IntegerField()
+    channel_handle = serializers.CharField()
+    platform = serializers.CharField()
+    category = serializers.CharField()
+    campaign = serializers.CharField(allow_null=True)
+    author = serializers.CharField(allow_null=True)
+    text = serializers.CharField()
+
+
+class CalendarEventShape(serializers.Serializer):
+    """One post as a FullCalendar event."""
+
+    id = serializers.CharField()
+    title = serializers.CharField()
+    start = serializers.DateTimeField()
+    allDay = serializers.BooleanField()  # FullCalendar's name
+    color = serializers.CharField()
+    editable = serializers.BooleanField(help_text="May you drag it to another time.")
+    url = serializers.CharField()
+    extendedProps = _EventPropsShape()  # FullCalendar's name

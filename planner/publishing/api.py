@@ -6,6 +6,8 @@ channel is a 404, a missing role a 403, a wrong confirmation a 400 that says wha
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +15,7 @@ from rest_framework.views import APIView
 from accounts import permissions
 from accounts.permissions import Action
 from accounts.serializers import BrandSerializer, ChannelSerializer
+from config.api import error_responses
 from planner.posts import selectors
 from planner.posts.serializers import PostSerializer
 from planner.publishing import selectors as publishing_selectors
@@ -40,6 +43,34 @@ def _valid(serializer_class, data) -> dict:
     return serializer.validated_data
 
 
+_HELD = "The posts that fell due while paused, now held for a person to re-confirm."
+
+
+class _ResumedBrand(BrandSerializer):
+    held = serializers.ListField(child=serializers.IntegerField(), help_text=_HELD)
+
+    class Meta(BrandSerializer.Meta):
+        fields = [*BrandSerializer.Meta.fields, "held"]
+
+
+class _ResumedChannel(ChannelSerializer):
+    held = serializers.ListField(child=serializers.IntegerField(), help_text=_HELD)
+
+    class Meta(ChannelSerializer.Meta):
+        fields = [*ChannelSerializer.Meta.fields, "held"]
+
+
+@extend_schema(
+    tags=["publishing"],
+    responses={
+        200: OpenApiResponse(
+            OpenApiTypes.OBJECT,
+            description="Content fingerprint and text, policy version and rule results, "
+            "approvals, the identity check, the remote id and URL, certifications.",
+        ),
+        **error_responses(401, 404, 409),
+    },
+)
 class PostEvidence(APIView):
     """GET the evidence record of a published post (409 with the reason otherwise)."""
 
@@ -48,6 +79,11 @@ class PostEvidence(APIView):
         return Response(publishing_selectors.evidence_for(post=post))
 
 
+@extend_schema(
+    tags=["publishing"],
+    request=ReleaseSerializer,
+    responses={200: PostSerializer, **error_responses(400, 401, 403, 404, 409)},
+)
 class PostRelease(APIView):
     """POST {scheduled_at?, confirm_handle}: re-confirm a held post (held → approved)."""
 
@@ -63,6 +99,11 @@ class PostRelease(APIView):
         return Response(PostSerializer(selectors.post_get(user=request.user, pk=released.pk)).data)
 
 
+@extend_schema(
+    tags=["publishing"],
+    request=ReasonSerializer,
+    responses={200: BrandSerializer, **error_responses(400, 401, 403, 404, 409)},
+)
 class BrandPause(APIView):
     """POST {reason}: stop all publishing for the brand (brand admins)."""
 
@@ -73,6 +114,14 @@ class BrandPause(APIView):
         return Response(BrandSerializer(brand).data)
 
 
+@extend_schema(
+    tags=["publishing"],
+    request=ConfirmSerializer,
+    responses={
+        200: _ResumedBrand,
+        **error_responses(400, 401, 403, 404, 409),
+    },
+)
 class BrandResume(APIView):
     """POST {confirm?: "<brand slug>"}: resume; posts that fell due meanwhile are held.
     ``confirm`` is optional here (the stable interface takes no body) but must match if given."""
@@ -84,6 +133,11 @@ class BrandResume(APIView):
         return Response({**BrandSerializer(resumed.target).data, "held": resumed.held})
 
 
+@extend_schema(
+    tags=["publishing"],
+    request=ReasonSerializer,
+    responses={200: ChannelSerializer, **error_responses(400, 401, 403, 404, 409)},
+)
 class ChannelPause(APIView):
     """POST {reason}: stop publishing to one channel (brand admins)."""
 
@@ -97,6 +151,14 @@ class ChannelPause(APIView):
         return Response(ChannelSerializer(channel).data)
 
 
+@extend_schema(
+    tags=["publishing"],
+    request=None,
+    responses={
+        200: _ResumedChannel,
+        **error_responses(401, 403, 404, 409),
+    },
+)
 class ChannelResume(APIView):
     """POST: resume one channel; its posts that fell due meanwhile are held."""
 

@@ -4,11 +4,14 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import error_responses
 from planner.posts import selectors
 from planner.posts.api import post_payload
+from planner.posts.serializers import PostDetailShape
 from planner.review import services as review_services
 from planner.review.serializers import ApproveSerializer, RejectSerializer, SubmitSerializer
 
@@ -35,6 +38,10 @@ def _answer(request, pk):
     return Response(post_payload(selectors.post_get(user=request.user, pk=pk)))
 
 
+_REVIEW_ANSWERS = {200: PostDetailShape, **error_responses(400, 401, 403, 404, 409)}
+
+
+@extend_schema(tags=["review"], request=SubmitSerializer, responses=_REVIEW_ANSWERS)
 class PostSubmit(APIView):
     """POST (no body): draft → in_review. A blocking policy finding is a 409 whose body
     carries ``findings`` (with their spans), ``blocked`` and ``policy_version``."""
@@ -45,6 +52,7 @@ class PostSubmit(APIView):
         return _answer(request, pk)
 
 
+@extend_schema(tags=["review"], request=ApproveSerializer, responses=_REVIEW_ANSWERS)
 class PostApprove(APIView):
     """POST {content_hash?}: approve the version with that hash (409 if the post changed
     since). The last required approval makes the post approved (or held, if its time has
@@ -58,6 +66,7 @@ class PostApprove(APIView):
         return _answer(request, pk)
 
 
+@extend_schema(tags=["review"], request=RejectSerializer, responses=_REVIEW_ANSWERS)
 class PostReject(APIView):
     """POST {reason}: send the post back to its author as a draft, with the reason."""
 
