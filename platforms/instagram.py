@@ -51,6 +51,7 @@ class InstagramClient(FacebookClient):
     text_limit = 2200
     max_characters = text_limit
     token_hosts = ("facebook.com",)
+    media_required = True  # an Instagram post is an image or a video with a caption
     #: Content publishing: JPEG images up to 8 MB, aspect 4:5 to 1.91:1, fetched from a
     #: public URL, up to 10 in a carousel; a reel: MP4/MOV up to 300 MB, 3 s to 15 min,
     #: 23-60 fps, aspect 0.01:1 to 10:1. Alt text for images.
