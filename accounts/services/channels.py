@@ -187,17 +187,13 @@ def channel_client(channel: Channel):
         )
     from accounts.services import oauth_connect
 
-    extra = {}
+    extra = _oauth_extra(channel.platform)
     if oauth_connect.is_oauth_platform(channel.platform):
         # Refreshed before it expires; the new token is stored (encrypted) at once.
         channel_id = channel.pk
-        extra = {
-            "oauth_app": oauth_connect.oauth_app(channel.platform),
-            "oauth_endpoints": oauth_connect.oauth_endpoints(channel.platform),
-            "on_token_refresh": lambda token: channel_token_store(
-                channel_id=channel_id, credential=token.as_credential()
-            ),
-        }
+        extra["on_token_refresh"] = lambda token: channel_token_store(
+            channel_id=channel_id, credential=token.as_credential()
+        )
     return _client_for(
         platform=channel.platform,
         instance_url=channel.instance_url,
@@ -246,7 +242,24 @@ def _platform_client(*, platform: str, instance_url: str, credential: dict):
         needs_url = False
     if needs_url or instance_url:
         instance_url = _safe_instance_url(instance_url)
-    return _client_for(platform=platform, instance_url=instance_url, credential=credential)
+    return _client_for(
+        platform=platform,
+        instance_url=instance_url,
+        credential=credential,
+        **_oauth_extra(platform),
+    )
+
+
+def _oauth_extra(platform: str) -> dict:
+    """The app an OAuth client refreshes its token with (none for the other platforms)."""
+    from accounts.services import oauth_connect
+
+    if not oauth_connect.is_oauth_platform(platform):
+        return {}
+    return {
+        "oauth_app": oauth_connect.oauth_app(platform),
+        "oauth_endpoints": oauth_connect.oauth_endpoints(platform),
+    }
 
 
 def _safe_instance_url(url: str) -> str:
@@ -321,6 +334,9 @@ def channel_connect(
         identity=identity,
         instance_url=client.instance_url,
     )
+    token = getattr(client, "token", None)
+    if token is not None:  # refreshed while asking who it is: store the new one
+        credential = {**credential, **token.as_credential()}
     return _connected_channel_create(
         brand=brand,
         actor=actor,

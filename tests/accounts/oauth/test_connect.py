@@ -170,3 +170,24 @@ def test_bad_callbacks_never_500(team, client):
     assert client.get("/connect/nope/callback/?state=x").status_code == 302
     assert client.post("/b/team/channels/connect/nope/").status_code == 302
     assert client.get("/connect/choose/nope/").status_code == 302
+
+
+def test_the_platforms_endpoint_lists_each_with_how_it_connects(team, client):
+    body = client.get("/api/platforms/").json()
+    by = {p["platform"]: p for p in body}
+    assert set(PLATFORMS) <= set(by) and {"mastodon", "bluesky", "webhook", "outbox"} <= set(by)
+    assert by["x"] == {
+        "platform": "x",
+        "label": "X",
+        "connect": "oauth",
+        "configured": True,
+        "media": ["image", "gif", "video"],
+        "max_characters": 280,
+        "max_attachments": 4,
+        "alt_text": True,
+    }
+    assert by["mastodon"]["connect"] == "token" and by["instagram"]["max_characters"] == 2200
+    assert by["instagram"]["media"] == ["image", "video"]
+    assert by["webhook"]["media"] == [] and by["webhook"]["max_characters"] is None
+    client.logout()
+    assert client.get("/api/platforms/").status_code in (401, 403)
