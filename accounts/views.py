@@ -295,7 +295,7 @@ def channel_list(request: HttpRequest, slug: str) -> HttpResponse:
                     request, f"Connected {channel.handle}: the platform confirmed who it is."
                 )
                 return redirect("channel_list", slug=brand.slug)
-    return render(
+    response = render(
         request,
         "accounts/channel_list.html",
         {
@@ -307,6 +307,11 @@ def channel_list(request: HttpRequest, slug: str) -> HttpResponse:
             "oauth_platforms": oauth_connect.OAUTH_PLATFORMS,
         },
     )
+    if is_admin:
+        # The "Connect …" forms post here and are redirected to the platforms' consent
+        # pages: the CSP's form-action covers redirects, so it names those origins.
+        response._csp_update = {"form-action": oauth_connect.consent_origins()}
+    return response
 
 
 def _connect_buttons(brand) -> list[dict]:

@@ -27,6 +27,7 @@ import secrets
 import time
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -125,6 +126,18 @@ def oauth_endpoints(platform: str) -> OAuthEndpoints:
     endpoints = get_client_class(platform).oauth
     configured = _app_settings(platform).get("api_url")
     return endpoints.on(configured) if configured else endpoints
+
+
+def consent_origins() -> list[str]:
+    """The origins of the configured platforms' consent pages (for the CSP's form-action)."""
+    origins = []
+    for platform in OAUTH_PLATFORMS:
+        if oauth_configured(platform):
+            parts = urlsplit(oauth_endpoints(platform).authorize_url)
+            origin = f"{parts.scheme}://{parts.netloc}"
+            if origin not in origins:
+                origins.append(origin)
+    return origins
 
 
 def _oauth_client(platform: str) -> OAuthClient:
