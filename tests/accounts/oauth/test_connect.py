@@ -191,3 +191,28 @@ def test_the_platforms_endpoint_lists_each_with_how_it_connects(team, client):
     assert by["webhook"]["media"] == [] and by["webhook"]["max_characters"] is None
     client.logout()
     assert client.get("/api/platforms/").status_code in (401, 403)
+
+
+def test_reconnect_takes_only_the_same_account_and_clears_the_mark(team, client):
+    connect_through_consent(client, "team", "x", "1001")
+    channel = Channel.objects.get(platform="x")
+    services.channel_mark_reconnect(channel_id=channel.pk, reason="X refused to refresh.")
+    page = client.get("/b/team/channels/").content.decode()
+    assert f'data-testid="reconnect-{channel.pk}"' in page
+    # Another account on the consent page: refused, nothing changes.
+    before = channel.credential_encrypted
+    connect_through_consent(client, "team", "x", "2002", data={"channel": channel.pk})
+    channel.refresh_from_db()
+    assert channel.needs_reconnect and channel.credential_encrypted == before
+    assert (
+        "a reconnect must be the same account" in client.get("/b/team/channels/").content.decode()
+    )
+    # The same account: the new token is stored and the mark cleared.
+    response = connect_through_consent(client, "team", "x", "1001", data={"channel": channel.pk})
+    assert response["Location"] == "/b/team/channels/"
+    channel.refresh_from_db()
+    assert not channel.needs_reconnect and channel.credential_encrypted != before
+    assert Channel.objects.filter(platform="x").count() == 1
+    assert AuditEvent.objects.filter(
+        action="channel.reconnected", object_id=str(channel.pk)
+    ).exists()
