@@ -152,6 +152,38 @@ class ChannelListCreate(APIView):
         return Response(ChannelSerializer(channel).data, status=status.HTTP_201_CREATED)
 
 
+class _PlatformInfo(serializers.Serializer):
+    platform = serializers.CharField(help_text="The slug channels and personal accounts use.")
+    label = serializers.CharField()
+    connect = serializers.ChoiceField(
+        choices=["oauth", "token"],
+        help_text="oauth: connected from the Channels page through the platform's consent "
+        "page; token: with a credential (POST /api/brands/{slug}/channels/).",
+    )
+    configured = serializers.BooleanField(
+        help_text="For oauth platforms: whether this installation has an app on the platform."
+    )
+    media = serializers.ListField(
+        child=serializers.ChoiceField(choices=["image", "gif", "video"]),
+        help_text="The kinds of attachment the platform takes.",
+    )
+    max_characters = serializers.IntegerField(
+        allow_null=True, help_text="The text limit in the platform's counting; null: none."
+    )
+    max_attachments = serializers.IntegerField()
+    alt_text = serializers.BooleanField(help_text="Whether alt text is sent with images.")
+
+
+@extend_schema(
+    tags=["channels"],
+    summary="The platforms this installation supports",
+    responses={200: _PlatformInfo(many=True), **error_responses(401)},
+)
+class PlatformList(APIView):
+    def get(self, request):
+        return Response(_PlatformInfo(selectors.platform_list(), many=True).data)
+
+
 @extend_schema(
     tags=["brands"], responses={200: MembershipSerializer(many=True), **error_responses(401, 404)}
 )

@@ -13,6 +13,7 @@ urlpatterns = [
         api.PersonalAccountDelete.as_view(),
         name="api_personal_delete",
     ),
+    path("platforms/", api.PlatformList.as_view(), name="api_platforms"),
     path("brands/", api.BrandList.as_view(), name="api_brands"),
     path("brands/<slug:slug>/", api.BrandDetail.as_view(), name="api_brand"),
     path("brands/<slug:slug>/channels/", api.ChannelListCreate.as_view(), name="api_channels"),

@@ -18,6 +18,7 @@ PERSONAL_PLATFORMS = [
     ("mastodon", "Mastodon"),
     ("bluesky", "Bluesky"),
     ("x", "X"),
+    ("facebook", "Facebook"),
     ("instagram", "Instagram"),
     ("linkedin", "LinkedIn"),
     ("threads", "Threads"),
@@ -174,7 +175,12 @@ class ChannelConnectForm(forms.Form):
         from accounts.models import Platform
 
         super().__init__(*args, **kwargs)
-        self.fields["platform"].choices = Platform.choices
+        from accounts.services.oauth_connect import OAUTH_PLATFORMS
+
+        # The consent-page platforms have their own "Connect …" buttons.
+        self.fields["platform"].choices = [
+            (value, label) for value, label in Platform.choices if value not in OAUTH_PLATFORMS
+        ]
         self.fields["access_token"].help_text = self.mastodon_token_help()
         self.helper = _helper("Check with the platform and connect")
 

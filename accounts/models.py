@@ -195,6 +195,11 @@ class BrandGroup(models.Model):
 class Platform(models.TextChoices):
     MASTODON = "mastodon", "Mastodon"
     BLUESKY = "bluesky", "Bluesky"
+    X = "x", "X"
+    LINKEDIN = "linkedin", "LinkedIn"
+    FACEBOOK = "facebook", "Facebook Page"
+    INSTAGRAM = "instagram", "Instagram"
+    THREADS = "threads", "Threads"
     WEBHOOK = "webhook", "Signed webhook"
     OUTBOX = "outbox", "Local outbox (demo)"
 
@@ -225,6 +230,13 @@ class Channel(models.Model):
     is_paused = models.BooleanField(default=False)
     paused_reason = models.CharField(max_length=500, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
+    reconnect_reason = models.CharField(
+        max_length=500,
+        blank=True,
+        editable=False,
+        help_text="Set when the platform refused the credential (a token that could not be "
+        "refreshed): the channel must be reconnected; its posts are held meanwhile.",
+    )
     connected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -249,6 +261,10 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handle} ({self.get_platform_display()})"
+
+    @property
+    def needs_reconnect(self) -> bool:
+        return bool(self.reconnect_reason)
 
     @property
     def credential(self) -> dict:

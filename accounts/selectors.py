@@ -68,3 +68,37 @@ def brand_groups(*, brand: Brand) -> QuerySet[Group]:
     """The brand's own groups, by name: the only groups its admins see and its approval
     steps may name (other brands' groups and the installation's staff groups never are)."""
     return Group.objects.filter(brand_group__brand=brand).order_by("name")
+
+
+def platform_list() -> list[dict]:
+    """The platforms this installation supports, from the adapters' facts: how a channel is
+    connected, what it takes, its text limit."""
+    from accounts.models import Platform
+    from accounts.services.oauth_connect import is_oauth_platform, oauth_configured
+    from platforms.registry import get_client_class
+
+    found = []
+    for slug in Platform.values:
+        cls = get_client_class(slug)
+        rules = cls.media_rules
+        media = []
+        if any(t != "image/gif" for t in rules.image_types):
+            media.append("image")
+        if "image/gif" in rules.image_types:
+            media.append("gif")
+        if rules.video_types:
+            media.append("video")
+        oauth = is_oauth_platform(slug)
+        found.append(
+            {
+                "platform": slug,
+                "label": cls.label,
+                "connect": "oauth" if oauth else "token",
+                "configured": oauth_configured(slug) if oauth else True,
+                "media": media if cls.supports_media else [],
+                "max_characters": cls.text_limit,
+                "max_attachments": rules.max_items if cls.supports_media else 0,
+                "alt_text": bool(rules.alt_text and cls.supports_media),
+            }
+        )
+    return found

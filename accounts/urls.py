@@ -14,4 +14,13 @@ urlpatterns = [
     path("b/<slug:slug>/members/", views.member_list, name="member_list"),
     path("b/<slug:slug>/members/<int:user_id>/", views.member_edit, name="member_edit"),
     path("b/<slug:slug>/channels/", views.channel_list, name="channel_list"),
+    path(
+        "b/<slug:slug>/channels/connect/<slug:platform>/",
+        views.channel_oauth_start,
+        name="channel_oauth_start",
+    ),
+    path("connect/<slug:platform>/callback/", views.oauth_callback, name="oauth_callback"),
+    path(
+        "connect/choose/<str:choice_id>/", views.channel_oauth_choose, name="channel_oauth_choose"
+    ),
 ]

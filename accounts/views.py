@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -27,8 +27,9 @@ from accounts.forms import (
     ResetRequestForm,
     ResetSetPasswordForm,
 )
-from accounts.models import Membership
+from accounts.models import Channel, Membership
 from accounts.permissions import Action
+from accounts.services import oauth_connect
 from config.errors import DomainError
 from config.web import call_service
 
@@ -294,7 +295,7 @@ def channel_list(request: HttpRequest, slug: str) -> HttpResponse:
                     request, f"Connected {channel.handle}: the platform confirmed who it is."
                 )
                 return redirect("channel_list", slug=brand.slug)
-    return render(
+    response = render(
         request,
         "accounts/channel_list.html",
         {
@@ -302,6 +303,139 @@ def channel_list(request: HttpRequest, slug: str) -> HttpResponse:
             "channels": list(selectors.channel_list(brand=brand)),
             "is_admin": is_admin,
             "form": form,
+            "connect_buttons": _connect_buttons(brand) if is_admin else [],
+            "oauth_platforms": oauth_connect.OAUTH_PLATFORMS,
+        },
+    )
+    if is_admin:
+        # The "Connect …" forms post here and are redirected to the platforms' consent
+        # pages: the CSP's form-action covers redirects, so it names those origins.
+        response._csp_update = {"form-action": oauth_connect.consent_origins()}
+    return response
+
+
+def _connect_buttons(brand) -> list[dict]:
+    """One "Connect …" entry per consent-page platform, and whether it is configured."""
+    from platforms.registry import get_client_class
+
+    return [
+        {
+            "platform": platform,
+            "label": get_client_class(platform).label,
+            "configured": oauth_connect.oauth_configured(platform),
+        }
+        for platform in oauth_connect.OAUTH_PLATFORMS
+    ]
+
+
+@login_required
+@require_POST
+def channel_oauth_start(request: HttpRequest, slug: str, platform: str) -> HttpResponse:
+    """Send the browser to the platform's consent page (state + PKCE kept in the session)."""
+    brand = permissions.get_brand(request.user, slug, Action.ADMIN)
+    channel = None
+    if request.POST.get("channel"):
+        channel = get_object_or_404(
+            Channel, pk=_int_or_404(request.POST["channel"]), brand=brand, platform=platform
+        )
+    try:
+        url = oauth_connect.oauth_connect_begin(
+            session=request.session,
+            brand=brand,
+            actor=request.user,
+            platform=platform,
+            channel=channel,
+        )
+    except (DomainError, ValidationError) as exc:
+        messages.error(request, _reason(exc))
+        return redirect("channel_list", slug=brand.slug)
+    request.session["oauth_return"] = brand.slug
+    return redirect(url)
+
+
+def _int_or_404(value: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404("No such channel.") from None
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, DomainError):
+        return exc.message
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+def _back_to_channels(request: HttpRequest, brand=None) -> HttpResponse:
+    slug = brand.slug if brand is not None else request.session.get("oauth_return")
+    if slug:
+        return redirect("channel_list", slug=slug)
+    return redirect("home")
+
+
+def _connected(request: HttpRequest, result) -> HttpResponse:
+    channel = result.channel
+    if result.reconnected:
+        messages.success(request, f"Reconnected {channel.handle}: its held posts can be released.")
+    else:
+        messages.success(request, f"Connected {channel.handle}: the platform confirmed who it is.")
+    return redirect("channel_list", slug=result.brand.slug)
+
+
+@login_required
+def oauth_callback(request: HttpRequest, platform: str) -> HttpResponse:
+    """Where the platform's consent page sends the browser back (``code`` and ``state``)."""
+    try:
+        result = oauth_connect.oauth_connect_finish(
+            session=request.session,
+            actor=request.user,
+            platform=platform,
+            state=request.GET.get("state", "")[:200],
+            code=request.GET.get("code", "")[:2000],
+            error=request.GET.get("error", "")[:200],
+        )
+    except (DomainError, ValidationError, PermissionDenied) as exc:
+        messages.error(request, _reason(exc) or "You may not connect channels for that brand.")
+        return _back_to_channels(request)
+    if result.channel is not None:
+        return _connected(request, result)
+    return redirect("channel_oauth_choose", choice_id=result.choice_id)
+
+
+@login_required
+def channel_oauth_choose(request: HttpRequest, choice_id: str) -> HttpResponse:
+    """Facebook, Instagram, LinkedIn: which of the Pages (organisations) to connect."""
+    try:
+        pending = oauth_connect.oauth_choice(
+            session=request.session, actor=request.user, choice_id=choice_id
+        )
+    except (DomainError, PermissionDenied) as exc:
+        messages.error(request, _reason(exc) or "You may not connect channels for that brand.")
+        return _back_to_channels(request)
+    if request.method == "POST":
+        try:
+            result = oauth_connect.oauth_connect_choose(
+                session=request.session,
+                actor=request.user,
+                choice_id=choice_id,
+                page_id=request.POST.get("page", "")[:200],
+            )
+        except (DomainError, ValidationError, PermissionDenied) as exc:
+            messages.error(request, _reason(exc) or "You may not connect channels there.")
+            return _back_to_channels(request, pending.brand)
+        return _connected(request, result)
+    from platforms.registry import get_client_class
+
+    return render(
+        request,
+        "accounts/channel_oauth_choose.html",
+        {
+            "brand": pending.brand,
+            "choices": pending.choices,
+            "label": get_client_class(pending.platform).label,
+            "platform": pending.platform,
         },
     )
 

@@ -127,3 +127,29 @@ PLATFORM_TIMEOUT_SECONDS = env_int("PLATFORM_TIMEOUT_SECONDS", 10)
 # Fetching instance URLs on private/loopback addresses is refused unless this is on
 # (development with local fake platforms, tests, single-machine installs).
 ALLOW_PRIVATE_INSTANCE_URLS = env_bool("ALLOW_PRIVATE_INSTANCE_URLS", default=DEBUG)
+
+# The OAuth platforms: this installation's app on each (client id and secret from the
+# platform's developer console, see the README). A platform without a client id is shown
+# as "not configured by your administrator". ``*_API_URL`` moves a platform's API and
+# consent page to another origin (a local fake server in development and tests); leave it
+# empty for the real platform. Instagram is published through the Facebook app.
+OAUTH_APPS = {
+    platform: {
+        "client_id": env_str(f"{prefix}_CLIENT_ID"),
+        "client_secret": env_str(f"{prefix}_CLIENT_SECRET"),
+        "api_url": env_str(f"{prefix}_API_URL").rstrip("/"),
+    }
+    for platform, prefix in (
+        ("x", "X"),
+        ("linkedin", "LINKEDIN"),
+        ("facebook", "FACEBOOK"),
+        ("threads", "THREADS"),
+    )
+}
+OAUTH_APPS["instagram"] = OAUTH_APPS["facebook"]
+# Instagram and Threads fetch media from a public address: media is served at signed URLs
+# on SITE_URL that stop working after this many seconds.
+MEDIA_URL_MAX_AGE_SECONDS = env_int("MEDIA_URL_MAX_AGE_SECONDS", 24 * 3600)
+# Chunked uploads: the largest file accepted, and where the parts wait until complete.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 1024 * 1024 * 1024)
+UPLOAD_DIR = Path(env_str("UPLOAD_DIR", str(VAR_DIR / "uploads")))

@@ -289,7 +289,9 @@ class Comment(models.Model):
 
 
 class Media(models.Model):
-    """An attachment. Type and size are checked against the platform (planner.media)."""
+    """An attachment, uploaded once to Countersign. Its type, size and metadata (read with
+    ffprobe) are checked against each channel's platform rules (the adapters' ``media_rules``,
+    see planner.media); a video has a poster frame. The file never changes once stored."""
 
     class Kind(models.TextChoices):
         IMAGE = "image", "Image"
@@ -302,6 +304,11 @@ class Media(models.Model):
     size = models.PositiveBigIntegerField()
     alt_text = models.TextField(max_length=MAX_ALT_TEXT_CHARS, blank=True)
     original_name = models.CharField(max_length=255, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True, help_text="Seconds (video).")
+    frame_rate = models.FloatField(null=True, blank=True, help_text="Frames a second (video).")
+    poster = models.FileField(upload_to="posters/%Y/%m/", max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -35,8 +35,10 @@ from .errors import (
     PlatformError,
     PublishRejected,
 )
+from .facebook import SCOPES as FACEBOOK_SCOPES
 from .facebook import FacebookClient
 from .media import MB, MediaRules
+from .oauth import OAuthEndpoints
 
 CLOCK_SKEW = timedelta(minutes=5)
 WEB = "https://www.instagram.com"
@@ -51,6 +53,17 @@ class InstagramClient(FacebookClient):
     text_limit = 2200
     max_characters = text_limit
     token_hosts = ("facebook.com",)
+    media_required = True  # an Instagram post is an image or a video with a caption
+    #: The Facebook app's consent page, asking for the Instagram publishing permissions too.
+    oauth = OAuthEndpoints(
+        authorize_url=FacebookClient.oauth.authorize_url,
+        token_url=FacebookClient.oauth.token_url,
+        scopes=(*FACEBOOK_SCOPES, "instagram_basic", "instagram_content_publish"),
+        scope_separator=",",
+        pkce=False,
+        client_auth="body",
+    )
+    token_scopes = oauth.scopes
     #: Content publishing: JPEG images up to 8 MB, aspect 4:5 to 1.91:1, fetched from a
     #: public URL, up to 10 in a carousel; a reel: MP4/MOV up to 300 MB, 3 s to 15 min,
     #: 23-60 fps, aspect 0.01:1 to 10:1. Alt text for images.

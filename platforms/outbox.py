@@ -27,12 +27,27 @@ from datetime import UTC, datetime
 
 from .base import Identity, MediaItem, PlatformClient, PublishResult
 from .errors import InvalidInstanceURL, PlatformUnavailable, PublishRejected
+from .media import MB, WEB_IMAGES, MediaRules
 
 OUTBOX_FILE = "outbox.jsonl"
 MAX_CHARACTERS = 500
 
 
 class OutboxClient(PlatformClient):
+    #: Ours to choose (the receiver gets descriptions, not bytes): images up to 16 MB and
+    #: MP4 video up to 100 MB, 10 attachments in any mix; alt text kept.
+    media_rules = MediaRules(
+        image_types=WEB_IMAGES,
+        video_types=("video/mp4",),
+        max_image_bytes=16 * MB,
+        max_video_bytes=100 * MB,
+        max_items=10,
+        max_videos=10,
+        allow_mixed=True,
+        alt_text=True,
+        video_alt_text=True,
+    )
+
     platform = "outbox"
     label = "Local outbox (demo)"
     supports_idempotency_key = True

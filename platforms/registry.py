@@ -5,12 +5,28 @@ from __future__ import annotations
 from .base import PlatformClient
 from .bluesky import BlueskyClient
 from .errors import UnknownPlatform
+from .facebook import FacebookClient
+from .instagram import InstagramClient
+from .linkedin import LinkedInClient
 from .mastodon import MastodonClient
 from .outbox import OutboxClient
+from .threads import ThreadsClient
 from .webhook import WebhookClient
+from .x import XClient
 
 PLATFORMS: dict[str, type[PlatformClient]] = {
-    cls.platform: cls for cls in (MastodonClient, BlueskyClient, WebhookClient, OutboxClient)
+    cls.platform: cls
+    for cls in (
+        MastodonClient,
+        BlueskyClient,
+        XClient,
+        LinkedInClient,
+        FacebookClient,
+        InstagramClient,
+        ThreadsClient,
+        WebhookClient,
+        OutboxClient,
+    )
 }
 
 

@@ -57,6 +57,7 @@ from datetime import UTC, datetime, timedelta
 from .addresses import validate_instance_url
 from .base import Identity, MediaItem, PlatformClient, PublishResult
 from .errors import PlatformError
+from .media import MB, WEB_IMAGES, MediaRules
 
 SIGNATURE_TOLERANCE_SECONDS = 300
 DEFAULT_MAX_CHARACTERS = 10_000
@@ -102,6 +103,20 @@ def _now_iso() -> str:
 
 
 class WebhookClient(PlatformClient):
+    #: Ours to choose (the receiver gets descriptions, not bytes): images up to 16 MB and
+    #: MP4 video up to 100 MB, 10 attachments in any mix; alt text kept.
+    media_rules = MediaRules(
+        image_types=WEB_IMAGES,
+        video_types=("video/mp4",),
+        max_image_bytes=16 * MB,
+        max_video_bytes=100 * MB,
+        max_items=10,
+        max_videos=10,
+        allow_mixed=True,
+        alt_text=True,
+        video_alt_text=True,
+    )
+
     platform = "webhook"
     label = "Signed webhook"
     supports_idempotency_key = True  # receivers must deduplicate by key (the contract)

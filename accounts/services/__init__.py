@@ -5,6 +5,7 @@
 - ``members``: people, memberships and roles, invitations, personal accounts.
 - ``brands``: brands, and pausing or resuming all of a brand's publishing.
 - ``channels``: connecting channels (the guard's first layer), the outbox, pause, remove.
+- ``oauth_connect``: connecting through a platform's consent page (X, LinkedIn, Meta).
 - ``notifications``: in-app notifications and their emails.
 
 Services are keyword-only, atomic, and validate before saving.
@@ -19,10 +20,12 @@ from accounts.services.channels import (
     channel_client,
     channel_connect,
     channel_create_outbox,
+    channel_mark_reconnect,
     channel_pause,
     channel_pause_clear,
     channel_remove,
     channel_set_required_approvals,
+    channel_token_store,
 )
 from accounts.services.members import (
     HANDLE_RE,
@@ -58,10 +61,12 @@ __all__ = [
     "channel_client",
     "channel_connect",
     "channel_create_outbox",
+    "channel_mark_reconnect",
     "channel_pause",
     "channel_pause_clear",
     "channel_remove",
     "channel_set_required_approvals",
+    "channel_token_store",
     "member_invite",
     "membership_remove",
     "membership_set",

@@ -151,8 +151,9 @@ class PlatformProblem(DomainError):
     code = "platform_error"
 
 
-def _client_for(*, platform: str, instance_url: str, credential: dict):
-    """Build a platform client; every refusal becomes a clear validation error."""
+def _client_for(*, platform: str, instance_url: str, credential: dict, **extra):
+    """Build a platform client; every refusal becomes a clear validation error. ``extra``:
+    the OAuth clients' ``oauth_app``, ``oauth_endpoints`` and ``on_token_refresh``."""
 
     try:
         client_class = get_client_class(platform)
@@ -167,6 +168,7 @@ def _client_for(*, platform: str, instance_url: str, credential: dict):
             credential=credential,
             timeout=settings.COUNTERSIGN["PLATFORM_TIMEOUT_SECONDS"],
             allow_private_hosts=settings.COUNTERSIGN["ALLOW_PRIVATE_INSTANCE_URLS"],
+            **extra,
         )
     except platform_errors.InvalidInstanceURL as exc:
         raise ValidationError({"instance_url": str(exc)}) from exc
@@ -183,11 +185,53 @@ def channel_client(channel: Channel):
             instance_url=str(settings.COUNTERSIGN["OUTBOX_DIR"] / channel.brand.slug),
             credential={"handle": channel.handle},
         )
+    from accounts.services import oauth_connect
+
+    extra = _oauth_extra(channel.platform)
+    if oauth_connect.is_oauth_platform(channel.platform):
+        # Refreshed before it expires; the new token is stored (encrypted) at once.
+        channel_id = channel.pk
+        extra["on_token_refresh"] = lambda token: channel_token_store(
+            channel_id=channel_id, credential=token.as_credential()
+        )
     return _client_for(
         platform=channel.platform,
         instance_url=channel.instance_url,
         credential=channel.credential,
+        **extra,
     )
+
+
+@transaction.atomic
+def channel_token_store(*, channel_id: int, credential: dict) -> None:
+    """Keep a refreshed token (merged into the stored credential, encrypted)."""
+    channel = Channel.objects.select_for_update().filter(pk=channel_id).first()
+    if channel is None:
+        return
+    merged = {**channel.credential, **{k: str(v) for k, v in credential.items() if v}}
+    channel.set_credential(merged)
+    channel.save(update_fields=["credential_encrypted"])
+
+
+@transaction.atomic
+def channel_mark_reconnect(*, channel_id: int, reason: str) -> None:
+    """The platform refused the channel's credential (a token that could not be refreshed,
+    a revoked one): the channel shows "reconnect" until it is connected again."""
+    reason = (reason or "The platform refused the credential.").strip()[:500]
+    updated = (
+        Channel.objects.filter(pk=channel_id)
+        .exclude(reconnect_reason=reason)
+        .update(reconnect_reason=reason)
+    )
+    if updated:
+        channel = Channel.objects.select_related("brand").get(pk=channel_id)
+        audit_record(
+            action="channel.needs_reconnect",
+            actor=None,
+            brand=channel.brand,
+            obj=channel,
+            message=reason,
+        )
 
 
 def _platform_client(*, platform: str, instance_url: str, credential: dict):
@@ -198,7 +242,24 @@ def _platform_client(*, platform: str, instance_url: str, credential: dict):
         needs_url = False
     if needs_url or instance_url:
         instance_url = _safe_instance_url(instance_url)
-    return _client_for(platform=platform, instance_url=instance_url, credential=credential)
+    return _client_for(
+        platform=platform,
+        instance_url=instance_url,
+        credential=credential,
+        **_oauth_extra(platform),
+    )
+
+
+def _oauth_extra(platform: str) -> dict:
+    """The app an OAuth client refreshes its token with (none for the other platforms)."""
+    from accounts.services import oauth_connect
+
+    if not oauth_connect.is_oauth_platform(platform):
+        return {}
+    return {
+        "oauth_app": oauth_connect.oauth_app(platform),
+        "oauth_endpoints": oauth_connect.oauth_endpoints(platform),
+    }
 
 
 def _safe_instance_url(url: str) -> str:
@@ -248,7 +309,20 @@ def channel_connect(
     credential = {k: str(v) for k, v in credential.items() if v not in (None, "")}
     credential.pop("handle", None)
     client = _platform_client(platform=platform, instance_url=instance_url, credential=credential)
-    identity = _identity_of(client)
+    try:
+        identity = _identity_of(client)
+    except PlatformProblem as exc:
+        if isinstance(exc.__cause__, platform_errors.PersonalAccountRefused):
+            # The platform itself says this is a person's own profile, not a brand's page.
+            audit_record(
+                action="channel.refused",
+                actor=actor,
+                brand=brand,
+                message=str(exc.__cause__),
+                data={"platform": platform},
+            )
+            raise ChannelRefused(str(exc.__cause__)) from exc
+        raise
     try:
         limits = client.instance_limits()
     except platform_errors.PlatformError:
@@ -260,6 +334,9 @@ def channel_connect(
         identity=identity,
         instance_url=client.instance_url,
     )
+    token = getattr(client, "token", None)
+    if token is not None:  # refreshed while asking who it is: store the new one
+        credential = {**credential, **token.as_credential()}
     return _connected_channel_create(
         brand=brand,
         actor=actor,

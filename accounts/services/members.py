@@ -365,7 +365,16 @@ def personal_account_register(
     handle = (handle or "").strip()
     if not HANDLE_RE.fullmatch(handle) or has_control_characters(handle):
         raise ValidationError({"handle": "Enter a handle like @name or @name@instance.social."})
-    if platform not in {"mastodon", "bluesky", "x", "instagram", "linkedin", "threads", "tiktok"}:
+    if platform not in {
+        "mastodon",
+        "bluesky",
+        "x",
+        "facebook",
+        "instagram",
+        "linkedin",
+        "threads",
+        "tiktok",
+    }:
         raise ValidationError({"platform": f"Unknown platform {platform!r}."})
     if instance_url and not re.match(r"^https?://[^\s/]+", instance_url):
         raise ValidationError(

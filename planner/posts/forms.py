@@ -8,6 +8,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from accounts.models import HEX_COLOUR, Brand, Channel
 from planner.models import (
@@ -144,7 +145,14 @@ class ComposeForm(_PostFields):
         widget=forms.CheckboxSelectMultiple,
         help_text="One draft is made for each channel; edit each on its own afterwards.",
     )
-    media_file = forms.FileField(required=False, label="Image or video")
+    media_file = forms.FileField(
+        required=False,
+        label="Image or video",
+        help_text="Checked against every ticked channel's platform (type, size, length, "
+        "aspect ratio, frame rate). Large files upload in parts and resume after a failure.",
+        widget=forms.ClearableFileInput(attrs={"data-chunked-upload": "1"}),
+    )
+    upload_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     alt_text = forms.CharField(
         required=False,
         max_length=MAX_ALT_TEXT_CHARS,
@@ -157,6 +165,9 @@ class ComposeForm(_PostFields):
     def __init__(self, *args, channels, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channels"].queryset = channels
+        self.fields["media_file"].widget.attrs["data-upload-url"] = reverse(
+            "upload_start", kwargs={"slug": self.brand.slug}
+        )
         self.channel_list = freeze(self.fields["channels"])
         self.order_fields(["channels", "text", "category", "campaign", "scheduled_at"])
         self.helper = form_helper(submit="Save drafts")
@@ -172,7 +183,7 @@ class ComposeForm(_PostFields):
                 css_class="row",
             ),
             Field("confirm_handles"),
-            Fieldset("Attachment", "media_file", "alt_text"),
+            Fieldset("Attachment", "media_file", "upload_id", "alt_text"),
         )
 
 
@@ -206,7 +217,12 @@ class CommentForm(forms.Form):
 
 
 class MediaForm(forms.Form):
-    media_file = forms.FileField(label="Image or video")
+    media_file = forms.FileField(
+        label="Image or video",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"data-chunked-upload": "1"}),
+    )
+    upload_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     alt_text = forms.CharField(
         required=False,
         max_length=MAX_ALT_TEXT_CHARS,
@@ -215,11 +231,21 @@ class MediaForm(forms.Form):
         help_text=f"Required for images; up to {MAX_ALT_TEXT_CHARS:,} characters.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, brand: Brand | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         no_silent_cut(self.fields["alt_text"], what="The alt text")
+        if brand is not None:
+            self.fields["media_file"].widget.attrs["data-upload-url"] = reverse(
+                "upload_start", kwargs={"slug": brand.slug}
+            )
         self.helper = form_helper(submit="Attach")
         self.helper.attrs = {"enctype": "multipart/form-data"}
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("media_file") and not data.get("upload_id"):
+            self.add_error("media_file", "Choose an image or a video.")
+        return data
 
 
 class CopyForm(forms.Form):

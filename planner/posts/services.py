@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -55,6 +55,7 @@ from planner.posts.checks import (
     lock_post,
 )
 from planner.review.services import lint_or_refuse, review_after_edit
+from platforms.base import MediaItem
 
 
 class _Unchanged:
@@ -75,6 +76,8 @@ class MediaUpload:
 
     file: UploadedFile
     alt_text: str = ""
+    #: Already read (a chunked upload reads it once it is complete); else read here.
+    metadata: media_rules.Metadata | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,23 @@ class _CheckedMedia:
     mime_type: str
     size: int
     alt_text: str
+    metadata: media_rules.Metadata = field(default_factory=media_rules.Metadata)
+
+    def fields(self) -> dict:
+        """The Media row's fields, the file (and a video's poster frame) stored."""
+        return {
+            "file": _store(self),
+            "kind": media_rules.kind_of(self.mime_type),
+            "mime_type": self.mime_type,
+            "size": self.size,
+            "alt_text": self.alt_text,
+            "original_name": (self.upload.file.name or "")[:255],
+            "width": self.metadata.width,
+            "height": self.metadata.height,
+            "duration": self.metadata.duration,
+            "frame_rate": self.metadata.frame_rate,
+            "poster": _store_poster(self),
+        }
 
 
 class ConfirmationNeeded(Conflict):
@@ -147,14 +167,16 @@ def soon_confirmation_check(
 def _check_media(
     uploads: Sequence[MediaUpload], channels: Sequence[Channel]
 ) -> list[_CheckedMedia]:
-    """Type (read from the bytes), size and alt text of each upload, for every channel."""
+    """Type (read from the bytes), size, metadata (ffprobe) and alt text of each upload,
+    checked against every channel's platform rules (the adapters' ``media_rules``), with a
+    message naming the channel and its platform."""
     checked = []
     for index, upload in enumerate(uploads, start=1):
         name = (upload.file.name or f"file {index}")[:255]
         size = upload.file.size or 0
         if size <= 0:
             raise ValidationError({"media": f"{name} is empty."})
-        if size > media_rules.MAX_UPLOAD_BYTES:
+        if size > media_rules.max_upload_bytes():
             raise ValidationError({"media": f"{name} is larger than any platform accepts."})
         upload.file.seek(0)
         head = upload.file.read(32)
@@ -172,16 +194,16 @@ def _check_media(
             required=media_rules.kind_of(mime) == "image",
         )
         for channel in channels:
-            limits = media_rules.limits_for(channel.platform)
-            allowed = limits.types.get(mime)
-            if allowed is None:
+            rules = media_rules.rules_for(channel.platform)
+            if not rules.accepts(mime):
                 raise ValidationError(
                     {
                         "media": f"{channel.handle} ({channel.get_platform_display()}) does not "
-                        f"accept {mime}. It accepts {media_rules.describe(limits)}."
+                        f"accept {mime}. It accepts {media_rules.describe(rules)}."
                     }
                 )
-            if size > allowed:
+            allowed = media_rules.limit_for(rules, mime)
+            if allowed and size > allowed:
                 raise ValidationError(
                     {
                         "media": f"{name} is {size:,} bytes; {channel.handle} "
@@ -189,14 +211,58 @@ def _check_media(
                         f"up to {allowed:,} bytes."
                     }
                 )
-        checked.append(_CheckedMedia(upload=upload, mime_type=mime, size=size, alt_text=alt_text))
-    for channel in channels:
-        limits = media_rules.limits_for(channel.platform)
-        if len(checked) > limits.max_items:
-            raise ValidationError(
-                {"media": f"{channel.handle} takes at most {limits.max_items} attachments."}
+        metadata = upload.metadata or media_rules.read_metadata(upload.file)
+        checked.append(
+            _CheckedMedia(
+                upload=upload, mime_type=mime, size=size, alt_text=alt_text, metadata=metadata
             )
+        )
+    for channel in channels:
+        _check_against_platform(
+            channel,
+            [
+                MediaItem(
+                    b"",
+                    item.mime_type,
+                    item.alt_text,
+                    size=item.size,
+                    width=item.metadata.width,
+                    height=item.metadata.height,
+                    duration=item.metadata.duration,
+                    frame_rate=item.metadata.frame_rate,
+                    url=PUBLIC_URL_PLACEHOLDER,
+                )
+                for item in checked
+            ],
+            field="media",
+        )
     return checked
+
+
+#: At compose time the signed public address does not exist yet; it will at send time.
+PUBLIC_URL_PLACEHOLDER = "https://countersign.invalid/media/signed-at-send"
+
+
+def _check_against_platform(channel: Channel, items: list[MediaItem], *, field: str) -> None:
+    """The platform's own rules on the whole set (count, kinds, duration, aspect ratio,
+    frame rate, ...), one message per problem, naming the channel."""
+    rules = media_rules.rules_for(channel.platform)
+    if items and len(items) > rules.max_items:
+        raise ValidationError(
+            {field: f"{channel.handle} takes at most {rules.max_items} attachments."}
+        )
+    if not items and getattr(media_rules.client_class(channel.platform), "media_required", False):
+        raise ValidationError(
+            {
+                field: f"{channel.handle} ({channel.get_platform_display()}) posts need an "
+                "image or a video."
+            }
+        )
+    problems = media_rules.problems_for(
+        rules, label=f"{channel.handle} ({channel.get_platform_display()})", items=items
+    )
+    if problems:
+        raise ValidationError({field: problems})
 
 
 def _store(checked: _CheckedMedia) -> str:
@@ -206,6 +272,22 @@ def _store(checked: _CheckedMedia) -> str:
     extension = media_rules.EXTENSIONS.get(checked.mime_type, "")
     # A random name: the uploader's file name is kept only as a label (original_name).
     return default_storage.save(f"posts/{today:%Y/%m}/{secrets.token_hex(12)}{extension}", upload)
+
+
+def _store_poster(checked: _CheckedMedia) -> str:
+    """A video's first frame as a JPEG beside it ("" when ffmpeg cannot make one)."""
+    if media_rules.kind_of(checked.mime_type) != "video":
+        return ""
+    frame = media_rules.poster_frame(checked.upload.file)
+    checked.upload.file.seek(0)
+    if not frame:
+        return ""
+    from django.core.files.base import ContentFile
+
+    today = timezone.now()
+    return default_storage.save(
+        f"posters/{today:%Y/%m}/{secrets.token_hex(12)}.jpg", ContentFile(frame)
+    )
 
 
 def _media_summary(post: Post) -> str:
@@ -382,17 +464,7 @@ def post_compose_fitting(
             except ValidationError as exc:
                 errors.extend(exc.message_dict["text"])
         raise ValidationError({"text": errors}, code="too_long")
-    stored = [
-        {
-            "file": _store(item),
-            "kind": media_rules.kind_of(item.mime_type),
-            "mime_type": item.mime_type,
-            "size": item.size,
-            "alt_text": item.alt_text,
-            "original_name": (item.upload.file.name or "")[:255],
-        }
-        for item in _check_media(media, fitting)
-    ]
+    stored = [item.fields() for item in _check_media(media, fitting)]
     group = PostGroup.objects.create(brand=brand, created_by=actor)
     posts = [
         _new_post(
@@ -694,21 +766,24 @@ def _audit_value(value) -> str | int | None:
 
 
 def _check_media_for_channel(post: Post, channel: Channel) -> None:
-    limits = media_rules.limits_for(channel.platform)
     items = list(post.media.all())
-    if len(items) > limits.max_items:
-        raise ValidationError(
-            {"channel": f"{channel.handle} takes at most {limits.max_items} attachments."}
-        )
+    rules = media_rules.rules_for(channel.platform)
     for item in items:
-        allowed = limits.types.get(item.mime_type)
-        if allowed is None or item.size > allowed:
+        allowed = (
+            media_rules.limit_for(rules, item.mime_type) if rules.accepts(item.mime_type) else 0
+        )
+        if not allowed or item.size > allowed:
             raise ValidationError(
                 {
                     "channel": f"{channel.handle} does not accept the attachment "
                     f"{item.original_name or item.pk} ({item.mime_type}, {item.size:,} bytes)."
                 }
             )
+    _check_against_platform(
+        channel,
+        [media_rules.media_item(item, url=PUBLIC_URL_PLACEHOLDER) for item in items],
+        field="channel",
+    )
 
 
 def post_reschedule(
@@ -756,6 +831,11 @@ def post_copy(*, post: Post, actor: User, channel: Channel) -> Post:
                 "size": item.size,
                 "alt_text": item.alt_text,
                 "original_name": item.original_name,
+                "width": item.width,
+                "height": item.height,
+                "duration": item.duration,
+                "frame_rate": item.frame_rate,
+                "poster": item.poster.name,
             }
             for item in post.media.order_by("pk")
         ],
@@ -777,21 +857,23 @@ def media_attach(*, post: Post, actor: User, upload: MediaUpload) -> Media:
             code="not_editable",
         )
     (checked,) = _check_media([upload], [post.channel])
-    limits = media_rules.limits_for(post.channel.platform)
-    if post.media.count() + 1 > limits.max_items:
-        raise ValidationError(
-            {"media": f"{post.channel.handle} takes at most {limits.max_items} attachments."}
-        )
-    old_hash = post.content_hash
-    item = Media.objects.create(
-        post=post,
-        file=_store(checked),
-        kind=media_rules.kind_of(checked.mime_type),
-        mime_type=checked.mime_type,
+    existing = [
+        media_rules.media_item(m, url=PUBLIC_URL_PLACEHOLDER) for m in post.media.order_by("pk")
+    ]
+    new = MediaItem(
+        b"",
+        checked.mime_type,
+        checked.alt_text,
         size=checked.size,
-        alt_text=checked.alt_text,
-        original_name=(upload.file.name or "")[:255],
+        width=checked.metadata.width,
+        height=checked.metadata.height,
+        duration=checked.metadata.duration,
+        frame_rate=checked.metadata.frame_rate,
+        url=PUBLIC_URL_PLACEHOLDER,
     )
+    _check_against_platform(post.channel, [*existing, new], field="media")
+    old_hash = post.content_hash
+    item = Media.objects.create(post=post, **checked.fields())
     post.last_editor = actor
     post.save(update_fields=["last_editor", "updated_at"])
     _write_revision(post, editor=actor)

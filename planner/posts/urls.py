@@ -25,4 +25,12 @@ urlpatterns = [
     path("b/<slug:slug>/calendar/feed/", views.calendar_feed, name="calendar_feed"),
     path("b/<slug:slug>/campaigns/", views.campaign_list, name="campaign_list"),
     path("ics/<str:token>.ics", views.calendar_ics, name="calendar_ics"),
+    path("b/<slug:slug>/uploads/", views.upload_start, name="upload_start"),
+    path("b/<slug:slug>/uploads/<str:upload_id>/", views.upload_part, name="upload_part"),
+    path(
+        "b/<slug:slug>/posts/<id:pk>/media/<id:media_id>/<str:which>/",
+        views.post_media_file,
+        name="post_media_file",
+    ),
+    path("m/<str:token>/", views.media_public, name="media_public"),
 ]

@@ -5,12 +5,13 @@ Interfaces only: parse input, call one service, render selector results.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,9 +24,10 @@ from accounts.permissions import Action
 from config.errors import DomainError
 from config.web import call_service
 from planner import lifecycle
+from planner import media as media_rules
 from planner.models import MAX_TEXT_CHARS, Category, Post, Status
 from planner.posts import checks as post_checks
-from planner.posts import ics, selectors, services
+from planner.posts import ics, selectors, services, uploads
 from planner.posts.filters import PostFilter
 from planner.posts.forms import (
     CampaignForm,
@@ -52,11 +54,23 @@ def drafting_channels(user, brand: Brand):
     return permissions.channels_for(user, brand, Action.DRAFT).select_related("brand")
 
 
-def media_uploads(form) -> list[services.MediaUpload]:
+def media_uploads(form, *, user=None) -> list[services.MediaUpload]:
+    """The form's attachment: a file sent with the form, or a finished chunked upload."""
+    alt_text = form.cleaned_data.get("alt_text") or ""
+    upload_id = form.cleaned_data.get("upload_id") or ""
+    if upload_id and user is not None:
+        upload = uploads.upload_file(user_id=user.pk, upload_id=upload_id)
+        return [services.MediaUpload(file=upload, alt_text=alt_text)]
     upload = form.cleaned_data.get("media_file")
     if not upload:
         return []
-    return [services.MediaUpload(file=upload, alt_text=form.cleaned_data.get("alt_text") or "")]
+    return [services.MediaUpload(file=upload, alt_text=alt_text)]
+
+
+def _discard_upload(form, user) -> None:
+    upload_id = form.cleaned_data.get("upload_id") if hasattr(form, "cleaned_data") else ""
+    if upload_id:
+        uploads.upload_discard(user_id=user.pk, upload_id=upload_id)
 
 
 # --- composer ----------------------------------------------------------------------------
@@ -108,11 +122,12 @@ def post_compose(request: HttpRequest, slug: str) -> HttpResponse:
                 category=data["category"],
                 scheduled_at=data["scheduled_at"],
                 campaign=data["campaign"],
-                media=media_uploads(form),
+                media=media_uploads(form, user=request.user),
                 confirm_handles=form.handles(),
             ),
         )
         if result is not None and not result.refused:
+            _discard_upload(form, request.user)
             names = ", ".join(post.channel.handle for post in result.posts)
             count = len(result.posts)
             messages.success(
@@ -400,7 +415,7 @@ def post_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "post": post,
             "channel": post.channel,
             "form": form,
-            "media_form": MediaForm(),
+            "media_form": MediaForm(brand=brand),
             "media": selectors.media_list(post=post),
             "editable": lifecycle.is_editable(post),
             "under_review": post.status in lifecycle.UNDER_REVIEW,
@@ -427,10 +442,11 @@ def post_media_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         item = call_service(
             form,
             lambda: services.media_attach(
-                post=post, actor=request.user, upload=media_uploads(form)[0]
+                post=post, actor=request.user, upload=media_uploads(form, user=request.user)[0]
             ),
         )
         if item is not None:
+            _discard_upload(form, request.user)
             messages.success(request, "Attachment added.")
             return redirect("post_edit", slug=brand.slug, pk=post.pk)
     for errors in form.errors.values():
@@ -647,3 +663,104 @@ def calendar_ics(request: HttpRequest, token: str) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="{feed.brand.slug}.ics"'
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+# --- chunked uploads and media files -------------------------------------------------------
+
+
+def _json_error(exc: Exception, status: int = 400) -> JsonResponse:
+    if isinstance(exc, DomainError):
+        return JsonResponse({"detail": exc.message, **exc.details}, status=exc.status_code)
+    messages_ = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+    return JsonResponse({"detail": " ".join(messages_)}, status=status)
+
+
+@login_required
+@require_POST
+def upload_start(request: HttpRequest, slug: str) -> HttpResponse:
+    """``{name, size}`` (JSON or form) -> 201 ``{upload_id, received, chunk_bytes, ...}``."""
+    permissions.get_brand(request.user, slug, Action.DRAFT)
+    try:
+        data = (
+            json.loads(request.body or b"{}")
+            if request.content_type == "application/json"
+            else request.POST
+        )
+    except (ValueError, RequestDataTooBig):
+        return JsonResponse({"detail": "Send {name, size} as JSON."}, status=400)
+    if not isinstance(data, dict) and not hasattr(data, "get"):
+        return JsonResponse({"detail": "Send {name, size} as JSON."}, status=400)
+    try:
+        state = uploads.upload_start(
+            user_id=request.user.pk, name=data.get("name", ""), size=data.get("size")
+        )
+    except (ValidationError, DomainError) as exc:
+        return _json_error(exc)
+    return JsonResponse(state.as_dict(), status=201)
+
+
+@login_required
+def upload_part(request: HttpRequest, slug: str, upload_id: str) -> HttpResponse:
+    """GET: how much of the file arrived (to resume). PUT ``?offset=N`` with the part's bytes
+    as the body: 200 ``{received, complete}``; 409 with ``received`` at the wrong offset."""
+    permissions.get_brand(request.user, slug, Action.DRAFT)
+    try:
+        if request.method == "GET":
+            state = uploads.upload_state(user_id=request.user.pk, upload_id=upload_id)
+        elif request.method in ("PUT", "POST"):
+            state = uploads.upload_append(
+                user_id=request.user.pk,
+                upload_id=upload_id,
+                offset=request.GET.get("offset", ""),
+                stream=request,
+            )
+        elif request.method == "DELETE":
+            uploads.upload_discard(user_id=request.user.pk, upload_id=upload_id)
+            return JsonResponse({}, status=204)
+        else:
+            return JsonResponse({"detail": "GET, PUT or DELETE."}, status=405)
+    except (ValidationError, DomainError) as exc:
+        return _json_error(exc)
+    return JsonResponse(state.as_dict())
+
+
+@login_required
+@require_GET
+def post_media_file(request: HttpRequest, slug: str, pk: int, media_id: int, which: str):
+    """An attachment (``file``) or a video's poster frame (``poster``), for people of the
+    brand."""
+    brand = permissions.get_brand(request.user, slug)
+    post = selectors.post_get(user=request.user, pk=pk, brand=brand)
+    item = post.media.filter(pk=media_id).first()
+    if item is None or which not in ("file", "poster"):
+        raise Http404("No such attachment.")
+    field = item.file if which == "file" else item.poster
+    if not field:
+        raise Http404("No poster frame for this attachment.")
+    content_type = item.mime_type if which == "file" else "image/jpeg"
+    return _file_response(field, content_type)
+
+
+def _file_response(field, content_type: str) -> HttpResponse:
+    try:
+        handle = field.open("rb")
+    except (OSError, ValueError, FileNotFoundError):
+        raise Http404("The file is gone.") from None
+    response = FileResponse(handle, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+def media_public(request: HttpRequest, token: str) -> HttpResponse:
+    """The signed, expiring public address of an attachment, for the platforms that fetch
+    media themselves (Instagram, Threads). Anything else: 404."""
+    from planner.models import Media
+
+    media_id = media_rules.media_id_from(token[:1000])
+    item = Media.objects.filter(pk=media_id).first() if media_id is not None else None
+    if item is None:
+        raise Http404("No such file.")
+    return _file_response(item.file, item.mime_type)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Brand, Channel
 from config.errors import DomainError
+from planner.media import media_item, public_url
 from planner.models import Delivery, HeldCode, Post, Status
 from planner.publishing import checks, clients
 from planner.publishing.clients import (
@@ -207,10 +208,13 @@ def begin_attempt(
 
 
 def _media_items(post: Post) -> list[MediaItem]:
+    """The post's attachments with their metadata, and the signed public address the
+    platforms that fetch media themselves (Instagram, Threads) are given."""
     items = []
     for media in media_of(post):
         with media.file.open("rb") as fh:
-            items.append(MediaItem(fh.read(), media.mime_type, media.alt_text))
+            content = fh.read()
+        items.append(media_item(media, content=content, url=public_url(media)))
     return items
 
 
@@ -244,6 +248,7 @@ def publish_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
         identity = clients.identity_check(channel, client)
     except (ValidationError, DomainError, platform_errors.AuthenticationFailed) as exc:
         forget_client(channel)
+        _mark_reconnect(channel, exc)
         return hold(reconnect_reason(channel, exc), HeldCode.RECONNECT)
     except platform_errors.PlatformUnavailable as exc:
         blocked = checks.run_checks(post, now=now).reason
@@ -306,6 +311,7 @@ def send_attempt(post: Post, client, delivery: Delivery, *, kind: str) -> Outcom
         # nothing was published, and nothing will be until a person fixes the channel.
         forget_client(post.channel)
         _note(post.pk, outcome="refused", error=str(exc))
+        _mark_reconnect(post.channel, exc)
         reason = reconnect_reason(post.channel, exc)
         if kind == "resend":
             return fail_post(post.pk, reason, sources=(source,))
@@ -318,6 +324,15 @@ def send_attempt(post: Post, client, delivery: Delivery, *, kind: str) -> Outcom
         reconciled=kind == "resend",
         outcome="published",
     )
+
+
+def _mark_reconnect(channel: Channel, exc: Exception) -> None:
+    """A credential the platform refused (a token that could not be refreshed): the channel
+    shows "reconnect" on the Channels page until it is connected again."""
+    if isinstance(exc, platform_errors.AuthenticationFailed):
+        from accounts import services as account_services
+
+        account_services.channel_mark_reconnect(channel_id=channel.pk, reason=str(exc))
 
 
 def _note(post_id: int, *, outcome: str, error: str = "") -> None:

@@ -45,6 +45,8 @@ def test_platform_limits():
         "bluesky": 300,
         "linkedin": 3000,
         "instagram": 2200,
+        "facebook": 63206,
+        "threads": 500,
         "webhook": None,
         "outbox": None,
     }
@@ -74,7 +76,7 @@ def test_result_carries_platform_and_limit():
     assert count.remaining == 295
 
 
-@pytest.mark.parametrize("platform", ["twitter", "X", "facebook", "", " x", None, 3])
+@pytest.mark.parametrize("platform", ["twitter", "X", "tiktok", "", " x", None, 3])
 def test_unknown_platform_raises_value_error(platform):
     with pytest.raises(ValueError, match="Unknown platform"):
         count_characters("hello", platform)

@@ -218,9 +218,19 @@ def test_missing_credential_fields_are_reported_by_name():
 
 
 def test_registry_has_every_platform_with_its_capabilities():
-    assert set(PLATFORMS) == {"mastodon", "bluesky", "webhook", "outbox"}
-    assert registry_problems(("mastodon", "bluesky", "webhook", "outbox")) == []
-    assert registry_problems(("x",)) == ["no client registered for platform 'x'"]
+    assert set(PLATFORMS) == {
+        "mastodon",
+        "bluesky",
+        "x",
+        "linkedin",
+        "facebook",
+        "instagram",
+        "threads",
+        "webhook",
+        "outbox",
+    }
+    assert registry_problems(tuple(PLATFORMS)) == []
+    assert registry_problems(("tiktok",)) == ["no client registered for platform 'tiktok'"]
     assert dict(platform_choices())["mastodon"] == "Mastodon"
     assert get_client_class("bluesky") is BlueskyClient
     assert MastodonClient.credential_fields == ["access_token"]
@@ -229,10 +239,13 @@ def test_registry_has_every_platform_with_its_capabilities():
     assert OutboxClient.credential_fields == []
     assert OutboxClient.needs_instance_url is False
     assert BlueskyClient.default_instance_url == "https://bsky.social"
-    for cls in PLATFORMS.values():
-        assert cls.supports_idempotency_key and cls.supports_lookup
+    for slug in ("mastodon", "bluesky", "webhook", "outbox"):
+        assert PLATFORMS[slug].supports_idempotency_key and PLATFORMS[slug].supports_lookup
+    for slug in ("x", "linkedin", "facebook", "instagram", "threads"):
+        # No idempotency key on these platforms: an unconfirmed send is looked up instead.
+        assert PLATFORMS[slug].supports_lookup and not PLATFORMS[slug].supports_idempotency_key
     with pytest.raises(UnknownPlatform):
-        get_client_class("x")
+        get_client_class("tiktok")
     assert issubclass(UnknownPlatform, PlatformError)
 
 
@@ -898,10 +911,25 @@ def test_each_adapter_carries_its_platforms_facts():
     assert windows == {
         "mastodon": dt.timedelta(minutes=55),
         "bluesky": None,
+        "x": None,
+        "linkedin": None,
+        "facebook": None,
+        "instagram": None,
+        "threads": None,
         "webhook": dt.timedelta(days=7),
         "outbox": None,
     }
-    assert all(cls.supports_idempotency_key for cls in PLATFORMS.values())
+    assert all(cls.supports_idempotency_key or cls.supports_lookup for cls in PLATFORMS.values())
     limits = {slug: cls.text_limit for slug, cls in PLATFORMS.items()}
-    assert limits == {"mastodon": 500, "bluesky": 300, "webhook": None, "outbox": None}
+    assert limits == {
+        "mastodon": 500,
+        "bluesky": 300,
+        "x": 280,
+        "linkedin": 3000,
+        "facebook": 63206,
+        "instagram": 2200,
+        "threads": 500,
+        "webhook": None,
+        "outbox": None,
+    }
     assert [slug for slug, cls in PLATFORMS.items() if cls.limit_from_instance] == ["mastodon"]

@@ -1,4 +1,4 @@
-"""The OAuth platforms' clients as a set: complete, Django-free, and not yet channels."""
+"""The OAuth platforms' clients as a set: complete, Django-free, and registered as channels."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ def test_each_new_client_is_complete(cls):
     assert cls.needs_instance_url is False and cls.default_instance_url.startswith("https://")
     assert cls.oauth is not None and cls.oauth.token_url.startswith("https://")
     assert cls.media_rules.supports_media and cls.media_rules.alt_text
-    # Registered once the Channel connect flow and accounts.Platform choices exist for them.
-    assert cls.platform not in PLATFORMS
+    # Registered: the Channels page connects them and accounts.Platform offers them.
+    assert PLATFORMS[cls.platform] is cls
 
 
 @pytest.mark.parametrize("cls", NEW, ids=lambda c: c.platform)
