@@ -276,7 +276,7 @@ def approval_lead_time(f: Filters) -> dict:
 def summary(f: Filters) -> dict:
     """The headline figures: published posts, engagement, followers, rate, lead time."""
     totals = _metrics(f).aggregate(
-        posts=Count("id"), engagement=Sum("engagement"), average=Avg("engagement")
+        posts=Count("id"), total=Sum("engagement"), average=Avg("engagement")
     )
     published = _published(f).count()
     rate = engagement_rate(f)["rows"]
@@ -286,7 +286,7 @@ def summary(f: Filters) -> dict:
     return {
         "published": published,
         "with_metrics": totals["posts"],
-        "engagement": totals["engagement"] or 0,
+        "engagement": totals["total"] or 0,
         "average_engagement": _round(totals["average"]),
         "followers": followers,
         "engagement_rate_percent": _round(100 * totals["average"] / followers, 3)
