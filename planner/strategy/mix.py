@@ -1,8 +1,8 @@
 """The content mix over rolling windows (pure Python, no Django).
 
 A target says: category C may be at most P% of a channel's posts over any rolling window of
-D days. A post "would push the channel over" when some D-day window that contains it has more
-than P% of C with the post counted.
+D days (each post's window: the D days up to and including it). A post "would push the
+channel over" when some window that contains it has more than P% of C with the post counted.
 """
 
 from __future__ import annotations
@@ -38,12 +38,14 @@ class Over:
 def worst_window(
     when: dt.datetime, category: str, others: list[tuple[dt.datetime, str]], target: Target
 ) -> Over | None:
-    """The window of ``target.window_days`` containing ``when`` where ``target.category`` has
-    the highest share with the new post counted; None unless that share is over the target.
+    """The rolling window of ``target.window_days`` containing ``when`` in which
+    ``target.category`` has the highest share, the new post counted; None unless that share
+    is over the target.
 
-    ``others``: (time, category) of the channel's other posts near ``when``. Only windows
-    whose start is a post's time, or whose end falls just after one, need looking at: the
-    share changes nowhere else.
+    Rolling windows are trailing: the window of a post is the ``window_days`` up to and
+    including it. The windows that contain the new post are its own and those of the posts
+    after it (within the window's length); ``others`` are (time, category) of the channel's
+    other planned posts.
     """
     if category != target.category:
         return None
@@ -52,15 +54,10 @@ def worst_window(
         [(t, c) for t, c in others if when - span < t < when + span] + [(when, category)],
         key=lambda item: item[0],
     )
-    starts = {t for t, _ in near if when - span < t <= when}
-    starts |= {t - span + dt.timedelta(microseconds=1) for t, _ in near if when <= t < when + span}
-    starts.add(when)
     best: Over | None = None
-    for start in starts:
-        end = start + span
-        if not (start <= when < end):
-            continue
-        inside = [c for t, c in near if start <= t < end]
+    for end in sorted({when} | {t for t, _ in near if when < t < when + span}):
+        start = end - span
+        inside = [c for t, c in near if start < t <= end]
         count = sum(1 for c in inside if c == target.category)
         if 100 * count > target.max_percent * len(inside) and (
             best is None or count * best.total > best.count * len(inside)

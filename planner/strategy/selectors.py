@@ -134,8 +134,8 @@ def mix_message(over: Over, channel: Channel) -> str:
     label = Category(over.category).label.lower()
     return (
         f"Content mix: with this post, {label} would be {over.count} of {over.total} posts "
-        f"({over.percent}%) on {channel.handle} in the {over.window_days} days from "
-        f"{over.start:%d %b}; the brand's target is at most {over.max_percent}%."
+        f"({over.percent}%) on {channel.handle} in the {over.window_days} days up to "
+        f"{over.end:%d %b}; the brand's target is at most {over.max_percent}%."
     )
 
 
