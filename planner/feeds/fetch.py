@@ -67,7 +67,8 @@ def _read_capped(response: requests.Response) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > MAX_FEED_BYTES:
         raise FeedProblem(
-            f"The feed is {int(declared):,} bytes; the most read is {MAX_FEED_BYTES:,}.",
+            f"The feed is larger than {MAX_FEED_BYTES:,} bytes ({int(declared):,}); it was "
+            "not read.",
             permanent=True,
         )
     chunks, size = [], 0

@@ -185,8 +185,11 @@ def _record_failure(feed: Feed, problem: feed_fetcher.FeedProblem, now) -> Fetch
     return FetchReport(feed_id=feed.pk, error=problem.message, stopped=stop)
 
 
-def _item_drafts(feed: Feed, item: feed_fetcher.Item, channels: list[Channel]) -> FeedItem:
-    """The item row and its drafts in one transaction (the caller's)."""
+def _item_drafts(
+    feed: Feed, item: feed_fetcher.Item, channels: list[Channel]
+) -> tuple[FeedItem, list[int]]:
+    """The item row and its drafts (one per channel, each trimmed for it) in one transaction
+    (the caller's); the drafts' ids."""
     from planner.posts import services as post_services
 
     row = FeedItem.objects.create(
@@ -195,7 +198,7 @@ def _item_drafts(feed: Feed, item: feed_fetcher.Item, channels: list[Channel]) -
     if feed.created_by is None or not feed.created_by.is_active:
         row.problem = "Nobody to draft in the name of: the person who added the feed is gone."
         row.save(update_fields=["problem"])
-        return row
+        return row, []
     made, problems = [], []
     for channel in channels:
         text = draft_text(
@@ -223,7 +226,7 @@ def _item_drafts(feed: Feed, item: feed_fetcher.Item, channels: list[Channel]) -
     row.group_id = made[0].group_id if made else None
     row.problem = "; ".join(problems)[:500]
     row.save(update_fields=["drafts", "group", "problem"])
-    return row
+    return row, [post.pk for post in made]
 
 
 def feed_fetch(*, feed_id: int, now=None) -> FetchReport:
@@ -271,15 +274,12 @@ def feed_fetch(*, feed_id: int, now=None) -> FetchReport:
             continue
         try:
             with transaction.atomic():
-                row = _item_drafts(feed, item, channels)
+                _row, drafts = _item_drafts(feed, item, channels)
         except IntegrityError:
             continue  # another fetch took it at the same moment: each item once
         seen.add(item.key)
         report.new_items += 1
-        if row.group_id:
-            report.drafts.extend(
-                feed.brand.posts.filter(group_id=row.group_id).values_list("pk", flat=True)
-            )
+        report.drafts.extend(drafts)
     if report.new_items:
         audit_record(
             action="feed.fetched",
