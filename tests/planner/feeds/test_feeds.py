@@ -108,9 +108,11 @@ def test_private_addresses_and_other_schemes_are_refused(team, feed_server):
         return real("127.0.0.1" if host == "blog.example" else host, *args, **kwargs)
 
     port = feed_server.url.rsplit(":", 1)[1]
-    with mock.patch("socket.getaddrinfo", resolve):
-        with pytest.raises(fetcher.FeedProblem, match="private or local"):
-            fetcher.download(f"http://blog.example:{port}/feed.xml", allow_private=False)
+    with (
+        mock.patch("socket.getaddrinfo", resolve),
+        pytest.raises(fetcher.FeedProblem, match="private or local"),
+    ):
+        fetcher.download(f"http://blog.example:{port}/feed.xml", allow_private=False)
     assert not [r for r in feed_server.requests_log() if r["path"] == "/feed.xml"]
 
 
@@ -126,9 +128,7 @@ def test_untrusted_item_fields_are_cleaned():
     assert item.title == "Bold title" and item.link == "" and "<" not in item.summary
 
 
-def test_the_same_feed_twice_is_a_conflict_and_channels_must_be_the_brands(
-    feed, team, other
-):
+def test_the_same_feed_twice_is_a_conflict_and_channels_must_be_the_brands(feed, team, other):
     with pytest.raises(Conflict):
         services.feed_create(
             brand=team["brand"], actor=team["author"], url=feed.url, channels=[team["channel"]]
@@ -161,15 +161,25 @@ def test_feeds_api(api, team, feed_server, private_allowed, other):
     their = reverse("api_feed_fetch", args=[other["brand"].slug, feed_id])
     assert api(other["author"]).post(their).status_code == 404
     foreign = api(team["author"]).post(
-        url, {"url": feed_server.url + "/atom.xml", "channels": [other["channel"].pk]},
+        url,
+        {"url": feed_server.url + "/atom.xml", "channels": [other["channel"].pk]},
         format="json",
     )
     assert foreign.status_code == 404
-    assert api(team["author"]).post(url, {"url": "x", "channels": []}, format="json").status_code == 400
-    assert api(team["trainer"]).post(
-        url, {"url": feed_server.url + "/atom.xml", "channels": [team["channel"].pk]},
-        format="json",
-    ).status_code == 403
+    assert (
+        api(team["author"]).post(url, {"url": "x", "channels": []}, format="json").status_code
+        == 400
+    )
+    assert (
+        api(team["trainer"])
+        .post(
+            url,
+            {"url": feed_server.url + "/atom.xml", "channels": [team["channel"].pk]},
+            format="json",
+        )
+        .status_code
+        == 403
+    )
 
 
 def test_feeds_page(client, team, feed_server, private_allowed):
@@ -177,8 +187,12 @@ def test_feeds_page(client, team, feed_server, private_allowed):
     page = reverse("feed_list", args=[team["brand"].slug])
     feed_server.add_item(title="Page item", link="https://example.com/p", summary="s")
     response = client.post(
-        page, {"url": feed_server.url + "/feed.xml", "channels": [team["channel"].pk],
-               "category": "news"}
+        page,
+        {
+            "url": feed_server.url + "/feed.xml",
+            "channels": [team["channel"].pk],
+            "category": "news",
+        },
     )
     assert response.status_code == 302
     feed = Feed.objects.get(brand=team["brand"])

@@ -104,16 +104,16 @@ def test_links_to_own_domains_are_tagged_when_saved_and_hashed_as_tagged(tracked
 
 
 def test_the_campaign_slug_is_utm_campaign_and_changing_it_retags(tracked, make_post):
-    spring = services.campaign_create(brand=tracked["brand"], actor=tracked["admin"], name="Spring Sale")
+    spring = services.campaign_create(
+        brand=tracked["brand"], actor=tracked["admin"], name="Spring Sale"
+    )
     post = make_post("https://example.com/sale", campaign=spring)
     assert "utm_campaign=spring-sale" in post.text
     post = services.post_update(post=post, actor=tracked["author"], campaign=None)
     assert "utm_campaign" not in post.text
 
 
-def test_editing_a_tagged_approved_post_with_the_same_words_keeps_its_approvals(
-    tracked, make_post
-):
+def test_editing_a_tagged_approved_post_with_the_same_words_keeps_its_approvals(tracked, make_post):
     post = make_post("Read https://example.com/blog", when=soon(2))
     review.post_submit(post_id=post.pk, actor=tracked["author"])
     for name in ("approver1", "approver2"):
@@ -132,7 +132,9 @@ def test_copying_to_another_platform_tags_for_that_platform(tracked, make_post):
     from accounts.models import Platform
     from tests.planner.conftest import make_channel
 
-    masto = make_channel(tracked["brand"], platform=Platform.MASTODON, handle="@shop@social.example")
+    masto = make_channel(
+        tracked["brand"], platform=Platform.MASTODON, handle="@shop@social.example"
+    )
     post = make_post("https://example.com/x")
     copy = services.post_copy(post=post, actor=tracked["author"], channel=masto)
     assert "utm_source=mastodon" in copy.text and "utm_source=outbox" not in copy.text

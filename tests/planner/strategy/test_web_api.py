@@ -35,8 +35,12 @@ def test_the_composer_warns_when_a_post_would_push_the_channel_over(client, team
     # Not promotional: no warning.
     response = client.post(
         reverse("compose_preview", args=[team["brand"].slug]),
-        {"text": "Hi", "channels": [team["channel"].pk], "category": "engagement",
-         "scheduled_at": when},
+        {
+            "text": "Hi",
+            "channels": [team["channel"].pk],
+            "category": "engagement",
+            "scheduled_at": when,
+        },
     )
     assert 'data-testid="mix-warning"' not in response.content.decode()
 
@@ -45,8 +49,7 @@ def test_the_composer_shows_the_tagged_link(client, tracked):
     client.force_login(tracked["author"])
     response = client.post(
         reverse("compose_preview", args=[tracked["brand"].slug]),
-        {"text": "https://example.com/a", "channels": [tracked["channel"].pk],
-         "category": "news"},
+        {"text": "https://example.com/a", "channels": [tracked["channel"].pk], "category": "news"},
     )
     body = response.content.decode()
     assert 'data-testid="links-tagged"' in body and "utm_source=outbox" in body
@@ -120,8 +123,14 @@ def test_settings_and_credit_pages(client, team, make_post, other):
     assert client.get(url).status_code == 200
     response = client.post(
         url,
-        {"max_promotional": "25", "window_days": "14", "tracking_enabled": "on",
-         "domains": "example.com shop.example", "medium": "social", "content": ""},
+        {
+            "max_promotional": "25",
+            "window_days": "14",
+            "tracking_enabled": "on",
+            "domains": "example.com shop.example",
+            "medium": "social",
+            "content": "",
+        },
     )
     assert response.status_code == 302
     client.force_login(team["author"])
@@ -131,4 +140,6 @@ def test_settings_and_credit_pages(client, team, make_post, other):
     assert b'data-testid="credit-problems"' in page.content
     client.force_login(other["author"])
     assert client.get(reverse("post_credit", args=[team["brand"].slug, post.pk])).status_code == 404
-    assert client.get(reverse("post_credit", args=[other["brand"].slug, post.pk])).status_code == 404
+    assert (
+        client.get(reverse("post_credit", args=[other["brand"].slug, post.pk])).status_code == 404
+    )
