@@ -122,6 +122,7 @@ class Kpis(APIView):
 
 @extend_schema(
     tags=["kpis"],
+    operation_id="brands_kpis_chart_retrieve",
     summary="One chart's data (columns and rows); ?format=csv for CSV",
     parameters=FILTER_PARAMETERS,
     responses={200: ChartSerializer, **error_responses(400, 401, 404)},
