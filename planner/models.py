@@ -566,6 +566,10 @@ class PostMetrics(models.Model):
     replies = models.PositiveIntegerField(default=0)
     quotes = models.PositiveIntegerField(default=0)
     engagement = models.PositiveIntegerField(default=0)
+    # When it was published, on the brand's clock (for "best days and hours" without a time
+    # zone conversion per row): ISO weekday 1-7 and hour 0-23.
+    local_weekday = models.PositiveSmallIntegerField(default=1)
+    local_hour = models.PositiveSmallIntegerField(default=0)
     age = models.CharField(max_length=3, choices=MetricSnapshot.Age.choices)
     fetched_at = models.DateTimeField()
 

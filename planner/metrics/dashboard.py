@@ -13,8 +13,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Max, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
+from django.db.models import Avg, Count, F, Max, OuterRef, Q, Subquery, Sum
 
 from accounts.models import Brand, Channel
 from planner.models import Category, Delivery, FollowerCount, Post, PostMetrics, Status
@@ -163,22 +162,23 @@ def engagement_rate(f: Filters) -> dict:
 
 
 def best_times(f: Filters) -> dict:
-    """Average engagement per weekday and hour of publishing, in the brand's time zone."""
-    tz = f.brand.tz
+    """Average engagement per weekday and hour of publishing, in the brand's time zone (as it
+    was when the metrics were stored: the local time is kept on the row)."""
     rows = (
         _metrics(f)
-        .annotate(
-            weekday=ExtractIsoWeekDay("published_at", tzinfo=tz),
-            hour=ExtractHour("published_at", tzinfo=tz),
-        )
-        .values("weekday", "hour")
+        .values(weekday=F("local_weekday"), hour=F("local_hour"))
         .annotate(posts=Count("id"), average=Avg("engagement"))
         .order_by("weekday", "hour")
     )
     return {
         "columns": ["weekday", "hour", "posts", "average"],
         "rows": [
-            [WEEKDAYS[int(r["weekday"]) - 1], int(r["hour"]), r["posts"], _round(r["average"])]
+            [
+                WEEKDAYS[(int(r["weekday"]) - 1) % 7],
+                int(r["hour"]),
+                r["posts"],
+                _round(r["average"]),
+            ]
             for r in rows
         ],
     }

@@ -131,6 +131,8 @@ def seed_published(
                 replies=replies,
                 quotes=quotes,
                 engagement=likes + reposts + replies + quotes,
+                local_weekday=post.scheduled_at.astimezone(brand.tz).isoweekday(),
+                local_hour=post.scheduled_at.astimezone(brand.tz).hour,
                 age=age,
                 fetched_at=now,
             )

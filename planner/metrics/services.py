@@ -51,6 +51,11 @@ def _ask(call) -> tuple[object | None, str]:
         return None, f"unexpected answer ({type(exc).__name__})"
 
 
+def local_time(when: dt.datetime, tz) -> dict:
+    local = when.astimezone(tz)
+    return {"local_weekday": local.isoweekday(), "local_hour": local.hour}
+
+
 def snapshot_store(*, post: Post, age: str, metrics: PublicMetrics, now: dt.datetime) -> bool:
     """Store one snapshot and the post's latest metrics (atomic; False if already taken)."""
     delivery = Delivery.objects.filter(post=post).only("published_at").first()
@@ -79,6 +84,7 @@ def snapshot_store(*, post: Post, age: str, metrics: PublicMetrics, now: dt.date
                     "replies": metrics.replies,
                     "quotes": metrics.quotes,
                     "engagement": metrics.engagement,
+                    **local_time(published_at, post.brand.tz),
                     "age": age,
                     "fetched_at": now,
                 },
@@ -94,7 +100,7 @@ def snapshot_take(*, post_id: int, age: str, now: dt.datetime | None = None) -> 
     if age not in MetricSnapshot.Age.values:
         return Taken(False, "unknown age")
     post = (
-        Post.objects.select_related("channel", "channel__brand")
+        Post.objects.select_related("brand", "channel", "channel__brand")
         .filter(pk=post_id, status=Status.PUBLISHED)
         .first()
     )

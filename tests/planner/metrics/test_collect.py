@@ -80,6 +80,8 @@ def test_snapshots_fall_due_at_1h_24h_and_7d_and_are_taken_once(mastodon, publis
     assert not services.snapshot_take(post_id=published.pk, age="1h").ok  # once
     latest = PostMetrics.objects.get(post=published)
     assert (latest.likes, latest.reposts, latest.engagement, latest.age) == (3, 1, 4, "1h")
+    local = t0.astimezone(published.brand.tz)
+    assert (latest.local_weekday, latest.local_hour) == (local.isoweekday(), local.hour)
     mastodon.set_metrics(statuses={status_id: {"favourites_count": 9}})
     services.snapshot_take(post_id=published.pk, age="24h")
     latest.refresh_from_db()
