@@ -80,7 +80,7 @@ def test_mix_warning_tagged_link_approved_feed_draft_and_dashboard(demo, new_pag
     strategy.link_tracking_set(
         brand=brand, actor=admin, enabled=True, domains=["demokitchen.example"]
     )
-    when = (dt.datetime.now(brand.tz) + dt.timedelta(days=20)).replace(hour=10, minute=0)
+    when = (dt.datetime.now(brand.tz) + dt.timedelta(days=45)).replace(hour=10, minute=0)
     for i in range(2):
         post_services.post_create(
             brand=brand,
@@ -137,7 +137,7 @@ def test_mix_warning_tagged_link_approved_feed_draft_and_dashboard(demo, new_pag
     )
     author.goto("/b/demo/feeds/")
     author.get_by_label("Feed address (RSS or Atom)").fill(feed.url + "/feed.xml")
-    author.locator("#id_channels").get_by_label("@demokitchen (Local outbox (demo))").check()
+    author.get_by_label("@demokitchen (Local outbox (demo))").check()
     author.get_by_role("button", name="Add the feed").click()
     author.wait_for_url("**/b/demo/feeds/")
     author.get_by_test_id("feed-fetch").click()
