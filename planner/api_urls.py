@@ -6,4 +6,7 @@ urlpatterns = [
     path("", include("planner.posts.api_urls")),
     path("", include("planner.review.api_urls")),
     path("", include("planner.publishing.api_urls")),
+    path("", include("planner.strategy.api_urls")),
+    path("", include("planner.feeds.api_urls")),
+    path("", include("planner.metrics.api_urls")),
 ]

@@ -145,7 +145,7 @@ def _demo_posts(brand: Brand, *, author: User, posts: list) -> bool:
         local = dt.datetime.combine(
             today.replace(day=min(day, last_day)), dt.time.fromisoformat(clock)
         )
-        planner_services.post_create(
+        post = planner_services.post_create(
             brand=brand,
             actor=author,
             channel=channel,
@@ -154,6 +154,18 @@ def _demo_posts(brand: Brand, *, author: User, posts: list) -> bool:
             scheduled_at=local_to_utc(local, brand.tz),
             campaign=campaign if category == "promotional" else None,
         )
+        if category == "user_generated":  # customer content: credited, with a permission
+            from planner.strategy import services as strategy_services
+
+            strategy_services.customer_credit_record(
+                post=post,
+                actor=author,
+                author_handle="@breadhead",
+                source_url="https://social.example/@breadhead/1",
+                permission_from="@breadhead",
+                permission_at=timezone.now(),
+                permission_how="Replied “yes, go ahead” to our message",
+            )
     return True
 
 

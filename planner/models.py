@@ -384,3 +384,227 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"Delivery of post {self.post_id}"
+
+
+# --- strategy: content mix targets, tracked links, customer content (planner.strategy) ------
+
+#: The default content mix when a brand has set none: promotional at most 20% of a channel's
+#: posts over any rolling 14 days.
+DEFAULT_MIX_TARGETS = {"promotional": 20}
+DEFAULT_MIX_WINDOW_DAYS = 14
+
+
+class MixTarget(models.Model):
+    """The most a category may be of a channel's posts over any rolling window (per brand)."""
+
+    brand = models.ForeignKey("accounts.Brand", on_delete=models.CASCADE, related_name="+")
+    category = models.CharField(max_length=20, choices=Category.choices)
+    max_percent = models.PositiveSmallIntegerField(help_text="At most this share, in percent.")
+    window_days = models.PositiveSmallIntegerField(default=DEFAULT_MIX_WINDOW_DAYS)
+
+    class Meta:
+        ordering = ["brand", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "category"], name="mix_target_unique"),
+            models.CheckConstraint(
+                condition=Q(max_percent__lte=100), name="mix_target_percent_lte_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(window_days__gte=1) & Q(window_days__lte=90),
+                name="mix_target_window_1_90",
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="mix_target_category_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} ≤ {self.max_percent}% / {self.window_days} d"
+
+
+class LinkTracking(models.Model):
+    """A brand's UTM rules: links to its own domains get utm_source (the platform),
+    utm_medium, utm_campaign (the post's campaign slug) and an optional utm_content."""
+
+    brand = models.OneToOneField(
+        "accounts.Brand", on_delete=models.CASCADE, related_name="link_tracking"
+    )
+    enabled = models.BooleanField(default=True)
+    domains = models.JSONField(default=list, blank=True, help_text="The brand's own hosts.")
+    medium = models.CharField(max_length=50, default="social")
+    content = models.CharField(max_length=100, blank=True, help_text="Optional utm_content.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Link tracking of brand {self.brand_id}"
+
+
+class CustomerCredit(models.Model):
+    """Where a user-generated post's content came from and who allowed its use."""
+
+    post = models.OneToOneField(Post, on_delete=models.CASCADE, related_name="customer_credit")
+    author_handle = models.CharField(max_length=255)
+    source_url = models.URLField(max_length=500)
+    permission_from = models.CharField(max_length=255, blank=True, help_text="Who gave it.")
+    permission_at = models.DateTimeField(null=True, blank=True, help_text="When.")
+    permission_how = models.CharField(
+        max_length=500, blank=True, help_text="How (a reply, an email, a signed form…)."
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Credit of post {self.post_id} to {self.author_handle}"
+
+    @property
+    def has_permission(self) -> bool:
+        return bool(self.permission_from.strip() and self.permission_at and self.permission_how)
+
+
+# --- feeds to drafts (planner.feeds) ---------------------------------------------------------
+
+
+class Feed(models.Model):
+    """An RSS/Atom feed whose new items become drafts on the chosen channels."""
+
+    brand = models.ForeignKey("accounts.Brand", on_delete=models.CASCADE, related_name="+")
+    url = models.URLField(max_length=500)
+    channels = models.ManyToManyField("accounts.Channel", related_name="+")
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.NEWS)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    etag = models.CharField(max_length=500, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+    last_fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_ok_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.CharField(max_length=500, blank=True, editable=False)
+    failures = models.PositiveSmallIntegerField(default=0, editable=False)
+    stopped_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Stopped after repeated failures."
+    )
+
+    class Meta:
+        ordering = ["brand", "url"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "url"], name="feed_unique_url"),
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="feed_category_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class FeedItem(models.Model):
+    """One item of a feed, taken once (its drafts are the posts of ``group``)."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="items")
+    key = models.CharField(max_length=64, help_text="sha256 of the item's id (or link).")
+    title = models.CharField(max_length=500, blank=True)
+    link = models.URLField(max_length=500, blank=True)
+    group = models.ForeignKey(
+        PostGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    drafts = models.PositiveSmallIntegerField(default=0)
+    problem = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["feed", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["feed", "key"], name="feed_item_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.link or self.key
+
+
+# --- metrics (planner.metrics) --------------------------------------------------------------
+
+
+class MetricSnapshot(models.Model):
+    """A published post's public metrics, fetched at 1 h, 24 h and 7 days after publishing."""
+
+    class Age(models.TextChoices):
+        HOUR = "1h", "1 hour"
+        DAY = "24h", "24 hours"
+        WEEK = "7d", "7 days"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="metric_snapshots")
+    age = models.CharField(max_length=3, choices=Age.choices)
+    likes = models.PositiveIntegerField(default=0)
+    reposts = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    quotes = models.PositiveIntegerField(default=0)
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["post", "fetched_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "age"], name="metric_snapshot_once"),
+            models.CheckConstraint(
+                condition=Q(age__in=["1h", "24h", "7d"]), name="metric_snapshot_age_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Metrics of post {self.post_id} at {self.age}"
+
+
+class PostMetrics(models.Model):
+    """The latest metrics of a published post, with what the dashboard filters and groups on
+    (written with each snapshot, in the same transaction): one row per published post."""
+
+    post = models.OneToOneField(Post, on_delete=models.CASCADE, related_name="metrics")
+    brand = models.ForeignKey("accounts.Brand", on_delete=models.CASCADE, related_name="+")
+    channel = models.ForeignKey("accounts.Channel", on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    category = models.CharField(max_length=20, choices=Category.choices)
+    published_at = models.DateTimeField()
+    likes = models.PositiveIntegerField(default=0)
+    reposts = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    quotes = models.PositiveIntegerField(default=0)
+    engagement = models.PositiveIntegerField(default=0)
+    # When it was published, on the brand's clock (for "best days and hours" without a time
+    # zone conversion per row): ISO weekday 1-7 and hour 0-23.
+    local_weekday = models.PositiveSmallIntegerField(default=1)
+    local_hour = models.PositiveSmallIntegerField(default=0)
+    age = models.CharField(max_length=3, choices=MetricSnapshot.Age.choices)
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "post metrics"
+        indexes = [
+            models.Index(fields=["brand", "published_at"], name="post_metrics_brand_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Metrics of post {self.post_id}"
+
+
+class FollowerCount(models.Model):
+    """A channel's follower count, once a day."""
+
+    channel = models.ForeignKey(
+        "accounts.Channel", on_delete=models.CASCADE, related_name="follower_counts"
+    )
+    day = models.DateField()
+    followers = models.PositiveIntegerField()
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["channel", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "day"], name="follower_count_daily"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.followers} followers of {self.channel_id} on {self.day}"

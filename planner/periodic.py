@@ -24,6 +24,19 @@ def periodic_tasks() -> list[Periodic]:
             description="Claim approved posts that are due and enqueue one publish task each.",
         ),
         Periodic(
+            name="Fetch feeds",
+            task="planner.feeds.tasks.fetch_due_feeds",
+            every_seconds=15 * 60,
+            description="Fetch each feed (ETag / Last-Modified); new items become drafts.",
+        ),
+        Periodic(
+            name="Collect metrics",
+            task="planner.metrics.tasks.collect_metrics",
+            every_seconds=10 * 60,
+            description="Public metrics of posts 1 h, 24 h and 7 days after publishing, and "
+            "each channel's follower count once a day.",
+        ),
+        Periodic(
             name="Certification reminders",
             task="policy.tasks.certification_reminders",
             every_seconds=24 * 60 * 60,

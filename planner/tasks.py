@@ -55,3 +55,12 @@ def reconcile_post(post_id: int) -> str:
 def sweep() -> int:
     """Take back expired leases now (the dispatcher also does this on every pass)."""
     return len(publishing.sweep())
+
+
+# The rooms' tasks, registered with the app through this module (autodiscovery looks here).
+from planner.feeds.tasks import fetch_due_feeds, fetch_feed  # noqa: E402, F401
+from planner.metrics.tasks import (  # noqa: E402, F401
+    collect_metrics,
+    fetch_followers,
+    fetch_post_metrics,
+)

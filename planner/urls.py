@@ -6,4 +6,7 @@ urlpatterns = [
     path("", include("planner.posts.urls")),
     path("", include("planner.review.urls")),
     path("", include("planner.publishing.urls")),
+    path("", include("planner.strategy.urls")),
+    path("", include("planner.feeds.urls")),
+    path("", include("planner.metrics.urls")),
 ]

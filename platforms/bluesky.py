@@ -30,6 +30,7 @@ from .addresses import validate_instance_url
 from .base import Identity, MediaItem, PlatformClient, PublishResult, UploadedMedia
 from .errors import AuthenticationFailed, BadIdentityResponse, OutcomeUnknown, PlatformError
 from .media import MB, MediaRules
+from .metrics import PublicMetrics, count_of
 
 POST_COLLECTION = "app.bsky.feed.post"
 MAX_GRAPHEMES = 300
@@ -501,6 +502,39 @@ class BlueskyClient(PlatformClient):
         if state == "JOB_STATE_FAILED":
             return "failed", str(status.get("error") or status.get("message") or ""), None
         return "processing", "", None
+
+    # -- metrics: app.bsky.feed.getPosts, app.bsky.actor.getProfile --------------------------
+
+    def metrics(self, remote_id: str) -> PublicMetrics:
+        """A post's ``likeCount``, ``repostCount``, ``replyCount``, ``quoteCount`` (its
+        record URI is the remote id). Raises PlatformError on anything odd."""
+        if not isinstance(remote_id, str) or not remote_id.startswith("at://"):
+            raise PlatformError("Not a Bluesky post URI.", platform=self.platform)
+        response = self._xrpc("GET", "app.bsky.feed.getPosts", params={"uris": remote_id})
+        self._check(response, write=False, action="the post metrics")
+        posts = (self._json(response) or {}).get("posts")
+        post = (
+            next((p for p in posts if isinstance(p, dict) and p.get("uri") == remote_id), None)
+            if isinstance(posts, list)
+            else None
+        )
+        if post is None:
+            raise PlatformError(f"{self.host} did not return the post.", platform=self.platform)
+        return PublicMetrics(
+            likes=count_of(post, "likeCount", platform=self.platform),
+            reposts=count_of(post, "repostCount", platform=self.platform),
+            replies=count_of(post, "replyCount", platform=self.platform),
+            quotes=count_of(post, "quoteCount", platform=self.platform),
+        )
+
+    def followers(self) -> int:
+        """The account's ``followersCount`` (``app.bsky.actor.getProfile``)."""
+        did = self._session()["did"]
+        response = self._xrpc("GET", "app.bsky.actor.getProfile", params={"actor": did})
+        self._check(response, write=False, action="the follower count")
+        return count_of(
+            self._json(response) or {}, "followersCount", platform=self.platform, required=True
+        )
 
 
 def clear_session_cache() -> None:

@@ -29,6 +29,7 @@ from .base import (
 )
 from .errors import OutcomeUnknown, PlatformError
 from .media import MB, MediaRules
+from .metrics import PublicMetrics, count_of
 
 DEFAULT_MAX_CHARACTERS = 500
 CHARACTERS_RESERVED_PER_URL = 23
@@ -295,6 +296,38 @@ class MastodonClient(PlatformClient):
         self._check(response, write=False, action="the media status")
         body = self._json(response) or {}
         return ("ready", "", None) if body.get("url") else ("processing", "", None)
+
+    # -- metrics: GET /api/v1/statuses/:id, the account's followers_count ------------------
+
+    def metrics(self, remote_id: str) -> PublicMetrics:
+        """A status's public counts: ``favourites_count``, ``reblogs_count``,
+        ``replies_count`` (Mastodon has no quotes). Raises PlatformError on anything odd."""
+        if not isinstance(remote_id, str) or not re.fullmatch(r"[0-9A-Za-z_-]{1,64}", remote_id):
+            raise PlatformError("Not a Mastodon status id.", platform=self.platform)
+        response = self._request(
+            "GET", self._url(f"/api/v1/statuses/{remote_id}"), headers=self._auth()
+        )
+        self._check(response, write=False, action="the status metrics")
+        body = self._json(response)
+        if body is None or str(body.get("id")) != remote_id:
+            raise PlatformError(
+                f"{self.host} answered with another status.", platform=self.platform
+            )
+        return PublicMetrics(
+            likes=count_of(body, "favourites_count", platform=self.platform, required=True),
+            reposts=count_of(body, "reblogs_count", platform=self.platform, required=True),
+            replies=count_of(body, "replies_count", platform=self.platform, required=True),
+        )
+
+    def followers(self) -> int:
+        """The account's ``followers_count`` (from ``verify_credentials``)."""
+        response = self._request(
+            "GET", self._url("/api/v1/accounts/verify_credentials"), headers=self._auth()
+        )
+        self._check(response, write=False, action="the follower count")
+        return count_of(
+            self._json(response) or {}, "followers_count", platform=self.platform, required=True
+        )
 
 
 def _str(value: object) -> str:

@@ -55,6 +55,7 @@ from planner.posts.checks import (
     lock_post,
 )
 from planner.review.services import lint_or_refuse, review_after_edit
+from planner.strategy.selectors import link_tracking, tagged_text
 from platforms.base import MediaItem
 
 
@@ -454,13 +455,24 @@ def post_compose_fitting(
     soon_confirmation_check(
         channels=channels, scheduled_at=scheduled_at, confirm_handles=confirm_handles
     )
-    refused = [r for r in (_too_long(text, channel) for channel in channels) if r is not None]
+    # Links to the brand's own domains carry its UTM rules (per channel: utm_source is the
+    # platform); the tagged text is what is counted, saved, approved and sent.
+    rules = link_tracking(brand=brand)
+    texts = {
+        channel.pk: tagged_text(
+            brand=brand, channel=channel, campaign=campaign, text=text, rules=rules
+        )
+        for channel in channels
+    }
+    refused = [
+        r for r in (_too_long(texts[channel.pk], channel) for channel in channels) if r is not None
+    ]
     fitting = [c for c in channels if c.pk not in {r.channel.pk for r in refused}]
     if refused and (all_or_nothing or not fitting):
         errors = []
         for channel in channels:
             try:
-                check_length(text, channel)
+                check_length(texts[channel.pk], channel)
             except ValidationError as exc:
                 errors.extend(exc.message_dict["text"])
         raise ValidationError({"text": errors}, code="too_long")
@@ -472,7 +484,7 @@ def post_compose_fitting(
             actor=actor,
             channel=channel,
             group=group,
-            text=text,
+            text=texts[channel.pk],
             category=category,
             scheduled_at=scheduled_at,
             campaign=campaign,
@@ -568,6 +580,18 @@ def _changes(
         scheduled_at = clean_scheduled_at(scheduled_at)
         if scheduled_at != post.scheduled_at:
             changes["scheduled_at"] = scheduled_at
+    if {"text", "channel", "campaign"} & set(changes):
+        # The brand's UTM rules, for the (new) channel and campaign: what is saved is tagged.
+        tagged = tagged_text(
+            brand=brand,
+            channel=changes.get("channel", post.channel),
+            campaign=changes.get("campaign", post.campaign),
+            text=changes.get("text", post.text),
+        )
+        if tagged != post.text:
+            changes["text"] = tagged
+        else:
+            changes.pop("text", None)
     return changes
 
 
@@ -811,7 +835,9 @@ def post_copy(*, post: Post, actor: User, channel: Channel) -> Post:
         raise Http404("No such post.")
     brand = channel.brand
     check_channel(channel, brand=brand, actor=actor)
-    check_length(post.text, channel)
+    campaign = post.campaign if post.brand_id == brand.pk else None
+    text = tagged_text(brand=brand, channel=channel, campaign=campaign, text=post.text)
+    check_length(text, channel)
     _check_media_for_channel(post, channel)
     group = PostGroup.objects.create(brand=brand, created_by=actor)
     return _new_post(
@@ -819,10 +845,10 @@ def post_copy(*, post: Post, actor: User, channel: Channel) -> Post:
         actor=actor,
         channel=channel,
         group=group,
-        text=post.text,
+        text=text,
         category=post.category,
         scheduled_at=post.scheduled_at,
-        campaign=post.campaign if post.brand_id == brand.pk else None,
+        campaign=campaign,
         media=[
             {
                 "file": item.file.name,

@@ -44,6 +44,7 @@ from planner.review.forms import (
     RejectForm,
     SubmitForm,
 )
+from planner.strategy import selectors as strategy_selectors
 from policy.highlight import highlight_findings
 
 LIST_PAGE_SIZE = 25
@@ -173,11 +174,26 @@ def post_compose(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _preview_context(user, brand: Brand, *, text, channel_ids, category) -> dict:
-    """Per target channel: the count by its platform, the findings in place, who it posts as."""
+def _preview_context(
+    user,
+    brand: Brand,
+    *,
+    text,
+    channel_ids,
+    category,
+    scheduled_at=None,
+    campaign_id=None,
+    exclude_post_id=None,
+) -> dict:
+    """Per target channel: the count by its platform, the findings in place, who it posts as,
+    the text with the brand's tracked links, and the content-mix warning for the time given
+    (``scheduled_at``: the form's raw value; none, no mix check)."""
     if not isinstance(text, str):
         text = ""
     category = category if category in Category.values else None
+    when = strategy_selectors.parse_form_time(scheduled_at, brand=brand)
+    campaign = strategy_selectors.brand_campaign(brand=brand, raw=campaign_id)
+    rules = strategy_selectors.link_tracking(brand=brand) if "http" in text.lower() else None
     wanted = set()
     for raw in channel_ids:
         try:
@@ -194,20 +210,40 @@ def _preview_context(user, brand: Brand, *, text, channel_ids, category) -> dict
         }
     targets = []
     for channel in channels or [None]:
+        final = (
+            strategy_selectors.tagged_text(
+                brand=brand, channel=channel, campaign=campaign, text=text, rules=rules
+            )
+            if channel
+            else text
+        )
         try:
             linted = selectors.text_findings(
-                brand=brand, text=text, channel=channel, category=category
+                brand=brand, text=final, channel=channel, category=category
             )
             findings = list(linted.result.findings)
         except ValidationError as exc:
             return {"targets": [], "preview_error": " ".join(exc.messages)}
+        mix = (
+            strategy_selectors.mix_over(
+                brand=brand,
+                channel=channel,
+                category=category,
+                scheduled_at=when,
+                exclude_post_id=exclude_post_id,
+            )
+            if channel and category and when
+            else []
+        )
         targets.append(
             {
                 "channel": channel,
-                "count": post_checks.character_count(text, channel) if channel else None,
+                "count": post_checks.character_count(final, channel) if channel else None,
                 "findings": findings,
                 "blocked": any(f.severity == "block" for f in findings),
-                "html": highlight_findings(text, findings),
+                "html": highlight_findings(final, findings),
+                "tagged": final != text,
+                "mix": [strategy_selectors.mix_message(over, channel) for over in mix],
             }
         )
     return {"targets": targets, "preview_error": "", "text": text}
@@ -224,6 +260,8 @@ def compose_preview(request: HttpRequest, slug: str) -> HttpResponse:
         text=request.POST.get("text", ""),
         channel_ids=request.POST.getlist("channels"),
         category=request.POST.get("category"),
+        scheduled_at=request.POST.get("scheduled_at"),
+        campaign_id=request.POST.get("campaign"),
     )
     return render(request, "planner/_compose_preview.html", {"brand": brand, **context})
 
@@ -240,7 +278,14 @@ def post_edit_preview(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     channel_id = request.POST.get("channel") or post.channel_id
     category = request.POST.get("category")
     context = _preview_context(
-        request.user, brand, text=text, channel_ids=[channel_id], category=category
+        request.user,
+        brand,
+        text=text,
+        channel_ids=[channel_id],
+        category=category,
+        scheduled_at=request.POST.get("scheduled_at"),
+        campaign_id=request.POST.get("campaign"),
+        exclude_post_id=post.pk,
     )
     dismissal = selectors.edit_dismissal(
         post=post, text=text, channel_id=channel_id, category=category

@@ -131,6 +131,16 @@ def run_checks(
             approvals=approvals,
             approvers=approvers,
         )
+    from planner.strategy.selectors import credit_problems
+
+    credit = credit_problems(post)
+    if credit:
+        return CheckResult(
+            f"Customer content: {credit[0]}",
+            linted=linted,
+            approvals=approvals,
+            approvers=approvers,
+        )
     if media_of(post) and not client_class(channel).supports_media:
         return CheckResult(
             f"{channel.get_platform_display()} channels cannot send attachments yet; "

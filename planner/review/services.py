@@ -28,6 +28,7 @@ from planner.models import (
 )
 from planner.posts.checks import check_length, clean_string, lock_post
 from planner.review import selectors as review_selectors
+from planner.strategy import selectors as strategy_selectors
 from policy.training import selectors as training_selectors
 
 # --- review: submit, approve, reject -----------------------------------------------------
@@ -101,6 +102,23 @@ def lint_or_refuse(*, brand: Brand, text: str, channel: Channel, category: str, 
     return linted
 
 
+def strategy_or_refuse(post: Post, *, what: str, linted) -> list[dict]:
+    """The strategy's findings on the post (planner.strategy): refused when a customer-content
+    post lacks its credit or permission (a block finding, like the policy's); else the
+    content-mix warnings, which travel with the post to its approvers."""
+    blocking = strategy_selectors.credit_findings(post)
+    if blocking:
+        raise PolicyBlocked(
+            f"{what} cannot go ahead: " + " ".join(f["message"] for f in blocking),
+            details={
+                "findings": [f.to_dict() for f in linted.result.findings] + blocking,
+                "blocked": True,
+                "policy_version": linted.version.number,
+            },
+        )
+    return strategy_selectors.mix_findings(post)
+
+
 def _certified(*, user: User, brand: Brand, role: str) -> None:
     refusal = training_selectors.certification_gate(user=user, brand=brand, role=role)
     if refusal:
@@ -166,7 +184,9 @@ def review_after_edit(post: Post, *, actor: User, old_hash: str, linted=None) ->
     dismissed = dismiss_live(post, reason=f"content changed in revision {post.revision}")
     fields = ["updated_at"]
     if linted is not None:
-        post.review_findings = [f.to_dict() for f in linted.result.findings]
+        post.review_findings = [
+            f.to_dict() for f in linted.result.findings
+        ] + strategy_selectors.mix_findings(post)
         post.review_policy_version = linted.version.number
         fields += ["review_findings", "review_policy_version"]
     post.save(update_fields=fields)
@@ -288,7 +308,7 @@ def _check_submittable(post: Post) -> None:
         )
 
 
-def _move_to_review(post: Post, *, actor: User, linted) -> Post:
+def _move_to_review(post: Post, *, actor: User, linted, extra: list[dict] = ()) -> Post:
     """draft -> in_review for the content that was linted, with the findings kept for the
     approvers and any earlier rejection cleared (row locked again for the caller)."""
     hashed = post.content_hash
@@ -304,10 +324,10 @@ def _move_to_review(post: Post, *, actor: User, linted) -> Post:
         guard=same_content,
         data={
             "policy_version": linted.version.number,
-            "warnings": len(linted.result.findings),
+            "warnings": len(linted.result.findings) + len(extra),
         },
     )
-    moved.review_findings = [f.to_dict() for f in linted.result.findings]
+    moved.review_findings = [f.to_dict() for f in linted.result.findings] + list(extra)
     moved.review_policy_version = linted.version.number
     moved.submitted_at = timezone.now()
     moved.rejection_reason, moved.rejected_by, moved.rejected_at = "", None, None
@@ -347,8 +367,9 @@ def post_submit(*, post_id: int, actor: User, brand: Brand | None = None) -> Pos
             category=post.category,
             what="This post",
         )
+        warnings = strategy_or_refuse(post, what="This post", linted=linted)
         dismiss_live(post, reason="submitted again")
-        moved = _move_to_review(post, actor=actor, linted=linted)
+        moved = _move_to_review(post, actor=actor, linted=linted, extra=warnings)
         notify_awaiting(moved, state=review_selectors.approval_state(post=moved))
         return moved
 
@@ -426,6 +447,7 @@ def approval_grant(
             category=post.category,
             what="Under the current policy this post",
         )
+        strategy_or_refuse(post, what="This approval", linted=linted)
         before = state.tally.current
         step = before.step if before is not None else state.steps[-1]
         approval = _record_approval(post, actor=actor, step=step, linted=linted)

@@ -134,6 +134,12 @@
       }
     },
     eventContent: eventContent,
+    // The visible range, for whoever shows figures about it (calendar-mix.js).
+    datesSet: function (arg) {
+      el.dispatchEvent(new CustomEvent("calendar:range", {
+        detail: { start: arg.startStr, end: arg.endStr },
+      }));
+    },
     eventDidMount: function (arg) {
       arg.el.setAttribute("data-post-id", arg.event.id);
       arg.el.setAttribute("data-testid", "calendar-event");

@@ -104,6 +104,8 @@ class FakeBluesky(FakeServer):
         self._access: dict[str, tuple[str, float]] = {}  # token -> (did, expires)
         self._refresh: dict[str, str] = {}  # token -> did
         self._records: dict[tuple[str, str, str], dict] = {}
+        self.post_metrics: dict[str, dict] = {}
+        self.followers: dict[str, int] = {}
         self._signing_key = secrets.token_bytes(32)
         self._rev = 0
         self._blobs: dict[str, dict] = {}  # cid -> {"did", "mimeType", "size"}
@@ -193,7 +195,27 @@ class FakeBluesky(FakeServer):
                 if record["collection"] == POST
             ]
 
+    def set_metrics(self, *, posts: dict | None = None, followers: dict | None = None) -> dict:
+        """Public counts to answer with: ``posts`` {record URI: {"likeCount": n, ...}},
+        ``followers`` {did: n} (also ``POST /_fake/metrics``)."""
+        with self.lock:
+            for uri, counts in (posts or {}).items():
+                if not isinstance(counts, dict):
+                    raise ValueError("metrics of a post are an object")
+                self.post_metrics.setdefault(str(uri), {}).update(counts)
+            for did, count in (followers or {}).items():
+                self.followers[str(did)] = count
+            return {"posts": len(self.post_metrics), "followers": dict(self.followers)}
+
     def control(self, request: Request, action: str) -> Response | None:
+        if action == "metrics" and request.method == "POST":
+            payload = request.json()
+            if not isinstance(payload, dict):
+                raise ValueError("expected a JSON object")
+            return json_response(
+                200,
+                self.set_metrics(posts=payload.get("posts"), followers=payload.get("followers")),
+            )
         if action == "expire_tokens" and request.method == "POST":
             self.expire_access_tokens()
             return json_response(200, {"ok": True})
@@ -269,6 +291,7 @@ class FakeBluesky(FakeServer):
             ("POST", "com.atproto.repo.createRecord"): self._create_record,
             ("GET", "com.atproto.repo.getRecord"): self._get_record,
             ("GET", "app.bsky.actor.getProfile"): self._get_profile,
+            ("GET", "app.bsky.feed.getPosts"): self._get_posts,
             ("POST", "com.atproto.repo.uploadBlob"): self._upload_blob,
             ("GET", "com.atproto.server.getServiceAuth"): self._service_auth,
             ("POST", "app.bsky.video.uploadVideo"): self._upload_video,
@@ -535,8 +558,41 @@ class FakeBluesky(FakeServer):
                     "displayName": account["display_name"],
                     "avatar": f"{self.url}/img/avatar/{did}.jpg",
                     "postsCount": sum(1 for key in self._records if key[0] == did),
+                    "followersCount": self.followers.get(did, 0),
                 },
             )
+
+    def _get_posts(self, request: Request) -> Response:
+        """``app.bsky.feed.getPosts?uris=...`` (at most 25): post views with their counts."""
+        if request.bearer() is not None:
+            _did, error = self._authenticate(request)
+            if error:
+                return error
+        uris = request.query.get("uris") or []
+        if len(uris) > 25:
+            return _invalid("uris must not have more than 25 elements")
+        views = []
+        with self.lock:
+            for uri in uris:
+                stored = next((r for r in self._records.values() if r.get("uri") == uri), None)
+                if stored is None:
+                    continue
+                account = self.accounts[stored["did"]]
+                views.append(
+                    {
+                        "uri": uri,
+                        "cid": stored["cid"],
+                        "author": {"did": stored["did"], "handle": account["handle"]},
+                        "record": stored["value"],
+                        "likeCount": 0,
+                        "repostCount": 0,
+                        "replyCount": 0,
+                        "quoteCount": 0,
+                        "indexedAt": stored["value"].get("createdAt"),
+                        **self.post_metrics.get(uri, {}),
+                    }
+                )
+        return json_response(200, {"posts": views})
 
 
 def _blob_links(embed) -> list:

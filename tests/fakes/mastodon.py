@@ -82,6 +82,9 @@ class FakeMastodon(FakeServer):
         self._media: dict[str, dict] = {}
         self.media_processing_polls = 2  # GET /api/v1/media/:id answers 206 until then
         self.media_fail = ""  # when set, processing fails with this error
+        # Public metrics per status id and followers per account id (POST /_fake/metrics).
+        self.status_metrics: dict[str, dict] = {}
+        self.followers: dict[str, int] = {}
         for token, spec in (tokens or {}).items():
             self.add_token(_token_spec(token, spec))
 
@@ -144,6 +147,32 @@ class FakeMastodon(FakeServer):
                 for record in self._statuses.values()
             ]
 
+    def set_metrics(self, *, statuses: dict | None = None, followers: dict | None = None) -> dict:
+        """Public counts to answer with: ``statuses`` {status id: {"favourites_count": n,
+        ...}} (any field of a status, so a test can also send garbage), ``followers``
+        {account id: n} (also the control endpoint ``POST /_fake/metrics``)."""
+        with self.lock:
+            for sid, counts in (statuses or {}).items():
+                if not isinstance(counts, dict):
+                    raise ValueError("metrics of a status are an object")
+                self.status_metrics.setdefault(str(sid), {}).update(counts)
+            for account_id, count in (followers or {}).items():
+                self.followers[str(account_id)] = count
+            return {"statuses": len(self.status_metrics), "followers": dict(self.followers)}
+
+    def control(self, request: Request, action: str) -> Response | None:
+        if action == "metrics" and request.method == "POST":
+            payload = request.json()
+            if not isinstance(payload, dict):
+                raise ValueError("expected a JSON object")
+            return json_response(
+                200,
+                self.set_metrics(
+                    statuses=payload.get("statuses"), followers=payload.get("followers")
+                ),
+            )
+        return None
+
     # -- rendering ---------------------------------------------------------------------
 
     def _account_json(self, account_id: str) -> dict:
@@ -169,7 +198,7 @@ class FakeMastodon(FakeServer):
             "avatar_static": avatar,
             "header": f"{self.url}/headers/original/missing.png",
             "header_static": f"{self.url}/headers/original/missing.png",
-            "followers_count": 0,
+            "followers_count": self.followers.get(account_id, 0),
             "following_count": 0,
             "statuses_count": self._counts.get(account_id, 0),
             "last_status_at": None,
@@ -232,6 +261,7 @@ class FakeMastodon(FakeServer):
             "replies_count": 0,
             "reblogs_count": 0,
             "favourites_count": 0,
+            **self.status_metrics.get(sid, {}),
             "edited_at": None,
             "content": self._content_html(record["text"]),
             "reblog": None,
