@@ -606,7 +606,7 @@ class CompiledPolicy:
         if self._masked and "*" in joined:
             for m in re.finditer(r"\*", joined):
                 found.add(bisect.bisect_right(starts, m.start()) - 1)
-        classes = nz.char_classes(joined)
+        classes = nz.char_classes(f"{joined} ")
         for pattern in _CLASS_HINTS:  # digits next to letters, "@" and "!" in words
             for m in pattern.finditer(classes):
                 found.add(bisect.bisect_right(starts, m.start()) - 1)
@@ -631,6 +631,22 @@ class CompiledPolicy:
                 found.add(bisect.bisect_right(starts, at) - 1)
         found.discard(len(texts))
         return found
+
+    def _may_match(self, reading: str, changed: tuple[int, ...]) -> bool:
+        """Whether the prescreen finds something in the words of ``reading`` that it
+        changed (a reading costs a whole lint; most find nothing)."""
+        if not self._screener:
+            self._screener.append(_screen_automaton(self._screen_keys))
+        a = max(0, min(changed) - 60)
+        b = max(changed) + 60
+        words = reading[a:b].split()
+        piece = " ".join(words)
+        if self._masked and "*" in piece:
+            return True
+        screened = nz.screen_text(f" {piece} ")
+        if _SINGLES_RE.search(screened):
+            return True
+        return next(self._screener[0].iter(screened), None) is not None
 
     def _non_ascii_terms(self) -> bool:
         return any(not key.isascii() for key in self._screen_keys)
@@ -806,7 +822,7 @@ class CompiledPolicy:
         """``_terms_once`` on the text, and on each of its ``readings`` for the findings
         that cover a place the reading changed."""
         findings = self._terms_once(text, active, likely, whole, offset)
-        more = readings(text)
+        more = [(r, c) for r, c in readings(text) if self._may_match(r, c)]
         if not more:
             return findings
         whole = text if whole is None else whole
@@ -956,7 +972,18 @@ def compile_policy(rules) -> CompiledPolicy:
 _TRIPLES = [c * 3 for c in "abcdefghijklmnpqrstuvxyz" + nz.MARK] + ["wwww"]
 _TRIPLES += [c + "ooo" for c in "abcdefghijklmnopqrstuvwxyz"]
 _SINGLES_RE = re.compile(" [^ \x1e] +[^ \x1e] ")
-_CLASS_HINTS = (re.compile("a0"), re.compile("0a"), re.compile("a!+a"), re.compile(" !+a"))
+# digits inside a word (f4ck, or94n), "@" or "!" inside a word (b@stard, sh!t), a word
+# that starts with "!" (!diot)
+_CLASS_HINTS = (
+    re.compile("a0a"),
+    re.compile("a00a"),
+    re.compile(" 0a"),
+    re.compile(" 00a"),
+    re.compile("a0[ !.@]"),
+    re.compile("a@"),
+    re.compile("a!+[a0]"),
+    re.compile(" !+a"),
+)
 _CLASS_SEPARATOR_RE = re.compile(r"a\.a")
 _CAMEL_TAG_RE = re.compile(r"#\w+")
 _BATCH = 2000

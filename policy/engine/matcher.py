@@ -145,7 +145,8 @@ def _phonetic_once(word: str) -> set[str]:
             out.add(word[:i] + "ia" + word[i + 1 :])
     if "ck" in word:  # ck -> k, kk, q: fuk, fukk, fuq
         out.update(word.replace("ck", r) for r in ("k", "kk", "q"))
-    elif "c" in word:  # a hard c -> k: kunt
+    elif "c" in word:  # a hard c -> k: kunt; every c -> k: khupa
+        out.add(word.replace("c", "k"))
         out.add(
             "".join(
                 "k" if c == "c" and word[i + 1 : i + 2] not in ("e", "i", "y", "h") else c
@@ -168,7 +169,7 @@ PHONETIC_RULES = (
     "f -> ph",
     "one vowel dropped (not the first or last letter; words of four letters or more)",
     "i -> ia before a consonant",
-    "ck -> k, kk or q; a hard c -> k",
+    "ck -> k, kk or q; a hard c -> k, or every c -> k",
     "ph -> f",
     "a final -er -> -a or -ah",
     "a final s -> z",
@@ -214,16 +215,21 @@ def _entry(slot: int, lead: str, variant: str, trail: int) -> tuple[str, Entry]:
     return key, Entry(slot, required, trail, False, singles)
 
 
+_SCREEN_DIGITS = str.maketrans(nz.DIGIT_IMAGES)
 _SINGLE_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz" + nz.MARK)
 
 
 def _screen_key(spelling: str, prefix: bool) -> str:
     """The prescreen's pattern for a spelling: its longest word, uncollapsed, between
     gaps (no gap after the last word of a prefix term)."""
+    spelling = spelling.translate(_SCREEN_DIGITS)  # as the prescreen reads digits
     if nz.GAP not in spelling:
         return nz.GAP + spelling + ("" if prefix else nz.GAP)
     words = spelling.split(nz.GAP)
-    k = max(range(len(words)), key=lambda i: len(words[i]))
+    # the longest word, an everyday one only when all are
+    from policy.engine.dictionary import is_word
+
+    k = max(range(len(words)), key=lambda i: (not is_word(words[i]), len(words[i])))
     return nz.GAP + words[k] + ("" if prefix and k == len(words) - 1 else nz.GAP)
 
 

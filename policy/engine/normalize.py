@@ -636,7 +636,7 @@ def screen_text(s: str) -> str:
     return s.encode("ascii", "countersign.screen").decode("ascii").translate(SCREEN_TABLE)
 
 
-# Character classes, one for one: a letter "a", a digit "0", "!" for "@" and "!", "." for a
+# Character classes, one for one: a letter "a", a digit "0", "@" and "!" as they are, "." for a
 # separator that may stand inside a word, a gap for anything else. Searching this for
 # short literal strings ("a0", "a.a") finds the places the prescreen looks at apart.
 _CLASS_SEPARATORS = ".-_'*`"
@@ -646,7 +646,7 @@ CLASS_TABLE = {
         if chr(c).isalpha()
         else "0"
         if chr(c).isdigit()
-        else "!"
+        else chr(c)
         if chr(c) in "@!"
         else "."
         if chr(c) in _CLASS_SEPARATORS
