@@ -127,7 +127,6 @@ DIGIT_READINGS = {
     "7": "",
     "8": "",
 }
-_MAX_READINGS = 64
 _MAX_SEPARATORS = 3
 
 
@@ -144,25 +143,28 @@ def readings(text: str) -> list[tuple[str, tuple[int, ...]]]:
             out.append((_with(text, changed, "\u200b"), tuple(changed)))
         if 1 < len(changed) <= _MAX_SEPARATORS:  # each alone, when a word has several
             out += [(_with(text, [c], "\u200b"), (c,)) for c in changed]
+    spots = []
     for m in DIGIT_WORD_RE.finditer(text):
         word = m.group()
-        if sum(ch.isalpha() for ch in word) < 3:
+        if len(word) < 3 or sum(not ch.isdigit() for ch in word) < 2:
             continue
-        spots = [m.start() + i for i, ch in enumerate(word) if ch in DIGIT_READINGS]
-        if len(spots) > 2:
+        spots += [m.start() + i for i, ch in enumerate(word) if ch in DIGIT_READINGS]
+    if not spots or len(spots) > 3:
+        return out
+    options = [text[at] + DIGIT_READINGS[text[at]] for at in spots]
+    for chosen in itertools.product(*options):
+        reading = "".join(chosen)
+        if all(c.isdigit() for c in reading):
             continue
-        options = [text[at] + DIGIT_READINGS[text[at]] for at in spots]
-        for chosen in itertools.product(*options):
-            reading = "".join(chosen)
-            if all(c.isdigit() for c in reading):
-                continue
-            chars = list(text)
-            for at, ch in zip(spots, reading, strict=True):
-                chars[at] = ch
-            out.append(("".join(chars), tuple(spots)))
-            if len(out) >= _MAX_READINGS:
-                return out
+        out.append((_place(text, spots, reading), tuple(spots)))
     return out
+
+
+def _place(text: str, spots, chars: str) -> str:
+    out = list(text)
+    for at, ch in zip(spots, chars, strict=True):
+        out[at] = ch
+    return "".join(out)
 
 
 def _with(text: str, spots, ch: str) -> str:
@@ -606,16 +608,16 @@ class CompiledPolicy:
         if self._masked and "*" in joined:
             for m in re.finditer(r"\*", joined):
                 found.add(bisect.bisect_right(starts, m.start()) - 1)
-        classes = nz.char_classes(f"{joined} ")
+        classes = nz.char_classes(f" {joined} ")  # one more character in front
         for pattern in _CLASS_HINTS:  # digits next to letters, "@" and "!" in words
             for m in pattern.finditer(classes):
-                found.add(bisect.bisect_right(starts, m.start()) - 1)
+                found.add(bisect.bisect_right(starts, max(m.start() - 1, 0)) - 1)
         last = -1
-        for m in _CLASS_SEPARATOR_RE.finditer(classes):
-            if m.start() < last:
+        for m in _CLASS_SEPARATOR_RE.finditer(classes, 1):
+            if m.start() - 1 < last:
                 continue  # in the word already taken
-            a = joined.rfind(" ", 0, m.start()) + 1
-            last = joined.find(" ", m.end())
+            a = joined.rfind(" ", 0, m.start() - 1) + 1
+            last = joined.find(" ", m.end() - 1)
             last = len(joined) if last < 0 else last
             word = joined[a:last]
             side.append((a, SEPARATOR_RE.sub("", word)))
@@ -980,6 +982,7 @@ _CLASS_HINTS = (
     re.compile(" 0a"),
     re.compile(" 00a"),
     re.compile("a0[ !.@]"),
+    re.compile("a00[ !.@]"),
     re.compile("a@"),
     re.compile("a!+[a0]"),
     re.compile(" !+a"),
