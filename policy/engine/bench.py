@@ -22,53 +22,15 @@ import unicodedata
 import ahocorasick
 
 from policy.engine.compiler import compile_policy
+from policy.engine.corpus import SCUNTHORPE_TERMS, SCUNTHORPE_WORDS
 from policy.engine.matcher import parse_term
 from policy.engine.normalize import collapse, skeleton
 from policy.engine.starter import read_wordlist
 
 BRAND = "KitchenAid"
 ALLOWED = ["kitchenaid.com", "example.com"]
-SCUNTHORPE_TERMS = ["ass", "cock", "cunt", "tit", "penis", "shit", "hell", "anal", "rape"]
-SCUNTHORPE_PHRASES = [
-    "Scunthorpe",
-    "assistant",
-    "class",
-    "cocktail",
-    "therapist",
-    "shiitake",
-    "Cockburn",
-    "Sussex",
-    "Hancock",
-    "bass",
-    "grapes",
-    "the pen is mightier",
-    "an Al Pacino film",
-    "Hello",
-    "Shell",
-    "Hellenic",
-    "analysis",
-    "titles",
-    "grape",
-    "passion",
-    "classic",
-    "embassy",
-    "scrape",
-    "drape",
-    "peacock",
-    "shellfish",
-    "title",
-    "constitution",
-    "cocktails",
-    "Middlesex",
-    "assess",
-    "canal",
-    "banal",
-    "hello there",
-    "Michelle",
-    "Shelley",
-    "analyst",
-    "therapists",
-]
+# The everyday words that hold banned letters are kept once, in ``corpus``.
+SCUNTHORPE_PHRASES = [w for w in SCUNTHORPE_WORDS if w.replace(" ", "").isalpha()]
 
 _OPENERS = [
     "New in store:",
@@ -539,6 +501,7 @@ def run_bench(posts: int = 20000, terms: int = 1000, seed: int = 1, repeat: int 
     unseen_fast, _ = _best(lambda: [unseen_policy.lint(text) for text in unseen], 1)
     unseen_exact, _ = _best(lambda: [unseen_policy.lint(text, fast=False) for text in unseen], 1)
 
+    jsonl = jsonl_path(texts, term_list, repeat=min(repeat, 3))
     timings.sort()
     rate = len(corpus) / wall
     bare_rate = len(texts) / bare
@@ -566,6 +529,7 @@ def run_bench(posts: int = 20000, terms: int = 1000, seed: int = 1, repeat: int 
         "repeat": repeat,
         "terms_only_posts_per_s": round(len(texts) / terms_wall),
         "terms_only_ratio_to_bare": round(len(texts) / terms_wall / bare_rate, 3),
+        **jsonl,
     }
 
 
