@@ -489,8 +489,7 @@ class CompiledPolicy:
         if (
             terms is not None
             and not (self._masked and "*" in text)
-            and not SEPARATOR_RE.search(text)
-            and not DIGIT_WORD_RE.search(text)
+            and not self._reading_may_match(text)
         ):
             where = self._term_candidates(summary, encoded, marks, terms)
             if where is not None:  # else single characters may join: the whole text
@@ -649,6 +648,12 @@ class CompiledPolicy:
         if _SINGLES_RE.search(screened):
             return True
         return next(self._screener[0].iter(screened), None) is not None
+
+    def _reading_may_match(self, text: str) -> bool:
+        """Whether a reading of ``text`` (see ``readings``) may find a term."""
+        if not (SEPARATOR_RE.search(text) or DIGIT_WORD_RE.search(text)):
+            return False
+        return any(self._may_match(r, c) for r, c in readings(text))
 
     def _non_ascii_terms(self) -> bool:
         return any(not key.isascii() for key in self._screen_keys)
