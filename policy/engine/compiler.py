@@ -174,53 +174,9 @@ def _with(text: str, spots, ch: str) -> str:
     return "".join(chars)
 
 
-# An apostrophe between these and a contraction's ending is a contraction (he'll, it's).
-CONTRACTION_BASES = frozenset(
-    (
-        "i",
-        "you",
-        "he",
-        "she",
-        "it",
-        "we",
-        "they",
-        "that",
-        "there",
-        "here",
-        "what",
-        "who",
-        "where",
-        "when",
-        "how",
-        "let",
-        "can",
-        "won",
-        "don",
-        "isn",
-        "aren",
-        "wasn",
-        "weren",
-        "didn",
-        "doesn",
-        "couldn",
-        "shouldn",
-        "wouldn",
-        "haven",
-        "hasn",
-        "hadn",
-        "ain",
-        "y",
-    )
-)
-
-
 def _contraction(text: str, at: int, sep: str) -> bool:
-    if sep not in _APOSTROPHES or not _CONTRACTION_RE.match(text, at + 1):
-        return False
-    start = at
-    while start > 0 and text[start - 1].isalpha():
-        start -= 1
-    return text[start:at].casefold() in CONTRACTION_BASES
+    """An apostrophe before a contraction's or possessive's ending (he'll, it's, Anna's)."""
+    return sep in _APOSTROPHES and _CONTRACTION_RE.match(text, at + 1) is not None
 
 
 def _letterish(ch: str) -> bool:

@@ -4,7 +4,6 @@ of a term from being real words ("rap" is not a spelling of "rape")."""
 
 from __future__ import annotations
 
-import itertools
 from functools import lru_cache
 
 from policy.engine import normalize as nz
@@ -20,31 +19,20 @@ def is_word(word: str) -> bool:
     return word in words()
 
 
-def _readings(word: str, runs: str) -> list[tuple[str, tuple[bool, ...]]]:
-    """Each way of reading a collapsed word whose letters were repeated (``runs``: for
-    each letter "1", "2" or "3" for three or more) with every repeated letter once or
-    twice; with, for each letter, whether it is read twice."""
-    spots = [i for i, r in enumerate(runs) if r != "1"]
-    out = []
-    for choice in itertools.product((1, 2), repeat=min(len(spots), 6)):
-        doubled = dict(zip(spots, choice, strict=False))
-        text = "".join(ch * doubled.get(i, 1) for i, ch in enumerate(word))
-        out.append((text, tuple(doubled.get(i, 1) == 2 for i in range(len(word)))))
-    return out
-
-
 def may_fold(word: str, runs: str, index: int) -> bool:
     """Whether the repeated letter ``word[index]`` may stand for a single letter of a
-    term. A letter written twice never does ("good" is not "god", "Twatt" is not
-    "twat"): doubled letters are ordinary spelling. Three or more may ("fuuuck"),
-    unless an everyday word has that letter doubled there ("gooood" is "good")."""
-    if runs[index] != "3":
-        return runs[index] == "1"
+    term: not when the word, with each repeated letter written twice, is an everyday
+    word ("good" and "gooood" are "good", not "god"; "feed" is not "fed"), else yes
+    ("fuuuck", "ffuck", "heell")."""
+    if runs[index] == "1":
+        return True
     known = words()
     for reading in _expand_marks(word):
-        for text, doubled in _readings(reading, runs):
-            if doubled[index] and text in known:
-                return False
+        ordinary = "".join(
+            ch * (1 if r == "1" else 2) for ch, r in zip(reading, runs, strict=False)
+        )
+        if ordinary in known:
+            return False
     return True
 
 

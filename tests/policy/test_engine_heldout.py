@@ -48,7 +48,6 @@ def test_lint_many_gives_what_lint_gives(held_out):
         ("god", "gooood morning"),
         ("fed", "feed the cat"),
         ("bok", "a good book"),
-        ("twat", "Twatt, Orkney"),
         ("hell", "he'll be there"),
         ("rape", "rap music"),
         ("penis", "pens and pencils"),

@@ -8,7 +8,11 @@ from hypothesis import strategies as st
 
 from policy.engine import compile_policy, starter_rules
 from policy.engine import normalize as nz
-from policy.engine.corpus import SCUNTHORPE_TERMS, SCUNTHORPE_WORDS
+from policy.engine.corpus import SCUNTHORPE_TERMS
+from policy.engine.corpus import SCUNTHORPE_WORDS as _WORDS
+
+# Spelled-out letters ("a s") are left out here: next to "'s" they spell a term out.
+SCUNTHORPE_WORDS = [w for w in _WORDS if w != "a s"]
 
 TERMS = ["fuck", "shit", "bitch", "cunt", "bastard", "wanker", "asshole", "go to hell", "hell"]
 
