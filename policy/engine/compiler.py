@@ -112,8 +112,21 @@ SEPARATOR_RE = re.compile(
     r"(?<=[^\W_])[.\-_'*\u2019\u2018\u2010\u2011\u2012\u2013\u2014\u00b7`\u00b4](?=[^\W_])"
 )
 _CONTRACTION_RE = re.compile(r"(?:s|t|d|m|ll|re|ve)(?![^\W_])", re.IGNORECASE)
-_WORDISH = r"(?:[^\W_]|[@$|!])"
-DIGIT_WORD_RE = re.compile(f"{_WORDISH}*(?:[^\\W\\d_][012346789]|[012346789][^\\W\\d_]){_WORDISH}*")
+# a digit next to a letter; the word around it is found by ``_word_around``
+DIGIT_WORD_RE = re.compile(r"[^\W\d_][012346789]|[012346789][^\W\d_]")
+
+
+def _word_around(text: str, at: int) -> tuple[int, int]:
+    """The word (letters, digits and leet symbols) that holds ``text[at]``."""
+    start = at
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "@$|!"):
+        start -= 1
+    end = at
+    while end < len(text) and (text[end].isalnum() or text[end] in "@$|!"):
+        end += 1
+    return start, end
+
+
 # What a digit may stand for besides its look-alike: any vowel for a vowel digit, the
 # other look-alike for 6 and 9 (b or g).
 DIGIT_READINGS = {
@@ -144,11 +157,17 @@ def readings(text: str) -> list[tuple[str, tuple[int, ...]]]:
         if 1 < len(changed) <= _MAX_SEPARATORS:  # each alone, when a word has several
             out += [(_with(text, [c], "\u200b"), (c,)) for c in changed]
     spots = []
+    end = 0
     for m in DIGIT_WORD_RE.finditer(text):
-        word = m.group()
+        if m.start() < end:
+            continue  # in the word already taken
+        start, end = _word_around(text, m.start())
+        word = text[start:end]
         if len(word) < 3 or sum(not ch.isdigit() for ch in word) < 2:
             continue
-        spots += [m.start() + i for i, ch in enumerate(word) if ch in DIGIT_READINGS]
+        spots += [start + i for i, ch in enumerate(word) if ch in DIGIT_READINGS]
+        if len(spots) > 3:
+            return out
     if not spots or len(spots) > 3:
         return out
     options = [text[at] + DIGIT_READINGS[text[at]] for at in spots]
