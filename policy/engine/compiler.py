@@ -873,7 +873,7 @@ class CompiledPolicy:
             if entry.singles:
                 if marks is None:
                     marks = nz.runs(nz.skeleton(text) if s is None else s)
-                if not self._folds(tracked.s, marks, first, entry.singles):
+                if not self._folds(tracked.s, marks, first, entry):
                     continue
             start, stop = tracked.span(end - length + 2, end - entry.trail)
             if entry.spelled and not _spelled_out(text[start:stop]):
@@ -897,17 +897,22 @@ class CompiledPolicy:
         return findings
 
     @staticmethod
-    def _folds(padded: str, marks: str, first: int, singles: tuple[int, ...]) -> bool:
-        """Whether every letter the term has once is written once, or repeated so often
-        that it may stand for one letter (``dictionary.may_fold``)."""
-        for offset in singles:
+    def _folds(padded: str, marks: str, first: int, entry) -> bool:
+        """Whether every letter the term has once is written once, or repeated where no
+        everyday word explains the repetition (``dictionary.may_fold``)."""
+        required = {first + o for o in entry.required}
+        for offset in entry.singles:
             at = first + offset
             if marks[at] == "1":
                 continue
             a = padded.rfind(nz.GAP, 0, at) + 1
             b = padded.find(nz.GAP, at)
             b = len(padded) if b < 0 else b
-            if not dictionary.may_fold(padded[a:b], marks[a:b], at - a):
+            reading = [
+                2 if k in required or (k - first not in entry.singles and marks[k] != "1") else 1
+                for k in range(a, b)
+            ]
+            if not dictionary.may_fold(padded[a:b], marks[a:b], at - a, reading):
                 return False
         return True
 

@@ -4,6 +4,7 @@ of a term from being real words ("rap" is not a spelling of "rape")."""
 
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 
 from policy.engine import normalize as nz
@@ -19,20 +20,25 @@ def is_word(word: str) -> bool:
     return word in words()
 
 
-def may_fold(word: str, runs: str, index: int) -> bool:
+def may_fold(word: str, runs: str, index: int, reading: list[int]) -> bool:
     """Whether the repeated letter ``word[index]`` may stand for a single letter of a
-    term: not when the word, with each repeated letter written twice, is an everyday
-    word ("good" and "gooood" are "good", not "god"; "feed" is not "fed"), else yes
-    ("fuuuck", "ffuck", "heell")."""
+    term. ``reading``: for each letter of the word, how many times the term reads it (1
+    or 2). Not when writing that letter twice in the term's reading makes an everyday
+    word ("gooood" and "good" are "good", not "god"; "helloooo" is "hello", not "helo"),
+    else yes ("fuuuck", "ffuck", "heell")."""
     if runs[index] == "1":
         return True
     known = words()
-    for reading in _expand_marks(word):
-        ordinary = "".join(
-            ch * (1 if r == "1" else 2) for ch, r in zip(reading, runs, strict=False)
-        )
-        if ordinary in known:
-            return False
+    # the other letters the term reads once but the text repeats: once or twice
+    others = [i for i, r in enumerate(runs) if r != "1" and reading[i] == 1 and i != index]
+    for choice in itertools.product((1, 2), repeat=min(len(others), 4)):
+        doubled = list(reading)
+        doubled[index] = 2
+        for i, n in zip(others, choice, strict=False):
+            doubled[i] = n
+        for spelled in _expand_marks(word):
+            if "".join(ch * n for ch, n in zip(spelled, doubled, strict=False)) in known:
+                return False
     return True
 
 
