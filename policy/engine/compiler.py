@@ -163,7 +163,7 @@ def readings(text: str) -> list[tuple[str, tuple[int, ...]]]:
             continue  # in the word already taken
         start, end = _word_around(text, m.start())
         word = text[start:end]
-        if len(word) < 3 or sum(not ch.isdigit() for ch in word) < 2:
+        if sum(not ch.isdigit() for ch in word) < 3:  # three letters pin a word down
             continue
         spots += [start + i for i, ch in enumerate(word) if ch in DIGIT_READINGS]
         if len(spots) > 3:
