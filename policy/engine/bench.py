@@ -22,53 +22,15 @@ import unicodedata
 import ahocorasick
 
 from policy.engine.compiler import compile_policy
+from policy.engine.corpus import SCUNTHORPE_TERMS, SCUNTHORPE_WORDS
 from policy.engine.matcher import parse_term
 from policy.engine.normalize import collapse, skeleton
 from policy.engine.starter import read_wordlist
 
 BRAND = "KitchenAid"
 ALLOWED = ["kitchenaid.com", "example.com"]
-SCUNTHORPE_TERMS = ["ass", "cock", "cunt", "tit", "penis", "shit", "hell", "anal", "rape"]
-SCUNTHORPE_PHRASES = [
-    "Scunthorpe",
-    "assistant",
-    "class",
-    "cocktail",
-    "therapist",
-    "shiitake",
-    "Cockburn",
-    "Sussex",
-    "Hancock",
-    "bass",
-    "grapes",
-    "the pen is mightier",
-    "an Al Pacino film",
-    "Hello",
-    "Shell",
-    "Hellenic",
-    "analysis",
-    "titles",
-    "grape",
-    "passion",
-    "classic",
-    "embassy",
-    "scrape",
-    "drape",
-    "peacock",
-    "shellfish",
-    "title",
-    "constitution",
-    "cocktails",
-    "Middlesex",
-    "assess",
-    "canal",
-    "banal",
-    "hello there",
-    "Michelle",
-    "Shelley",
-    "analyst",
-    "therapists",
-]
+# The everyday words that hold banned letters are kept once, in ``corpus``.
+SCUNTHORPE_PHRASES = [w for w in SCUNTHORPE_WORDS if w.replace(" ", "").isalpha()]
 
 _OPENERS = [
     "New in store:",
@@ -539,6 +501,7 @@ def run_bench(posts: int = 20000, terms: int = 1000, seed: int = 1, repeat: int 
     unseen_fast, _ = _best(lambda: [unseen_policy.lint(text) for text in unseen], 1)
     unseen_exact, _ = _best(lambda: [unseen_policy.lint(text, fast=False) for text in unseen], 1)
 
+    jsonl = jsonl_path(texts, term_list, repeat=min(repeat, 3))
     timings.sort()
     rate = len(corpus) / wall
     bare_rate = len(texts) / bare
@@ -566,6 +529,7 @@ def run_bench(posts: int = 20000, terms: int = 1000, seed: int = 1, repeat: int 
         "repeat": repeat,
         "terms_only_posts_per_s": round(len(texts) / terms_wall),
         "terms_only_ratio_to_bare": round(len(texts) / terms_wall / bare_rate, 3),
+        **jsonl,
     }
 
 
@@ -604,3 +568,95 @@ def format_bench(result: dict) -> str:
             f"Scunthorpe {r['fp_scunthorpe']} of {r['scunthorpe_posts']}",
         ]
     )
+
+
+# --- accuracy on tuning and held-out seeds, and the policy_lint --jsonl path ----------------
+
+
+def _hit(result, start: int, end: int) -> bool:
+    return any(f.start < end and start < f.end for f in result.findings)
+
+
+def accuracy(seed: int, terms: int = 300, per_class: int = 300) -> dict:
+    """Recall per evasion class (``corpus.adversarial``) and false positives on clean and
+    Scunthorpe posts, for one seed's terms and texts."""
+    from policy.engine import corpus as cp
+
+    rng = random.Random(seed)
+    term_list = build_terms(terms, rng)
+    policy = compile_policy(build_policy(term_list)[:2])
+    out: dict = {"seed": seed}
+    for cls, items in cp.adversarial(term_list, seed, per_class).items():
+        results = policy.lint_many([t for t, _, _ in items])
+        found = sum(_hit(r, a, b) for r, (_, a, b) in zip(results, items, strict=True))
+        out[f"recall_{cls}"] = round(found / max(len(items), 1), 4)
+    clean = [clean_post(rng) for _ in range(1000)]
+    scunthorpe = [scunthorpe_post(rng) for _ in range(500)]
+    out["fp_clean"] = sum(bool(r.findings) for r in policy.lint_many(clean))
+    out["fp_scunthorpe"] = sum(bool(r.findings) for r in policy.lint_many(scunthorpe))
+    return out
+
+
+def hazard_false_positives(seed: int | None = None) -> tuple[int, int]:
+    """(texts with a finding, texts) over ``corpus.hazards``: the fixed held-out seed."""
+    from policy.engine import corpus as cp
+
+    cases = cp.hazards(cp.HAZARD_SEED if seed is None else seed)
+    policies: dict = {}
+    flagged = 0
+    for terms, text in cases:
+        key = tuple(terms)
+        if key not in policies:
+            policies[key] = compile_policy(build_policy(list(terms))[:1])
+        flagged += bool(policies[key].lint(text).findings)
+    return flagged, len(cases)
+
+
+def jsonl_path(texts: list[str], term_list: list[str], repeat: int = 3) -> dict:
+    """Posts/s through ``policy.engine.jsonl.lint_lines`` (what ``policy_lint --jsonl``
+    runs), compile included, next to the bare casefolded Aho-Corasick pass."""
+    import json
+
+    from policy.engine import jsonl
+
+    lines = [json.dumps({"text": t}, ensure_ascii=False).encode() for t in texts]
+    rules = build_policy(term_list)[:1]
+
+    def run():
+        policy = compile_policy(rules)
+        for _ in jsonl.lint_lines(policy, [lines], lambda c: (c, None)):
+            pass
+
+    wall, _ = _best(run, repeat)
+    automaton = ahocorasick.Automaton()
+    for term in term_list:
+        automaton.add_word(term.casefold(), term)
+    automaton.make_automaton()
+
+    def bare():
+        for text in texts:
+            for _ in automaton.iter(text.casefold()):
+                pass
+
+    bare_wall, _ = _best(bare, repeat)
+    return {
+        "jsonl_posts_per_s": round(len(texts) / wall),
+        "jsonl_bare_posts_per_s": round(len(texts) / bare_wall),
+        "jsonl_ratio_to_bare": round(bare_wall / wall, 3),
+    }
+
+
+def format_accuracy(rows: list[dict], hazards: tuple[int, int]) -> str:
+    from policy.engine.corpus import EVASION_CLASSES, HELD_OUT_SEEDS
+
+    head = "seed".ljust(16) + "".join(c[:10].rjust(11) for c in EVASION_CLASSES)
+    lines = ["recall per evasion class, false positives (tuned seeds, then held out):", head]
+    for row in rows:
+        label = f"{row['seed']}{' held-out' if row['seed'] in HELD_OUT_SEEDS else ' tuned'}"
+        cells = "".join(f"{row['recall_' + c]:>11.2%}" for c in EVASION_CLASSES)
+        lines.append(
+            f"{label:<16}{cells}   FP clean {row['fp_clean']}/1000, "
+            f"Scunthorpe {row['fp_scunthorpe']}/500"
+        )
+    lines.append(f"false-positive hazards (held-out seed): {hazards[0]} of {hazards[1]} texts")
+    return "\n".join(lines)

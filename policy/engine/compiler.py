@@ -11,8 +11,10 @@ from operator import gt
 from types import MappingProxyType
 from typing import Any
 
+import ahocorasick
+
 from policy.engine import brand as brand_mod
-from policy.engine import entities
+from policy.engine import dictionary, entities
 from policy.engine import normalize as nz
 from policy.engine import summaries as sm
 from policy.engine.matcher import TermAutomaton
@@ -92,6 +94,133 @@ def _spelled_out(written: str) -> bool:
         _letterish(a) and _letterish(b) and a.casefold() != b.casefold()
         for a, b in itertools.pairwise(chars)
     )
+
+
+_APOSTROPHES = frozenset("'\u2019\u2018`\u00b4")
+
+
+# Evasions read on the text's side, each a same-length rewrite of the text so that a
+# finding's span is the same in the text and in the reading:
+# - one separator inside a word (``fi.stfucks``, ``hoe_r``, ``ni'nny``, ``da.ngerous``):
+#   every separator between two letters becomes a zero-width space, which normalisation
+#   drops. An apostrophe before a contraction's ending (``he'll``, ``it's``) stays;
+# - a digit for a vowel it does not look like (``f4ck``): in a word with three letters
+#   or more, each vowel digit (0 1 3 4) next to a letter is also read as each other vowel
+#   (``DIGIT_READINGS``; at most two such digits in a word, each also kept as it is, so
+#   ``1ovem3king`` reads "lovemaking"). The look-alike reading (4 as a) is normalisation's.
+SEPARATOR_RE = re.compile(
+    r"(?<=[^\W_])[.\-_'*\u2019\u2018\u2010\u2011\u2012\u2013\u2014\u00b7`\u00b4](?=[^\W_])"
+)
+_CONTRACTION_RE = re.compile(r"(?:s|t|d|m|ll|re|ve)(?![^\W_])", re.IGNORECASE)
+_WORDISH = r"(?:[^\W_]|[@$|!])"
+DIGIT_WORD_RE = re.compile(f"{_WORDISH}*(?:[^\\W\\d_][012346789]|[012346789][^\\W\\d_]){_WORDISH}*")
+# What a digit may stand for besides its look-alike: any vowel for a vowel digit, the
+# other look-alike for 6 and 9 (b or g).
+DIGIT_READINGS = {
+    "0": "aeiu",
+    "1": "aeou",
+    "3": "aiou",
+    "4": "eiou",
+    "6": "g",
+    "9": "b",
+    "2": "",
+    "7": "",
+    "8": "",
+}
+_MAX_SEPARATORS = 3
+
+
+def readings(text: str) -> list[tuple[str, tuple[int, ...]]]:
+    """Other readings of ``text`` (see above), each with the offsets it changed."""
+    out = []
+    if SEPARATOR_RE.search(text):
+        changed = [
+            m.start()
+            for m in SEPARATOR_RE.finditer(text)
+            if not _contraction(text, m.start(), m.group())
+        ]
+        if changed:
+            out.append((_with(text, changed, "\u200b"), tuple(changed)))
+        if 1 < len(changed) <= _MAX_SEPARATORS:  # each alone, when a word has several
+            out += [(_with(text, [c], "\u200b"), (c,)) for c in changed]
+    spots = []
+    for m in DIGIT_WORD_RE.finditer(text):
+        word = m.group()
+        if len(word) < 3 or sum(not ch.isdigit() for ch in word) < 2:
+            continue
+        spots += [m.start() + i for i, ch in enumerate(word) if ch in DIGIT_READINGS]
+    if not spots or len(spots) > 3:
+        return out
+    options = [text[at] + DIGIT_READINGS[text[at]] for at in spots]
+    for chosen in itertools.product(*options):
+        reading = "".join(chosen)
+        if all(c.isdigit() for c in reading):
+            continue
+        out.append((_place(text, spots, reading), tuple(spots)))
+    return out
+
+
+def _place(text: str, spots, chars: str) -> str:
+    out = list(text)
+    for at, ch in zip(spots, chars, strict=True):
+        out[at] = ch
+    return "".join(out)
+
+
+def _with(text: str, spots, ch: str) -> str:
+    chars = list(text)
+    for at in spots:
+        chars[at] = ch
+    return "".join(chars)
+
+
+# An apostrophe between these and a contraction's ending is a contraction (he'll, it's).
+CONTRACTION_BASES = frozenset(
+    (
+        "i",
+        "you",
+        "he",
+        "she",
+        "it",
+        "we",
+        "they",
+        "that",
+        "there",
+        "here",
+        "what",
+        "who",
+        "where",
+        "when",
+        "how",
+        "let",
+        "can",
+        "won",
+        "don",
+        "isn",
+        "aren",
+        "wasn",
+        "weren",
+        "didn",
+        "doesn",
+        "couldn",
+        "shouldn",
+        "wouldn",
+        "haven",
+        "hasn",
+        "hadn",
+        "ain",
+        "y",
+    )
+)
+
+
+def _contraction(text: str, at: int, sep: str) -> bool:
+    if sep not in _APOSTROPHES or not _CONTRACTION_RE.match(text, at + 1):
+        return False
+    start = at
+    while start > 0 and text[start - 1].isalpha():
+        start -= 1
+    return text[start:at].casefold() in CONTRACTION_BASES
 
 
 def _letterish(ch: str) -> bool:
@@ -214,6 +343,8 @@ class CompiledPolicy:
         "_masked",
         "_rules",
         "_scope_cache",
+        "_screen_keys",
+        "_screener",
         "_summaries",
         "rules",
     )
@@ -231,7 +362,7 @@ class CompiledPolicy:
             slot = len(compiled)
             if kind in TERM_KINDS:
                 for term in rule["terms"]:
-                    terms.add(slot, term)
+                    terms.add(slot, term, phonetic=kind == "banned_terms")
                     word = term.strip().casefold()
                     if _MASKABLE_RE.fullmatch(word):
                         masked.setdefault(len(word), []).append((slot, word))
@@ -266,6 +397,8 @@ class CompiledPolicy:
                 )
             )
         self._rules = tuple(compiled)
+        self._screen_keys = frozenset(terms.screen)
+        self._screener = []  # the prescreen's automaton, built on first use (lint_many)
         self._automaton = terms.build()
         # The fast path needs every pattern's "#" to come first (see token_skeleton).
         self._summaries = (
@@ -353,7 +486,11 @@ class CompiledPolicy:
         marks = encoded.translate(None, _NOT_MARKER_BYTES)  # the markers alone, and LONE
         findings: list[Finding] = []
         terms = plan.terms
-        if terms is not None and not (self._masked and "*" in text):
+        if (
+            terms is not None
+            and not (self._masked and "*" in text)
+            and not self._reading_may_match(text)
+        ):
             where = self._term_candidates(summary, encoded, marks, terms)
             if where is not None:  # else single characters may join: the whole text
                 terms = None
@@ -395,6 +532,131 @@ class CompiledPolicy:
         findings += exact.findings
         findings.sort(key=_sort_key)
         return LintResult(findings)
+
+    def lint_many(
+        self,
+        texts: list[str],
+        channel: str | None = None,
+        platform: str | None = None,
+        category: str | None = None,
+    ) -> list[LintResult]:
+        """``[self.lint(text, channel, platform, category) for text in texts]``, the same
+        results, for many texts at once (``policy_lint --jsonl``).
+
+        The term rules go through a prescreen: the texts are joined and read once with
+        one translate table (``normalize.screen_text``) and one Aho-Corasick pass over a
+        pattern per spelling (its longest word, as a whole word), plus the places where
+        that context-free reading can differ from the skeleton (runs of three letters,
+        single characters in a row, camel-case hashtags, stars, separators inside words,
+        digits next to letters). Only a text with a hit there is linted the exact way;
+        the prescreen can let through a text with nothing to find, never drop one with
+        something. The other rule kinds run on every text, as in ``lint``."""
+        plan = self._scope_cache.get((channel, platform, category)) or self._plan(
+            channel, platform, category
+        )
+        other = _Plan(
+            terms=None,
+            needs_urls=plan.needs_urls,
+            brands=plan.brands,
+            required=plan.required,
+            counts=plan.counts,
+            links=plan.links,
+            needs_runs=plan.needs_runs,
+        )
+        has_other = bool(plan.brands or plan.required or plan.counts or plan.links)
+        results: list[LintResult] = []
+        for lo in range(0, len(texts), _BATCH):
+            chunk = texts[lo : lo + _BATCH]
+            hits = self._screen(chunk) if plan.terms is not None else set()
+            for i, text in enumerate(chunk):
+                if i in hits:
+                    results.append(self._lint_exact(text, plan))
+                elif has_other:
+                    results.append(self._lint_exact(text, other))
+                else:
+                    results.append(LintResult([]))
+        return results
+
+    def _screen(self, texts: list[str]) -> set[int]:
+        """Indexes of the texts that may hold a term (see ``lint_many``)."""
+        if not self._screener:
+            self._screener.append(_screen_automaton(self._screen_keys))
+        automaton = self._screener[0]
+        end = nz.SCREEN_END
+        joined = f" {end} ".join(texts)
+        if joined.count(end) != len(texts) - 1:  # a text holds the separator itself
+            return set(range(len(texts)))
+        screened = nz.screen_text(f" {joined} ")
+        # where each text ends in the screened string
+        ends = [m.start() for m in re.finditer(end, screened)]
+        found = {bisect.bisect_left(ends, e) for e, _ in automaton.iter(screened)}
+        for m in _SINGLES_RE.finditer(screened):
+            found.add(bisect.bisect_left(ends, m.start()))
+        if nz.UNMAPPED in screened and self._non_ascii_terms():
+            for m in re.finditer(nz.UNMAPPED, screened):
+                found.add(bisect.bisect_left(ends, m.start()))
+        # the rest is read in the original texts: camel-case hashtags split, separators
+        # inside words dropped, stars, digits next to letters
+        starts = list(itertools.accumulate((len(t) + 3 for t in texts), initial=0))
+        side: list[tuple[int, str]] = []
+        if "#" in joined:
+            for m in _CAMEL_TAG_RE.finditer(joined):
+                tag = m.group()
+                if not tag.islower() and not tag.isupper():
+                    side.append((m.start(), nz.camel_split(tag)))
+        if self._masked and "*" in joined:
+            for m in re.finditer(r"\*", joined):
+                found.add(bisect.bisect_right(starts, m.start()) - 1)
+        classes = nz.char_classes(f" {joined} ")  # one more character in front
+        for pattern in _CLASS_HINTS:  # digits next to letters, "@" and "!" in words
+            for m in pattern.finditer(classes):
+                found.add(bisect.bisect_right(starts, max(m.start() - 1, 0)) - 1)
+        last = -1
+        for m in _CLASS_SEPARATOR_RE.finditer(classes, 1):
+            if m.start() - 1 < last:
+                continue  # in the word already taken
+            a = joined.rfind(" ", 0, m.start() - 1) + 1
+            last = joined.find(" ", m.end() - 1)
+            last = len(joined) if last < 0 else last
+            word = joined[a:last]
+            side.append((a, SEPARATOR_RE.sub("", word)))
+            seps = [x.start() for x in SEPARATOR_RE.finditer(word)]
+            if 1 < len(seps) <= _MAX_SEPARATORS:  # and each separator alone
+                side += [(a, word[:k] + word[k + 1 :]) for k in seps]
+        if side:
+            text = " " + f" {end} ".join(s for _, s in side) + " "
+            screened = nz.screen_text(text)
+            side_ends = [m.start() for m in re.finditer(end, screened)]
+            for e, _ in automaton.iter(screened):
+                at = side[bisect.bisect_left(side_ends, e)][0]
+                found.add(bisect.bisect_right(starts, at) - 1)
+        found.discard(len(texts))
+        return found
+
+    def _may_match(self, reading: str, changed: tuple[int, ...]) -> bool:
+        """Whether the prescreen finds something in the words of ``reading`` that it
+        changed (a reading costs a whole lint; most find nothing)."""
+        if not self._screener:
+            self._screener.append(_screen_automaton(self._screen_keys))
+        a = max(0, min(changed) - 60)
+        b = max(changed) + 60
+        words = reading[a:b].split()
+        piece = " ".join(words)
+        if self._masked and "*" in piece:
+            return True
+        screened = nz.screen_text(f" {piece} ")
+        if _SINGLES_RE.search(screened):
+            return True
+        return next(self._screener[0].iter(screened), None) is not None
+
+    def _reading_may_match(self, text: str) -> bool:
+        """Whether a reading of ``text`` (see ``readings``) may find a term."""
+        if not (SEPARATOR_RE.search(text) or DIGIT_WORD_RE.search(text)):
+            return False
+        return any(self._may_match(r, c) for r, c in readings(text))
+
+    def _non_ascii_terms(self) -> bool:
+        return any(not key.isascii() for key in self._screen_keys)
 
     def _lint_exact(self, text: str, plan: _Plan) -> LintResult:
         """Every rule of ``plan`` on the whole text, without the summaries."""
@@ -564,6 +826,43 @@ class CompiledPolicy:
         whole: str | None = None,
         offset: int = 0,
     ) -> list[Finding]:
+        """``_terms_once`` on the text, and on each of its ``readings`` for the findings
+        that cover a place the reading changed."""
+        findings = self._terms_once(text, active, likely, whole, offset)
+        more = [(r, c) for r, c in readings(text) if self._may_match(r, c)]
+        if not more:
+            return findings
+        whole = text if whole is None else whole
+        known = {(f.rule, f.start, f.end) for f in findings}
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for f in findings:
+            spans.setdefault(f.rule, []).append((f.start, f.end))
+        for reading, changed in more:
+            for f in self._terms_once(reading, active, False, whole, offset):
+                a, b = f.start - offset, f.end - offset
+                if (f.rule, f.start, f.end) in known or not any(a <= c < b for c in changed):
+                    continue
+                if any(x <= f.start and f.end <= y for x, y in spans.get(f.rule, ())):
+                    continue  # inside a longer match of the same rule
+                known.add((f.rule, f.start, f.end))
+                spans.setdefault(f.rule, []).append((f.start, f.end))
+                findings.append(f)
+        return [
+            f
+            for f in findings
+            if not any(
+                x <= f.start and f.end <= y and (x, y) != (f.start, f.end) for x, y in spans[f.rule]
+            )
+        ]
+
+    def _terms_once(
+        self,
+        text: str,
+        active: frozenset[int],
+        likely: bool = False,
+        whole: str | None = None,
+        offset: int = 0,
+    ) -> list[Finding]:
         """Findings of the term rules in ``active``. ``likely``: the caller knows of a
         candidate, so the skeleton is built tracked straight away (it is the same string,
         with each character's span) instead of untracked first. ``text`` may be a
@@ -593,7 +892,14 @@ class CompiledPolicy:
             tracked = nz.tracked_skeleton(text)
         urls = None
         per_rule: dict[int, set[tuple[int, int]]] = masked
+        marks = None  # run lengths, for the letters the term has once
         for end, length, entry in hits:
+            first = end - length + 1
+            if entry.singles:
+                if marks is None:
+                    marks = nz.runs(nz.skeleton(text) if s is None else s)
+                if not self._folds(tracked.s, marks, first, entry.singles):
+                    continue
             start, stop = tracked.span(end - length + 2, end - entry.trail)
             if entry.spelled and not _spelled_out(text[start:stop]):
                 continue
@@ -614,6 +920,21 @@ class CompiledPolicy:
                 kept.append((start, stop))
             findings.extend(self._finding(rule, whole, a + offset, b + offset) for a, b in kept)
         return findings
+
+    @staticmethod
+    def _folds(padded: str, marks: str, first: int, singles: tuple[int, ...]) -> bool:
+        """Whether every letter the term has once is written once, or repeated so often
+        that it may stand for one letter (``dictionary.may_fold``)."""
+        for offset in singles:
+            at = first + offset
+            if marks[at] == "1":
+                continue
+            a = padded.rfind(nz.GAP, 0, at) + 1
+            b = padded.find(nz.GAP, at)
+            b = len(padded) if b < 0 else b
+            if not dictionary.may_fold(padded[a:b], marks[a:b], at - a):
+                return False
+        return True
 
     def _brand(self, rule: _Rule, text: str, urls, runs=None) -> list[Finding]:
         brand: _Brand = rule.data
@@ -647,3 +968,40 @@ class CompiledPolicy:
 def compile_policy(rules) -> CompiledPolicy:
     """Validate and compile rules (from ``parse_policy_yaml``, a form or the database)."""
     return CompiledPolicy(rules)
+
+
+# --- many texts at once ----------------------------------------------------------------------
+
+# Places where the prescreen's context-free reading (``normalize.screen_text``) can differ
+# from the skeleton, found in the screened batch: a letter written three times or more (a
+# run the skeleton collapses; "www" is a host, not a run), two single characters in a row
+# (normalisation step 5 may join them), and the star of a self-censored word.
+_TRIPLES = [c * 3 for c in "abcdefghijklmnpqrstuvxyz" + nz.MARK] + ["wwww"]
+_TRIPLES += [c + "ooo" for c in "abcdefghijklmnopqrstuvwxyz"]
+_SINGLES_RE = re.compile(" [^ \x1e] +[^ \x1e] ")
+# digits inside a word (f4ck, or94n), "@" or "!" inside a word (b@stard, sh!t), a word
+# that starts with "!" (!diot)
+_CLASS_HINTS = (
+    re.compile("a0a"),
+    re.compile("a00a"),
+    re.compile(" 0a"),
+    re.compile(" 00a"),
+    re.compile("a0[ !.@]"),
+    re.compile("a00[ !.@]"),
+    re.compile("a@"),
+    re.compile("a!+[a0]"),
+    re.compile(" !+a"),
+)
+_CLASS_SEPARATOR_RE = re.compile(r"a\.a")
+_CAMEL_TAG_RE = re.compile(r"#\w+")
+_BATCH = 2000
+
+
+def _screen_automaton(keys) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for key in keys:
+        automaton.add_word(key, True)
+    for key in _TRIPLES:
+        automaton.add_word(key, True)
+    automaton.make_automaton()
+    return automaton

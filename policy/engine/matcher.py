@@ -16,6 +16,14 @@ Variants made per term:
 - a trailing ``*`` makes a prefix term (``fuck*`` matches ``fucking``);
 - a leading ``#`` makes a hashtag-only term (``#prayfor*`` matches ``#PrayForParis`` and
   ``#prayforparis`` but not the words "pray for").
+
+Respellings (``respellings``): phonetic and dropped-letter spellings of a single-word
+term of a banned_terms rule, made by a small set of rules (``PHONETIC_RULES``), one or two
+at a time; a result that is an everyday English word (``rap`` from "rape", ``pens`` from
+"penis") or shorter than three letters is left out. A policy's respellings are capped
+(``MAX_RESPELLINGS``) so that a policy at the file limits still compiles in seconds; past
+the cap, later terms get the plain spellings only. (One separator inside a word and a
+digit for a vowel are read on the text's side: see ``compiler.readings``.)
 """
 
 from __future__ import annotations
@@ -28,7 +36,9 @@ import ahocorasick
 from policy.engine import normalize as nz
 
 MAX_VARIANTS_PER_TERM = 512
+MAX_RESPELLINGS = 200_000
 _IL = frozenset(("i", "l", nz.MARK))
+VOWELS = "aeiou"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +54,7 @@ class Entry:
     required: tuple[int, ...]  # offsets in the padded text that must be repeated letters
     trail: int  # 1 when the pattern ends with a gap (whole word), 0 for a prefix
     spelled: bool = False  # only when the text spells it out letter by letter
+    singles: tuple[int, ...] = ()  # offsets of letters the term has once (not doubled)
 
 
 def parse_term(term: str) -> TermForm | None:
@@ -66,6 +77,8 @@ def term_is_empty(term: str) -> bool:
 
 
 def _il_variants(s: str) -> list[str]:
+    if "i" not in s and "l" not in s and nz.MARK not in s:
+        return [s]
     positions = [i for i, ch in enumerate(s) if ch in _IL]
     options = [(s[i], nz.MARK) if s[i] != nz.MARK else ("i", "l", nz.MARK) for i in positions]
     total = 1
@@ -119,24 +132,149 @@ def patterns(form: TermForm) -> list[tuple[str, tuple[int, ...], int, bool]]:
     return [(key, required, len(trail), spelled) for key, required, spelled in out]
 
 
+def _phonetic_once(word: str) -> set[str]:
+    """Each rule of PHONETIC_RULES applied once to ``word``."""
+    out = set()
+    n = len(word)
+    for i, c in enumerate(word):
+        if c == "f":  # f -> ph: phuck
+            out.add(word[:i] + "ph" + word[i + 1 :])
+        if c in VOWELS and 0 < i < n - 1 and n >= 4:  # one vowel dropped: fck, sht
+            out.add(word[:i] + word[i + 1 :])
+        if c == "i" and 0 < i < n - 1 and word[i + 1] not in VOWELS:  # i -> ia: biatch
+            out.add(word[:i] + "ia" + word[i + 1 :])
+    if "ck" in word:  # ck -> k, kk, q: fuk, fukk, fuq
+        out.update(word.replace("ck", r) for r in ("k", "kk", "q"))
+    elif "c" in word:  # a hard c -> k: kunt; every c -> k: khupa
+        out.add(word.replace("c", "k"))
+        out.add(
+            "".join(
+                "k" if c == "c" and word[i + 1 : i + 2] not in ("e", "i", "y", "h") else c
+                for i, c in enumerate(word)
+            )
+        )
+    if "ph" in word:  # ph -> f
+        out.add(word.replace("ph", "f"))
+    if word.endswith("er") and n > 4:  # -er -> -a, -ah: wanka
+        out.update((word[:-2] + "a", word[:-2] + "ah"))
+    if word.endswith("s") and n > 3:  # a final s -> z: titz
+        out.add(word[:-1] + "z")
+    if word.endswith("ing") and n > 5:  # -ing -> -in, -n: fuckin, fuckn
+        out.update((word[:-1], word[:-3] + "n"))
+    out.discard(word)
+    return out
+
+
+PHONETIC_RULES = (
+    "f -> ph",
+    "one vowel dropped (not the first or last letter; words of four letters or more)",
+    "i -> ia before a consonant",
+    "ck -> k, kk or q; a hard c -> k, or every c -> k",
+    "ph -> f",
+    "a final -er -> -a or -ah",
+    "a final s -> z",
+    "a final -ing -> -in or -n",
+)
+
+
+def phonetic_spellings(word: str) -> list[str]:
+    """Phonetic and dropped-letter spellings of one word (``PHONETIC_RULES``, one or two
+    at a time), without everyday words and words under three letters."""
+    if len(word) < 3 or not word.isalpha() or not word.isascii():
+        return []
+    from policy.engine.dictionary import is_word
+
+    once = _phonetic_once(word)
+    found = set(once)
+    for w in once:  # and two changes: phuk, fcking
+        found.update(_phonetic_once(w))
+    found.discard(word)
+    return sorted(w for w in found if len(w) >= 3 and not is_word(w))
+
+
+def respellings(form: TermForm, phonetic: bool) -> list[str]:
+    """The term's phonetic respellings (single-word terms of banned_terms rules)."""
+    if phonetic and len(form.words) == 1:
+        return phonetic_spellings(form.words[0])
+    return []
+
+
+_NOT_RUN = frozenset("0123456789# ")
+
+
+def _entry(slot: int, lead: str, variant: str, trail: int) -> tuple[str, Entry]:
+    if not any(map(str.__eq__, variant, variant[1:])):  # no letter repeated: most
+        base = len(lead)
+        singles = tuple(base + i for i, ch in enumerate(variant) if ch in _SINGLE_LETTERS)
+        return lead + variant + (nz.GAP if trail else ""), Entry(slot, (), trail, False, singles)
+    flagged = nz.flags(variant)
+    key = lead + nz.unflag(flagged) + (nz.GAP if trail else "")
+    base = len(lead)
+    required = tuple(base + i for i, ch in enumerate(flagged) if ch in nz.FLAG_CHARS)
+    singles = tuple(base + i for i, ch in enumerate(flagged) if ch in _SINGLE_LETTERS)
+    return key, Entry(slot, required, trail, False, singles)
+
+
+_SCREEN_DIGITS = str.maketrans(nz.DIGIT_IMAGES)
+_SINGLE_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz" + nz.MARK)
+
+
+def _screen_key(spelling: str, prefix: bool) -> str:
+    """The prescreen's pattern for a spelling: its longest word, uncollapsed, between
+    gaps (no gap after the last word of a prefix term)."""
+    spelling = spelling.translate(_SCREEN_DIGITS)  # as the prescreen reads digits
+    if nz.GAP not in spelling:
+        return nz.GAP + spelling + ("" if prefix else nz.GAP)
+    words = spelling.split(nz.GAP)
+    # the longest word, an everyday one only when all are
+    from policy.engine.dictionary import is_word
+
+    k = max(range(len(words)), key=lambda i: (not is_word(words[i]), len(words[i])))
+    return nz.GAP + words[k] + ("" if prefix and k == len(words) - 1 else nz.GAP)
+
+
 class TermAutomaton:
-    """All patterns of all term rules of one policy."""
+    """All patterns of all term rules of one policy, and the prescreen's patterns (see
+    ``CompiledPolicy.lint_many``)."""
 
     def __init__(self):
         self._entries: dict[str, list[Entry]] = {}
+        self.screen: set[str] = set()  # the prescreen's patterns
+        self.respelled = 0
         # Whether a pattern has a "#" after its start (a term like "go #team"): the
         # per-token fast path does not keep such patterns' matches (see normalize).
         self.interior_hash = False
 
-    def add(self, slot: int, term: str) -> None:
+    def _put(self, key: str, entry: Entry) -> None:
+        bucket = self._entries.setdefault(key, [])
+        if entry not in bucket:
+            bucket.append(entry)
+
+    def add(self, slot: int, term: str, phonetic: bool = False) -> None:
         form = parse_term(term)
         if form is None:  # validation refuses these; be safe for direct callers
             return
         for key, required, trail, spelled in patterns(form):
-            entry = Entry(slot, required, trail, spelled)
-            bucket = self._entries.setdefault(key, [])
-            if entry not in bucket:
-                bucket.append(entry)
+            singles = tuple(
+                i for i, ch in enumerate(key) if ch in _SINGLE_LETTERS and i not in required
+            )
+            self._put(key, Entry(slot, required, trail, spelled, singles))
+        screen = self.screen
+        for variant in _il_variants(nz.GAP.join(form.words)):
+            screen.add(_screen_key(variant, form.prefix))
+        if len(form.words) > 1 and not any(w.isdigit() for w in form.words):
+            screen.add(_screen_key("".join(form.words), form.prefix))
+        if self.respelled >= MAX_RESPELLINGS:
+            return
+        lead = " # " if form.hashtag else nz.GAP
+        trail = 0 if form.prefix else 1
+        for spelling in respellings(form, phonetic):
+            marked = "".join(nz.MARK if ch in _IL else ch for ch in spelling)
+            for variant in (spelling, marked) if marked != spelling else (spelling,):
+                key, entry = _entry(slot, lead, variant, trail)
+                self._put(key, entry)
+                screen.add(_screen_key(variant, form.prefix))
+                self.respelled += 1
 
     def build(self) -> ahocorasick.Automaton | None:
         if not self._entries:

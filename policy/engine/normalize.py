@@ -31,7 +31,7 @@ Steps, in order (the working string always starts and ends with a gap):
    (or one character repeated) join, so ``pen is`` stays two words and ``an Al``
    never becomes ``anal``.
 6. Leetspeak, per word: in a word that has at least one real letter,
-   ``0 3 4 5 7 @ $ ! |`` read as ``o e a s t a s i l`` and ``1`` as a marker that
+   ``0 2 3 4 5 6 7 8 9 @ $ ! |`` read as ``o z e a s b t b g a s i l`` and ``1`` as a marker that
    stands for either ``i`` or ``l``. A word of only digits and symbols (``455``,
    ``$5``) is left alone. A leading ``@`` is a mention sign, a trailing ``!`` is
    punctuation. (Length-preserving; gaps are squeezed again after.)
@@ -66,10 +66,9 @@ LEET_SYMBOLS = "@$!|"
 _ASCII_KEEP = frozenset("@$!|#")
 _DELETE = frozenset({"Mn", "Me", "Cf"})
 
-_LEET = str.maketrans(
-    {"0": "o", "1": MARK, "3": "e", "4": "a", "5": "s", "7": "t"}
-    | {"@": "a", "$": "s", "!": "i", "|": "l"}
-)
+DIGIT_IMAGES = {"0": "o", "1": MARK, "3": "e", "4": "a", "5": "s", "6": "b", "7": "t"}
+DIGIT_IMAGES |= {"2": "z", "8": "b", "9": "g"}
+_LEET = str.maketrans(DIGIT_IMAGES | {"@": "a", "$": "s", "!": "i", "|": "l"})
 _SYMBOLS_TO_GAP = str.maketrans(dict.fromkeys(LEET_SYMBOLS, GAP))
 _FLAG = {chr(c): chr(c).upper() for c in range(ord("a"), ord("z") + 1)} | {MARK: MARK_FLAG}
 FLAG_CHARS = frozenset(_FLAG.values())
@@ -401,6 +400,21 @@ def collapse(s: str) -> str:
     return "".join(parts)
 
 
+def _run_class(match: re.Match) -> str:
+    return "\x02" if len(match.group()) == 2 else "\x03"
+
+
+_NOT_RUN_CLASS_RE = re.compile("[^\x02\x03]")
+_RUN_DIGITS = str.maketrans("\x02\x03", "23")
+
+
+def runs(s: str) -> str:
+    """Same length as ``collapse(s)``: for each character "1", or "2" when it was written
+    twice, "3" when three times or more."""
+    marked = _NOT_RUN_CLASS_RE.sub("1", RUN_RE.sub(_run_class, s))
+    return marked.translate(_RUN_DIGITS)
+
+
 def flags(s: str) -> str:
     """Same length as ``collapse(s)``; letters that were repeated are upper case."""
     return RUN_RE.sub(_flag_run, s)
@@ -587,3 +601,81 @@ def tracked_skeleton(text: str) -> Tracked:
         return ((m.group(1), t.starts[m.start()], t.ends[m.end() - 1]),)
 
     return _rebuild(t, RUN_RE.finditer(t.s), run_piece)
+
+
+# --- prescreen ------------------------------------------------------------------------------
+
+# The prescreen's reading of a text (``CompiledPolicy.lint_many``): step 2 and the
+# leetspeak of step 6 as one table, with no step that needs context: every digit reads as
+# its letter, "$" and "|" as s and l, and "!", "@" and "#" are gaps. A term's spelling
+# then appears in it as a whole word whenever the skeleton has it, except where a step
+# that looks at context changes the text; those places are found apart (see compiler).
+_SCREEN = {"$": "s", "|": "l", "!": GAP, "@": GAP, "#": GAP} | DIGIT_IMAGES
+SCREEN_TABLE = {c: "".join(_SCREEN.get(x, x) for x in m) for c, m in ASCII_TABLE.items()}
+UNMAPPED = "\x7f"  # a letter of a script with no Latin reading
+SCREEN_END = "\x1e"  # between two texts of a batch
+SCREEN_TABLE[ord(UNMAPPED)] = UNMAPPED
+SCREEN_TABLE[ord(SCREEN_END)] = SCREEN_END
+
+
+def _screen_errors(exc: UnicodeEncodeError):
+    out = []
+    for ch in exc.object[exc.start : exc.end]:
+        mapped = CHAR_TABLE[ord(ch)]
+        out.append(mapped if mapped.isascii() else UNMAPPED)
+    return "".join(out), exc.end
+
+
+codecs.register_error("countersign.screen", _screen_errors)
+
+
+def screen_text(s: str) -> str:
+    """The prescreen's reading of ``s``; same number of characters only for ASCII."""
+    if s.isascii():
+        return s.translate(SCREEN_TABLE)
+    return s.encode("ascii", "countersign.screen").decode("ascii").translate(SCREEN_TABLE)
+
+
+# Character classes, one for one: a letter "a", a digit "0", "@" and "!" as they are, "." for a
+# separator that may stand inside a word, a gap for anything else. Searching this for
+# short literal strings ("a0", "a.a") finds the places the prescreen looks at apart.
+_CLASS_SEPARATORS = ".-_'*`"
+CLASS_TABLE = {
+    c: (
+        "a"
+        if chr(c).isalpha()
+        else "0"
+        if chr(c).isdigit()
+        else chr(c)
+        if chr(c) in "@!"
+        else "."
+        if chr(c) in _CLASS_SEPARATORS
+        else GAP
+    )
+    for c in range(128)
+}
+_UNICODE_SEPARATORS = frozenset("\u2019\u2018\u2010\u2011\u2012\u2013\u2014\u00b7\u00b4")
+
+
+def _class_errors(exc: UnicodeEncodeError):
+    out = []
+    for ch in exc.object[exc.start : exc.end]:
+        if ch.isalpha() or unicodedata.category(ch) in _DELETE:
+            out.append("a")
+        elif ch.isdigit():
+            out.append("0")
+        elif ch in _UNICODE_SEPARATORS:
+            out.append(".")
+        else:
+            out.append(GAP)
+    return "".join(out), exc.end
+
+
+codecs.register_error("countersign.classes", _class_errors)
+
+
+def char_classes(s: str) -> str:
+    """``s`` as character classes (see above), one for one."""
+    if s.isascii():
+        return s.translate(CLASS_TABLE)
+    return s.encode("ascii", "countersign.classes").decode("ascii").translate(CLASS_TABLE)

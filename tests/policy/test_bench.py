@@ -31,6 +31,9 @@ KEYS = {
     "unseen_posts_per_s",
     "unseen_exact_posts_per_s",
     "repeat",
+    "jsonl_posts_per_s",
+    "jsonl_bare_posts_per_s",
+    "jsonl_ratio_to_bare",
 }
 
 

@@ -7,42 +7,11 @@ from pathlib import Path
 import pytest
 
 from policy.engine import Finding, LintResult, compile_policy
+from policy.engine.corpus import SCUNTHORPE_TERMS, SCUNTHORPE_WORDS
 
 BLNS = Path(__file__).resolve().parents[1] / "data" / "blns.json"
 
-SCUNTHORPE_TERMS = ["ass", "cock", "cunt", "tit", "penis", "shit", "hell", "anal", "rape"]
-SCUNTHORPE_TEXTS = [
-    "Scunthorpe",
-    "assistant",
-    "class",
-    "cocktail",
-    "therapist",
-    "shiitake",
-    "Cockburn",
-    "Sussex",
-    "Hancock",
-    "bass",
-    "grapes",
-    "pen is mightier",
-    "the pen is mightier than the sword",
-    "an Al Pacino film",
-    "Hello",
-    "Shell",
-    "Hellenic",
-    "analysis",
-    "titles",
-    "grape",
-    "as",
-    "a s",
-    "shell-fish",
-    "#Hello",
-    "#therapist",
-    "#ShellShock",
-    "@Hancock",
-    "Call 455-1234",
-    "the 455 bus",
-    "$5 off",
-]
+SCUNTHORPE_TEXTS = SCUNTHORPE_WORDS
 
 
 def banned(*terms, **extra):

@@ -8,41 +8,10 @@ from hypothesis import strategies as st
 
 from policy.engine import compile_policy, starter_rules
 from policy.engine import normalize as nz
+from policy.engine.corpus import SCUNTHORPE_TERMS, SCUNTHORPE_WORDS
 
 TERMS = ["fuck", "shit", "bitch", "cunt", "bastard", "wanker", "asshole", "go to hell", "hell"]
-SCUNTHORPE_TERMS = ["ass", "cock", "cunt", "tit", "penis", "shit", "hell", "anal", "rape"]
-SCUNTHORPE_WORDS = [
-    "Scunthorpe",
-    "assistant",
-    "class",
-    "cocktail",
-    "therapist",
-    "shiitake",
-    "Cockburn",
-    "Sussex",
-    "Hancock",
-    "bass",
-    "grapes",
-    "pen is mightier",
-    "an Al Pacino film",
-    "Hello",
-    "Shell",
-    "Hellenic",
-    "analysis",
-    "titles",
-    "grape",
-    "passage",
-    "embassy",
-    "peacock",
-    "shellfish",
-    "constitution",
-    "Middlesex",
-    "assess",
-    "canal",
-    "as",
-    "is",
-    "pen",
-]
+
 
 FULL = compile_policy(
     [

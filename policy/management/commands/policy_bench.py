@@ -8,7 +8,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from policy.engine import bench as bench_mod
 from policy.engine.bench import format_bench, run_bench
+from policy.engine.corpus import HELD_OUT_SEEDS, TUNING_SEEDS
 
 
 class Command(BaseCommand):
@@ -32,8 +34,15 @@ class Command(BaseCommand):
         result = run_bench(posts=posts, terms=terms, seed=seed, repeat=repeat)
         if json:
             self.stdout.write(_dumps(result))
-        else:
-            self.stdout.write(format_bench(result))
+            return
+        self.stdout.write(format_bench(result))
+        rows = [bench_mod.accuracy(s) for s in (*TUNING_SEEDS, *HELD_OUT_SEEDS)]
+        self.stdout.write(bench_mod.format_accuracy(rows, bench_mod.hazard_false_positives()))
+        self.stdout.write(
+            f"policy_lint --jsonl path (compile included): {result['jsonl_posts_per_s']:,} "
+            f"posts/s; bare casefolded pass {result['jsonl_bare_posts_per_s']:,}; "
+            f"ratio {result['jsonl_ratio_to_bare']}"
+        )
 
 
 def _dumps(result: dict) -> str:

@@ -1,0 +1,86 @@
+"""A small version of the held-out accuracy check that ``policy_bench`` prints: recall per
+evasion class and false positives on a held-out seed the engine was not tuned on."""
+
+import random
+
+import pytest
+
+from policy.engine import bench
+from policy.engine import corpus as cp
+from policy.engine.compiler import compile_policy
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    seed = cp.HELD_OUT_SEEDS[0]
+    rng = random.Random(seed)
+    terms = bench.build_terms(120, rng)
+    return seed, terms, compile_policy(bench.build_policy(terms)[:2]), rng
+
+
+def test_recall_per_evasion_class_on_a_held_out_seed(held_out):
+    seed, terms, policy, _ = held_out
+    for cls, items in cp.adversarial(terms, seed, per_class=80).items():
+        results = policy.lint_many([t for t, _, _ in items])
+        found = sum(bench._hit(r, a, b) for r, (_, a, b) in zip(results, items, strict=True))
+        assert found / len(items) >= 0.95, (cls, found, len(items))
+
+
+def test_no_false_positives_on_clean_scunthorpe_and_hazard_texts(held_out):
+    _, _, policy, rng = held_out
+    clean = [bench.clean_post(rng) for _ in range(300)]
+    scunthorpe = [bench.scunthorpe_post(rng) for _ in range(150)]
+    assert [r.findings for r in policy.lint_many(clean + scunthorpe) if r.findings] == []
+    assert bench.hazard_false_positives()[0] == 0
+
+
+def test_lint_many_gives_what_lint_gives(held_out):
+    seed, terms, policy, rng = held_out
+    texts = [t for items in cp.adversarial(terms, seed + 1, 40).values() for t, _, _ in items]
+    texts += [bench.clean_post(rng) for _ in range(100)]
+    assert policy.lint_many(texts) == [policy.lint(t) for t in texts]
+
+
+@pytest.mark.parametrize(
+    "term, text",
+    [
+        ("god", "So good"),
+        ("god", "gooood morning"),
+        ("fed", "feed the cat"),
+        ("bok", "a good book"),
+        ("twat", "Twatt, Orkney"),
+        ("hell", "he'll be there"),
+        ("rape", "rap music"),
+        ("penis", "pens and pencils"),
+    ],
+)
+def test_doubled_letters_contractions_and_respellings_stay_innocent(term, text):
+    policy = compile_policy(bench.build_policy([term])[:1])
+    assert policy.lint(text).findings == []
+
+
+@pytest.mark.parametrize(
+    "term, text",
+    [
+        ("fistfucks", "fi.stfucks"),
+        ("hoer", "hoe_r"),
+        ("ninny", "ni'nny"),
+        ("footjob", "fo*otjob"),
+        ("muffdiver", "muffdi_ver"),
+        ("dangerous product", "da.ngerous product"),
+        ("fuck", "f4ck"),
+        ("shit", "sh1t"),
+        ("gokkun", "90kkun"),
+        ("organ", "or94n"),
+        ("fuck", "fuk"),
+        ("fuck", "fck"),
+        ("fuck", "phuck"),
+        ("bitch", "biatch"),
+        ("god", "godddd"),
+    ],
+)
+def test_the_evasions_of_the_issue_are_found(term, text):
+    policy = compile_policy(bench.build_policy([term])[:1])
+    found = policy.lint(f"well {text} then")
+    assert [f.match for f in found.findings] == [text]
+    assert policy.lint_many([f"well {text} then"]) == [found]
