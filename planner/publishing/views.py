@@ -21,6 +21,8 @@ from planner.posts import selectors
 from planner.publishing import selectors as publishing_selectors
 from planner.publishing import services as publishing
 from planner.publishing.forms import PauseForm, ReleaseForm, ResumeForm
+from policy import selectors as policy_selectors
+from policy.forms import MomentForm
 
 #: Statuses that can still change on their own (the panel polls while in one of them).
 MOVING = {Status.APPROVED, Status.PUBLISHING, Status.UNCONFIRMED}
@@ -98,6 +100,17 @@ def _render_home(request, brand, *, pause_form=None, resume_form=None, status: i
             "attention": list(publishing_selectors.attention_list(brand=brand)),
             "pause_form": pause_form or PauseForm(),
             "resume_form": resume_form or ResumeForm(slug=brand.slug),
+            # sensitive moments: the ones on now, and (admins) one more in a few seconds;
+            # while the brand is paused the form offers the pause's reason as its name
+            "moments": list(policy_selectors.moments_active(brand=brand)),
+            "moment_form": MomentForm(
+                initial={
+                    "next": request.path,
+                    "name": brand.paused_reason[:120] if brand.is_paused else "",
+                }
+            )
+            if is_admin
+            else None,
         },
         status=status,
     )
@@ -116,7 +129,11 @@ def brand_pause(request: HttpRequest, slug: str) -> HttpResponse:
             ),
         )
         if paused is not None:
-            messages.warning(request, f"Publishing for {brand.name} is paused.")
+            messages.warning(
+                request,
+                f"Publishing for {brand.name} is paused. Going quiet for an event? Add it as "
+                "a sensitive moment below, so posts naming it stay stopped after you resume.",
+            )
             return redirect("publishing", slug=brand.slug)
     return _render_home(request, brand, pause_form=form, status=400)
 
