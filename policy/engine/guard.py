@@ -122,7 +122,9 @@ class GuardedPolicy:
     def __init__(self, base: CompiledPolicy, context: LintContext | None = None):
         self.base = base
         self.context = context or EMPTY
-        self.rules = base.rules
+        # the policy's rules, then the active moments' (rule ids "moment-<id>")
+        moments = self.context.moments
+        self.rules = tuple(base.rules) + (tuple(moments.rules) if moments else ())
         enabled = [r for r in base.rules if r.get("enabled", True)]
         required = tags_mod.vocabulary_keys(
             term
