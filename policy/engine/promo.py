@@ -116,7 +116,7 @@ def promotion(text: str, category: str | None = None) -> Promotion | None:
         link = text[start:end]
         host = entities.url_host(link)
         if any(h in host for h in _SHOP_HOSTS) or _SHOP_LINK_RE.search(link.split("//")[-1]):
-            return Promotion("a shop link", start, end)
+            return Promotion(f"a shop link (“{link}”)", start, end)
     return None
 
 
