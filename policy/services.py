@@ -333,9 +333,9 @@ def hashtag_remove(*, brand: Brand, actor: User, pk) -> None:
 
 def hashtags_learn(*, brand_id: int, tags=(), text: str | None = None, source: str) -> int:
     """Record tags the brand uses by its own doing (a campaign's name, a published post's
-    hashtags): no person vets them. Returns how many were new."""
-    if source not in (HashtagVocabulary.Source.CAMPAIGN, HashtagVocabulary.Source.PUBLISHED):
-        raise ValueError(f"learned tags come from a campaign or a published post, not {source}")
+    hashtags, the demo's own tags): no person vets them. Returns how many were new."""
+    if source not in HashtagVocabulary.Source.values or source == "approved":
+        raise ValueError(f"learned tags are the brand's own, a campaign's or published: {source}")
     written = list(tags)
     if text:
         written += [text[a:b] for a, b in tags_mod.hashtag_spans(text)]

@@ -90,6 +90,10 @@ def publishing_home(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _render_home(request, brand, *, pause_form=None, resume_form=None, status: int = 200):
     is_admin = permissions.has_perm(request.user, Action.ADMIN, brand)
+    moments = list(policy_selectors.moments_active(brand=brand))
+    # while paused, the moment form offers the pause's reason as its name (until one is added)
+    reason = brand.paused_reason[:120] if brand.is_paused else ""
+    offered = "" if any(m.name == " ".join(reason.split()) for m in moments) else reason
     return render(
         request,
         "planner/publishing_brand.html",
@@ -102,13 +106,8 @@ def _render_home(request, brand, *, pause_form=None, resume_form=None, status: i
             "resume_form": resume_form or ResumeForm(slug=brand.slug),
             # sensitive moments: the ones on now, and (admins) one more in a few seconds;
             # while the brand is paused the form offers the pause's reason as its name
-            "moments": list(policy_selectors.moments_active(brand=brand)),
-            "moment_form": MomentForm(
-                initial={
-                    "next": request.path,
-                    "name": brand.paused_reason[:120] if brand.is_paused else "",
-                }
-            )
+            "moments": moments,
+            "moment_form": MomentForm(initial={"next": request.path, "name": offered})
             if is_admin
             else None,
         },
