@@ -36,7 +36,9 @@ def test_an_admin_adds_a_moment_from_the_pause_page_and_the_author_sees_it_live(
     _at(admin, width)
     sign_in(admin, "admin")
     admin.goto("/b/demo/publishing/")
-    admin.get_by_test_id("pause-form").get_by_label("Why is publishing paused?").fill("Hurricane Sandy")
+    admin.get_by_test_id("pause-form").get_by_label("Why is publishing paused?").fill(
+        "Hurricane Sandy"
+    )
     admin.get_by_test_id("pause-form").get_by_role("button").click()
     admin.get_by_test_id("moment-offer").wait_for()
     form = admin.get_by_test_id("moment-form")
