@@ -428,3 +428,35 @@ def test_account_services_are_untouched_by_the_guard(starter):
     )
     account_services.brand_pause(brand=starter["brand"], actor=starter["admin"], reason="News")
     assert starter["brand"].__class__.objects.get(pk=starter["brand"].pk).is_paused
+
+
+def test_the_rule_editor_writes_the_new_kind_and_field():
+    from policy.forms import RuleForm
+
+    form = RuleForm(
+        {
+            "id": "tags",
+            "kind": "hashtags",
+            "severity": "warn",
+            "message": "{tag} is new here",
+            "known": "#ad\n#collab",
+            "enabled": "on",
+        }
+    )
+    assert form.is_valid(), form.errors
+    assert form.rule["known"] == ["#ad", "#collab"]
+    form = RuleForm(
+        {
+            "id": "storms",
+            "kind": "sensitive_topics",
+            "severity": "warn",
+            "message": "m",
+            "terms": "hurricane",
+            "when_promotional": "on",
+            "enabled": "on",
+        }
+    )
+    assert form.is_valid(), form.errors
+    assert form.rule["when_promotional"] == "block"
+    initial = RuleForm.initial_from_rule(form.rule)
+    assert initial["when_promotional"] is True
