@@ -87,6 +87,10 @@ def demo_seed(*, password: str) -> dict:
     account_services.membership_set(brand=acme, user=users["admin"], roles=[Role.ADMIN], actor=None)
     for brand in (demo, acme):
         policy_services.policy_ensure(brand=brand)
+    # the demo brand's own hashtags: any other hashtag in a post warns until it is vetted
+    policy_services.hashtags_learn(
+        brand_id=demo.pk, tags=["#DemoBakes", "#DemoKitchen", "#TestKitchen"], source="own"
+    )
     _demo_quiz(demo)
     if _demo_posts(demo, author=users["author"], posts=DEMO_POSTS):
         _demo_lifecycle(demo, users=users)

@@ -1,6 +1,18 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
-from policy.models import Attempt, Certification, Choice, PolicyVersion, Question, Quiz
+from config.errors import DomainError
+from policy.models import (
+    Attempt,
+    Certification,
+    Choice,
+    HashtagVocabulary,
+    PolicyVersion,
+    Question,
+    Quiz,
+    SensitiveMoment,
+)
 
 
 @admin.register(PolicyVersion)
@@ -90,3 +102,76 @@ class CertificationAdmin(_ReadOnly):
     list_filter = ["brand"]
     readonly_fields = [f.name for f in Certification._meta.fields]
     list_select_related = ["user", "brand"]
+
+
+# --- the newsjacking guard ------------------------------------------------------------------
+
+
+@admin.register(HashtagVocabulary)
+class HashtagVocabularyAdmin(admin.ModelAdmin):
+    """Read-only: people add tags in Countersign, where it is audited."""
+
+    list_display = ["tag", "brand", "source", "added_by", "created_at"]
+    list_filter = ["brand", "source"]
+    search_fields = ["tag", "key"]
+    readonly_fields = [f.name for f in HashtagVocabulary._meta.fields]
+    list_select_related = ["brand", "added_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class MomentAdminForm(forms.ModelForm):
+    entries = forms.CharField(
+        label="Terms and #tags",
+        help_text="Separated by commas: a storm's name, a city, the event's hashtag.",
+    )
+
+    class Meta:
+        model = SensitiveMoment
+        fields = ["brand", "name", "entries", "severity", "starts_at", "ends_at", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["entries"].initial = ", ".join([*self.instance.terms, *self.instance.tags])
+
+
+@admin.register(SensitiveMoment)
+class SensitiveMomentAdmin(admin.ModelAdmin):
+    """Staff add moments for one brand or, without a brand, for every brand; they are
+    written through ``policy.services.moment_create`` (checked, audited)."""
+
+    form = MomentAdminForm
+    list_display = ["name", "brand", "severity", "starts_at", "ends_at", "created_by"]
+    list_filter = ["severity", "brand"]
+    search_fields = ["name"]
+    list_select_related = ["brand", "created_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None  # the list; a moment is ended, not edited
+
+    def save_model(self, request, obj, form, change):
+        from policy import services
+
+        terms, tags = services.moment_entries(form.cleaned_data["entries"])
+        try:
+            created = services.moment_create(
+                brand=form.cleaned_data.get("brand"),
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                terms=terms,
+                tags=tags,
+                severity=form.cleaned_data["severity"],
+                starts_at=form.cleaned_data["starts_at"],
+                ends_at=form.cleaned_data["ends_at"],
+                note=form.cleaned_data.get("note") or "",
+            )
+        except (ValidationError, DomainError) as exc:
+            messages = getattr(exc, "messages", None) or [getattr(exc, "message", str(exc))]
+            self.message_user(request, " ".join(messages), level="error")
+            return
+        obj.pk = created.pk

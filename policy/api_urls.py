@@ -11,6 +11,19 @@ urlpatterns = [
         api.PolicyVersions.as_view(),
         name="api_policy_versions",
     ),
+    path("brands/<slug:slug>/hashtags/", api.Hashtags.as_view(), name="api_hashtags"),
+    path(
+        "brands/<slug:slug>/hashtags/<int:pk>/",
+        api.HashtagDetail.as_view(),
+        name="api_hashtag",
+    ),
+    path("brands/<slug:slug>/moments/", api.Moments.as_view(), name="api_moments"),
+    path(
+        "brands/<slug:slug>/moments/<int:pk>/end/",
+        api.MomentEnd.as_view(),
+        name="api_moment_end",
+    ),
+    path("brands/<slug:slug>/policy/preset/", api.Preset.as_view(), name="api_policy_preset"),
 ]
 
 urlpatterns += training_api_urls.urlpatterns

@@ -17,6 +17,7 @@ KIND_CHOICES = [
     ("required_terms", "Required terms"),
     ("max_count", "Maximum count"),
     ("link_domains", "Allowed link domains"),
+    ("hashtags", "New hashtags"),
 ]
 WHAT_CHOICES = [
     ("hashtags", "hashtags"),
@@ -35,13 +36,15 @@ def _lines(value: str) -> list[str]:
 # the chosen kind (static/js/policy-rule-form.js) and the form validates only those.
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "banned_terms": ("terms",),
-    "sensitive_topics": ("terms",),
+    "sensitive_topics": ("terms", "when_promotional"),
     "brand_spelling": ("canonical",),
     "required_terms": ("terms",),
     "max_count": ("what", "max"),
     "link_domains": ("allow",),
+    "hashtags": ("known",),
 }
-KIND_ONLY_FIELDS = ("terms", "canonical", "what", "max", "allow")
+KIND_ONLY_FIELDS = ("terms", "canonical", "what", "max", "allow", "when_promotional", "known")
+OPTIONAL_FIELDS = ("when_promotional", "known")
 # A rule's key in the policy file -> the form field it comes from.
 RULE_KEY_FIELDS = {"any_of": "terms", "name": "id"}
 MISSING = {
@@ -91,6 +94,18 @@ class RuleForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="One per line; subdomains are allowed too.",
     )
+    when_promotional = forms.BooleanField(
+        required=False,
+        label="Block when the post is promotional",
+        help_text="A price, a discount, a sale, a promo code, a shop link or the promotional "
+        "category makes a finding of this rule block.",
+    )
+    known = forms.CharField(
+        required=False,
+        label="Hashtags that are always fine",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Besides the brand's vocabulary (Policy → Hashtags). One per line.",
+    )
     channels = forms.CharField(
         required=False, help_text="Only for these channel handles or platforms (comma-separated)."
     )
@@ -135,6 +150,8 @@ class RuleForm(forms.Form):
         initial["enabled"] = rule.get("enabled", True)
         initial["terms"] = "\n".join(rule.get("terms") or rule.get("any_of") or [])
         initial["allow"] = "\n".join(rule.get("allow") or [])
+        initial["known"] = "\n".join(rule.get("known") or [])
+        initial["when_promotional"] = rule.get("when_promotional") == "block"
         initial["channels"] = ", ".join(rule.get("channels") or [])
         initial["categories"] = ", ".join(rule.get("categories") or [])
         return initial
@@ -152,6 +169,8 @@ class RuleForm(forms.Form):
                 data.pop(name, None)
         for name in KIND_FIELDS[kind]:
             value = data.get(name)
+            if name in OPTIONAL_FIELDS:
+                continue
             if name not in self.errors and (value is None or not str(value).strip()):
                 self.add_error(name, MISSING[name])
         rule_id = data.get("id")
@@ -162,6 +181,11 @@ class RuleForm(forms.Form):
         rule = {k: data[k] for k in ("id", "kind", "severity", "message")}
         if kind in ("banned_terms", "sensitive_topics"):
             rule["terms"] = _lines(data.get("terms"))
+            if kind == "sensitive_topics" and data.get("when_promotional"):
+                rule["when_promotional"] = "block"
+        elif kind == "hashtags":
+            if _lines(data.get("known")):
+                rule["known"] = _lines(data.get("known"))
         elif kind == "required_terms":
             rule["any_of"] = _lines(data.get("terms"))
         elif kind == "brand_spelling":
@@ -266,3 +290,76 @@ class TryItForm(forms.Form):
                 Column("category", css_class="col-12 col-sm-6"),
             ),
         )
+
+
+# --- the newsjacking guard ----------------------------------------------------------------
+
+DURATION_CHOICES = [
+    ("1", "1 day"),
+    ("2", "2 days"),
+    ("3", "3 days"),
+    ("7", "a week"),
+    ("14", "two weeks"),
+    ("30", "a month"),
+]
+
+
+class MomentForm(forms.Form):
+    """A sensitive moment in a few seconds: a name, what to look for, how long."""
+
+    name = forms.CharField(
+        max_length=120, label="Moment", help_text="e.g. Hurricane Sandy, or the event's name."
+    )
+    entries = forms.CharField(
+        max_length=4000,
+        label="Terms and #tags",
+        help_text="Separated by commas: a storm's name, a city, the event's hashtag.",
+        widget=forms.TextInput(attrs={"placeholder": "Sandy, #Sandy, hurricane sandy"}),
+    )
+    severity = forms.ChoiceField(
+        choices=[("block", "Block while it lasts"), ("warn", "Warn while it lasts")],
+        initial="block",
+    )
+    days = forms.TypedChoiceField(choices=DURATION_CHOICES, coerce=int, initial="3", label="For")
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, submit: str = "Add the moment", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(
+                Column("name", css_class="col-12 col-md-6"),
+                Column("entries", css_class="col-12 col-md-6"),
+            ),
+            Row(
+                Column("severity", css_class="col-12 col-sm-6"),
+                Column("days", css_class="col-12 col-sm-6"),
+            ),
+            "next",
+        )
+        self.helper.add_input(Submit("submit", submit, css_class="btn-danger"))
+
+
+class HashtagForm(forms.Form):
+    tag = forms.CharField(max_length=101, label="Hashtag", help_text="e.g. #BakingDay")
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.add_input(Submit("submit", "Add to the vocabulary"))
+
+
+class PresetForm(forms.Form):
+    preset = forms.ChoiceField(label="This brand is")
+
+    def __init__(self, *args, **kwargs):
+        from policy.engine.presets import PRESETS
+
+        super().__init__(*args, **kwargs)
+        self.fields["preset"].choices = [(p.key, p.label) for p in PRESETS.values()]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.add_input(Submit("submit", "Apply as a new version"))

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from policy.engine.presets import CHOICES as PRESET_CHOICES
+
 
 class PolicyVersion(models.Model):
     """One version of a brand's policy. Never changed once written: edits make a new version,
@@ -26,6 +28,12 @@ class PolicyVersion(models.Model):
     requires_recertification = models.BooleanField(
         default=False, help_text="Certifications earned on earlier versions lapse."
     )
+    preset = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=PRESET_CHOICES,
+        help_text="What the brand is (policy/engine/presets.py); later versions keep it.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -41,6 +49,94 @@ class PolicyVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand} policy v{self.number}"
+
+
+class HashtagVocabulary(models.Model):
+    """One hashtag the brand uses: its own, a campaign's, one it has published, or one an
+    approver vetted. Hashtags outside the vocabulary are findings of ``hashtags`` rules.
+    ``key`` is ``policy.engine.hashtags.tag_key(tag)``: one row per spelling family."""
+
+    class Source(models.TextChoices):
+        OWN = "own", "The brand's own"
+        CAMPAIGN = "campaign", "A campaign's"
+        PUBLISHED = "published", "Published before"
+        APPROVED = "approved", "Approved by a person"
+
+    brand = models.ForeignKey(
+        "accounts.Brand", on_delete=models.CASCADE, related_name="hashtag_vocabulary"
+    )
+    tag = models.CharField(max_length=101, help_text="As first written, with '#'.")
+    key = models.CharField(max_length=100)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    note = models.CharField(max_length=300, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "hashtag vocabulary"
+        ordering = ["brand", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "key"], name="hashtag_vocabulary_unique_key"),
+            models.CheckConstraint(
+                condition=Q(source__in=["own", "campaign", "published", "approved"]),
+                name="hashtag_vocabulary_source_valid",
+            ),
+            models.CheckConstraint(condition=~Q(key=""), name="hashtag_vocabulary_key_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand}: {self.tag}"
+
+
+class SensitiveMoment(models.Model):
+    """A current event the brand (or, without a brand, every brand) goes quiet on: while
+    ``starts_at <= now < ends_at`` its terms and tags block or warn. Past moments stop
+    matching by themselves and stay as history."""
+
+    class Severity(models.TextChoices):
+        BLOCK = "block", "Block"
+        WARN = "warn", "Warn"
+
+    brand = models.ForeignKey(
+        "accounts.Brand",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sensitive_moments",
+        help_text="Empty: the whole installation.",
+    )
+    name = models.CharField(max_length=120)
+    terms = models.JSONField(default=list, blank=True, help_text="Words and phrases.")
+    tags = models.JSONField(default=list, blank=True, help_text="Hashtags, with '#'.")
+    severity = models.CharField(max_length=5, choices=Severity.choices, default=Severity.BLOCK)
+    note = models.CharField(max_length=500, blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["brand", "ends_at"], name="moment_brand_ends")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="moment_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__in=["block", "warn"]), name="moment_severity_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand or 'everyone'}: {self.name}"
+
+    def is_active(self, now) -> bool:
+        return self.starts_at <= now < self.ends_at
 
 
 class ApprovalStep(models.Model):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 
+from django.db.models import Q
+from django.utils import timezone
+
 from accounts.models import Brand
-from policy.engine import CompiledPolicy, compile_policy
-from policy.models import (
-    PolicyVersion,
-)
+from policy.engine import compile_policy
+from policy.engine import hashtags as tags_mod
+from policy.engine.guard import GuardedPolicy, LintContext, Moment, compile_moments
+from policy.models import HashtagVocabulary, PolicyVersion, SensitiveMoment
 
 
 def policy_current(*, brand: Brand) -> PolicyVersion | None:
@@ -22,17 +26,107 @@ def policy_versions(*, brand: Brand):
 
 
 @lru_cache(maxsize=64)
-def _compiled(version_pk: int, created_at: str) -> CompiledPolicy:
+def _compiled(version_pk: int, created_at: str) -> GuardedPolicy:
     # Versions are immutable, so a compiled policy never goes stale. The key includes the
     # creation time so a recycled primary key (a restored database) cannot hit an old entry.
     # Each one keeps up to ~4 MB of token summaries (policy/engine/summaries.py).
     rules = PolicyVersion.objects.values_list("rules", flat=True).get(pk=version_pk)
-    return compile_policy(rules)
+    return GuardedPolicy(compile_policy(rules))
 
 
-def policy_compiled(version: PolicyVersion) -> CompiledPolicy:
-    """The compiled policy of a version, built once per process."""
+def policy_compiled(version: PolicyVersion) -> GuardedPolicy:
+    """The compiled policy of a version, built once per process. Without the brand's
+    context: hashtag rules do not run and no moment matches (see ``policy_linter``)."""
     return _compiled(version.pk, version.created_at.isoformat())
+
+
+def policy_linter(
+    version: PolicyVersion, *, brand: Brand, now: dt.datetime | None = None
+) -> GuardedPolicy:
+    """The version's compiled policy with the brand's context: its hashtag vocabulary and
+    the sensitive moments active ``now`` (two queries)."""
+    return policy_compiled(version).with_context(lint_context(brand=brand, now=now))
+
+
+# --- the newsjacking guard: vocabulary and moments ----------------------------------------
+
+
+def hashtag_vocabulary(*, brand: Brand):
+    return HashtagVocabulary.objects.filter(brand=brand).select_related("added_by").order_by("key")
+
+
+def vocabulary_keys(*, brand: Brand) -> frozenset[str]:
+    """The keys of every tag the brand uses: its vocabulary, and its name and short name
+    written as tags (#DemoKitchen, #demo)."""
+    keys = set(HashtagVocabulary.objects.filter(brand=brand).values_list("key", flat=True))
+    keys.update(
+        k for k in (tags_mod.joined_name_key(brand.name), tags_mod.tag_key(brand.slug)) if k
+    )
+    return frozenset(keys)
+
+
+def _moments_of(brand: Brand | None):
+    if brand is None:
+        return SensitiveMoment.objects.filter(brand__isnull=True)
+    return SensitiveMoment.objects.filter(Q(brand=brand) | Q(brand__isnull=True))
+
+
+def moments_active(*, brand: Brand | None, now: dt.datetime | None = None):
+    """The moments that match now: the brand's and the installation's."""
+    now = now or timezone.now()
+    return (
+        _moments_of(brand)
+        .filter(starts_at__lte=now, ends_at__gt=now)
+        .select_related("brand", "created_by")
+        .order_by("ends_at", "id")
+    )
+
+
+def moments_upcoming(*, brand: Brand | None, now: dt.datetime | None = None):
+    now = now or timezone.now()
+    return _moments_of(brand).filter(starts_at__gt=now).select_related("brand", "created_by")
+
+
+def moments_past(*, brand: Brand | None, now: dt.datetime | None = None, limit: int = 50):
+    """The history: moments that have ended, latest first."""
+    now = now or timezone.now()
+    return (
+        _moments_of(brand)
+        .filter(ends_at__lte=now)
+        .select_related("brand", "created_by")
+        .order_by("-ends_at", "-id")[:limit]
+    )
+
+
+def moment_get(*, brand: Brand, pk) -> SensitiveMoment | None:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return _moments_of(brand).select_related("brand").filter(pk=pk).first()
+
+
+@lru_cache(maxsize=128)
+def _moments_compiled(key: tuple):
+    return compile_moments(
+        Moment(pk, name, severity, tuple(terms), tuple(tags))
+        for pk, _, name, severity, terms, tags in key
+    )
+
+
+def lint_context(*, brand: Brand, now: dt.datetime | None = None) -> LintContext:
+    """The brand's vocabulary and its active moments, compiled (once per set of moments)."""
+    rows = moments_active(brand=brand, now=now).values_list(
+        "pk", "updated_at", "name", "severity", "terms", "tags"
+    )
+    key = tuple(
+        (pk, updated.isoformat(), name, severity, tuple(terms or ()), tuple(tags or ()))
+        for pk, updated, name, severity, terms, tags in rows
+    )
+    return LintContext(
+        vocabulary=vocabulary_keys(brand=brand),
+        moments=_moments_compiled(key) if key else None,
+    )
 
 
 def policy_diff(older: PolicyVersion | None, newer: PolicyVersion) -> dict:

@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts import permissions
 from accounts import selectors as account_selectors
 from accounts.models import Brand, Channel, User
 from accounts.services import audit_record
+from config.errors import NotAllowed
 from policy import selectors
 from policy.engine import (
     LintResult,
     PolicyFormatError,
     parse_policy_yaml,
-    starter_rules,
     validate_rules,
 )
+from policy.engine import hashtags as tags_mod
+from policy.engine import presets as presets_mod
+from policy.engine.guard import Moment
 from policy.engine.schema import check_policy_limits
-from policy.models import (
-    PolicyVersion,
-)
+from policy.models import HashtagVocabulary, PolicyVersion, SensitiveMoment
 
 MAX_POLICY_BYTES = 1_000_000
 MAX_LINT_CHARS = 100_000
@@ -42,8 +46,13 @@ def policy_version_create(
     source: str = PolicyVersion.Source.EDITOR,
     note: str = "",
     requires_recertification: bool = False,
+    preset: str | None = None,
 ) -> PolicyVersion:
-    """Validate the whole rule list, then write it as the brand's next version."""
+    """Validate the whole rule list, then write it as the brand's next version. ``preset``
+    names what the brand is (``presets.PRESETS``); by default the version keeps the one of
+    the version before."""
+    if preset is not None and preset not in presets_mod.PRESETS:
+        raise ValidationError({"preset": f"Unknown preset {preset!r}."})
     try:
         rules = validate_rules(rules, strict=True)
         check_policy_limits(rules)
@@ -51,6 +60,8 @@ def policy_version_create(
         raise _as_validation_error(exc) from exc
     Brand.objects.select_for_update().filter(pk=brand.pk).first()  # serialise numbering
     current = selectors.policy_current(brand=brand)
+    if preset is None:
+        preset = current.preset if current else ""
     version = PolicyVersion.objects.create(
         brand=brand,
         number=(current.number + 1) if current else 1,
@@ -58,6 +69,7 @@ def policy_version_create(
         source=source,
         note=note[:300],
         requires_recertification=requires_recertification,
+        preset=preset,
         created_by=actor,
     )
     audit_record(
@@ -83,10 +95,30 @@ def policy_ensure(*, brand: Brand) -> PolicyVersion:
             return current
         return policy_version_create(
             brand=brand,
-            rules=starter_rules(),
+            rules=presets_mod.preset_rules(presets_mod.DEFAULT),
             actor=None,
             source=PolicyVersion.Source.STARTER,
             note="Starter policy",
+            preset=presets_mod.DEFAULT,
+        )
+
+
+def policy_preset_apply(*, brand: Brand, actor: User, preset: str) -> PolicyVersion:
+    """Say what the brand is: the preset's topic rules switched on or off, as a new version
+    (the terms of the rules stay as the admin wrote them)."""
+    permissions.require(actor, permissions.Action.ADMIN, brand)
+    if preset not in presets_mod.PRESETS:
+        raise ValidationError({"preset": f"Choose one of: {', '.join(presets_mod.PRESETS)}."})
+    with transaction.atomic():
+        current = policy_ensure(brand=brand)
+        rules = presets_mod.apply_preset(current.rules, preset)
+        label = presets_mod.PRESETS[preset].label
+        return policy_version_create(
+            brand=brand,
+            rules=rules,
+            actor=actor,
+            note=f"Preset: {label}",
+            preset=preset,
         )
 
 
@@ -186,7 +218,7 @@ def policy_lint(
     if len(text) > MAX_LINT_CHARS:
         raise ValidationError(f"Text is {len(text):,} characters; the most we check is 100,000.")
     version = version or policy_ensure(brand=brand)
-    compiled = selectors.policy_compiled(version)
+    compiled = selectors.policy_linter(version, brand=brand)
     if isinstance(channel, Channel):
         handle, platform = channel.handle, channel.platform
     else:
@@ -206,3 +238,266 @@ def approval_step_group_clean(*, brand: Brand, group: Group | None) -> Group | N
     if not account_selectors.brand_groups(brand=brand).filter(pk=group.pk).exists():
         raise ValidationError({"group": "Choose one of the brand's own groups."})
     return group
+
+
+# --- the newsjacking guard: the hashtag vocabulary -------------------------------------------
+
+MAX_VOCABULARY = 5_000
+
+
+def hashtag_vetter(actor: User, brand: Brand) -> bool:
+    """Whether ``actor`` may add hashtags to the brand's vocabulary: its admins, and its
+    approvers (brand-wide or on any of its channels)."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    return (
+        permissions.has_perm(actor, permissions.Action.ADMIN, brand)
+        or permissions.has_perm(actor, permissions.Action.APPROVE, brand)
+        or permissions.channels_for(actor, brand, permissions.Action.APPROVE).exists()
+    )
+
+
+def _require_vetter(actor: User, brand: Brand) -> None:
+    if hashtag_vetter(actor, brand):
+        return
+    raise NotAllowed("Only the brand's approvers and admins add hashtags to its vocabulary.")
+
+
+def _clean_tag(tag) -> tuple[str, str]:
+    if not isinstance(tag, str):
+        raise ValidationError({"tag": "A hashtag is text, like #BakingDay."})
+    tag = tag.strip()
+    body = tag.lstrip("#")
+    if not body or len(body) > tags_mod.MAX_TAG_CHARS or not re.fullmatch(r"\w+", body):
+        raise ValidationError({"tag": "Write one hashtag, like #BakingDay (letters and digits)."})
+    key = tags_mod.tag_key(body)
+    if not key:
+        raise ValidationError({"tag": "That hashtag has no letters or digits once normalised."})
+    return f"#{body}", key
+
+
+def hashtag_add(
+    *,
+    brand: Brand,
+    actor: User,
+    tag: str,
+    source: str = HashtagVocabulary.Source.APPROVED,
+    note: str = "",
+) -> tuple[HashtagVocabulary, bool]:
+    """Add a hashtag to the brand's vocabulary (audited); (the row, whether it is new). A tag
+    that is there already, in any spelling of it, is left as it is."""
+    _require_vetter(actor, brand)
+    if source not in (HashtagVocabulary.Source.APPROVED, HashtagVocabulary.Source.OWN):
+        raise ValidationError({"source": "A person adds a tag as approved or as the brand's own."})
+    tag, key = _clean_tag(tag)
+    existing = HashtagVocabulary.objects.filter(brand=brand, key=key).first()
+    if existing is not None:
+        return existing, False
+    if HashtagVocabulary.objects.filter(brand=brand).count() >= MAX_VOCABULARY:
+        raise ValidationError(f"The vocabulary holds at most {MAX_VOCABULARY:,} hashtags.")
+    try:
+        with transaction.atomic():
+            row = HashtagVocabulary.objects.create(
+                brand=brand, tag=tag, key=key, source=source, note=note[:300], added_by=actor
+            )
+            audit_record(
+                action="policy.hashtag_added",
+                actor=actor,
+                brand=brand,
+                obj=row,
+                message=f"{tag} added to the hashtag vocabulary",
+                data={"tag": tag, "key": key, "source": source},
+            )
+    except IntegrityError:  # added meanwhile by someone else
+        return HashtagVocabulary.objects.get(brand=brand, key=key), False
+    return row, True
+
+
+def hashtag_remove(*, brand: Brand, actor: User, pk) -> None:
+    """Take a hashtag out of the vocabulary (admins; audited)."""
+    permissions.require(actor, permissions.Action.ADMIN, brand)
+    with transaction.atomic():
+        row = HashtagVocabulary.objects.select_for_update().filter(brand=brand, pk=pk).first()
+        if row is None:
+            raise ValidationError("There is no such hashtag in the brand's vocabulary.")
+        audit_record(
+            action="policy.hashtag_removed",
+            actor=actor,
+            brand=brand,
+            obj=row,
+            message=f"{row.tag} removed from the hashtag vocabulary",
+            data={"tag": row.tag, "key": row.key},
+        )
+        row.delete()
+
+
+def hashtags_learn(*, brand_id: int, tags=(), text: str | None = None, source: str) -> int:
+    """Record tags the brand uses by its own doing (a campaign's name, a published post's
+    hashtags, the demo's own tags): no person vets them. Returns how many were new."""
+    if source not in HashtagVocabulary.Source.values or source == "approved":
+        raise ValueError(f"learned tags are the brand's own, a campaign's or published: {source}")
+    written = list(tags)
+    if text:
+        written += [text[a:b] for a, b in tags_mod.hashtag_spans(text)]
+    rows = {}
+    for tag in written:
+        try:
+            tag, key = _clean_tag(tag)
+        except ValidationError:
+            continue
+        rows.setdefault(key, tag)
+    if not rows:
+        return 0
+    known = set(
+        HashtagVocabulary.objects.filter(brand_id=brand_id, key__in=rows).values_list(
+            "key", flat=True
+        )
+    )
+    new = [
+        HashtagVocabulary(brand_id=brand_id, tag=tag, key=key, source=source)
+        for key, tag in rows.items()
+        if key not in known
+    ]
+    HashtagVocabulary.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+# --- the newsjacking guard: sensitive moments ------------------------------------------------
+
+MAX_MOMENT_ENTRIES = 200
+MAX_MOMENT_DAYS = 366
+
+
+def moment_entries(value) -> tuple[list[str], list[str]]:
+    """Terms and tags from one field ("Sandy, #Sandy, hurricane sandy"): entries split at
+    commas and line breaks; those starting with '#' are tags."""
+    if isinstance(value, list | tuple):
+        items = [str(v) for v in value]
+    elif isinstance(value, str):
+        items = re.split(r"[,\n]", value)
+    else:
+        raise ValidationError({"terms": "List the terms and #tags, separated by commas."})
+    terms, tags = [], []
+    for item in items:
+        item = item.strip()
+        if item:
+            (tags if item.startswith("#") else terms).append(item)
+    return terms, tags
+
+
+def _clean_moment(*, name, terms, tags, severity, starts_at, ends_at) -> dict:
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError({"name": "Name the moment, e.g. Hurricane Sandy."})
+    name = " ".join(name.split())[:120]
+    terms = list(dict.fromkeys(t.strip() for t in terms if isinstance(t, str) and t.strip()))
+    cleaned = []
+    for raw in tags:
+        try:
+            cleaned.append(_clean_tag(raw)[0])
+        except ValidationError:
+            raise ValidationError({"terms": f"{str(raw)[:40]!r} is not a hashtag."}) from None
+    tags = cleaned
+    tags = list(dict.fromkeys(tags))
+    if not terms and not tags:
+        raise ValidationError({"terms": "Give at least one term or #tag to look for."})
+    if len(terms) + len(tags) > MAX_MOMENT_ENTRIES:
+        raise ValidationError({"terms": f"At most {MAX_MOMENT_ENTRIES} terms and tags."})
+    if severity not in SensitiveMoment.Severity.values:
+        raise ValidationError({"severity": "Choose block or warn."})
+    if not isinstance(ends_at, dt.datetime) or not isinstance(starts_at, dt.datetime):
+        raise ValidationError({"ends_at": "Give when the moment ends."})
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": "A moment ends after it starts."})
+    if ends_at - starts_at > dt.timedelta(days=MAX_MOMENT_DAYS):
+        raise ValidationError({"ends_at": f"A moment lasts at most {MAX_MOMENT_DAYS} days."})
+    try:  # the terms must be terms the engine can look for
+        validate_rules(
+            [Moment(0, name, severity, tuple(terms), tuple(tags)).as_rule()], strict=True
+        )
+    except PolicyFormatError as exc:
+        raise ValidationError({"terms": exc.detail}) from exc
+    return {
+        "name": name,
+        "terms": terms,
+        "tags": tags,
+        "severity": severity,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+    }
+
+
+@transaction.atomic
+def moment_create(
+    *,
+    brand: Brand | None,
+    actor: User,
+    name: str,
+    terms=(),
+    tags=(),
+    severity: str = SensitiveMoment.Severity.BLOCK,
+    starts_at: dt.datetime | None = None,
+    ends_at: dt.datetime | None = None,
+    days: int | None = None,
+    note: str = "",
+) -> SensitiveMoment:
+    """Start a sensitive moment for the brand (its admins) or, with no brand, for every brand
+    (staff). It lasts until ``ends_at`` or for ``days`` from its start (default 3)."""
+    if brand is None:
+        if not (actor.is_active and actor.is_staff):
+            raise NotAllowed("Only the installation's staff add moments for every brand.")
+    else:
+        permissions.require(actor, permissions.Action.ADMIN, brand)
+    starts_at = starts_at or timezone.now()
+    if ends_at is None:
+        if days is None:
+            days = 3
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_MOMENT_DAYS:
+            raise ValidationError({"days": f"From 1 to {MAX_MOMENT_DAYS} days."})
+        ends_at = starts_at + dt.timedelta(days=days)
+    fields = _clean_moment(
+        name=name, terms=terms, tags=tags, severity=severity, starts_at=starts_at, ends_at=ends_at
+    )
+    moment = SensitiveMoment.objects.create(
+        brand=brand, note=(note or "")[:500], created_by=actor, **fields
+    )
+    audit_record(
+        action="policy.moment_created",
+        actor=actor,
+        brand=brand,
+        obj=moment,
+        message=f"Sensitive moment {moment.name} until {moment.ends_at:%Y-%m-%d %H:%M} UTC",
+        data={
+            "name": moment.name,
+            "terms": moment.terms,
+            "tags": moment.tags,
+            "severity": moment.severity,
+            "starts_at": moment.starts_at.isoformat(),
+            "ends_at": moment.ends_at.isoformat(),
+        },
+    )
+    return moment
+
+
+@transaction.atomic
+def moment_end(*, moment: SensitiveMoment, actor: User) -> SensitiveMoment:
+    """End a moment now (it stays in the history)."""
+    if moment.brand is None:
+        if not (actor.is_active and actor.is_staff):
+            raise NotAllowed("Only the installation's staff end a moment for every brand.")
+    else:
+        permissions.require(actor, permissions.Action.ADMIN, moment.brand)
+    moment = SensitiveMoment.objects.select_for_update().get(pk=moment.pk)
+    now = timezone.now()
+    if moment.ends_at <= now:
+        return moment
+    moment.ends_at = max(now, moment.starts_at + dt.timedelta(microseconds=1))
+    moment.save(update_fields=["ends_at", "updated_at"])
+    audit_record(
+        action="policy.moment_ended",
+        actor=actor,
+        brand=moment.brand,
+        obj=moment,
+        message=f"Sensitive moment {moment.name} ended",
+        data={"ends_at": moment.ends_at.isoformat()},
+    )
+    return moment

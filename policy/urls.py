@@ -19,6 +19,20 @@ urlpatterns = [
     ),
     path("b/<slug:slug>/policy/import/", views.policy_import, name="policy_import"),
     path("b/<slug:slug>/policy/export.yaml", views.policy_export, name="policy_export"),
+    path("b/<slug:slug>/policy/moments/", views.moment_list, name="policy_moments"),
+    path("b/<slug:slug>/policy/moments/<int:pk>/end/", views.moment_end, name="policy_moment_end"),
+    path("b/<slug:slug>/policy/hashtags/", views.hashtag_list, name="policy_hashtags"),
+    path(
+        "b/<slug:slug>/policy/hashtags/approve/",
+        views.hashtag_approve,
+        name="policy_hashtag_approve",
+    ),
+    path(
+        "b/<slug:slug>/policy/hashtags/<int:pk>/delete/",
+        views.hashtag_delete,
+        name="policy_hashtag_delete",
+    ),
+    path("b/<slug:slug>/policy/preset/", views.preset_apply, name="policy_preset"),
 ]
 
 # Training: quizzes, results, certificates and the trainer's dashboard.

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
 from accounts import selectors as account_selectors
 from accounts.permissions import Action
+from config.errors import DomainError
 from config.web import call_service
 from policy import selectors, services
 from policy.engine import dump_policy_yaml
-from policy.forms import KIND_CHOICES, PolicyImportForm, RuleForm, TryItForm
+from policy.engine.presets import PRESETS
+from policy.forms import (
+    KIND_CHOICES,
+    HashtagForm,
+    MomentForm,
+    PolicyImportForm,
+    PresetForm,
+    RuleForm,
+    TryItForm,
+)
 from policy.highlight import highlight_findings as highlight
 
 KIND_LABELS = dict(KIND_CHOICES)
@@ -24,6 +38,7 @@ KIND_LABELS = dict(KIND_CHOICES)
 def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
     brand = permissions.get_brand(request.user, slug)
     version = services.policy_ensure(brand=brand)
+    is_admin = permissions.has_perm(request.user, Action.ADMIN, brand)
     return render(
         request,
         "policy/policy_detail.html",
@@ -34,7 +49,15 @@ def policy_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 dict(rule, kind_label=KIND_LABELS.get(rule["kind"], rule["kind"]))
                 for rule in version.rules
             ],
-            "is_admin": permissions.has_perm(request.user, Action.ADMIN, brand),
+            "is_admin": is_admin,
+            "moments": list(selectors.moments_active(brand=brand)),
+            "moment_form": MomentForm(initial={"next": request.path}) if is_admin else None,
+            "preset": PRESETS.get(version.preset),
+            "preset_form": PresetForm(initial={"preset": version.preset or "general"})
+            if is_admin
+            else None,
+            "presets": list(PRESETS.values()),
+            "vocabulary_size": selectors.hashtag_vocabulary(brand=brand).count(),
         },
     )
 
@@ -234,3 +257,195 @@ def policy_try(request: HttpRequest, slug: str) -> HttpResponse:
         else "policy/policy_try.html"
     )
     return render(request, template, context)
+
+
+# --- the newsjacking guard: moments, the hashtag vocabulary, presets -------------------------
+
+
+def _next_url(request, fallback: str) -> str:
+    """Where to go back to after a form posted from another page (same site only)."""
+    wanted = request.POST.get("next") or ""
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return fallback
+
+
+def _moments_context(brand, *, is_admin: bool, form=None) -> dict:
+    now = timezone.now()
+    return {
+        "brand": brand,
+        "is_admin": is_admin,
+        "active": list(selectors.moments_active(brand=brand, now=now)),
+        "upcoming": list(selectors.moments_upcoming(brand=brand, now=now)),
+        "past": list(selectors.moments_past(brand=brand, now=now)),
+        "form": form,
+        "now": now,
+    }
+
+
+@login_required
+def moment_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The brand's sensitive moments: active, coming, and the history; admins add one."""
+    brand = permissions.get_brand(request.user, slug)
+    is_admin = permissions.has_perm(request.user, Action.ADMIN, brand)
+    form = None
+    if is_admin:
+        form = MomentForm(request.POST or None, initial={"next": request.path})
+    if request.method == "POST":
+        permissions.require(request.user, Action.ADMIN, brand)
+        if form.is_valid():
+            data = form.cleaned_data
+            terms, tags = services.moment_entries(data["entries"])
+            moment = call_service(
+                form,
+                lambda: services.moment_create(
+                    brand=brand,
+                    actor=request.user,
+                    name=data["name"],
+                    terms=terms,
+                    tags=tags,
+                    severity=data["severity"],
+                    days=data["days"],
+                ),
+            )
+            if moment is not None:
+                local = timezone.localtime(moment.ends_at, brand.tz)
+                messages.success(
+                    request,
+                    f"Sensitive moment “{moment.name}” is on: posts naming it "
+                    f"{'are blocked' if moment.severity == 'block' else 'warn'} until "
+                    f"{local:%d %b %Y %H:%M} {local.tzname()}.",
+                )
+                return redirect(_next_url(request, reverse("policy_moments", args=[brand.slug])))
+        fallback = _next_url(request, "")
+        if fallback and fallback != request.path:
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, f"The moment was not added: {error}")
+            return redirect(fallback)
+    return render(
+        request,
+        "policy/moment_list.html",
+        _moments_context(brand, is_admin=is_admin, form=form),
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def moment_end(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug, Action.ADMIN)
+    moment = selectors.moment_get(brand=brand, pk=pk)
+    if moment is None:
+        raise Http404("No such moment.")
+    try:
+        services.moment_end(moment=moment, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"“{moment.name}” has ended; it stays in the history.")
+    return redirect(_next_url(request, reverse("policy_moments", args=[brand.slug])))
+
+
+@login_required
+def hashtag_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The brand's hashtag vocabulary; approvers and admins add a tag, admins remove one."""
+    brand = permissions.get_brand(request.user, slug)
+    can_vet = services.hashtag_vetter(request.user, brand)
+    form = HashtagForm(request.POST or None) if can_vet else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404("No such page.")
+        if form.is_valid():
+            added = call_service(
+                form,
+                lambda: services.hashtag_add(
+                    brand=brand,
+                    actor=request.user,
+                    tag=form.cleaned_data["tag"],
+                    source="own"
+                    if permissions.has_perm(request.user, Action.ADMIN, brand)
+                    else "approved",
+                ),
+            )
+            if added is not None:
+                row, new = added
+                messages.success(
+                    request,
+                    f"{row.tag} is in the vocabulary."
+                    if new
+                    else f"{row.tag} was in the vocabulary already.",
+                )
+                return redirect(_next_url(request, reverse("policy_hashtags", args=[brand.slug])))
+    return render(
+        request,
+        "policy/hashtag_list.html",
+        {
+            "brand": brand,
+            "tags": list(selectors.hashtag_vocabulary(brand=brand)),
+            "form": form,
+            "is_admin": permissions.has_perm(request.user, Action.ADMIN, brand),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def hashtag_approve(request: HttpRequest, slug: str) -> HttpResponse:
+    """One click on a post's finding: the tag joins the vocabulary (audited)."""
+    brand = permissions.get_brand(request.user, slug)
+    back = _next_url(request, reverse("policy_hashtags", args=[brand.slug]))
+    try:
+        row, new = services.hashtag_add(
+            brand=brand, actor=request.user, tag=request.POST.get("tag", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"{row.tag} is now in {brand.name}'s hashtag vocabulary."
+            if new
+            else f"{row.tag} was in the vocabulary already.",
+        )
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def hashtag_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug, Action.ADMIN)
+    try:
+        services.hashtag_remove(brand=brand, actor=request.user, pk=pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Removed from the vocabulary.")
+    return redirect("policy_hashtags", slug=brand.slug)
+
+
+@login_required
+@require_POST
+def preset_apply(request: HttpRequest, slug: str) -> HttpResponse:
+    brand = permissions.get_brand(request.user, slug, Action.ADMIN)
+    form = PresetForm(request.POST)
+    if form.is_valid():
+        try:
+            version = services.policy_preset_apply(
+                brand=brand, actor=request.user, preset=form.cleaned_data["preset"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            label = PRESETS[version.preset].label
+            messages.success(
+                request, f"{brand.name} is now a {label} brand: policy version {version.number}."
+            )
+    else:
+        messages.error(request, "Choose one of the presets.")
+    return redirect("policy_detail", slug=brand.slug)

@@ -120,16 +120,16 @@ class Kpis(APIView):
         )
 
 
-@extend_schema(
-    tags=["kpis"],
-    operation_id="brands_kpis_chart_retrieve",
-    summary="One chart's data (columns and rows); ?format=csv for CSV",
-    parameters=FILTER_PARAMETERS,
-    responses={200: ChartSerializer, **error_responses(400, 401, 404)},
-)
 class Chart(APIView):
     renderer_classes = [renderers.JSONRenderer, CSVRenderer]
 
+    @extend_schema(
+        tags=["kpis"],
+        operation_id="brands_kpis_chart_retrieve",
+        summary="One chart's data (columns and rows); ?format=csv for CSV",
+        parameters=FILTER_PARAMETERS,
+        responses={200: ChartSerializer, **error_responses(400, 401, 404)},
+    )
     def get(self, request, slug, chart):
         brand = permissions.get_brand(request.user, slug)
         if chart not in dashboard.CHARTS:

@@ -350,6 +350,14 @@ def campaign_create(
     except IntegrityError as exc:
         raise Conflict("The brand already has a campaign with that name.") from exc
     audit_record(action="campaign.created", actor=actor, brand=brand, obj=campaign)
+    # the campaign's name written as a tag (#SpringBake) is one of the brand's own
+    from policy import services as policy_services
+
+    policy_services.hashtags_learn(
+        brand_id=brand.pk,
+        tags=["".join(c for c in name if c.isalnum() or c == "_")],
+        source="campaign",
+    )
     return campaign
 
 

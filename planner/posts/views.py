@@ -45,6 +45,7 @@ from planner.review.forms import (
     SubmitForm,
 )
 from planner.strategy import selectors as strategy_selectors
+from policy import services as policy_services
 from policy.highlight import highlight_findings
 
 LIST_PAGE_SIZE = 25
@@ -343,6 +344,8 @@ def render_detail(
             "media": selectors.media_list(post=post),
             "siblings": selectors.post_siblings(post=post),
             "findings": findings,
+            "can_vet_tags": any(f.kind == "hashtags" for f in findings)
+            and policy_services.hashtag_vetter(request.user, brand),
             "blocked": linted.result.blocked,
             "policy_version": linted.version.number,
             "text_html": highlight_findings(post.text, findings),

@@ -27,6 +27,7 @@ from planner.publishing.records import (
     set_lease,
 )
 from platforms.base import PublishResult
+from policy import services as policy_services
 
 
 def hold_identity_mismatch(post: Post, check: IdentityCheck, *, expect: Status) -> Outcome:
@@ -243,6 +244,8 @@ def record_published(
         Post.objects.filter(pk=post_id).update(
             remote_url=delivery.remote_url, lease_expires_at=None
         )
+        # what the brand has published is part of its hashtag vocabulary from now on
+        policy_services.hashtags_learn(brand_id=post.brand_id, text=post.text, source="published")
     return Outcome(post_id, Result.PUBLISHED, delivery.remote_url)
 
 

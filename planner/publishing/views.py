@@ -21,6 +21,8 @@ from planner.posts import selectors
 from planner.publishing import selectors as publishing_selectors
 from planner.publishing import services as publishing
 from planner.publishing.forms import PauseForm, ReleaseForm, ResumeForm
+from policy import selectors as policy_selectors
+from policy.forms import MomentForm
 
 #: Statuses that can still change on their own (the panel polls while in one of them).
 MOVING = {Status.APPROVED, Status.PUBLISHING, Status.UNCONFIRMED}
@@ -88,6 +90,10 @@ def publishing_home(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _render_home(request, brand, *, pause_form=None, resume_form=None, status: int = 200):
     is_admin = permissions.has_perm(request.user, Action.ADMIN, brand)
+    moments = list(policy_selectors.moments_active(brand=brand))
+    # while paused, the moment form offers the pause's reason as its name (until one is added)
+    reason = brand.paused_reason[:120] if brand.is_paused else ""
+    offered = "" if any(m.name == " ".join(reason.split()) for m in moments) else reason
     return render(
         request,
         "planner/publishing_brand.html",
@@ -98,6 +104,12 @@ def _render_home(request, brand, *, pause_form=None, resume_form=None, status: i
             "attention": list(publishing_selectors.attention_list(brand=brand)),
             "pause_form": pause_form or PauseForm(),
             "resume_form": resume_form or ResumeForm(slug=brand.slug),
+            # sensitive moments: the ones on now, and (admins) one more in a few seconds;
+            # while the brand is paused the form offers the pause's reason as its name
+            "moments": moments,
+            "moment_form": MomentForm(initial={"next": request.path, "name": offered})
+            if is_admin
+            else None,
         },
         status=status,
     )
@@ -116,7 +128,11 @@ def brand_pause(request: HttpRequest, slug: str) -> HttpResponse:
             ),
         )
         if paused is not None:
-            messages.warning(request, f"Publishing for {brand.name} is paused.")
+            messages.warning(
+                request,
+                f"Publishing for {brand.name} is paused. Going quiet for an event? Add it as "
+                "a sensitive moment below, so posts naming it stay stopped after you resume.",
+            )
             return redirect("publishing", slug=brand.slug)
     return _render_home(request, brand, pause_form=form, status=400)
 

@@ -30,7 +30,7 @@ MAX_TERMS_TOTAL = 50_000  # entries of all those lists together
 # about 7 on average, so some 40,000 of them fit. Compiling costs ~18 us a spelling.
 MAX_SPELLINGS = 300_000
 MAX_MESSAGE_CHARS = 1_000
-LIST_KEYS = ("terms", "any_of", "allow")
+LIST_KEYS = ("terms", "any_of", "allow", "known")
 
 SEVERITIES = ("block", "warn")
 COUNTABLE = ("hashtags", "mentions", "links", "emoji")
@@ -44,8 +44,12 @@ RULE_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "required_terms": (("any_of",), ()),
     "max_count": (("what", "max"), ()),
     "link_domains": (("allow",), ()),
-    "sensitive_topics": (("terms",), ()),
+    "sensitive_topics": (("terms",), ("when_promotional",)),
+    # every hashtag outside the brand's vocabulary (given at lint time) and ``known``
+    "hashtags": ((), ("known",)),
 }
+#: What a sensitive_topics rule's ``when_promotional`` may raise its findings to.
+WHEN_PROMOTIONAL = ("block",)
 FIELD_ORDER = (
     "id",
     "kind",
@@ -60,6 +64,8 @@ FIELD_ORDER = (
     "what",
     "max",
     "allow",
+    "when_promotional",
+    "known",
 )
 
 # PyYAML's scanner slows down quadratically with flow nesting depth; refuse early.
@@ -686,10 +692,39 @@ def _link_domains_fields(rule, fail, strict, term_is_empty) -> dict[str, Any]:
     return {"allow": allow}
 
 
+def _topic_fields(rule, fail, strict, term_is_empty) -> dict[str, Any]:
+    clean = _terms_fields(rule, fail, strict, term_is_empty)
+    if "when_promotional" in rule:
+        value = rule["when_promotional"]
+        if value not in WHEN_PROMOTIONAL:
+            shown = value if isinstance(value, str) else _type_name(value)
+            fail(
+                f"'when_promotional' must be 'block' (the severity of a finding in a "
+                f"promotional post), not '{shown}'",
+                "when_promotional",
+            )
+        clean["when_promotional"] = value
+    return clean
+
+
+_TAG_RE = re.compile(r"^#?[^\W_][\w]{0,99}$")
+
+
+def _hashtags_fields(rule, fail, strict, term_is_empty) -> dict[str, Any]:
+    if "known" not in rule:
+        return {}
+    known = _text_list(rule["known"], "known", fail, strict)
+    for tag in known:
+        if not _TAG_RE.match(tag):
+            fail(f"'known' entry {tag[:20]!r} is not a hashtag like #BakingDay", "known")
+    return {"known": [tag if tag.startswith("#") else f"#{tag}" for tag in known]}
+
+
 #: The fields each kind adds to the common ones, checked.
 _KIND_FIELDS = {
     "banned_terms": _terms_fields,
-    "sensitive_topics": _terms_fields,
+    "sensitive_topics": _topic_fields,
+    "hashtags": _hashtags_fields,
     "brand_spelling": _spelling_fields,
     "required_terms": _required_fields,
     "max_count": _max_count_fields,

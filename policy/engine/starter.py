@@ -16,6 +16,15 @@ import yaml
 from policy.engine.normalize import DATA_DIR
 from policy.engine.schema import RuleList, validate_rules
 
+HASHTAG_MESSAGE = "{tag} has not been used by this brand: check what it is about before you post"
+#: Rules that are off in the starter policy; the presets (``presets.py``) switch them on.
+OFF_BY_DEFAULT = (
+    "sensitive-alcohol-drugs",
+    "sensitive-gambling",
+    "sensitive-financial-promises",
+    "sensitive-drugs",
+)
+
 LANGUAGES = {"en": "English", "fr": "French", "es": "Spanish", "de": "German", "pt": "Portuguese"}
 
 
@@ -113,12 +122,70 @@ def _starter() -> RuleList:
             "enabled": False,
             "terms": topics["alcohol_drugs"],
         },
+        # The newsjacking guard: disasters warn, and block in a post that sells; memorial
+        # wording warns; hashtags outside the brand's vocabulary warn.
+        {
+            "id": "sensitive-disasters",
+            "kind": "sensitive_topics",
+            "severity": "warn",
+            "when_promotional": "block",
+            "message": (
+                "This mentions a disaster, an attack or a tragedy's anniversary. Brands do not "
+                "ride on these: check that the post is not about it."
+            ),
+            "terms": topics["disasters"],
+        },
+        {
+            "id": "sensitive-memorial",
+            "kind": "sensitive_topics",
+            "severity": "warn",
+            "message": (
+                "Memorial or solidarity wording: if this is about a tragedy, a disaster or its "
+                "anniversary, the brand stays out of it unless a person decides otherwise."
+            ),
+            "terms": topics["memorial"],
+        },
+        {
+            "id": "new-hashtags",
+            "kind": "hashtags",
+            "severity": "warn",
+            "message": HASHTAG_MESSAGE,
+            "known": ["#ad", "#sponsored", "#gifted"],
+        },
+        {
+            "id": "sensitive-gambling",
+            "kind": "sensitive_topics",
+            "severity": "block",
+            "message": "This brand does not mention gambling or betting.",
+            "enabled": False,
+            "terms": topics["gambling"],
+        },
+        {
+            "id": "sensitive-financial-promises",
+            "kind": "sensitive_topics",
+            "severity": "block",
+            "message": (
+                "Never promise returns: no guaranteed profits, no risk-free investments, no "
+                "getting rich."
+            ),
+            "enabled": False,
+            "terms": topics["financial_promises"],
+        },
+        {
+            "id": "sensitive-drugs",
+            "kind": "sensitive_topics",
+            "severity": "block",
+            "message": "This brand does not mention drugs.",
+            "enabled": False,
+            "terms": topics["drugs"],
+        },
     ]
     result = validate_rules(rules)
     result.name = "Starter policy"
     result.description = (
-        "Profanity (English, French, Spanish, German, Portuguese), slurs, and the topics "
-        "that belong on personal accounts rather than the brand's."
+        "Profanity (English, French, Spanish, German, Portuguese), slurs, the topics "
+        "that belong on personal accounts rather than the brand's, disasters a promotion "
+        "must never ride on, and hashtags the brand has not used before."
     )
     return result
 

@@ -56,6 +56,8 @@ TECHNIQUE_LABELS = {
     "misspelt_brand": "with the brand name spelt wrongly",
     "brand_correct": "with the brand name spelt right",
     "clean": "an ordinary post",
+    "promotional": "selling something next to a disaster or tragedy term",
+    "new_hashtag": "with a hashtag the brand has not used before",
     "edited": "edited by a trainer",
 }
 
@@ -120,6 +122,14 @@ EMOJI = (
     "🌈",
 )
 CATEGORIES = ("engagement", "news", "support")
+# A promotion riding on a term of a rule with ``when_promotional`` (a "hurricane sale").
+PROMO_FRAMES = (
+    "{x} weekend: 20% off everything, today only.",
+    "Stuck inside because of the {x}? Free shipping on every order until midnight.",
+    "{x} special: use code STAYIN at checkout for $10 off.",
+)
+# Hashtags a brand is unlikely to have used: real tags of past news events.
+NEW_HASHTAGS = ("#WhyIStayed", "#NotGuilty", "#Aurora", "#Cairo", "#TrendingNow")
 MAX_ITEMS = 20  # a max_count above this is not worth a question
 
 _LEET = {"a": "4", "e": "3", "i": "1", "l": "1", "o": "0", "s": "5", "t": "7"}
@@ -420,6 +430,34 @@ def _term_samples(ctx: _Context, rule: dict, techniques: list[str]) -> list[Samp
     return out
 
 
+def _promo_samples(ctx: _Context, rule: dict) -> list[Sample]:
+    """A rule whose findings block in a promotion: its term in a post that sells."""
+    terms = usable_terms(rule)
+    ctx.rng.shuffle(terms)
+    channel, _ = ctx.scope(rule)
+    out = []
+    for term in terms[:2]:
+        shown = term[:1].upper() + term[1:]
+        text = ctx.rng.choice(PROMO_FRAMES).format(x=shown)
+        text = ctx.finish(text, channel=channel, category="promotional")
+        out.append(Sample(text, "promotional", rule["id"], channel, "promotional"))
+    return out
+
+
+def _hashtag_samples(ctx: _Context, rule: dict) -> list[Sample]:
+    """A post with a hashtag the brand has not used (the rule warns: it may go out, and
+    the explanation says to check what the tag is about)."""
+    channel, category = ctx.scope(rule)
+    tags = list(NEW_HASHTAGS)
+    ctx.rng.shuffle(tags)
+    out = []
+    for tag in tags[:2]:
+        text = f"{ctx.rng.choice(CLEAN_POSTS)} {tag}"
+        text = ctx.finish(text, channel=channel, category=category)
+        out.append(Sample(text, "new_hashtag", rule["id"], channel, category))
+    return out
+
+
 def _required_samples(ctx: _Context, rule: dict) -> list[Sample]:
     channel, category = ctx.scope(rule)
     base = ctx.rng.choice(CLEAN_POSTS)
@@ -566,6 +604,10 @@ def candidate_samples(
             # Every technique in turn, starting at a different one for each rule.
             techniques = [TECHNIQUES[(offset + i + k) % len(TECHNIQUES)] for k in range(6)]
             samples = _term_samples(ctx, rule, techniques)
+            if rule.get("when_promotional"):
+                samples = _promo_samples(ctx, rule) + samples
+        elif kind == "hashtags":
+            samples = _hashtag_samples(ctx, rule)
         elif kind == "required_terms":
             samples = _required_samples(ctx, rule)
         elif kind == "max_count":

@@ -23,7 +23,7 @@ from policy.models import (
     Question,
     Quiz,
 )
-from policy.selectors import policy_compiled
+from policy.selectors import policy_linter
 from policy.training import generator
 
 CERTIFIABLE_ROLES = ("author", "approver")
@@ -541,7 +541,7 @@ def quiz_problems(*, quiz: Quiz, version: PolicyVersion) -> list[str]:
         problems.append("Add at least one question.")
     if not (quiz.certifies_author or quiz.certifies_approver):
         problems.append("Choose at least one role the quiz certifies.")
-    compiled = policy_compiled(version)
+    compiled = policy_linter(version, brand=quiz.brand)
     for number, question in enumerate(questions, start=1):
         choices = list(question.choices.all())
         correct = sum(c.is_correct for c in choices)

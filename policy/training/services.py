@@ -357,7 +357,8 @@ def quiz_generate(
     rule_ids = _chosen_rule_ids(rule_ids, version=version)
     seed = seed if seed is not None else secrets.randbelow(2**31)
     made = generator.generate(
-        policy_selectors.policy_compiled(version),
+        # with the brand's vocabulary and active moments, so questions cover them too
+        policy_selectors.policy_linter(version, brand=quiz.brand),
         count=count,
         seed=seed,
         rule_ids=rule_ids,
@@ -431,7 +432,7 @@ def _recompute(question: Question, *, version: PolicyVersion) -> tuple[bool, gen
     """Make a generated question's answer the engine's verdict under ``version``; returns
     whether anything changed, and the verdict."""
     verdict = generator.judge(
-        policy_selectors.policy_compiled(version),
+        policy_selectors.policy_linter(version, brand=version.brand),
         question.sample_text,
         channel=question.sample_channel,
         category=question.sample_category,

@@ -53,6 +53,11 @@ GOOD = textwrap.dedent(
         message: Not on the brand account.
         terms: [election, "#prayfor*"]
         enabled: false
+      - id: new-tags
+        kind: hashtags
+        severity: warn
+        message: "{tag} is new here."
+        known: ["#ad"]
     """
 )
 
@@ -66,6 +71,7 @@ def test_a_good_file_parses_to_normalised_rules():
         "hashtags",
         "links",
         "politics",
+        "new-tags",
     ]
     assert rules.name == "Acme social policy"
     assert rules.description == "What goes out on Acme's accounts."
@@ -313,7 +319,7 @@ def test_validate_rules_has_no_lines_and_returns_copies():
     assert info.value.line is None
     assert str(info.value) == (
         "rule 'a': unknown kind 'nope' (expected one of: banned_terms, brand_spelling, "
-        "required_terms, max_count, link_domains, sensitive_topics)"
+        "required_terms, max_count, link_domains, sensitive_topics, hashtags)"
     )
     with pytest.raises(PolicyFormatError, match="rules must be a list"):
         validate_rules({"rules": []})

@@ -86,13 +86,32 @@ def test_starter_rule_ids_severities_and_defaults():
         "sensitive-tragedies",
         "sensitive-religion",
         "sensitive-alcohol-drugs",
+        "sensitive-disasters",
+        "sensitive-memorial",
+        "new-hashtags",
+        "sensitive-gambling",
+        "sensitive-financial-promises",
+        "sensitive-drugs",
     ]
     for rule_id in ["slurs", "sensitive-politics", "sensitive-elections", "sensitive-tragedies"]:
         assert rules[rule_id]["severity"] == "block"
     assert all(rules[f"profanity-{lang}"]["severity"] == "block" for lang in LANGUAGES)
     assert rules["sensitive-religion"]["severity"] == "warn"
     assert rules["sensitive-alcohol-drugs"]["enabled"] is False
-    assert all(r["enabled"] for i, r in rules.items() if i != "sensitive-alcohol-drugs")
+    # the newsjacking guard: disasters warn (and block in a promotion), new hashtags warn
+    assert rules["sensitive-disasters"]["severity"] == "warn"
+    assert rules["sensitive-disasters"]["when_promotional"] == "block"
+    assert rules["sensitive-memorial"]["severity"] == "warn"
+    assert rules["new-hashtags"]["kind"] == "hashtags"
+    assert rules["new-hashtags"]["severity"] == "warn"
+    off = {
+        "sensitive-alcohol-drugs",
+        "sensitive-gambling",
+        "sensitive-financial-promises",
+        "sensitive-drugs",
+    }
+    assert all(rules[i]["enabled"] is False for i in off)
+    assert all(r["enabled"] for i, r in rules.items() if i not in off)
 
 
 def test_starter_rules_are_fresh_copies():

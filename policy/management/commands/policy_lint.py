@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.models import Brand, Channel
 from policy.engine import jsonl as jsonl_mod
-from policy.selectors import policy_compiled
+from policy.selectors import policy_linter
 from policy.services import MAX_LINT_CHARS, policy_ensure, policy_lint
 
 
@@ -93,7 +93,7 @@ class Command(BaseCommand):
         stats: dict = {}
         out = self.stdout
         lines = jsonl_mod.lint_lines(
-            policy_compiled(version),
+            policy_linter(version, brand=brand),  # with its vocabulary and active moments
             jsonl_mod.read_batches(_stdin_bytes()),
             scope,
             default_channel,
