@@ -6,6 +6,7 @@ charts are read, filled from metrics fetched from a fake Mastodon."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -120,7 +121,12 @@ def test_mix_warning_tagged_link_approved_feed_draft_and_dashboard(demo, new_pag
         expect(page.get_by_test_id("review-findings")).to_contain_text("Content mix")
         with page.expect_navigation(url=f"**/b/demo/posts/{post.pk}/"):
             page.get_by_role("button", name="Approve this version").click()
+    expect(page.get_by_test_id("review-panel")).to_contain_text("enough approvals")
+    deadline = time.monotonic() + 10  # the server's commit, seen from this process
     post.refresh_from_db()
+    while post.status != Status.APPROVED and time.monotonic() < deadline:
+        time.sleep(0.1)
+        post.refresh_from_db()
     assert post.status == Status.APPROVED
 
     # The calendar shows the channel over its promotional target for that month.
