@@ -99,7 +99,7 @@ def test_connect_x_and_publish_an_image_with_alt_text(demo, new_page, fake_x, tm
         author.set_viewport_size({"width": width, "height": 900 if width > 500 else 844})
         _shot(author, f"compose-media-{width}.png")
     author.get_by_role("button", name="Save drafts").click()
-    author.wait_for_load_state("domcontentloaded")
+    author.wait_for_url("**/b/demo/posts/*/")  # saved: the draft's page, not the composer still
     post = Post.objects.get(channel=channel)
     media = post.media.get()
     assert (media.mime_type, media.alt_text) == ("image/png", "A red kettle on a kitchen bench")
