@@ -112,6 +112,9 @@
     eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
     slotHeaderFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
     allDaySlot: false,
+    // A post is an instant shown as an hour: one at 23:30 belongs to its own day only,
+    // never to a second segment on the next (which a new week row would draw twice).
+    nextDayThreshold: "01:00:00",
     scrollTime: "07:00:00",
     dayMaxEvents: 6,
     editable: true,
