@@ -6,6 +6,7 @@ import bisect
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from operator import gt
 from types import MappingProxyType
@@ -143,8 +144,15 @@ DIGIT_READINGS = {
 _MAX_SEPARATORS = 3
 
 
-def readings(text: str) -> list[tuple[str, tuple[int, ...]]]:
-    """Other readings of ``text`` (see above), each with the offsets it changed."""
+def readings(
+    text: str, relevant: Callable[[list[str]], bool] | None = None
+) -> list[tuple[str, tuple[int, ...]]]:
+    """Other readings of ``text`` (see above), each with the offsets it changed.
+
+    ``relevant`` (given the forms of one whitespace-delimited token a reading rewrites)
+    says whether a reading of that token can find anything: a reading is only made
+    where it can (``CompiledPolicy._relevant``). A token it turns down keeps its digits
+    as written; the readings that are made are the same as without it."""
     out = []
     if SEPARATOR_RE.search(text):
         changed = [
@@ -152,11 +160,24 @@ def readings(text: str) -> list[tuple[str, tuple[int, ...]]]:
             for m in SEPARATOR_RE.finditer(text)
             if not _contraction(text, m.start(), m.group())
         ]
-        if changed:
+        wanted = set(changed)
+        if changed and relevant is not None:
+            wanted = set()
+            for token, a, at in _tokens_of(text, changed):
+                chars = list(token)
+                for p in at:
+                    chars[p - a] = ""
+                forms = ["".join(chars)]
+                if 1 < len(changed) <= _MAX_SEPARATORS:  # the readings of each alone
+                    forms += [token[: p - a] + token[p - a + 1 :] for p in at]
+                if relevant(forms):
+                    wanted.update(at)
+        if wanted:
             out.append((_with(text, changed, "\u200b"), tuple(changed)))
         if 1 < len(changed) <= _MAX_SEPARATORS:  # each alone, when a word has several
-            out += [(_with(text, [c], "\u200b"), (c,)) for c in changed]
+            out += [(_with(text, [c], "\u200b"), (c,)) for c in changed if c in wanted]
     spots = []
+    words = []
     end = 0
     for m in DIGIT_WORD_RE.finditer(text):
         if m.start() < end:
@@ -165,17 +186,46 @@ def readings(text: str) -> list[tuple[str, tuple[int, ...]]]:
         word = text[start:end]
         if sum(not ch.isdigit() for ch in word) < 3:  # three letters pin a word down
             continue
-        spots += [start + i for i, ch in enumerate(word) if ch in DIGIT_READINGS]
+        found = [start + i for i, ch in enumerate(word) if ch in DIGIT_READINGS]
+        spots += found
+        words.append((start, found))
         if len(spots) > 3:
             return out
     if not spots or len(spots) > 3:
         return out
-    options = [text[at] + DIGIT_READINGS[text[at]] for at in spots]
+    if relevant is None:
+        options = [text[at] + DIGIT_READINGS[text[at]] for at in spots]
+    else:
+        options = []
+        for start, found in words:
+            a = text.rfind(" ", 0, start) + 1
+            b = text.find(" ", start)
+            token = text[a:] if b < 0 else text[a:b]
+            wide = relevant([token])
+            options += [text[at] + (DIGIT_READINGS[text[at]] if wide else "") for at in found]
     for chosen in itertools.product(*options):
         reading = "".join(chosen)
         if all(c.isdigit() for c in reading):
             continue
         out.append((_place(text, spots, reading), tuple(spots)))
+    return out
+
+
+def _tokens_of(text: str, spots: list[int]) -> list[tuple[str, int, tuple[int, ...]]]:
+    """The whitespace-delimited tokens that hold ``spots`` (sorted): each token's text,
+    its start and its spots. (Only a space ends a token here: a wider token is safe.)"""
+    out = []
+    k = 0
+    while k < len(spots):
+        at = spots[k]
+        a = text.rfind(" ", 0, at) + 1
+        b = text.find(" ", at)
+        b = len(text) if b < 0 else b
+        mine = []
+        while k < len(spots) and spots[k] < b:
+            mine.append(spots[k])
+            k += 1
+        out.append((text[a:b], a, tuple(mine)))
     return out
 
 
@@ -314,8 +364,11 @@ class CompiledPolicy:
 
     __slots__ = (
         "_automaton",
+        "_folded",
         "_frozen",
         "_masked",
+        "_non_ascii",
+        "_numbers_blank",
         "_rules",
         "_scope_cache",
         "_screen_keys",
@@ -374,6 +427,13 @@ class CompiledPolicy:
         self._rules = tuple(compiled)
         self._screen_keys = frozenset(terms.screen)
         self._screener = []  # the prescreen's automaton, built on first use (lint_many)
+        # The folded readings (``normalize.fold``) of the prescreen's patterns, for the
+        # words the prescreen reads apart, and of every word of every spelling, for the
+        # words a reading would rewrite (``readings``).
+        # (One automaton: a key's value says whether it is a prescreen pattern's.)
+        self._folded = _folded_automaton(terms.screen, terms.words)
+        self._non_ascii = any(not k.isascii() for k in terms.words)
+        self._numbers_blank = not terms.digit_words
         self._automaton = terms.build()
         # The fast path needs every pattern's "#" to come first (see token_skeleton).
         self._summaries = (
@@ -561,7 +621,13 @@ class CompiledPolicy:
         joined = f" {end} ".join(texts)
         if joined.count(end) != len(texts) - 1:  # a text holds the separator itself
             return set(range(len(texts)))
-        screened = nz.screen_text(f" {joined} ")
+        padded = f" {joined} "
+        if self._numbers_blank and nz.NUMBER not in padded:
+            # A word of two digits or more alone (an id in a link, a price) reads as no
+            # letters: the skeleton leaves it as digits, and no pattern has a digit. (Two
+            # characters, not a gap: whether single characters stand in a row is kept.)
+            padded = _NUMBER_RE.sub(nz.NUMBER * 2, padded)
+        screened = nz.screen_text(padded)
         # where each text ends in the screened string
         ends = [m.start() for m in re.finditer(end, screened)]
         found = {bisect.bisect_left(ends, e) for e, _ in automaton.iter(screened)}
@@ -583,9 +649,32 @@ class CompiledPolicy:
             for m in re.finditer(r"\*", joined):
                 found.add(bisect.bisect_right(starts, m.start()) - 1)
         classes = nz.char_classes(f" {joined} ")  # one more character in front
-        for pattern in _CLASS_HINTS:  # digits next to letters, "@" and "!" in words
-            for m in pattern.finditer(classes):
-                found.add(bisect.bisect_right(starts, max(m.start() - 1, 0)) - 1)
+        if "@" in joined:  # "@" inside a word
+            at = classes.find(_AT_HINT)
+            while at >= 0:
+                found.add(bisect.bisect_right(starts, max(at - 1, 0)) - 1)
+                at = classes.find(_AT_HINT, at + 1)
+        if "!" in joined:  # "!" inside a word, or starting one
+            for m in _BANG_HINT_RE.finditer(classes):
+                before = classes[m.start() - 1]
+                if before == "a" or (before == " " and classes[m.end() - 1] == "a"):
+                    found.add(bisect.bisect_right(starts, max(m.start() - 1, 0)) - 1)
+        # A token with a digit next to a letter: its digits may stand for any vowel, or
+        # make a run with a letter. Its folded reading against the patterns' (one pass
+        # for the batch) says whether any of that can find something.
+        folded: list[tuple[int, str]] = []
+        last = -1
+        digits = sorted(m.start() for p in _DIGIT_HINTS for m in p.finditer(classes, 1))
+        for at in digits:
+            at -= 1
+            if at < last:
+                continue  # in the token already taken
+            a = joined.rfind(" ", 0, at) + 1
+            last = joined.find(" ", at)
+            last = len(joined) if last < 0 else last
+            folded.append((a, joined[a:last]))
+        for at in _folded_hits(self._folded, folded, self._non_ascii, keys=True):
+            found.add(bisect.bisect_right(starts, at) - 1)
         last = -1
         for m in _CLASS_SEPARATOR_RE.finditer(classes, 1):
             if m.start() - 1 < last:
@@ -628,7 +717,12 @@ class CompiledPolicy:
         """Whether a reading of ``text`` (see ``readings``) may find a term."""
         if not (SEPARATOR_RE.search(text) or DIGIT_WORD_RE.search(text)):
             return False
-        return any(self._may_match(r, c) for r, c in readings(text))
+        return any(self._may_match(r, c) for r, c in readings(text, self._relevant))
+
+    def _relevant(self, forms: list[str]) -> bool:
+        """Whether a reading of a token (given as ``forms``) can find a term: whether the
+        folded reading of a form holds the folded reading of a word of a spelling."""
+        return bool(_folded_hits(self._folded, [(0, f) for f in forms], self._non_ascii))
 
     def _non_ascii_terms(self) -> bool:
         return any(not key.isascii() for key in self._screen_keys)
@@ -804,7 +898,7 @@ class CompiledPolicy:
         """``_terms_once`` on the text, and on each of its ``readings`` for the findings
         that cover a place the reading changed."""
         findings = self._terms_once(text, active, likely, whole, offset)
-        more = [(r, c) for r, c in readings(text) if self._may_match(r, c)]
+        more = [(r, c) for r, c in readings(text, self._relevant) if self._may_match(r, c)]
         if not more:
             return findings
         whole = text if whole is None else whole
@@ -959,19 +1053,17 @@ def compile_policy(rules) -> CompiledPolicy:
 _TRIPLES = [c * 3 for c in "abcdefghijklmnpqrstuvxyz" + nz.MARK] + ["wwww"]
 _TRIPLES += [c + "ooo" for c in "abcdefghijklmnopqrstuvwxyz"]
 _SINGLES_RE = re.compile(" [^ \x1e] +[^ \x1e] ")
-# digits inside a word (f4ck, or94n), "@" or "!" inside a word (b@stard, sh!t), a word
-# that starts with "!" (!diot)
-_CLASS_HINTS = (
-    re.compile("a0a"),
-    re.compile("a00a"),
-    re.compile(" 0a"),
-    re.compile(" 00a"),
-    re.compile("a0[ !.@]"),
-    re.compile("a00[ !.@]"),
-    re.compile("a@"),
-    re.compile("a!+[a0]"),
-    re.compile(" !+a"),
+# "@" or "!" inside a word (b@stard, sh!t), a word that starts with "!" (!diot): such a
+# text is linted the exact way. A digit next to a letter (f4ck, or94n, g00d) marks a
+# token that is read apart, folded (see ``_folded_hits``).
+# A word of ASCII digits between whitespace or punctuation that is neither a separator
+# that may stand inside a word nor a leetspeak symbol.
+_NUMBER_RE = re.compile(
+    r"(?<=[\s\"#%&()+,/:;<=>?\[\]^{}~\\])[0-9]{2,}(?=[\s\"#%&()+,/:;<=>?\[\]^{}~\\])"
 )
+_AT_HINT = "a@"
+_BANG_HINT_RE = re.compile("!+[a0]")  # after a letter, or after a gap and before one
+_DIGIT_HINTS = (re.compile("a0"), re.compile("0a"))  # two literals: faster than "a0|0a"
 _CLASS_SEPARATOR_RE = re.compile(r"a\.a")
 _CAMEL_TAG_RE = re.compile(r"#\w+")
 _BATCH = 2000
@@ -985,3 +1077,67 @@ def _screen_automaton(keys) -> ahocorasick.Automaton:
         automaton.add_word(key, True)
     automaton.make_automaton()
     return automaton
+
+
+def _folded_automaton(keys, words) -> ahocorasick.Automaton | None:
+    """The folded readings of ``words``, and of the prescreen's ``keys`` (value True)."""
+    keys = list(keys)
+    words = list(words)
+    if not keys and not words:
+        return None
+    folded = nz.fold("\n".join(keys + words)).split("\n")  # one pass for all
+    automaton = ahocorasick.Automaton()
+    for key in folded[len(keys) :]:
+        automaton.add_word(key, False)
+    for key in folded[: len(keys)]:
+        automaton.add_word(key, True)
+    automaton.make_automaton()
+    return automaton
+
+
+_AT_BANG = str.maketrans("@!", "aa")
+_END_RE = re.compile(nz.SCREEN_END)
+_UNMAPPED_RE = re.compile(nz.UNMAPPED)
+
+
+def _fold_forms(token: str) -> list[str]:
+    """The forms of a token whose folded readings cover the skeleton's: as written (the
+    prescreen reads "@" and "!" as gaps), with "@" and "!" as letters (leetspeak inside a
+    word), and a hashtag split at its camel-case boundaries."""
+    out = [token]
+    if "@" in token or "!" in token:
+        out.append(token.translate(_AT_BANG))
+    if "#" in token and not token.islower():
+        out += [nz.camel_split(form) for form in out]
+    return out
+
+
+def _folded_hits(
+    automaton, side: list[tuple[int, str]], non_ascii: bool, keys: bool = False
+) -> set[int]:
+    """The owners (first items of ``side``) of the tokens (second items) whose folded
+    reading (``normalize.fold``, over ``_fold_forms``) holds a word of ``automaton`` (with
+    ``keys``, a prescreen pattern)."""
+    if automaton is None or not side:
+        return set()
+    owners = []
+    pieces = []
+    for owner, token in side:
+        for form in _fold_forms(token):
+            owners.append(owner)
+            pieces.append(form)
+    end = nz.SCREEN_END
+    text = f" {end} ".join(pieces)
+    if text.count(end) != len(pieces) - 1:  # a token holds the separator itself
+        return set(owners)
+    folded = nz.fold(nz.screen_text(f" {text} "))
+    ends = [m.start() for m in _END_RE.finditer(folded)]
+    if keys:
+        hits = {owners[bisect.bisect_left(ends, e)] for e, key in automaton.iter(folded) if key}
+    else:
+        hits = {owners[bisect.bisect_left(ends, e)] for e, _ in automaton.iter(folded)}
+    if non_ascii and nz.UNMAPPED in folded:
+        hits.update(
+            owners[bisect.bisect_left(ends, m.start())] for m in _UNMAPPED_RE.finditer(folded)
+        )
+    return hits
