@@ -364,11 +364,13 @@ class CompiledPolicy:
 
     __slots__ = (
         "_automaton",
+        "_batch_keys",
         "_folded",
         "_frozen",
         "_masked",
         "_non_ascii",
         "_numbers_blank",
+        "_pairs",
         "_rules",
         "_scope_cache",
         "_screen_keys",
@@ -426,6 +428,9 @@ class CompiledPolicy:
             )
         self._rules = tuple(compiled)
         self._screen_keys = frozenset(terms.screen)
+        # the batch prescreen counts these patterns; the other ones only in words read apart
+        self._batch_keys = frozenset(terms.solo)
+        self._pairs = _pair_automaton(terms.pairs)
         self._screener = []  # the prescreen's automaton, built on first use (lint_many)
         # The folded readings (``normalize.fold``) of the prescreen's patterns, for the
         # words the prescreen reads apart, and of every word of every spelling, for the
@@ -615,7 +620,7 @@ class CompiledPolicy:
     def _screen(self, texts: list[str]) -> set[int]:
         """Indexes of the texts that may hold a term (see ``lint_many``)."""
         if not self._screener:
-            self._screener.append(_screen_automaton(self._screen_keys))
+            self._screener.append(_screen_automaton(self._screen_keys, self._batch_keys))
         automaton = self._screener[0]
         end = nz.SCREEN_END
         joined = f" {end} ".join(texts)
@@ -627,10 +632,24 @@ class CompiledPolicy:
             # letters: the skeleton leaves it as digits, and no pattern has a digit. (Two
             # characters, not a gap: whether single characters stand in a row is kept.)
             padded = _NUMBER_RE.sub(nz.NUMBER * 2, padded)
-        screened = nz.screen_text(padded)
+        # Gaps squeezed, for the patterns of two words.
+        screened = _GAPS_RE.sub(nz.GAP, nz.screen_text(padded))
         # where each text ends in the screened string
         ends = [m.start() for m in re.finditer(end, screened)]
-        found = {bisect.bisect_left(ends, e) for e, _ in automaton.iter(screened)}
+        found = set()
+        maybe = set()  # the pattern word of a spelling of several words
+        for e, batch in automaton.iter(screened):
+            (found if batch else maybe).add(bisect.bisect_left(ends, e))
+        maybe -= found
+        if maybe:
+            # Such a text counts when two words of the spelling stand in a row (runs of a
+            # letter collapsed on both sides), or when anything read apart below may
+            # change its words: then as before, by the one word.
+            collapsed = _RUNS_RE.sub("", screened)
+            pair_ends = [m.start() for m in re.finditer(end, collapsed)]
+            hits = {bisect.bisect_left(pair_ends, e) for e, _ in self._pairs.iter(collapsed)}
+            found |= maybe & hits
+            maybe -= hits
         for m in _SINGLES_RE.finditer(screened):
             found.add(bisect.bisect_left(ends, m.start()))
         if nz.UNMAPPED in screened and self._non_ascii_terms():
@@ -694,6 +713,15 @@ class CompiledPolicy:
             for e, _ in automaton.iter(screened):
                 at = side[bisect.bisect_left(side_ends, e)][0]
                 found.add(bisect.bisect_right(starts, at) - 1)
+        if maybe:
+            affected = {bisect.bisect_right(starts, at) - 1 for at, _ in side}
+            affected.update(bisect.bisect_right(starts, at) - 1 for at, _ in folded)
+            for m in _LOOSE_RE.finditer(classes):  # any separator inside a word
+                affected.add(bisect.bisect_right(starts, max(m.start() - 1, 0)) - 1)
+            if "$" in joined or "|" in joined:  # a word of them alone is dropped
+                for m in _LEET_WORD_RE.finditer(joined):
+                    affected.add(bisect.bisect_right(starts, m.start()) - 1)
+            found |= maybe & affected
         found.discard(len(texts))
         return found
 
@@ -701,7 +729,7 @@ class CompiledPolicy:
         """Whether the prescreen finds something in the words of ``reading`` that it
         changed (a reading costs a whole lint; most find nothing)."""
         if not self._screener:
-            self._screener.append(_screen_automaton(self._screen_keys))
+            self._screener.append(_screen_automaton(self._screen_keys, self._batch_keys))
         a = max(0, min(changed) - 60)
         b = max(changed) + 60
         words = reading[a:b].split()
@@ -1069,10 +1097,30 @@ _CAMEL_TAG_RE = re.compile(r"#\w+")
 _BATCH = 2000
 
 
-def _screen_automaton(keys) -> ahocorasick.Automaton:
+_GAPS_RE = re.compile("  +")
+_RUNS_RE = re.compile(r"(.)(?=\1)")  # each character the same one follows
+_LOOSE_RE = re.compile(r"[a0]\.[a0]")  # in the character classes
+_LEET_WORD_RE = re.compile(r"[$|]")
+
+
+def _pair_automaton(pairs) -> ahocorasick.Automaton | None:
+    pairs = list(pairs)
+    if not pairs:
+        return None
+    automaton = ahocorasick.Automaton()
+    for key in _RUNS_RE.sub("", "\n".join(pairs)).split("\n"):
+        automaton.add_word(key, True)
+    automaton.make_automaton()
+    return automaton
+
+
+def _screen_automaton(keys, batch_keys) -> ahocorasick.Automaton:
+    """The prescreen's patterns; a value says whether a batch counts a hit at once: the
+    pattern word of a spelling of several words counts only with its pair (see
+    ``CompiledPolicy._screen``). The words read apart count every pattern."""
     automaton = ahocorasick.Automaton()
     for key in keys:
-        automaton.add_word(key, True)
+        automaton.add_word(key, key in batch_keys)
     for key in _TRIPLES:
         automaton.add_word(key, True)
     automaton.make_automaton()

@@ -242,6 +242,22 @@ def _screen_key(spelling: str, prefix: bool) -> str:
     return nz.GAP + word + ("" if prefix and k == len(words) - 1 else nz.GAP)
 
 
+def _pair_key(spelling: str, prefix: bool) -> str:
+    """The batch prescreen's pattern for a spelling of several words: its pattern word
+    (``_key_index``) and the word beside it, one gap between them."""
+    words = spelling.split(nz.GAP)
+    k = _key_index(words)
+    if k == 0:
+        j = 1
+    elif k == len(words) - 1:
+        j = k - 1
+    else:
+        j = max((k - 1, k + 1), key=lambda i: (not words[i].isdigit(), len(words[i])))
+    a, b = min(j, k), max(j, k)
+    pair = f"{words[a]}{nz.GAP}{words[b]}".translate(_SCREEN_DIGITS)
+    return nz.GAP + pair + ("" if prefix and b == len(words) - 1 else nz.GAP)
+
+
 def _word_key(word: str, prefix: bool) -> str:
     return nz.GAP + word.translate(_SCREEN_DIGITS) + ("" if prefix else nz.GAP)
 
@@ -253,6 +269,11 @@ class TermAutomaton:
     def __init__(self):
         self._entries: dict[str, list[Entry]] = {}
         self.screen: set[str] = set()  # the prescreen's patterns
+        # In a batch the prescreen reads a multi-word spelling by two of its words in a
+        # row (``pairs``); its one word (in ``screen``) is for the words read apart.
+        # ``solo``: the patterns of one-word spellings.
+        self.solo: set[str] = set()
+        self.pairs: set[str] = set()
         # every word of every spelling, between gaps as in ``screen`` (the last word of a
         # prefix term without its closing gap): what a rewritten word must hold for a
         # reading of it to find anything (``compiler.readings``)
@@ -281,10 +302,18 @@ class TermAutomaton:
         screen = self.screen
         words = form.words
         self.digit_words = self.digit_words or words[_key_index(list(words))].isdigit()
+        solo = self.solo
         for variant in _il_variants(nz.GAP.join(form.words)):
-            screen.add(_screen_key(variant, form.prefix))
+            key = _screen_key(variant, form.prefix)
+            screen.add(key)
+            if len(words) == 1:
+                solo.add(key)
+            else:
+                self.pairs.add(_pair_key(variant, form.prefix))
         if len(form.words) > 1 and not any(w.isdigit() for w in form.words):
-            screen.add(_screen_key("".join(form.words), form.prefix))
+            key = _screen_key("".join(form.words), form.prefix)
+            screen.add(key)
+            solo.add(key)
             self.words.add(_word_key("".join(form.words), form.prefix))
         last = len(form.words) - 1
         self.words.update(_word_key(w, form.prefix and k == last) for k, w in enumerate(form.words))
@@ -298,7 +327,9 @@ class TermAutomaton:
             for variant in (spelling, marked) if marked != spelling else (spelling,):
                 key, entry = _entry(slot, lead, variant, trail)
                 self._put(key, entry)
-                screen.add(_screen_key(variant, form.prefix))
+                key = _screen_key(variant, form.prefix)
+                screen.add(key)
+                solo.add(key)
                 self.respelled += 1
 
     def build(self) -> ahocorasick.Automaton | None:
