@@ -211,6 +211,10 @@ def readings(
     return out
 
 
+def _seps(word: str) -> list[int]:
+    return [m.start() for m in SEPARATOR_RE.finditer(word)]
+
+
 def _tokens_of(text: str, spots: list[int]) -> list[tuple[str, int, tuple[int, ...]]]:
     """The whitespace-delimited tokens that hold ``spots`` (sorted): each token's text,
     its start and its spots. (Only a space ends a token here: a wider token is safe.)"""
@@ -645,10 +649,13 @@ class CompiledPolicy:
             # Such a text counts when two words of the spelling stand in a row (runs of a
             # letter collapsed on both sides), or when anything read apart below may
             # change its words: then as before, by the one word.
-            collapsed = _RUNS_RE.sub("", screened)
+            order = sorted(maybe)
+            bounds = [0, *(e + 1 for e in ends), len(screened)]  # text k: k to k + 1
+            pieces = [screened[bounds[k] : bounds[k + 1]] for k in order]
+            collapsed = _RUNS_RE.sub("", " ".join(pieces) + f" {end}")
             pair_ends = [m.start() for m in re.finditer(end, collapsed)]
-            hits = {bisect.bisect_left(pair_ends, e) for e, _ in self._pairs.iter(collapsed)}
-            found |= maybe & hits
+            hits = {order[bisect.bisect_left(pair_ends, e)] for e, _ in self._pairs.iter(collapsed)}
+            found |= hits
             maybe -= hits
         for m in _SINGLES_RE.finditer(screened):
             found.add(bisect.bisect_left(ends, m.start()))
@@ -695,17 +702,23 @@ class CompiledPolicy:
         for at in _folded_hits(self._folded, folded, self._non_ascii, keys=True):
             found.add(bisect.bisect_right(starts, at) - 1)
         last = -1
+        taken: list[tuple[int, str]] = []
         for m in _CLASS_SEPARATOR_RE.finditer(classes, 1):
             if m.start() - 1 < last:
                 continue  # in the word already taken
             a = joined.rfind(" ", 0, m.start() - 1) + 1
             last = joined.find(" ", m.end() - 1)
             last = len(joined) if last < 0 else last
-            word = joined[a:last]
-            side.append((a, SEPARATOR_RE.sub("", word)))
-            seps = [x.start() for x in SEPARATOR_RE.finditer(word)]
-            if 1 < len(seps) <= _MAX_SEPARATORS:  # and each separator alone
-                side += [(a, word[:k] + word[k + 1 :]) for k in seps]
+            taken.append((a, joined[a:last]))
+        if taken:  # the separators dropped, in one pass for all the words
+            words = f" {end} ".join(word for _, word in taken)
+            dropped = SEPARATOR_RE.sub("", words).split(f" {end} ")
+            if len(dropped) != len(taken):  # a word holds the separator itself
+                dropped = [SEPARATOR_RE.sub("", word) for _, word in taken]
+            for (a, word), joined_word in zip(taken, dropped, strict=True):
+                side.append((a, joined_word))
+                if 1 < len(word) - len(joined_word) <= _MAX_SEPARATORS:  # and each alone
+                    side += [(a, word[:k] + word[k + 1 :]) for k in _seps(word)]
         if side:
             text = " " + f" {end} ".join(s for _, s in side) + " "
             screened = nz.screen_text(text)
