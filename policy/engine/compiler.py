@@ -151,8 +151,11 @@ def readings(
 
     ``relevant`` (given the forms of one whitespace-delimited token a reading rewrites)
     says whether a reading of that token can find anything: a reading is only made
-    where it can (``CompiledPolicy._relevant``). A token it turns down keeps its digits
-    as written; the readings that are made are the same as without it."""
+    where it can (``CompiledPolicy._relevant``). A word it turns down keeps its digits as
+    written and does not count towards the three digits read at most (a handle's or a
+    product code's digits do not stop ``f4ck`` from being read); nor do the separators
+    of a token it turns down count towards the three read one at a time (a link's dots
+    do not stop ``fi.st.fuck`` from being read)."""
     out = []
     if SEPARATOR_RE.search(text):
         changed = [
@@ -160,24 +163,24 @@ def readings(
             for m in SEPARATOR_RE.finditer(text)
             if not _contraction(text, m.start(), m.group())
         ]
-        wanted = set(changed)
-        if changed and relevant is not None:
-            wanted = set()
+        if relevant is None:
+            wanted = changed
+        else:  # the separators of the tokens where dropping them can find something
+            wanted = []
             for token, a, at in _tokens_of(text, changed):
                 chars = list(token)
                 for p in at:
                     chars[p - a] = ""
                 forms = ["".join(chars)]
-                if 1 < len(changed) <= _MAX_SEPARATORS:  # the readings of each alone
+                if 1 < len(at) <= _MAX_SEPARATORS:  # the readings of each alone
                     forms += [token[: p - a] + token[p - a + 1 :] for p in at]
                 if relevant(forms):
-                    wanted.update(at)
+                    wanted += at
         if wanted:
             out.append((_with(text, changed, "\u200b"), tuple(changed)))
-        if 1 < len(changed) <= _MAX_SEPARATORS:  # each alone, when a word has several
-            out += [(_with(text, [c], "\u200b"), (c,)) for c in changed if c in wanted]
+        if 1 < len(wanted) <= _MAX_SEPARATORS:  # each alone, when a word has several
+            out += [(_with(text, [c], "\u200b"), (c,)) for c in wanted]
     spots = []
-    words = []
     end = 0
     for m in DIGIT_WORD_RE.finditer(text):
         if m.start() < end:
@@ -186,23 +189,17 @@ def readings(
         word = text[start:end]
         if sum(not ch.isdigit() for ch in word) < 3:  # three letters pin a word down
             continue
-        found = [start + i for i, ch in enumerate(word) if ch in DIGIT_READINGS]
-        spots += found
-        words.append((start, found))
-        if len(spots) > 3:
-            return out
-    if not spots or len(spots) > 3:
-        return out
-    if relevant is None:
-        options = [text[at] + DIGIT_READINGS[text[at]] for at in spots]
-    else:
-        options = []
-        for start, found in words:
+        if relevant is not None:
             a = text.rfind(" ", 0, start) + 1
             b = text.find(" ", start)
-            token = text[a:] if b < 0 else text[a:b]
-            wide = relevant([token])
-            options += [text[at] + (DIGIT_READINGS[text[at]] if wide else "") for at in found]
+            if not relevant([text[a:] if b < 0 else text[a:b]]):
+                continue  # no reading of it can find anything: its digits stay
+        spots += [start + i for i, ch in enumerate(word) if ch in DIGIT_READINGS]
+        if len(spots) > 3:
+            return out
+    if not spots:
+        return out
+    options = [text[at] + DIGIT_READINGS[text[at]] for at in spots]
     for chosen in itertools.product(*options):
         reading = "".join(chosen)
         if all(c.isdigit() for c in reading):
@@ -630,14 +627,8 @@ class CompiledPolicy:
         joined = f" {end} ".join(texts)
         if joined.count(end) != len(texts) - 1:  # a text holds the separator itself
             return set(range(len(texts)))
-        padded = f" {joined} "
-        if self._numbers_blank and nz.NUMBER not in padded:
-            # A word of two digits or more alone (an id in a link, a price) reads as no
-            # letters: the skeleton leaves it as digits, and no pattern has a digit. (Two
-            # characters, not a gap: whether single characters stand in a row is kept.)
-            padded = _NUMBER_RE.sub(nz.NUMBER * 2, padded)
         # Gaps squeezed, for the patterns of two words.
-        screened = _GAPS_RE.sub(nz.GAP, nz.screen_text(padded))
+        screened = _GAPS_RE.sub(nz.GAP, self._screen_read(f" {joined} "))
         # where each text ends in the screened string
         ends = [m.start() for m in re.finditer(end, screened)]
         found = set()
@@ -721,7 +712,7 @@ class CompiledPolicy:
                     side += [(a, word[:k] + word[k + 1 :]) for k in _seps(word)]
         if side:
             text = " " + f" {end} ".join(s for _, s in side) + " "
-            screened = nz.screen_text(text)
+            screened = self._screen_read(text)
             side_ends = [m.start() for m in re.finditer(end, screened)]
             for e, _ in automaton.iter(screened):
                 at = side[bisect.bisect_left(side_ends, e)][0]
@@ -737,6 +728,15 @@ class CompiledPolicy:
             found |= maybe & affected
         found.discard(len(texts))
         return found
+
+    def _screen_read(self, padded: str) -> str:
+        """``normalize.screen_text``, with each word of two digits or more alone (an id in
+        a link, a price) read as no letters when no pattern is a number: the skeleton
+        leaves such a word as digits. (Two characters, not a gap: whether single
+        characters stand in a row is kept.)"""
+        if self._numbers_blank and nz.NUMBER not in padded:
+            padded = _NUMBER_RE.sub(nz.NUMBER * 2, padded)
+        return nz.screen_text(padded)
 
     def _may_match(self, reading: str, changed: tuple[int, ...]) -> bool:
         """Whether the prescreen finds something in the words of ``reading`` that it
