@@ -819,11 +819,9 @@ def outside_subprocess(seeds, posts: int = 20000, terms: int = 1000, repeat: int
     import tempfile
     from pathlib import Path
 
-    from django.conf import settings
-
     from policy.engine import corpus as cp
 
-    manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
+    manage = [sys.executable, str(Path(__file__).resolve().parents[2] / "manage.py")]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ)
