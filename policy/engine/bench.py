@@ -660,3 +660,225 @@ def format_accuracy(rows: list[dict], hazards: tuple[int, int]) -> str:
         )
     lines.append(f"false-positive hazards (held-out seed): {hazards[0]} of {hazards[1]} texts")
     return "\n".join(lines)
+
+
+# --- the outside-like corpus: the policy_lint --jsonl path, tuned and held-out seeds ------
+
+
+def _bare_seconds(texts: list[str], term_list: list[str], clock=time.perf_counter) -> float:
+    """The bare casefolded pyahocorasick pass over ``texts`` (automaton built outside)."""
+    automaton = ahocorasick.Automaton()
+    for term in term_list:
+        automaton.add_word(term.casefold(), term)
+    automaton.make_automaton()
+    started = clock()
+    for text in texts:
+        for _ in automaton.iter(text.casefold()):
+            pass
+    return clock() - started
+
+
+def outside_path(seed: int, posts: int = 20000, terms: int = 1000, repeat: int = 2) -> dict:
+    """The outside-like corpus (``corpus.outside_corpus``) through ``jsonl.lint_lines``,
+    what ``policy_lint --jsonl`` runs, with the policy compiled once as the command's
+    process does (``policy.selectors`` caches it; the compile is timed apart), next to
+    the bare pass in the same run; each timed ``repeat`` times, the median counts. With
+    recall per class and false positives on its clean posts."""
+    import json
+
+    from policy.engine import corpus as cp
+    from policy.engine import jsonl
+
+    term_list, items = cp.outside_corpus(seed, posts, terms)
+    texts = [t for t, *_ in items]
+    lines = [json.dumps({"text": t}, ensure_ascii=False).encode() for t in texts]
+    rules = [
+        {
+            "id": "banned",
+            "kind": "banned_terms",
+            "severity": "block",
+            "message": "Not on our channels.",
+            "terms": term_list,
+        }
+    ]
+    compiles, walls, bares = [], [], []
+    out: list[str] = []
+    for _ in range(repeat):
+        gc.collect()
+        started = time.perf_counter()
+        policy = compile_policy(rules)
+        compiles.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        out = list(jsonl.lint_lines(policy, [lines], lambda c: (c, None)))
+        walls.append(time.perf_counter() - started)
+        bares.append(_bare_seconds(texts, term_list))
+    wall, bare, compile_s = (statistics.median(x) for x in (walls, bares, compiles))
+    found: dict[str, list[int]] = {}
+    fp = clean = 0
+    for line, (_, label, a, b) in zip(out, items, strict=True):
+        result = json.loads(line)
+        if label == "clean":
+            clean += 1
+            fp += bool(result["findings"])
+            continue
+        hit = any(f["start"] < b and a < f["end"] for f in result["findings"])
+        found.setdefault(label, []).append(hit)
+    return {
+        "seed": seed,
+        "posts": len(texts),
+        "terms": len(term_list),
+        "compile_ms": round(compile_s * 1000, 1),
+        "posts_per_s": round(len(texts) / wall),
+        "bare_posts_per_s": round(len(texts) / bare),
+        "ratio": round(bare / wall, 3),
+        "ratio_with_compile": round(bare / (wall + compile_s), 3),
+        "recall": {k: round(sum(v) / len(v), 4) for k, v in sorted(found.items())},
+        "fp_clean": fp,
+        "clean_posts": clean,
+    }
+
+
+def format_outside(rows: list[dict]) -> str:
+    from policy.engine.corpus import HELD_OUT_SEEDS
+
+    lines = [
+        "policy_lint --jsonl path on the outside-like corpus (policy compiled once, as in "
+        "the command; median of the runs):"
+    ]
+    for r in rows:
+        kind = "held-out" if r["seed"] in HELD_OUT_SEEDS else "tuned"
+        recall = ", ".join(f"{k} {v:.2%}" for k, v in r["recall"].items())
+        lines.append(
+            f"  seed {r['seed']} {kind}: {r['posts_per_s']:,} posts/s, bare pass "
+            f"{r['bare_posts_per_s']:,}, ratio {r['ratio']} (with the compile, "
+            f"{r['compile_ms']} ms: {r['ratio_with_compile']}); recall {recall}; "
+            f"FP clean {r['fp_clean']}/{r['clean_posts']}"
+        )
+    return "\n".join(lines)
+
+
+def composer_latency(seed: int = 1, posts: int = 2000, terms: int = 1000) -> dict:
+    """Single-post lint (``CompiledPolicy.lint``, the live composer's call) of 280-character
+    posts with the whole marketing policy (``terms`` banned terms and every other rule
+    kind), each post new to the policy: p50 and p99."""
+    from policy.engine import corpus as cp
+
+    rng = random.Random(seed)
+    policy = compile_policy(build_policy(build_terms(terms, rng)))
+    _, items = cp.outside_corpus(seed + 100, posts * 3, terms)
+    pool = [t for t, *_ in items]
+    texts = []
+    k = 0
+    while len(texts) < posts:
+        text = ""
+        while len(text) < 280:
+            text = f"{text} {pool[k % len(pool)]}".strip()
+            k += 1
+        texts.append(text[:280])
+    for text in texts[:50]:  # the first calls (tables, caches) are not a composer's
+        policy.lint(text + " warm")
+    timings = []
+    cpu = []
+    clock = time.perf_counter_ns
+    cpu_clock = time.thread_time_ns
+    for text in texts:
+        t = clock()
+        c = cpu_clock()
+        policy.lint(text)
+        cpu.append(cpu_clock() - c)
+        timings.append(clock() - t)
+    timings.sort()
+    cpu.sort()
+
+    def at(values, share):
+        return round(values[min(len(values) - 1, int(len(values) * share))] / 1000, 1)
+
+    # Wall time counts the moments another process had the core (on a busy machine a
+    # scheduler tick, ~4 ms, lands in the tail); the thread's CPU time does not.
+    return {
+        "posts": len(texts),
+        "chars": 280,
+        "p50_us": at(timings, 0.5),
+        "p99_us": at(timings, 0.99),
+        "cpu_p50_us": at(cpu, 0.5),
+        "cpu_p99_us": at(cpu, 0.99),
+    }
+
+
+def outside_subprocess(seeds, posts: int = 20000, terms: int = 1000, repeat: int = 2) -> list:
+    """The outside-like corpus through the real commands, as separate processes:
+    ``policy_import`` of its policy into a throwaway SQLite database's demo brand, then
+    ``policy_lint demo --jsonl`` with the posts on standard input. The figure is the CPU
+    time of that process less the CPU time of the same command on an empty input (process
+    start, Django, the database, the compile), next to the bare pass's CPU time in this
+    process; the median of ``repeat`` runs."""
+    import os
+    import resource
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from policy.engine import corpus as cp
+
+    manage = [sys.executable, str(Path(__file__).resolve().parents[2] / "manage.py")]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ)
+        env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+        env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+        env.pop("CI", None)
+
+        def run(args, stdin=None) -> float:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            with open(stdin or os.devnull, "rb") as fh:
+                done = subprocess.run(  # noqa: S603 - this interpreter, our manage.py
+                    manage + args, stdin=fh, stdout=subprocess.DEVNULL, env=env, check=False
+                )
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if done.returncode not in (0, 1):
+                raise RuntimeError(f"{' '.join(args)} exited with {done.returncode}")
+            return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+        run(["migrate", "--verbosity", "0"])
+        run(["seed_demo", "--force", "--verbosity", "0"])
+        for seed in seeds:
+            folder = Path(tmp) / str(seed)
+            folder.mkdir()
+            items = cp.write_outside(folder, seed, posts, terms)
+            texts = [t for t, *_ in items]
+            term_list = cp.outside_terms(seed, terms)
+            run(["policy_import", "demo", str(folder / "policy.yaml")])
+            lint, bare = [], []
+            for _ in range(repeat):
+                full = run(["policy_lint", "demo", "--jsonl"], folder / "posts.jsonl")
+                empty = run(["policy_lint", "demo", "--jsonl"], folder / "empty.jsonl")
+                lint.append(full - empty)
+                bare.append(_bare_seconds(texts, term_list, time.process_time))
+            lint_s, bare_s = statistics.median(lint), statistics.median(bare)
+            rows.append(
+                {
+                    "seed": seed,
+                    "posts": len(texts),
+                    "lint_cpu_s": round(lint_s, 3),
+                    "bare_cpu_s": round(bare_s, 3),
+                    "ratio": round(bare_s / lint_s, 3) if lint_s > 0 else None,
+                }
+            )
+    return rows
+
+
+def format_subprocess(rows: list[dict]) -> str:
+    from policy.engine.corpus import HELD_OUT_SEEDS
+
+    lines = [
+        "policy_import + policy_lint --jsonl as processes (CPU of the run less an empty "
+        "run; median):"
+    ]
+    for r in rows:
+        kind = "held-out" if r["seed"] in HELD_OUT_SEEDS else "tuned"
+        lines.append(
+            f"  seed {r['seed']} {kind}: {r['posts']:,} posts in {r['lint_cpu_s']} s CPU; "
+            f"bare pass {r['bare_cpu_s']} s; ratio {r['ratio']}"
+        )
+    return "\n".join(lines)

@@ -6,6 +6,7 @@ import bisect
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from operator import gt
 from types import MappingProxyType
@@ -143,8 +144,18 @@ DIGIT_READINGS = {
 _MAX_SEPARATORS = 3
 
 
-def readings(text: str) -> list[tuple[str, tuple[int, ...]]]:
-    """Other readings of ``text`` (see above), each with the offsets it changed."""
+def readings(
+    text: str, relevant: Callable[[list[str]], bool] | None = None
+) -> list[tuple[str, tuple[int, ...]]]:
+    """Other readings of ``text`` (see above), each with the offsets it changed.
+
+    ``relevant`` (given the forms of one whitespace-delimited token a reading rewrites)
+    says whether a reading of that token can find anything: a reading is only made
+    where it can (``CompiledPolicy._relevant``). A word it turns down keeps its digits as
+    written and does not count towards the three digits read at most (a handle's or a
+    product code's digits do not stop ``f4ck`` from being read); nor do the separators
+    of a token it turns down count towards the three read one at a time (a link's dots
+    do not stop ``fi.st.fuck`` from being read)."""
     out = []
     if SEPARATOR_RE.search(text):
         changed = [
@@ -152,10 +163,23 @@ def readings(text: str) -> list[tuple[str, tuple[int, ...]]]:
             for m in SEPARATOR_RE.finditer(text)
             if not _contraction(text, m.start(), m.group())
         ]
-        if changed:
+        if relevant is None:
+            wanted = changed
+        else:  # the separators of the tokens where dropping them can find something
+            wanted = []
+            for token, a, at in _tokens_of(text, changed):
+                chars = list(token)
+                for p in at:
+                    chars[p - a] = ""
+                forms = ["".join(chars)]
+                if 1 < len(at) <= _MAX_SEPARATORS:  # the readings of each alone
+                    forms += [token[: p - a] + token[p - a + 1 :] for p in at]
+                if relevant(forms):
+                    wanted += at
+        if wanted:
             out.append((_with(text, changed, "\u200b"), tuple(changed)))
-        if 1 < len(changed) <= _MAX_SEPARATORS:  # each alone, when a word has several
-            out += [(_with(text, [c], "\u200b"), (c,)) for c in changed]
+        if 1 < len(wanted) <= _MAX_SEPARATORS:  # each alone, when a word has several
+            out += [(_with(text, [c], "\u200b"), (c,)) for c in wanted]
     spots = []
     end = 0
     for m in DIGIT_WORD_RE.finditer(text):
@@ -165,10 +189,15 @@ def readings(text: str) -> list[tuple[str, tuple[int, ...]]]:
         word = text[start:end]
         if sum(not ch.isdigit() for ch in word) < 3:  # three letters pin a word down
             continue
+        if relevant is not None:
+            a = text.rfind(" ", 0, start) + 1
+            b = text.find(" ", start)
+            if not relevant([text[a:] if b < 0 else text[a:b]]):
+                continue  # no reading of it can find anything: its digits stay
         spots += [start + i for i, ch in enumerate(word) if ch in DIGIT_READINGS]
         if len(spots) > 3:
             return out
-    if not spots or len(spots) > 3:
+    if not spots:
         return out
     options = [text[at] + DIGIT_READINGS[text[at]] for at in spots]
     for chosen in itertools.product(*options):
@@ -176,6 +205,28 @@ def readings(text: str) -> list[tuple[str, tuple[int, ...]]]:
         if all(c.isdigit() for c in reading):
             continue
         out.append((_place(text, spots, reading), tuple(spots)))
+    return out
+
+
+def _seps(word: str) -> list[int]:
+    return [m.start() for m in SEPARATOR_RE.finditer(word)]
+
+
+def _tokens_of(text: str, spots: list[int]) -> list[tuple[str, int, tuple[int, ...]]]:
+    """The whitespace-delimited tokens that hold ``spots`` (sorted): each token's text,
+    its start and its spots. (Only a space ends a token here: a wider token is safe.)"""
+    out = []
+    k = 0
+    while k < len(spots):
+        at = spots[k]
+        a = text.rfind(" ", 0, at) + 1
+        b = text.find(" ", at)
+        b = len(text) if b < 0 else b
+        mine = []
+        while k < len(spots) and spots[k] < b:
+            mine.append(spots[k])
+            k += 1
+        out.append((text[a:b], a, tuple(mine)))
     return out
 
 
@@ -314,8 +365,13 @@ class CompiledPolicy:
 
     __slots__ = (
         "_automaton",
+        "_batch_keys",
+        "_folded",
         "_frozen",
         "_masked",
+        "_non_ascii",
+        "_numbers_blank",
+        "_pairs",
         "_rules",
         "_scope_cache",
         "_screen_keys",
@@ -373,7 +429,17 @@ class CompiledPolicy:
             )
         self._rules = tuple(compiled)
         self._screen_keys = frozenset(terms.screen)
+        # the batch prescreen counts these patterns; the other ones only in words read apart
+        self._batch_keys = frozenset(terms.solo)
+        self._pairs = _pair_automaton(terms.pairs)
         self._screener = []  # the prescreen's automaton, built on first use (lint_many)
+        # The folded readings (``normalize.fold``) of the prescreen's patterns, for the
+        # words the prescreen reads apart, and of every word of every spelling, for the
+        # words a reading would rewrite (``readings``).
+        # (One automaton: a key's value says whether it is a prescreen pattern's.)
+        self._folded = _folded_automaton(terms.screen, terms.words)
+        self._non_ascii = any(not k.isascii() for k in terms.words)
+        self._numbers_blank = not terms.digit_words
         self._automaton = terms.build()
         # The fast path needs every pattern's "#" to come first (see token_skeleton).
         self._summaries = (
@@ -555,16 +621,33 @@ class CompiledPolicy:
     def _screen(self, texts: list[str]) -> set[int]:
         """Indexes of the texts that may hold a term (see ``lint_many``)."""
         if not self._screener:
-            self._screener.append(_screen_automaton(self._screen_keys))
+            self._screener.append(_screen_automaton(self._screen_keys, self._batch_keys))
         automaton = self._screener[0]
         end = nz.SCREEN_END
         joined = f" {end} ".join(texts)
         if joined.count(end) != len(texts) - 1:  # a text holds the separator itself
             return set(range(len(texts)))
-        screened = nz.screen_text(f" {joined} ")
+        # Gaps squeezed, for the patterns of two words.
+        screened = _GAPS_RE.sub(nz.GAP, self._screen_read(f" {joined} "))
         # where each text ends in the screened string
         ends = [m.start() for m in re.finditer(end, screened)]
-        found = {bisect.bisect_left(ends, e) for e, _ in automaton.iter(screened)}
+        found = set()
+        maybe = set()  # the pattern word of a spelling of several words
+        for e, batch in automaton.iter(screened):
+            (found if batch else maybe).add(bisect.bisect_left(ends, e))
+        maybe -= found
+        if maybe:
+            # Such a text counts when two words of the spelling stand in a row (runs of a
+            # letter collapsed on both sides), or when anything read apart below may
+            # change its words: then as before, by the one word.
+            order = sorted(maybe)
+            bounds = [0, *(e + 1 for e in ends), len(screened)]  # text k: k to k + 1
+            pieces = [screened[bounds[k] : bounds[k + 1]] for k in order]
+            collapsed = _RUNS_RE.sub("", " ".join(pieces) + f" {end}")
+            pair_ends = [m.start() for m in re.finditer(end, collapsed)]
+            hits = {order[bisect.bisect_left(pair_ends, e)] for e, _ in self._pairs.iter(collapsed)}
+            found |= hits
+            maybe -= hits
         for m in _SINGLES_RE.finditer(screened):
             found.add(bisect.bisect_left(ends, m.start()))
         if nz.UNMAPPED in screened and self._non_ascii_terms():
@@ -583,36 +666,83 @@ class CompiledPolicy:
             for m in re.finditer(r"\*", joined):
                 found.add(bisect.bisect_right(starts, m.start()) - 1)
         classes = nz.char_classes(f" {joined} ")  # one more character in front
-        for pattern in _CLASS_HINTS:  # digits next to letters, "@" and "!" in words
-            for m in pattern.finditer(classes):
-                found.add(bisect.bisect_right(starts, max(m.start() - 1, 0)) - 1)
+        if "@" in joined:  # "@" inside a word
+            at = classes.find(_AT_HINT)
+            while at >= 0:
+                found.add(bisect.bisect_right(starts, max(at - 1, 0)) - 1)
+                at = classes.find(_AT_HINT, at + 1)
+        if "!" in joined:  # "!" inside a word, or starting one
+            for m in _BANG_HINT_RE.finditer(classes):
+                before = classes[m.start() - 1]
+                if before == "a" or (before == " " and classes[m.end() - 1] == "a"):
+                    found.add(bisect.bisect_right(starts, max(m.start() - 1, 0)) - 1)
+        # A token with a digit next to a letter: its digits may stand for any vowel, or
+        # make a run with a letter. Its folded reading against the patterns' (one pass
+        # for the batch) says whether any of that can find something.
+        folded: list[tuple[int, str]] = []
         last = -1
+        digits = sorted(m.start() for p in _DIGIT_HINTS for m in p.finditer(classes, 1))
+        for at in digits:
+            at -= 1
+            if at < last:
+                continue  # in the token already taken
+            a = joined.rfind(" ", 0, at) + 1
+            last = joined.find(" ", at)
+            last = len(joined) if last < 0 else last
+            folded.append((a, joined[a:last]))
+        for at in _folded_hits(self._folded, folded, self._non_ascii, keys=True):
+            found.add(bisect.bisect_right(starts, at) - 1)
+        last = -1
+        taken: list[tuple[int, str]] = []
         for m in _CLASS_SEPARATOR_RE.finditer(classes, 1):
             if m.start() - 1 < last:
                 continue  # in the word already taken
             a = joined.rfind(" ", 0, m.start() - 1) + 1
             last = joined.find(" ", m.end() - 1)
             last = len(joined) if last < 0 else last
-            word = joined[a:last]
-            side.append((a, SEPARATOR_RE.sub("", word)))
-            seps = [x.start() for x in SEPARATOR_RE.finditer(word)]
-            if 1 < len(seps) <= _MAX_SEPARATORS:  # and each separator alone
-                side += [(a, word[:k] + word[k + 1 :]) for k in seps]
+            taken.append((a, joined[a:last]))
+        if taken:  # the separators dropped, in one pass for all the words
+            words = f" {end} ".join(word for _, word in taken)
+            dropped = SEPARATOR_RE.sub("", words).split(f" {end} ")
+            if len(dropped) != len(taken):  # a word holds the separator itself
+                dropped = [SEPARATOR_RE.sub("", word) for _, word in taken]
+            for (a, word), joined_word in zip(taken, dropped, strict=True):
+                side.append((a, joined_word))
+                if 1 < len(word) - len(joined_word) <= _MAX_SEPARATORS:  # and each alone
+                    side += [(a, word[:k] + word[k + 1 :]) for k in _seps(word)]
         if side:
             text = " " + f" {end} ".join(s for _, s in side) + " "
-            screened = nz.screen_text(text)
+            screened = self._screen_read(text)
             side_ends = [m.start() for m in re.finditer(end, screened)]
             for e, _ in automaton.iter(screened):
                 at = side[bisect.bisect_left(side_ends, e)][0]
                 found.add(bisect.bisect_right(starts, at) - 1)
+        if maybe:
+            affected = {bisect.bisect_right(starts, at) - 1 for at, _ in side}
+            affected.update(bisect.bisect_right(starts, at) - 1 for at, _ in folded)
+            for m in _LOOSE_RE.finditer(classes):  # any separator inside a word
+                affected.add(bisect.bisect_right(starts, max(m.start() - 1, 0)) - 1)
+            if "$" in joined or "|" in joined:  # a word of them alone is dropped
+                for m in _LEET_WORD_RE.finditer(joined):
+                    affected.add(bisect.bisect_right(starts, m.start()) - 1)
+            found |= maybe & affected
         found.discard(len(texts))
         return found
+
+    def _screen_read(self, padded: str) -> str:
+        """``normalize.screen_text``, with each word of two digits or more alone (an id in
+        a link, a price) read as no letters when no pattern is a number: the skeleton
+        leaves such a word as digits. (Two characters, not a gap: whether single
+        characters stand in a row is kept.)"""
+        if self._numbers_blank and nz.NUMBER not in padded:
+            padded = _NUMBER_RE.sub(nz.NUMBER * 2, padded)
+        return nz.screen_text(padded)
 
     def _may_match(self, reading: str, changed: tuple[int, ...]) -> bool:
         """Whether the prescreen finds something in the words of ``reading`` that it
         changed (a reading costs a whole lint; most find nothing)."""
         if not self._screener:
-            self._screener.append(_screen_automaton(self._screen_keys))
+            self._screener.append(_screen_automaton(self._screen_keys, self._batch_keys))
         a = max(0, min(changed) - 60)
         b = max(changed) + 60
         words = reading[a:b].split()
@@ -628,7 +758,12 @@ class CompiledPolicy:
         """Whether a reading of ``text`` (see ``readings``) may find a term."""
         if not (SEPARATOR_RE.search(text) or DIGIT_WORD_RE.search(text)):
             return False
-        return any(self._may_match(r, c) for r, c in readings(text))
+        return any(self._may_match(r, c) for r, c in readings(text, self._relevant))
+
+    def _relevant(self, forms: list[str]) -> bool:
+        """Whether a reading of a token (given as ``forms``) can find a term: whether the
+        folded reading of a form holds the folded reading of a word of a spelling."""
+        return bool(_folded_hits(self._folded, [(0, f) for f in forms], self._non_ascii))
 
     def _non_ascii_terms(self) -> bool:
         return any(not key.isascii() for key in self._screen_keys)
@@ -804,7 +939,7 @@ class CompiledPolicy:
         """``_terms_once`` on the text, and on each of its ``readings`` for the findings
         that cover a place the reading changed."""
         findings = self._terms_once(text, active, likely, whole, offset)
-        more = [(r, c) for r, c in readings(text) if self._may_match(r, c)]
+        more = [(r, c) for r, c in readings(text, self._relevant) if self._may_match(r, c)]
         if not more:
             return findings
         whole = text if whole is None else whole
@@ -959,29 +1094,111 @@ def compile_policy(rules) -> CompiledPolicy:
 _TRIPLES = [c * 3 for c in "abcdefghijklmnpqrstuvxyz" + nz.MARK] + ["wwww"]
 _TRIPLES += [c + "ooo" for c in "abcdefghijklmnopqrstuvwxyz"]
 _SINGLES_RE = re.compile(" [^ \x1e] +[^ \x1e] ")
-# digits inside a word (f4ck, or94n), "@" or "!" inside a word (b@stard, sh!t), a word
-# that starts with "!" (!diot)
-_CLASS_HINTS = (
-    re.compile("a0a"),
-    re.compile("a00a"),
-    re.compile(" 0a"),
-    re.compile(" 00a"),
-    re.compile("a0[ !.@]"),
-    re.compile("a00[ !.@]"),
-    re.compile("a@"),
-    re.compile("a!+[a0]"),
-    re.compile(" !+a"),
+# "@" or "!" inside a word (b@stard, sh!t), a word that starts with "!" (!diot): such a
+# text is linted the exact way. A digit next to a letter (f4ck, or94n, g00d) marks a
+# token that is read apart, folded (see ``_folded_hits``).
+# A word of ASCII digits between whitespace or punctuation that is neither a separator
+# that may stand inside a word nor a leetspeak symbol.
+_NUMBER_RE = re.compile(
+    r"(?<=[\s\"#%&()+,/:;<=>?\[\]^{}~\\])[0-9]{2,}(?=[\s\"#%&()+,/:;<=>?\[\]^{}~\\])"
 )
+_AT_HINT = "a@"
+_BANG_HINT_RE = re.compile("!+[a0]")  # after a letter, or after a gap and before one
+_DIGIT_HINTS = (re.compile("a0"), re.compile("0a"))  # two literals: faster than "a0|0a"
 _CLASS_SEPARATOR_RE = re.compile(r"a\.a")
 _CAMEL_TAG_RE = re.compile(r"#\w+")
 _BATCH = 2000
 
 
-def _screen_automaton(keys) -> ahocorasick.Automaton:
+_GAPS_RE = re.compile("  +")
+_RUNS_RE = re.compile(r"(.)(?=\1)")  # each character the same one follows
+_LOOSE_RE = re.compile(r"[a0]\.[a0]")  # in the character classes
+_LEET_WORD_RE = re.compile(r"[$|]")
+
+
+def _pair_automaton(pairs) -> ahocorasick.Automaton | None:
+    pairs = list(pairs)
+    if not pairs:
+        return None
+    automaton = ahocorasick.Automaton()
+    for key in _RUNS_RE.sub("", "\n".join(pairs)).split("\n"):
+        automaton.add_word(key, True)
+    automaton.make_automaton()
+    return automaton
+
+
+def _screen_automaton(keys, batch_keys) -> ahocorasick.Automaton:
+    """The prescreen's patterns; a value says whether a batch counts a hit at once: the
+    pattern word of a spelling of several words counts only with its pair (see
+    ``CompiledPolicy._screen``). The words read apart count every pattern."""
     automaton = ahocorasick.Automaton()
     for key in keys:
-        automaton.add_word(key, True)
+        automaton.add_word(key, key in batch_keys)
     for key in _TRIPLES:
         automaton.add_word(key, True)
     automaton.make_automaton()
     return automaton
+
+
+def _folded_automaton(keys, words) -> ahocorasick.Automaton | None:
+    """The folded readings of ``words``, and of the prescreen's ``keys`` (value True)."""
+    keys = list(keys)
+    words = list(words)
+    if not keys and not words:
+        return None
+    folded = nz.fold("\n".join(keys + words)).split("\n")  # one pass for all
+    automaton = ahocorasick.Automaton()
+    for key in folded[len(keys) :]:
+        automaton.add_word(key, False)
+    for key in folded[: len(keys)]:
+        automaton.add_word(key, True)
+    automaton.make_automaton()
+    return automaton
+
+
+_AT_BANG = str.maketrans("@!", "aa")
+_END_RE = re.compile(nz.SCREEN_END)
+_UNMAPPED_RE = re.compile(nz.UNMAPPED)
+
+
+def _fold_forms(token: str) -> list[str]:
+    """The forms of a token whose folded readings cover the skeleton's: as written (the
+    prescreen reads "@" and "!" as gaps), with "@" and "!" as letters (leetspeak inside a
+    word), and a hashtag split at its camel-case boundaries."""
+    out = [token]
+    if "@" in token or "!" in token:
+        out.append(token.translate(_AT_BANG))
+    if "#" in token and not token.islower():
+        out += [nz.camel_split(form) for form in out]
+    return out
+
+
+def _folded_hits(
+    automaton, side: list[tuple[int, str]], non_ascii: bool, keys: bool = False
+) -> set[int]:
+    """The owners (first items of ``side``) of the tokens (second items) whose folded
+    reading (``normalize.fold``, over ``_fold_forms``) holds a word of ``automaton`` (with
+    ``keys``, a prescreen pattern)."""
+    if automaton is None or not side:
+        return set()
+    owners = []
+    pieces = []
+    for owner, token in side:
+        for form in _fold_forms(token):
+            owners.append(owner)
+            pieces.append(form)
+    end = nz.SCREEN_END
+    text = f" {end} ".join(pieces)
+    if text.count(end) != len(pieces) - 1:  # a token holds the separator itself
+        return set(owners)
+    folded = nz.fold(nz.screen_text(f" {text} "))
+    ends = [m.start() for m in _END_RE.finditer(folded)]
+    if keys:
+        hits = {owners[bisect.bisect_left(ends, e)] for e, key in automaton.iter(folded) if key}
+    else:
+        hits = {owners[bisect.bisect_left(ends, e)] for e, _ in automaton.iter(folded)}
+    if non_ascii and nz.UNMAPPED in folded:
+        hits.update(
+            owners[bisect.bisect_left(ends, m.start())] for m in _UNMAPPED_RE.finditer(folded)
+        )
+    return hits

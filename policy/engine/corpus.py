@@ -19,7 +19,7 @@ Three kinds of corpus:
   starter word lists and made-up ones), 20,000 social posts over a long-tail vocabulary
   (about 32,000 distinct tokens) with emoji, links, hashtags and mentions, 5% of them
   with a banned term, most of those evaded. It is built independently of the marketing
-  corpus in ``bench`` and is what ``policy_bench --jsonl-run`` feeds to ``policy_import``
+  corpus in ``bench`` and is what ``policy_bench --subprocess`` feeds to ``policy_import``
   and ``policy_lint --jsonl``.
 
 The evasion generators are written from how people write, not from how the engine

@@ -219,18 +219,47 @@ _SCREEN_DIGITS = str.maketrans(nz.DIGIT_IMAGES)
 _SINGLE_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz" + nz.MARK)
 
 
+def _key_index(words: list[str]) -> int:
+    """Which word of a spelling is its prescreen pattern: the longest, an everyday one
+    only when all are, a number only when all are (the prescreen reads digits as
+    letters, so "5" would be the pattern "s")."""
+    from policy.engine.dictionary import is_word
+
+    return max(
+        range(len(words)),
+        key=lambda i: (not words[i].isdigit(), not is_word(words[i]), len(words[i])),
+    )
+
+
 def _screen_key(spelling: str, prefix: bool) -> str:
     """The prescreen's pattern for a spelling: its longest word, uncollapsed, between
     gaps (no gap after the last word of a prefix term)."""
-    spelling = spelling.translate(_SCREEN_DIGITS)  # as the prescreen reads digits
     if nz.GAP not in spelling:
-        return nz.GAP + spelling + ("" if prefix else nz.GAP)
+        return nz.GAP + spelling.translate(_SCREEN_DIGITS) + ("" if prefix else nz.GAP)
     words = spelling.split(nz.GAP)
-    # the longest word, an everyday one only when all are
-    from policy.engine.dictionary import is_word
+    k = _key_index(words)
+    word = words[k].translate(_SCREEN_DIGITS)  # as the prescreen reads digits
+    return nz.GAP + word + ("" if prefix and k == len(words) - 1 else nz.GAP)
 
-    k = max(range(len(words)), key=lambda i: (not is_word(words[i]), len(words[i])))
-    return nz.GAP + words[k] + ("" if prefix and k == len(words) - 1 else nz.GAP)
+
+def _pair_key(spelling: str, prefix: bool) -> str:
+    """The batch prescreen's pattern for a spelling of several words: its pattern word
+    (``_key_index``) and the word beside it, one gap between them."""
+    words = spelling.split(nz.GAP)
+    k = _key_index(words)
+    if k == 0:
+        j = 1
+    elif k == len(words) - 1:
+        j = k - 1
+    else:
+        j = max((k - 1, k + 1), key=lambda i: (not words[i].isdigit(), len(words[i])))
+    a, b = min(j, k), max(j, k)
+    pair = f"{words[a]}{nz.GAP}{words[b]}".translate(_SCREEN_DIGITS)
+    return nz.GAP + pair + ("" if prefix and b == len(words) - 1 else nz.GAP)
+
+
+def _word_key(word: str, prefix: bool) -> str:
+    return nz.GAP + word.translate(_SCREEN_DIGITS) + ("" if prefix else nz.GAP)
 
 
 class TermAutomaton:
@@ -240,6 +269,17 @@ class TermAutomaton:
     def __init__(self):
         self._entries: dict[str, list[Entry]] = {}
         self.screen: set[str] = set()  # the prescreen's patterns
+        # In a batch the prescreen reads a multi-word spelling by two of its words in a
+        # row (``pairs``); its one word (in ``screen``) is for the words read apart.
+        # ``solo``: the patterns of one-word spellings.
+        self.solo: set[str] = set()
+        self.pairs: set[str] = set()
+        # every word of every spelling, between gaps as in ``screen`` (the last word of a
+        # prefix term without its closing gap): what a rewritten word must hold for a
+        # reading of it to find anything (``compiler.readings``)
+        self.words: set[str] = set()
+        # whether a term's prescreen pattern is a word of digits alone (9/11)
+        self.digit_words = False
         self.respelled = 0
         # Whether a pattern has a "#" after its start (a term like "go #team"): the
         # per-token fast path does not keep such patterns' matches (see normalize).
@@ -260,20 +300,36 @@ class TermAutomaton:
             )
             self._put(key, Entry(slot, required, trail, spelled, singles))
         screen = self.screen
+        words = form.words
+        self.digit_words = self.digit_words or words[_key_index(list(words))].isdigit()
+        solo = self.solo
         for variant in _il_variants(nz.GAP.join(form.words)):
-            screen.add(_screen_key(variant, form.prefix))
+            key = _screen_key(variant, form.prefix)
+            screen.add(key)
+            if len(words) == 1:
+                solo.add(key)
+            else:
+                self.pairs.add(_pair_key(variant, form.prefix))
         if len(form.words) > 1 and not any(w.isdigit() for w in form.words):
-            screen.add(_screen_key("".join(form.words), form.prefix))
+            key = _screen_key("".join(form.words), form.prefix)
+            screen.add(key)
+            solo.add(key)
+            self.words.add(_word_key("".join(form.words), form.prefix))
+        last = len(form.words) - 1
+        self.words.update(_word_key(w, form.prefix and k == last) for k, w in enumerate(form.words))
         if self.respelled >= MAX_RESPELLINGS:
             return
         lead = " # " if form.hashtag else nz.GAP
         trail = 0 if form.prefix else 1
         for spelling in respellings(form, phonetic):
             marked = "".join(nz.MARK if ch in _IL else ch for ch in spelling)
+            self.words.add(_word_key(spelling, form.prefix))
             for variant in (spelling, marked) if marked != spelling else (spelling,):
                 key, entry = _entry(slot, lead, variant, trail)
                 self._put(key, entry)
-                screen.add(_screen_key(variant, form.prefix))
+                key = _screen_key(variant, form.prefix)
+                screen.add(key)
+                solo.add(key)
                 self.respelled += 1
 
     def build(self) -> ahocorasick.Automaton | None:

@@ -616,14 +616,27 @@ UNMAPPED = "\x7f"  # a letter of a script with no Latin reading
 SCREEN_END = "\x1e"  # between two texts of a batch
 SCREEN_TABLE[ord(UNMAPPED)] = UNMAPPED
 SCREEN_TABLE[ord(SCREEN_END)] = SCREEN_END
+NUMBER = "\x1f"  # a word of digits alone, in a batch (see ``compiler``): not a letter
+SCREEN_TABLE[ord(NUMBER)] = NUMBER
+
+
+class _ScreenErrors(dict):
+    """The prescreen's reading of a non-ASCII character (its skeleton when that is
+    ASCII, else UNMAPPED), filled on first sight, for ``str.translate``."""
+
+    def __missing__(self, code: int) -> str:
+        mapped = CHAR_TABLE[code]
+        value = mapped if mapped.isascii() else UNMAPPED
+        if len(self) < _CharTable.LIMIT:
+            self[code] = value
+        return value
+
+
+_SCREEN_ERRORS = _ScreenErrors()
 
 
 def _screen_errors(exc: UnicodeEncodeError):
-    out = []
-    for ch in exc.object[exc.start : exc.end]:
-        mapped = CHAR_TABLE[ord(ch)]
-        out.append(mapped if mapped.isascii() else UNMAPPED)
-    return "".join(out), exc.end
+    return exc.object[exc.start : exc.end].translate(_SCREEN_ERRORS), exc.end
 
 
 codecs.register_error("countersign.screen", _screen_errors)
@@ -657,18 +670,29 @@ CLASS_TABLE = {
 _UNICODE_SEPARATORS = frozenset("\u2019\u2018\u2010\u2011\u2012\u2013\u2014\u00b7\u00b4")
 
 
-def _class_errors(exc: UnicodeEncodeError):
-    out = []
-    for ch in exc.object[exc.start : exc.end]:
+class _ClassErrors(dict):
+    """The character class of a non-ASCII character, filled on first sight."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
         if ch.isalpha() or unicodedata.category(ch) in _DELETE:
-            out.append("a")
+            value = "a"
         elif ch.isdigit():
-            out.append("0")
+            value = "0"
         elif ch in _UNICODE_SEPARATORS:
-            out.append(".")
+            value = "."
         else:
-            out.append(GAP)
-    return "".join(out), exc.end
+            value = GAP
+        if len(self) < _CharTable.LIMIT:
+            self[code] = value
+        return value
+
+
+_CLASS_ERRORS = _ClassErrors()
+
+
+def _class_errors(exc: UnicodeEncodeError):
+    return exc.object[exc.start : exc.end].translate(_CLASS_ERRORS), exc.end
 
 
 codecs.register_error("countersign.classes", _class_errors)
@@ -679,3 +703,18 @@ def char_classes(s: str) -> str:
     if s.isascii():
         return s.translate(CLASS_TABLE)
     return s.encode("ascii", "countersign.classes").decode("ascii").translate(CLASS_TABLE)
+
+
+# The folded reading, for the words a digit or a separator inside a word may rewrite
+# (``compiler.readings``): the prescreen's reading with every vowel, every vowel digit
+# and l and the "1" marker read as one letter, b and g (and 6, 8, 9) as one, and runs of
+# a letter as one. A word that holds a term under any reading of its digits (a digit for
+# any vowel, 6 for g, 9 for b) or with a run collapsed holds its folded form under this
+# one; the converse does not hold, so it can only say where nothing is to be found.
+_FOLD = str.maketrans("eioul" + MARK + "g", "aaaaaa" + "b")
+_FOLD_RUNS_RE = re.compile(r"(.)(?=\1)")  # each letter that the same one follows
+
+
+def fold(screened: str) -> str:
+    """The folded reading of a string already read by ``screen_text`` (or a key)."""
+    return _FOLD_RUNS_RE.sub("", screened.translate(_FOLD))

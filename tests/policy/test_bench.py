@@ -67,3 +67,18 @@ def test_management_command_prints_json():
     result = json.loads(out.getvalue())
     assert set(result) == KEYS
     assert result["fp_clean"] == 0
+
+
+def test_outside_path_and_composer_latency_report_their_figures():
+    from policy.engine.bench import composer_latency, format_outside, outside_path
+
+    row = outside_path(4241, posts=300, terms=60, repeat=1)
+    assert row["posts"] == 300 and row["terms"] == 60
+    assert row["posts_per_s"] > 0 and row["bare_posts_per_s"] > 0 and row["ratio"] > 0
+    assert row["clean_posts"] > 0 and 0 <= row["fp_clean"] <= row["clean_posts"]
+    assert row["recall"] and all(0 <= v <= 1 for v in row["recall"].values())
+    assert "held-out" in format_outside([row])
+    latency = composer_latency(1, posts=40, terms=50)
+    assert latency["posts"] == 40 and latency["chars"] == 280
+    assert latency["p99_us"] >= latency["p50_us"] > 0
+    assert latency["cpu_p99_us"] >= latency["cpu_p50_us"] > 0
