@@ -620,9 +620,7 @@ class CompiledPolicy:
 
     def _screen(self, texts: list[str]) -> set[int]:
         """Indexes of the texts that may hold a term (see ``lint_many``)."""
-        if not self._screener:
-            self._screener.append(_screen_automaton(self._screen_keys, self._batch_keys))
-        automaton = self._screener[0]
+        automaton, collapsed_keys = self._screen_automata()
         end = nz.SCREEN_END
         joined = f" {end} ".join(texts)
         if joined.count(end) != len(texts) - 1:  # a text holds the separator itself
@@ -633,8 +631,17 @@ class CompiledPolicy:
         ends = [m.start() for m in re.finditer(end, screened)]
         found = set()
         maybe = set()  # the pattern word of a spelling of several words
+        doubled = []  # where a letter is written twice
         for e, batch in automaton.iter(screened):
-            (found if batch else maybe).add(bisect.bisect_left(ends, e))
+            if batch is _DOUBLE:
+                doubled.append(e)
+            else:
+                (found if batch else maybe).add(bisect.bisect_left(ends, e))
+        # A letter written twice stands for one where no everyday word has it doubled
+        # ("fuuck", "sshhiitt"; not "good"): the words with a doubled letter, collapsed,
+        # against the collapsed patterns.
+        for at, batch in _doubled_hits(collapsed_keys, screened, doubled):
+            (found if batch else maybe).add(bisect.bisect_left(ends, at))
         maybe -= found
         if maybe:
             # Such a text counts when two words of the spelling stand in a row (runs of a
@@ -714,7 +721,12 @@ class CompiledPolicy:
             text = " " + f" {end} ".join(s for _, s in side) + " "
             screened = self._screen_read(text)
             side_ends = [m.start() for m in re.finditer(end, screened)]
-            for e, _ in automaton.iter(screened):
+            hit_ends = []
+            side_doubled = []
+            for e, batch in automaton.iter(screened):
+                (side_doubled if batch is _DOUBLE else hit_ends).append(e)
+            hit_ends += [at for at, _ in _doubled_hits(collapsed_keys, screened, side_doubled)]
+            for e in hit_ends:
                 at = side[bisect.bisect_left(side_ends, e)][0]
                 found.add(bisect.bisect_right(starts, at) - 1)
         if maybe:
@@ -729,6 +741,14 @@ class CompiledPolicy:
         found.discard(len(texts))
         return found
 
+    def _screen_automata(self) -> tuple[ahocorasick.Automaton, ahocorasick.Automaton]:
+        """The prescreen's automaton and that of its patterns with runs collapsed, built
+        on first use."""
+        if not self._screener:
+            self._screener.append(_screen_automaton(self._screen_keys, self._batch_keys))
+            self._screener.append(_collapsed_automaton(self._screen_keys, self._batch_keys))
+        return self._screener[0], self._screener[1]
+
     def _screen_read(self, padded: str) -> str:
         """``normalize.screen_text``, with each word of two digits or more alone (an id in
         a link, a price) read as no letters when no pattern is a number: the skeleton
@@ -741,8 +761,7 @@ class CompiledPolicy:
     def _may_match(self, reading: str, changed: tuple[int, ...]) -> bool:
         """Whether the prescreen finds something in the words of ``reading`` that it
         changed (a reading costs a whole lint; most find nothing)."""
-        if not self._screener:
-            self._screener.append(_screen_automaton(self._screen_keys, self._batch_keys))
+        automaton, collapsed_keys = self._screen_automata()
         a = max(0, min(changed) - 60)
         b = max(changed) + 60
         words = reading[a:b].split()
@@ -752,7 +771,12 @@ class CompiledPolicy:
         screened = nz.screen_text(f" {piece} ")
         if _SINGLES_RE.search(screened):
             return True
-        return next(self._screener[0].iter(screened), None) is not None
+        doubled = []
+        for e, batch in automaton.iter(screened):
+            if batch is not _DOUBLE:
+                return True
+            doubled.append(e)
+        return next(_doubled_hits(collapsed_keys, screened, doubled), None) is not None
 
     def _reading_may_match(self, text: str) -> bool:
         """Whether a reading of ``text`` (see ``readings``) may find a term."""
@@ -1136,8 +1160,61 @@ def _screen_automaton(keys, batch_keys) -> ahocorasick.Automaton:
         automaton.add_word(key, key in batch_keys)
     for key in _TRIPLES:
         automaton.add_word(key, True)
+    for key in _DOUBLES:
+        if automaton.get(key, None) is None:
+            automaton.add_word(key, _DOUBLE)
     automaton.make_automaton()
     return automaton
+
+
+def _collapsed_automaton(keys, batch_keys) -> ahocorasick.Automaton:
+    """The prescreen's patterns with each run of a character made one (" muff " -> " muf ")."""
+    keys = sorted(keys)
+    automaton = ahocorasick.Automaton()
+    for key, collapsed in zip(keys, _RUNS_RE.sub("", "\n".join(keys)).split("\n"), strict=True):
+        batch = key in batch_keys or automaton.get(collapsed, False)
+        automaton.add_word(collapsed, batch)
+    automaton.add_word(" \x00 ", False)  # never empty
+    automaton.make_automaton()
+    return automaton
+
+
+# A letter (or the i-or-l marker) written twice: the prescreen's own pass finds them.
+_DOUBLES = [c * 2 for c in "abcdefghijklmnopqrstuvwxyz" + nz.MARK]
+_DOUBLE = "doubled"
+
+
+def _doubled_hits(automaton: ahocorasick.Automaton, screened: str, doubled: list[int]):
+    """``(position in screened, batch)`` for each word of ``screened`` with a doubled letter
+    (``doubled``: where the prescreen's pass found one) that, its runs collapsed, is a
+    collapsed pattern, unless it is an everyday word (an everyday word's doubled letter
+    never stands for one)."""
+    words = []
+    last = -1
+    for e in doubled:
+        if e < last:
+            continue  # in the word already taken
+        a = screened.rfind(" ", 0, e) + 1
+        last = screened.find(" ", e)
+        if last < 0:
+            last = len(screened)
+        words.append((a, screened[a:last]))
+    if not words:
+        return
+    end = nz.SCREEN_END
+    collapsed = _RUNS_RE.sub("", " " + f" {end} ".join(w for _, w in words) + " ")
+    if collapsed.count(end) != len(words) - 1:  # the separator inside a word: read each
+        for at, word in words:
+            for _, batch in automaton.iter(" " + _RUNS_RE.sub("", word) + " "):
+                if not dictionary.is_word(word):
+                    yield at, batch
+        return
+    bounds = [m.start() for m in _END_RE.finditer(collapsed)]
+    known = dictionary.words()
+    for e, batch in automaton.iter(collapsed):
+        at, word = words[bisect.bisect_left(bounds, e)]
+        if word not in known:
+            yield at, batch
 
 
 def _folded_automaton(keys, words) -> ahocorasick.Automaton | None:

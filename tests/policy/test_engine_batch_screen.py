@@ -28,6 +28,10 @@ EVADED = [
     "muff 🔥 diver",
     "fu.ck off",
     "w4nking",
+    "what the fuuck",  # a letter written twice, not three times
+    "ffuck this",
+    "shiitt happens",  # two letters twice
+    "a muff diiver",
 ]
 CLEAN = [
     "@designer46 loved the show https://shop.example.com/p?id=173888",
@@ -35,6 +39,7 @@ CLEAN = [
     "meet @anna_99 at 10am, room 4455",
     "a good dog, in style",
     "v2.0 release notes: www.example.com/help-page",
+    "a good book, feed the class, all week",  # everyday words with a doubled letter
 ]
 
 
