@@ -82,6 +82,7 @@ def run_checks(
     ``since``: when the send being completed started (a re-send of an unconfirmed post is
     that send, so its missed-time check is measured from it); else the claim (the lease's
     start), so a retry's wait does not count."""
+    from policy import selectors as policy_selectors
     from policy import services as policy_services
 
     now = now or timezone.now()
@@ -117,8 +118,16 @@ def run_checks(
     reason, approvals, approvers = _approval_problem(post)
     if reason:
         return CheckResult(reason, approvals=approvals, approvers=approvers)
+    version = policy_selectors.policy_current(brand=brand, loaded=True)
+    if version is None:
+        return CheckResult(
+            f"{brand.name} has no policy version yet; open its policy page to start one, "
+            "then re-confirm the post.",
+            approvals=approvals,
+            approvers=approvers,
+        )
     linted = policy_services.policy_lint(
-        brand=brand, text=post.text, channel=channel, category=post.category
+        brand=brand, text=post.text, channel=channel, category=post.category, version=version
     )
     if linted.result.blocked:
         blocking = [f for f in linted.result.findings if f.severity == "block"]

@@ -160,12 +160,8 @@ def begin_attempt(
     send) when a check fails, :class:`ContentChanged` when the content moved on.
     ``identity``: the evidence is drafted from these checks and that identity check;
     else ``evidence`` (or the delivery's evidence is kept, for a re-send)."""
-    from policy import services as policy_services
-
-    # The brand's policy must exist before its row is share-locked: starting the starter
-    # policy locks the row FOR UPDATE, and two sends of one brand holding FOR SHARE would
-    # deadlock on that upgrade.
-    policy_services.policy_ensure(brand=brand)
+    # The brand's policy version exists already (started by the dispatcher before the claim,
+    # or by the submit): nothing here writes anything but the send's own rows.
     with transaction.atomic():
         _share_lock_brand_and_channel(post_id)
         post = lock_post(post_id)

@@ -37,6 +37,7 @@ from accounts.models import Brand, Role, User
 from planner import lifecycle
 from planner.content import fingerprint
 from planner.models import Approval, Post, PostGroup, Revision, Status
+from policy import services as policy_services
 
 TOKEN = "bench-token-0123456789"  # noqa: S105 - a credential for the local fake only
 ROOT = Path(settings.BASE_DIR)
@@ -256,6 +257,8 @@ class Command(BaseCommand):
             instance_url=url,
             credential={"access_token": TOKEN},
         )
+        # The posts are written as a submit would have left them, policy version included.
+        policy_services.policy_ensure(brand=brand)
         return brand, people, self._seed_posts(brand, channel, people, n)
 
     def _seed_posts(self, brand: Brand, channel, people: dict, n: int) -> list[int]:
