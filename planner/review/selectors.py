@@ -99,20 +99,27 @@ def approval_people(*, brand: Brand, channel: Channel, users) -> dict[int, Perso
     memberships = list(
         Membership.objects.filter(brand=brand, user_id__in=ids).select_related("user")
     )
+    permissions.load_channel_limits(memberships)
     groups: dict[int, set[int]] = {}
     for uid, gid in User.groups.through.objects.filter(user_id__in=ids).values_list(
         "user_id", "group_id"
     ):
         groups.setdefault(uid, set()).add(gid)
     return {
-        m.user_id: Person(
-            user_id=m.user_id,
-            may_approve=permissions.has_perm(m.user, Action.APPROVE, channel),
-            roles=frozenset(m.roles),
-            group_ids=frozenset(groups.get(m.user_id, ())),
-        )
+        m.user_id: person_of(m, channel=channel, group_ids=groups.get(m.user_id, ()))
         for m in memberships
     }
+
+
+def person_of(membership: Membership, *, channel: Channel, group_ids) -> Person:
+    """What the approval rule needs to know about one member for a post on ``channel``
+    (the membership row decides: roles and channel limits)."""
+    return Person(
+        user_id=membership.user_id,
+        may_approve=permissions.member_may(membership, Action.APPROVE, channel),
+        roles=frozenset(membership.roles),
+        group_ids=frozenset(group_ids),
+    )
 
 
 @dataclass(frozen=True)
