@@ -123,6 +123,8 @@ PASSWORD_RESET_LIMIT_PER_HOUR = env_int("PASSWORD_RESET_LIMIT_PER_HOUR", 5)
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
 DISPATCH_INTERVAL_SECONDS = env_int("DISPATCH_INTERVAL_SECONDS", 15)
 PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 300)
+#: Posts of one claim pass a worker checks together and sends at the same time.
+PUBLISH_SEND_CONCURRENCY = env_int("PUBLISH_SEND_CONCURRENCY", 8)
 PLATFORM_TIMEOUT_SECONDS = env_int("PLATFORM_TIMEOUT_SECONDS", 10)
 # Fetching instance URLs on private/loopback addresses is refused unless this is on
 # (development with local fake platforms, tests, single-machine installs).

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from planner import lifecycle
 from planner.models import Post, Status
+from planner.publishing.batch import publish_many
 from planner.publishing.reconcile import reconcile_one
 from planner.publishing.records import (
     DISPATCH_BATCH,
@@ -22,7 +23,6 @@ from planner.publishing.records import (
     lock_state,
     set_lease,
 )
-from planner.publishing.send import publish_one
 
 # --- the dispatcher pass -------------------------------------------------------------------
 
@@ -114,5 +114,5 @@ def publish_due_inline(*, limit: int = DISPATCH_BATCH) -> list[Outcome]:
     pass once the wait is over."""
     result = dispatch(limit=limit)
     outcomes = [reconcile_one(pk) for pk in result.reconcile]
-    outcomes += [publish_one(pk) for pk in result.claimed]
+    outcomes += publish_many(result.claimed)
     return outcomes

@@ -27,7 +27,7 @@ RETRY_MAX_SECONDS = 600.0
 #: Lookups of an unconfirmed post before it fails; and the wait between them.
 MAX_RECONCILE_CHECKS = 8
 RECONCILE_FIRST_DELAY_SECONDS = 5.0
-#: A channel's whoami answer is reused this long (per process), then asked again.
+#: A channel's whoami answer is reused this long (by every worker), then asked again.
 IDENTITY_CACHE_SECONDS = 15.0
 #: A post claimed this long after its time is held for a person to re-confirm.
 MISSED_TIME_GRACE = dt.timedelta(hours=1)
@@ -93,6 +93,20 @@ def media_of(post: Post) -> list:
     if cached is None:
         cached = post._publishing_media = list(post.media.order_by("pk"))
     return cached
+
+
+def prefetch_media(posts: list[Post]) -> None:
+    """Read the attachments of many posts in one query (what :func:`media_of` returns)."""
+    from planner.models import Media
+
+    missing = [p for p in posts if getattr(p, "_publishing_media", None) is None]
+    if not missing:
+        return
+    by_post: dict[int, list] = {p.pk: [] for p in missing}
+    for media in Media.objects.filter(post_id__in=list(by_post)).order_by("pk"):
+        by_post[media.post_id].append(media)
+    for post in missing:
+        post._publishing_media = by_post[post.pk]
 
 
 def current_fingerprint(post: Post) -> str:

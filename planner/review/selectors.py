@@ -173,6 +173,74 @@ def approval_state(
     )
 
 
+def approval_states(*, posts: list[Post]) -> dict[int, ApprovalState]:
+    """:func:`approval_state` for many posts at once (the send-time checks of a batch): the
+    approvals, the steps, the approvers' memberships and groups in one query each, then the
+    same rule per post."""
+    if not posts:
+        return {}
+    approvals: dict[int, list[Approval]] = {p.pk: [] for p in posts}
+    for approval in (
+        Approval.objects.filter(post_id__in=list(approvals))
+        .select_related("approver")
+        .order_by("approved_at", "id")
+    ):
+        approvals[approval.post_id].append(approval)
+    brand_ids = {p.brand_id for p in posts}
+    steps: dict[int, list[ApprovalStep]] = {pk: [] for pk in brand_ids}
+    for step in (
+        ApprovalStep.objects.filter(brand_id__in=brand_ids)
+        .select_related("group")
+        .order_by("order")
+    ):
+        steps[step.brand_id].append(step)
+    user_ids = {
+        a.approver_id for rows in approvals.values() for a in rows if a.dismissed_at is None
+    }
+    user_ids.discard(None)
+    memberships: dict[tuple[int, int], Membership] = {}
+    groups: dict[int, set[int]] = {}
+    if user_ids:
+        rows = list(
+            Membership.objects.filter(brand_id__in=brand_ids, user_id__in=user_ids).select_related(
+                "user"
+            )
+        )
+        permissions.load_channel_limits(rows)
+        memberships = {(m.brand_id, m.user_id): m for m in rows}
+        for uid, gid in User.groups.through.objects.filter(user_id__in=user_ids).values_list(
+            "user_id", "group_id"
+        ):
+            groups.setdefault(uid, set()).add(gid)
+    states = {}
+    for post in posts:
+        rows = approvals[post.pk]
+        rules = rule_steps(brand=post.brand, channel=post.channel, steps=steps[post.brand_id])
+        votes = [vote_of(a) for a in rows]
+        people = {}
+        for a in rows:
+            membership = memberships.get((post.brand_id, a.approver_id))
+            if a.dismissed_at is None and membership is not None:
+                people[a.approver_id] = person_of(
+                    membership, channel=post.channel, group_ids=groups.get(a.approver_id, ())
+                )
+        states[post.pk] = ApprovalState(
+            steps=rules,
+            approvals=rows,
+            votes=votes,
+            people=people,
+            tally=tally(
+                steps=rules,
+                votes=votes,
+                content_hash=post.content_hash,
+                author_id=post.author_id,
+                last_editor_id=post.last_editor_id,
+                people=people,
+            ),
+        )
+    return states
+
+
 def approvals_satisfied(*, post: Post) -> bool:
     """Are the post's live approvals enough for its current content? (The publisher's
     re-check before sending asks this.)"""
