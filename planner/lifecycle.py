@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.urls import reverse
 
 from accounts.models import User
 from accounts.services import audit_record, notification_resolve
@@ -298,10 +299,10 @@ def published_set(rows, *, now) -> None:
         post.status, post.remote_url, post.lease_expires_at = move.target, remote_url, None
         post.held_reason, post.held_code, post.updated_at = "", HeldCode.CHECK, now
         posts.append(post)
-    Post.objects.bulk_update(
-        posts,
-        ["status", "remote_url", "lease_expires_at", "held_reason", "held_code", "updated_at"],
-    )
+    from planner.publishing.records import write_rows
+
+    fields = ["status", "remote_url", "lease_expires_at", "held_reason", "held_code"]
+    write_rows(Post, posts, [*fields, "updated_at"])
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
@@ -327,8 +328,11 @@ def published_set(rows, *, now) -> None:
     for post in posts:
         by_brand.setdefault(post.brand_id, []).append(post)
     for brand_posts in by_brand.values():
+        brand = brand_posts[0].brand
+        # Post.get_absolute_url of each, from one reverse() per brand.
+        head, tail = reverse("post_detail", kwargs={"slug": brand.slug, "pk": 1}).rsplit("/1/", 1)
         notification_resolve(
-            urls=[p.get_absolute_url() for p in brand_posts], kinds=moot, brand=brand_posts[0].brand
+            urls=[f"{head}/{p.pk}/{tail}" for p in brand_posts], kinds=moot, brand=brand
         )
 
 

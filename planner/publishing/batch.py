@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Brand, Channel
@@ -46,6 +47,7 @@ from planner.publishing.records import (
     in_flight,
     iso,
     lease_seconds,
+    write_rows,
 )
 from planner.publishing.send import (
     Prepared,
@@ -75,6 +77,9 @@ def publish_claimed(post_id: int, *, now: dt.datetime | None = None) -> list[Out
     its channel, up to the send concurrency. Outcomes for every post it handled, its own
     first (the others' own tasks skip them later)."""
     now = now or timezone.now()
+    skipped = _skip(post_id, now=now)
+    if skipped is not None:
+        return [skipped]
     prepared = prepare(post_id, now=now)
     if isinstance(prepared, Outcome):
         return [prepared]
@@ -91,6 +96,26 @@ def publish_claimed(post_id: int, *, now: dt.datetime | None = None) -> list[Out
         .values_list("pk", flat=True)[: send_concurrency() - 1]
     )
     return _publish_set(prepared, others, now=now)
+
+
+def _skip(post_id: int, *, now: dt.datetime) -> Outcome | None:
+    """The cheap look first: most tasks of a pass find their post already sent by a set
+    (the same answers :func:`send.prepare` gives, from one narrow query)."""
+    row = (
+        Post.objects.filter(pk=post_id)
+        .values_list("status", "lease_expires_at", "delivery__send_in_flight")
+        .first()
+    )
+    if row is None:
+        return Outcome(post_id, Result.SKIPPED, "gone")
+    status, lease, sending = row
+    if status != Status.PUBLISHING:
+        return Outcome(post_id, Result.SKIPPED, f"is {status}")
+    if lease is None or lease <= now:
+        return Outcome(post_id, Result.SKIPPED, "lease lost")
+    if sending:
+        return Outcome(post_id, Result.SKIPPED, "a send is in flight")
+    return None
 
 
 def publish_many(post_ids: list[int], *, now: dt.datetime | None = None) -> list[Outcome]:
@@ -243,15 +268,14 @@ def _begin_set(
             old = [r.delivery for r in ready if r.delivery.pk is not None]
             if new:
                 Delivery.objects.bulk_create(new)
-            if old:
-                Delivery.objects.bulk_update(old, _ATTEMPT_FIELDS)
+            write_rows(Delivery, old, _ATTEMPT_FIELDS)
             lease = now + dt.timedelta(seconds=lease_seconds())
+            Post.objects.filter(pk__in=[r.post.pk for r in ready]).update(
+                publish_attempts=F("publish_attempts") + 1, lease_expires_at=lease
+            )
             for r in ready:
                 r.post.publish_attempts += 1
                 r.post.lease_expires_at = lease
-            Post.objects.bulk_update(
-                [r.post for r in ready], ["publish_attempts", "lease_expires_at"]
-            )
     return ready
 
 
@@ -335,7 +359,7 @@ def record_published_set(published: list[tuple[_Ready, object]], *, now) -> list
             else:
                 moves.append((post, delivery))
                 outcomes.append(Outcome(pk, Result.PUBLISHED, delivery.remote_url))
-        Delivery.objects.bulk_update(changed, _RECORD_FIELDS)
+        write_rows(Delivery, changed, _RECORD_FIELDS)
         lifecycle.published_set(
             [(answers[post.pk][0], d.remote_id, d.remote_url) for post, d in moves], now=now
         )
