@@ -81,12 +81,12 @@ def _count(client, url) -> int:
 def test_page_queries_are_pinned_and_do_not_grow_with_posts(
     client, site, django_assert_num_queries
 ):
-    add = dict(
-        brand=site["brand"],
-        channels=site["channels"],
-        author=site["author"],
-        approver=site["approver1"],
-    )
+    add = {
+        "brand": site["brand"],
+        "channels": site["channels"],
+        "author": site["author"],
+        "approver": site["approver1"],
+    }
     add_posts(**add, n=10)
     post = Post.objects.filter(brand=site["brand"], status=Status.IN_REVIEW).first()
     client.force_login(site["viewer"])
