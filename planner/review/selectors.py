@@ -372,10 +372,30 @@ class InboxItem:
     review_html: SafeString
 
 
+#: Inbox items on one page.
+INBOX_PAGE_SIZE = 50
+
+
 def inbox(*, user: User, brand: Brand) -> list[InboxItem]:
     """Posts in review that ``user`` may approve at their current step and has not yet
     approved in this version, with what changed since they last looked at each."""
-    from policy.highlight import highlight_findings
+    return _inbox_items(_inbox_wanted(user=user, brand=brand), brand=brand)
+
+
+def inbox_page(
+    *, user: User, brand: Brand, page: int = 1, per_page: int = INBOX_PAGE_SIZE
+) -> tuple[list[InboxItem], int, int]:
+    """One page of :func:`inbox` (soonest first, as the inbox lists them): its items, how
+    many posts await the user in all, and the page number actually shown."""
+    wanted = _inbox_wanted(user=user, brand=brand)
+    pages = max(1, -(-len(wanted) // per_page))
+    page = min(max(1, page), pages)
+    start = (page - 1) * per_page
+    return _inbox_items(wanted[start : start + per_page], brand=brand), len(wanted), page
+
+
+def _inbox_wanted(*, user: User, brand: Brand) -> list:
+    """(post, state, current step, revision last seen) for each post awaiting ``user``."""
 
     channels = permissions.channels_for(user, brand, Action.APPROVE)
     posts = list(
@@ -419,6 +439,13 @@ def inbox(*, user: User, brand: Brand) -> list[InboxItem]:
         mine = [a.revision for a in approvals if a.approver_id == user.pk]
         looked = [n for n in (seen.get(post.pk), max(mine, default=None)) if n is not None]
         wanted.append((post, state, result.current, max(looked) if looked else None))
+    return wanted
+
+
+def _inbox_items(wanted: list, *, brand: Brand) -> list[InboxItem]:
+    """The inbox cards of ``wanted``: highlighted text, and the diff since last seen."""
+    from policy.highlight import highlight_findings
+
     numbers = {(p.pk, n) for p, _, _, n in wanted if n is not None and n != p.revision}
     numbers |= {(p.pk, p.revision) for p, _, _, n in wanted if n is not None}
     revisions: dict[int, list[Revision]] = {}

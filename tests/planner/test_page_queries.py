@@ -98,3 +98,27 @@ def test_page_queries_are_pinned_and_do_not_grow_with_posts(
     for name, url in pages.items():
         with django_assert_num_queries(EXPECTED[name]):
             assert client.get(url).status_code == 200
+
+
+def test_the_inbox_shows_a_page_at_a_time(client, site):
+    add_posts(
+        brand=site["brand"],
+        channels=site["channels"],
+        author=site["author"],
+        approver=site["approver1"],
+        n=600,
+    )
+    waiting = Post.objects.filter(brand=site["brand"], status=Status.IN_REVIEW).count()
+    assert waiting == 60
+    client.force_login(site["viewer"])
+    url = reverse("approval_inbox", args=[site["brand"].slug])
+    first = client.get(url)
+    assert first.content.decode().count('data-testid="inbox-item"') == 50
+    assert "60 posts" in first.content.decode() and "?page=2" in first.content.decode()
+    second = client.get(url, {"page": 2})
+    assert second.content.decode().count('data-testid="inbox-item"') == 10
+    shown = {i.post.pk for i in first.context["items"]} | {
+        i.post.pk for i in second.context["items"]
+    }
+    assert len(shown) == 60
+    assert client.get(url, {"page": "x"}).status_code == 200  # bad input is page 1
