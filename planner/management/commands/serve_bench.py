@@ -83,10 +83,10 @@ class Command(BaseCommand):
             deadline = time.monotonic() + 60
             while True:
                 try:
-                    if session.get(url, timeout=2).status_code == 200:
+                    if session.get(url, timeout=10).status_code == 200:
                         break
-                except requests.ConnectionError:
-                    pass
+                except requests.RequestException:  # not listening yet, or still booting
+                    session = requests.Session()
                 if proc.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
                     raise CommandError(f"{command[0]} did not start:\n{log.read().decode()}")
