@@ -75,7 +75,16 @@ AFTER = [
 ]
 
 
+@pytest.fixture
+def back_to_latest_migrations():
+    """The test migrates to an older state: the tests after it need the latest schema."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("back_to_latest_migrations")
 def test_existing_step_groups_are_given_to_their_brands_and_shared_ones_split():
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
