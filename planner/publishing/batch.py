@@ -60,7 +60,7 @@ from planner.publishing.send import (
 
 
 def send_concurrency() -> int:
-    return max(1, int(settings.COUNTERSIGN.get("PUBLISH_SEND_CONCURRENCY", 8)))
+    return max(1, int(settings.COUNTERSIGN.get("PUBLISH_SEND_CONCURRENCY", 1)))
 
 
 @dataclass
