@@ -104,6 +104,17 @@ class Brand(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    #: The brand's current policy version (the highest number), kept by
+    #: ``policy.services.policy_version_create`` in the transaction that writes the version,
+    #: so a check reads it with the brand row instead of asking for the latest version.
+    policy_version = models.ForeignKey(
+        "policy.PolicyVersion",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["name"]

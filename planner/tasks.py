@@ -36,11 +36,20 @@ def dispatch_due(limit: int = publishing.DISPATCH_BATCH) -> dict:
 
 @shared_task(bind=True, name="planner.tasks.publish_post", ignore_result=True, max_retries=None)
 def publish_post(self, post_id: int) -> str:
-    """Publish one claimed post. A safe retry (nothing was accepted) keeps the same key;
-    publishing bounds the number of tries. Run eagerly (no broker), the post keeps its lease
-    and a later dispatcher pass claims it again once the wait is over."""
-    outcome = publishing.publish_one(post_id)
-    if outcome.result == publishing.Result.RETRY and not self.request.is_eager:
+    """Publish one claimed post, with the other unstarted posts of its claim pass on its
+    channel (checked, sent and recorded as a set: planner.publishing.batch); their own
+    tasks then skip them. A safe retry (nothing was accepted) keeps the same key; publishing
+    bounds the number of tries. Run eagerly (no broker), only the post itself is sent, and
+    a post to retry keeps its lease: a later dispatcher pass claims it again."""
+    if self.request.is_eager:
+        outcome = publishing.publish_one(post_id)
+        return outcome.result.value
+    outcomes = publishing.publish_claimed(post_id)
+    for other in outcomes[1:]:
+        if other.result == publishing.Result.RETRY:
+            publish_post.apply_async((other.post_id,), countdown=other.retry_in)
+    outcome = outcomes[0]
+    if outcome.result == publishing.Result.RETRY:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.result.value
 

@@ -15,8 +15,68 @@ from policy.engine.guard import GuardedPolicy, LintContext, Moment, compile_mome
 from policy.models import HashtagVocabulary, PolicyVersion, SensitiveMoment
 
 
-def policy_current(*, brand: Brand) -> PolicyVersion | None:
+def policy_current(*, brand: Brand, loaded: bool = False) -> PolicyVersion | None:
+    """The brand's current version: ``Brand.policy_version`` (kept by the service that writes
+    versions), the version itself from this process's cache of immutable versions.
+
+    ``loaded``: the brand row was read just now (this request, or under the send's lock), so
+    its ``policy_version_id`` is current and no query is needed; else the id is read again
+    (an object held for a while may predate a newer version)."""
+    if loaded:
+        version_id = brand.policy_version_id
+    else:
+        version_id = (
+            Brand.objects.filter(pk=brand.pk).values_list("policy_version_id", flat=True).first()
+        )
+    if version_id is None:
+        return None
+    return policy_version_by_id(version_id)
+
+
+def policy_latest(*, brand: Brand) -> PolicyVersion | None:
+    """The highest-numbered version in the database (numbering a new one)."""
     return PolicyVersion.objects.filter(brand=brand).order_by("-number").first()
+
+
+_VERSIONS: dict[int, PolicyVersion] = {}
+_VERSIONS_MAX = 256
+
+
+def policy_cache_clear() -> None:
+    """Forget the versions read so far (tests, whose rolled-back ids are used again)."""
+    _VERSIONS.clear()
+    _compiled.cache_clear()
+
+
+def policy_version_by_id(pk: int) -> PolicyVersion | None:
+    """A version by id, read once per process (versions are never changed once written)."""
+    version = _VERSIONS.get(pk)
+    if version is None:
+        version = PolicyVersion.objects.filter(pk=pk).first()
+        if version is None:
+            return None
+        if len(_VERSIONS) >= _VERSIONS_MAX:
+            _VERSIONS.clear()
+        _VERSIONS[pk] = version
+    return version
+
+
+def policy_version_remember(version: PolicyVersion) -> None:
+    """A version just written (its rules as validated, not as stored: read it back once)."""
+    _VERSIONS.pop(version.pk, None)
+
+
+def policy_versions_by_id(pks) -> dict[int, PolicyVersion]:
+    """Several versions by id (the send-time checks of a batch): one query for the missing."""
+    wanted = {pk for pk in pks if pk is not None}
+    missing = wanted - _VERSIONS.keys()
+    if missing:
+        if len(_VERSIONS) + len(missing) > _VERSIONS_MAX:
+            _VERSIONS.clear()
+            missing = wanted
+        for version in PolicyVersion.objects.filter(pk__in=missing):
+            _VERSIONS[version.pk] = version
+    return {pk: _VERSIONS[pk] for pk in wanted if pk in _VERSIONS}
 
 
 def policy_versions(*, brand: Brand):

@@ -59,7 +59,7 @@ def policy_version_create(
     except PolicyFormatError as exc:
         raise _as_validation_error(exc) from exc
     Brand.objects.select_for_update().filter(pk=brand.pk).first()  # serialise numbering
-    current = selectors.policy_current(brand=brand)
+    current = selectors.policy_latest(brand=brand)
     if preset is None:
         preset = current.preset if current else ""
     version = PolicyVersion.objects.create(
@@ -72,6 +72,10 @@ def policy_version_create(
         preset=preset,
         created_by=actor,
     )
+    # The brand names its current version (read with the brand row by every check).
+    Brand.objects.filter(pk=brand.pk).update(policy_version=version)
+    brand.policy_version = version
+    selectors.policy_version_remember(version)
     audit_record(
         action="policy.version_created",
         actor=actor,
@@ -83,15 +87,19 @@ def policy_version_create(
     return version
 
 
-def policy_ensure(*, brand: Brand) -> PolicyVersion:
-    """The brand's current policy, starting it from the starter policy the first time."""
-    current = selectors.policy_current(brand=brand)
+def policy_ensure(*, brand: Brand, loaded: bool = False) -> PolicyVersion:
+    """The brand's current policy, starting it from the starter policy the first time.
+    ``loaded``: see :func:`policy.selectors.policy_current`."""
+    current = selectors.policy_current(brand=brand, loaded=loaded)
     if current is not None:
         return current
     with transaction.atomic():
-        Brand.objects.select_for_update().filter(pk=brand.pk).first()
-        current = selectors.policy_current(brand=brand)
+        locked = Brand.objects.select_for_update().filter(pk=brand.pk).first()
+        current = (
+            selectors.policy_current(brand=locked, loaded=True) if locked is not None else None
+        )
         if current is not None:
+            brand.policy_version = current
             return current
         return policy_version_create(
             brand=brand,
@@ -208,6 +216,7 @@ def policy_lint(
     channel: Channel | str | None = None,
     category: str | None = None,
     version: PolicyVersion | None = None,
+    brand_loaded: bool = False,
 ) -> Linted:
     """Lint text against the brand's current policy (or a given version).
 
@@ -217,7 +226,7 @@ def policy_lint(
         raise ValidationError("Text must be a string.")
     if len(text) > MAX_LINT_CHARS:
         raise ValidationError(f"Text is {len(text):,} characters; the most we check is 100,000.")
-    version = version or policy_ensure(brand=brand)
+    version = version or policy_ensure(brand=brand, loaded=brand_loaded)
     compiled = selectors.policy_linter(version, brand=brand)
     if isinstance(channel, Channel):
         handle, platform = channel.handle, channel.platform

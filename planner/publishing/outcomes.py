@@ -179,6 +179,47 @@ def fail_post(
     return Outcome(post_id, Result.FAILED, reason)
 
 
+def completed_evidence(
+    delivery: Delivery,
+    result: PublishResult,
+    *,
+    platform: str,
+    reconciled: bool,
+    now,
+    outcome: str = "published",
+) -> None:
+    """The delivery of a send the platform accepted, completed (not saved): the attempt's
+    outcome, the remote id and URL, the evidence's final status and timestamps."""
+    if delivery.attempts and delivery.attempts[-1].get("outcome") is None:
+        delivery.attempts[-1].update({"outcome": outcome, "finished_at": iso(now), "error": ""})
+    delivery.remote_id = result.remote_id[:255]
+    delivery.remote_url = (result.url or "")[:500]
+    delivery.published_at = delivery.published_at or now
+    evidence = dict(delivery.evidence or {})
+    evidence.pop("failure", None)
+    evidence.update(
+        {
+            "status": "published",
+            "remote": {
+                "platform": platform,
+                "id": delivery.remote_id,
+                "url": delivery.remote_url,
+            },
+            "reconciled": reconciled,
+        }
+    )
+    evidence.setdefault("timestamps", {}).update(
+        {
+            "first_attempt_at": iso(delivery.first_attempt_at),
+            "published_at": iso(delivery.published_at),
+            "recorded_at": iso(now),
+        }
+    )
+    delivery.evidence = evidence
+    delivery.last_error = ""
+    delivery.send_in_flight = False
+
+
 def record_published(
     post_id: int, result: PublishResult, *, platform: str, reconciled: bool, outcome: str
 ) -> Outcome:
@@ -189,34 +230,9 @@ def record_published(
         delivery = lock_delivery(post_id)
         if post is None or delivery is None:
             return Outcome(post_id, Result.SKIPPED, "gone")
-        if delivery.attempts and delivery.attempts[-1].get("outcome") is None:
-            delivery.attempts[-1].update({"outcome": outcome, "finished_at": iso(now), "error": ""})
-        delivery.remote_id = result.remote_id[:255]
-        delivery.remote_url = (result.url or "")[:500]
-        delivery.published_at = delivery.published_at or now
-        evidence = dict(delivery.evidence or {})
-        evidence.pop("failure", None)
-        evidence.update(
-            {
-                "status": "published",
-                "remote": {
-                    "platform": platform,
-                    "id": delivery.remote_id,
-                    "url": delivery.remote_url,
-                },
-                "reconciled": reconciled,
-            }
+        completed_evidence(
+            delivery, result, platform=platform, reconciled=reconciled, now=now, outcome=outcome
         )
-        evidence.setdefault("timestamps", {}).update(
-            {
-                "first_attempt_at": iso(delivery.first_attempt_at),
-                "published_at": iso(delivery.published_at),
-                "recorded_at": iso(now),
-            }
-        )
-        delivery.evidence = evidence
-        delivery.last_error = ""
-        delivery.send_in_flight = False
         delivery.save(
             update_fields=[
                 "send_in_flight",

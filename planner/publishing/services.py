@@ -5,6 +5,7 @@ the door the web, the API, the admin, tasks and commands go through.
 
 from __future__ import annotations
 
+from planner.publishing.batch import publish_claimed, publish_many
 from planner.publishing.clients import clear_caches, identity_check
 from planner.publishing.dispatch import dispatch, publish_due_inline, sweep
 from planner.publishing.pause import (
@@ -53,7 +54,9 @@ __all__ = [
     "idempotency_key",
     "identity_check",
     "post_release",
+    "publish_claimed",
     "publish_due_inline",
+    "publish_many",
     "publish_one",
     "reconcile_one",
     "sweep",
