@@ -18,10 +18,15 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="planner.tasks.dispatch_due", ignore_result=True)
 def dispatch_due(limit: int = publishing.DISPATCH_BATCH) -> dict:
-    """Sweep expired leases, claim due posts, then enqueue one task per post after commit."""
+    """Sweep expired leases, claim due posts, then enqueue after commit one task per set of
+    claimed posts on one channel (up to PUBLISH_SEND_CONCURRENCY posts: one broker message a
+    set) and one per post to reconcile."""
     result = publishing.dispatch(limit=limit)
-    for post_id in result.claimed:
-        publish_post.delay_on_commit(post_id)
+    for post_ids in publishing.claimed_sets(result.claimed):
+        if len(post_ids) == 1:
+            publish_post.delay_on_commit(post_ids[0])
+        else:
+            publish_set.delay_on_commit(post_ids)
     for post_id in result.reconcile:
         reconcile_post.delay_on_commit(post_id)
     if result.claimed or result.reconcile or result.swept:
@@ -36,22 +41,28 @@ def dispatch_due(limit: int = publishing.DISPATCH_BATCH) -> dict:
 
 @shared_task(bind=True, name="planner.tasks.publish_post", ignore_result=True, max_retries=None)
 def publish_post(self, post_id: int) -> str:
-    """Publish one claimed post, with the other unstarted posts of its claim pass on its
-    channel (checked, sent and recorded as a set: planner.publishing.batch); their own
-    tasks then skip them. A safe retry (nothing was accepted) keeps the same key; publishing
-    bounds the number of tries. Run eagerly (no broker), only the post itself is sent, and
-    a post to retry keeps its lease: a later dispatcher pass claims it again."""
-    if self.request.is_eager:
-        outcome = publishing.publish_one(post_id)
-        return outcome.result.value
-    outcomes = publishing.publish_claimed(post_id)
-    for other in outcomes[1:]:
-        if other.result == publishing.Result.RETRY:
-            publish_post.apply_async((other.post_id,), countdown=other.retry_in)
-    outcome = outcomes[0]
-    if outcome.result == publishing.Result.RETRY:
+    """Publish one claimed post. A safe retry (nothing was accepted) keeps the same key;
+    publishing bounds the number of tries. Run eagerly (no broker), the post keeps its lease
+    and a later dispatcher pass claims it again once the wait is over."""
+    outcome = publishing.publish_one(post_id)
+    if outcome.result == publishing.Result.RETRY and not self.request.is_eager:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.result.value
+
+
+@shared_task(bind=True, name="planner.tasks.publish_set", ignore_result=True)
+def publish_set(self, post_ids: list[int]) -> list[str]:
+    """Publish the claimed posts of one set (one channel, one dispatcher pass): checked
+    together under their row locks, every check run for every post, the in-flight markers
+    committed, the calls made at the same time, the results recorded together
+    (planner.publishing.batch). A post to retry gets its own task later (same key); run
+    eagerly, it keeps its lease and a later dispatcher pass claims it again."""
+    outcomes = publishing.publish_many([int(pk) for pk in post_ids])
+    if not self.request.is_eager:
+        for outcome in outcomes:
+            if outcome.result == publishing.Result.RETRY:
+                publish_post.apply_async((outcome.post_id,), countdown=outcome.retry_in)
+    return [outcome.result.value for outcome in outcomes]
 
 
 @shared_task(name="planner.tasks.reconcile_post", ignore_result=True)

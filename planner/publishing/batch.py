@@ -24,6 +24,7 @@ that dies between 2 and 4 leaves markers in flight: the sweeper turns those post
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ from planner.publishing.send import (
     prepare,
     publish_one,
 )
+from policy import services as policy_services
 
 
 def send_concurrency() -> int:
@@ -118,6 +120,24 @@ def _skip(post_id: int, *, now: dt.datetime) -> Outcome | None:
     return None
 
 
+def claimed_sets(post_ids: list[int], *, size: int | None = None) -> list[list[int]]:
+    """The claimed posts of a pass cut into sets of up to ``size`` (the send concurrency)
+    posts on one channel, in claim order: one publish task each (one broker message a set,
+    not one a post). A set's posts are claimed by this pass alone, so no other task sends
+    them (a lost or late message: the leases run out and the sweeper brings them back)."""
+    size = size or send_concurrency()
+    channels = dict(Post.objects.filter(pk__in=post_ids).values_list("pk", "channel_id"))
+    by_channel: dict[int, list[int]] = {}
+    for pk in post_ids:
+        if pk in channels:
+            by_channel.setdefault(channels[pk], []).append(pk)
+    sets = []
+    for ids in by_channel.values():
+        sets += [ids[i : i + size] for i in range(0, len(ids), size)]
+    order = {pk: i for i, pk in enumerate(post_ids)}
+    return sorted(sets, key=lambda ids: order[ids[0]])
+
+
 def publish_many(post_ids: list[int], *, now: dt.datetime | None = None) -> list[Outcome]:
     """Publish claimed posts in this process, a set per channel and pass at a time
     (``manage.py publish_due``). Outcomes in the order of ``post_ids``."""
@@ -171,6 +191,8 @@ def _publish_set(
     first = prepared.post
     outcomes: list[Outcome] = []
     held: list[tuple[int, str]] = []
+    if others:
+        _refresh_before_the_set(prepared)
     ready = _begin_set(prepared, others, now=now, outcomes=outcomes, held=held, pass_only=pass_only)
     for pk, reason in held:
         done = hold_post(pk, reason, expect=Status.PUBLISHING)
@@ -184,6 +206,20 @@ def _publish_set(
             outcomes.append(outcome_of(r.post, kind="send", error=error))
     outcomes.sort(key=lambda o: o.post_id != first.pk)
     return outcomes
+
+
+def _refresh_before_the_set(prepared: Prepared) -> None:
+    """An OAuth token about to expire is refreshed (and stored) here, once, before the set's
+    rows are read: the set's threads then all start from the new token instead of each
+    refreshing it (a platform that rotates refresh tokens accepts one refresh, not several).
+    A refresh that fails is left to the calls, which report it per post."""
+    fresh = getattr(prepared.client, "_fresh_token", None)
+    if fresh is None:
+        return
+    try:
+        fresh()
+    except Exception:  # each call meets the same error and reports it
+        logger.info("the token of channel %s could not be refreshed", prepared.post.channel_id)
 
 
 def _begin_set(
@@ -200,7 +236,7 @@ def _begin_set(
     left out; the first post's fate is reported as a single send's would be."""
     first = prepared.post
     ids = [first.pk, *others]
-    credential = _credential_fingerprint(first.channel)
+    credential = None  # the first post's credential as locked (a refresh may have stored one)
     ready: list[_Ready] = []
     with transaction.atomic():
         _share_lock_brands_and_channels(ids)
@@ -217,6 +253,8 @@ def _begin_set(
             d.post_id: d for d in Delivery.objects.select_for_update().filter(post_id__in=locked)
         }
         lease_now = timezone.now()
+        if first.pk in locked:
+            credential = _credential_fingerprint(locked[first.pk].channel)
         candidates = []
         for pk in ids:
             post = locked.get(pk)
@@ -305,19 +343,85 @@ def _executor() -> ThreadPoolExecutor:
 
 
 def _call_all(prepared: Prepared, ready: list[_Ready]) -> list[tuple[object, Exception | None]]:
-    """Every call at once, one thread each (each thread keeps its own client and connection;
-    the threads never touch the database). (answer, None) or (None, error) per post."""
+    """Every call at once, one thread each (each thread keeps its own client and connection).
+    (answer, None) or (None, error) per post.
 
-    def call(r: _Ready, client=None):
-        try:
-            client = client or cached_client(r.post.channel)
-            return call_platform(r.post, client, r.delivery), None
-        except Exception as exc:
-            return None, exc
-
+    The threads never touch the database: what a call must write while it runs (an OAuth
+    token the client refreshed, which must be stored before the call goes on) is handed to
+    this thread, which writes it on its own connection and lets the call continue."""
     if len(ready) == 1:
-        return [call(ready[0], prepared.client)]
-    return list(_executor().map(call, ready))
+        return [_call(ready[0], prepared.client)]
+    inbox: queue.SimpleQueue = queue.SimpleQueue()
+
+    def call(index: int, r: _Ready) -> None:
+        client = None
+        original = None
+        try:
+            with connection.execute_wrapper(_no_queries):
+                client = cached_client(r.post.channel)
+                original = getattr(client, "on_token_refresh", None)
+                if original is not None:
+                    client.on_token_refresh = _relay(original, inbox)
+                answer = _call(r, client)
+        except BaseException as exc:  # the set must hear from every call
+            answer = (None, exc)
+        finally:
+            if original is not None:
+                client.on_token_refresh = original
+        inbox.put(("done", index, answer))
+
+    pool = _executor()
+    for index, r in enumerate(ready):
+        pool.submit(call, index, r)
+    answers: dict[int, tuple[object, Exception | None]] = {}
+    while len(answers) < len(ready):
+        kind, first, second = inbox.get()
+        if kind == "done":
+            answers[first] = second
+        else:  # a write a call asked for: run here, then let the call go on
+            job, finished = first, second
+            try:
+                job.result = job.work()
+            except BaseException as exc:
+                job.error = exc
+            finished.set()
+    return [answers[i] for i in range(len(ready))]
+
+
+class SendThreadQuery(RuntimeError):
+    """A send's thread asked the database something (they must not: everything a call
+    needs is read before, every write is relayed to the set's own thread)."""
+
+
+def _no_queries(execute, sql, params, many, context):
+    raise SendThreadQuery(f"a send thread tried to query the database: {sql[:200]}")
+
+
+class _Job:
+    def __init__(self, work):
+        self.work, self.result, self.error = work, None, None
+
+
+def _relay(original, inbox: queue.SimpleQueue):
+    """A callback run by the set's own thread (on its database connection) while the calling
+    thread waits for it."""
+
+    def relayed(*args, **kwargs):
+        job, finished = _Job(lambda: original(*args, **kwargs)), threading.Event()
+        inbox.put(("job", job, finished))
+        finished.wait()
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    return relayed
+
+
+def _call(r: _Ready, client) -> tuple[object, Exception | None]:
+    try:
+        return call_platform(r.post, client, r.delivery), None
+    except Exception as exc:
+        return None, exc
 
 
 # --- recording a set of published posts ----------------------------------------------------
@@ -331,7 +435,14 @@ def record_published_set(published: list[tuple[_Ready, object]], *, now) -> list
         return []
     answers = {r.post.pk: (r.post, answer) for r, answer in published}
     outcomes = []
+    by_brand: dict[int, list[str]] = {}
+    for sent, _answer in answers.values():
+        by_brand.setdefault(sent.brand_id, []).append(sent.text)
     with transaction.atomic():
+        # What the platform has is part of the brands' hashtag vocabularies from now on
+        # (first: a new tag writes the brand row, which is locked before post rows).
+        for brand_id, texts in by_brand.items():
+            policy_services.hashtags_learn(brand_id=brand_id, texts=texts, source="published")
         posts = {
             p.pk: p
             for p in Post.objects.select_for_update()
@@ -376,4 +487,4 @@ _RECORD_FIELDS = [
     "attempts",
 ]
 
-__all__ = ["iso", "publish_claimed", "publish_many", "record_published_set"]
+__all__ = ["claimed_sets", "iso", "publish_claimed", "publish_many", "record_published_set"]

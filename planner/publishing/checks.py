@@ -155,8 +155,15 @@ def run_checks(
             approvals=approvals,
             approvers=approvers,
         )
+    # The post and its brand were read just now (under the row lock, for a send): the brand
+    # row's policy version (above) and lint context stamp are current.
     linted = policy_services.policy_lint(
-        brand=brand, text=post.text, channel=channel, category=post.category, version=version
+        brand=brand,
+        text=post.text,
+        channel=channel,
+        category=post.category,
+        version=version,
+        brand_loaded=True,
     )
     if linted.result.blocked:
         blocking = [f for f in linted.result.findings if f.severity == "block"]

@@ -221,11 +221,26 @@ def completed_evidence(
 
 
 def record_published(
-    post_id: int, result: PublishResult, *, platform: str, reconciled: bool, outcome: str
+    post_id: int,
+    result: PublishResult,
+    *,
+    platform: str,
+    reconciled: bool,
+    outcome: str,
+    sent: Post | None = None,
 ) -> Outcome:
-    """The platform has the post: published (or reconciled), with the evidence completed."""
+    """The platform has the post: published (or reconciled), with the evidence completed.
+    ``sent``: the post as it was sent (its brand and text), else read again."""
     now = timezone.now()
+    if sent is None:
+        sent = Post.objects.only("id", "brand_id", "text").filter(pk=post_id).first()
     with transaction.atomic():
+        if sent is not None:
+            # What the platform has is part of the brand's hashtag vocabulary from now on
+            # (first: a new tag writes the brand row, which is locked before post rows).
+            policy_services.hashtags_learn(
+                brand_id=sent.brand_id, text=sent.text, source="published"
+            )
         post = lock_state(post_id)
         delivery = lock_delivery(post_id)
         if post is None or delivery is None:
@@ -260,8 +275,6 @@ def record_published(
         Post.objects.filter(pk=post_id).update(
             remote_url=delivery.remote_url, lease_expires_at=None
         )
-        # what the brand has published is part of its hashtag vocabulary from now on
-        policy_services.hashtags_learn(brand_id=post.brand_id, text=post.text, source="published")
     return Outcome(post_id, Result.PUBLISHED, delivery.remote_url)
 
 

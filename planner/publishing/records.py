@@ -106,6 +106,8 @@ def prefetch_media(posts: list[Post]) -> None:
     for media in Media.objects.filter(post_id__in=list(by_post)).order_by("pk"):
         by_post[media.post_id].append(media)
     for post in missing:
+        for media in by_post[post.pk]:
+            media.post = post  # as post.media gives them (the send's threads read no rows)
         post._publishing_media = by_post[post.pk]
 
 

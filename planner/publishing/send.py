@@ -339,6 +339,7 @@ def outcome_of(post: Post, *, kind: str, result=None, error: Exception | None = 
             platform=post.channel.platform,
             reconciled=kind == "resend",
             outcome="published",
+            sent=post,
         )
     try:
         raise error

@@ -234,8 +234,8 @@ class Command(BaseCommand):
 
     def _queries_per_send(self, brand: Brand, people: dict, n: int) -> float:
         """The queries of the worker's path, counted in this process: one dispatcher pass
-        (sweep, claim) and every post's publish task body (a set's first task sends it,
-        the others' tasks skip), over ``n`` more due posts of the bench's channel."""
+        (sweep, claim, the sets cut) and every set's publish task body, over ``n`` more due
+        posts of the bench's channel."""
         from django.test.utils import CaptureQueriesContext
 
         from planner import tasks
@@ -246,8 +246,8 @@ class Command(BaseCommand):
         Post.objects.filter(pk__in=ids).update(scheduled_at=timezone.now())
         with CaptureQueriesContext(connection) as queries:
             claimed = publishing.dispatch(limit=n).claimed
-            for pk in claimed:
-                tasks.publish_post(pk)  # the task's body, as a worker runs it
+            for post_ids in publishing.claimed_sets(claimed):
+                tasks.publish_set(post_ids)  # the task's body, as a worker runs it
         counts = dict(
             Post.objects.filter(pk__in=ids).values_list("status").annotate(n=models_count())
         )

@@ -393,9 +393,11 @@ def test_an_expired_lease_with_a_send_in_flight_becomes_unconfirmed(pub, due, ma
 
 
 def test_the_dispatcher_task_enqueues_one_publish_task_per_post_after_commit(
-    pub, mastodon, django_capture_on_commit_callbacks, monkeypatch
+    pub, mastodon, django_capture_on_commit_callbacks, monkeypatch, settings
 ):
     from planner import tasks
+
+    settings.COUNTERSIGN = {**settings.COUNTERSIGN, "PUBLISH_SEND_CONCURRENCY": 1}
 
     posts = [approved_post(pub, f"Batch {i}") for i in range(3)]
     make_due([p.pk for p in posts])
