@@ -62,7 +62,15 @@ from policy import services as policy_services
 
 
 def send_concurrency() -> int:
+    """Calls a set makes at the same time (its threads)."""
     return max(1, int(settings.COUNTERSIGN.get("PUBLISH_SEND_CONCURRENCY", 1)))
+
+
+def set_size() -> int:
+    """Posts of one channel a dispatcher pass puts in one publish task: checked together,
+    their in-flight markers committed together, then sent ``send_concurrency()`` at a time."""
+    size = int(settings.COUNTERSIGN.get("PUBLISH_SET_SIZE", 0) or 0)
+    return max(1, size or send_concurrency())
 
 
 @dataclass
@@ -125,7 +133,7 @@ def claimed_sets(post_ids: list[int], *, size: int | None = None) -> list[list[i
     posts on one channel, in claim order: one publish task each (one broker message a set,
     not one a post). A set's posts are claimed by this pass alone, so no other task sends
     them (a lost or late message: the leases run out and the sweeper brings them back)."""
-    size = size or send_concurrency()
+    size = size or set_size()
     channels = dict(Post.objects.filter(pk__in=post_ids).values_list("pk", "channel_id"))
     by_channel: dict[int, list[int]] = {}
     for pk in post_ids:
@@ -144,7 +152,7 @@ def publish_many(post_ids: list[int], *, now: dt.datetime | None = None) -> list
     now = now or timezone.now()
     rows = dict(Post.objects.filter(pk__in=post_ids).values_list("pk", "channel_id").order_by("pk"))
     outcomes: dict[int, Outcome] = {}
-    size = send_concurrency()
+    size = set_size()
     pending = [pk for pk in post_ids if pk in rows]
     while pending:
         first, rest = pending[0], pending[1:]
