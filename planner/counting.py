@@ -526,7 +526,11 @@ def _url_source(rules: _Rules, *, anchored: bool) -> str:
     # backtracking quadratically.
     subdomain = rf"(?>{dc}(?:{sub_char}*{dc})?)\."
     domain_name = rf"(?>{dc}(?:{name_char}*{dc})?)\."
-    domain = rf"(?:{subdomain})*{domain_name}{_TLD}"
+    # A URL over _MAX_URL_LENGTH is never linked, so no domain has more labels than fit in
+    # it (two characters a label at least): bounding the repeat keeps a long dotted run
+    # ("a.a.a..." without a TLD) from backtracking quadratically, and changes no result.
+    labels = rf"(?:{subdomain}){{0,{_MAX_URL_LENGTH // 2}}}"
+    domain = rf"{labels}{domain_name}{_TLD}"
     char, end = rules.path_char, rules.path_end
     parens = rf"\((?:{char}+|{char}*\({char}+\){char}*)\)"
     if rules.path_end_ungrouped:
@@ -553,7 +557,7 @@ def _url_source(rules: _Rules, *, anchored: bool) -> str:
         # hyphenated words from being rescanned at every hyphen.
         first_sub = rf"(?>{dc}(?:{sub_char}{{0,61}}{dc})?)\."
         first_name = rf"(?>{dc}(?:{name_char}{{0,61}}{dc})?)\."
-        glued = rf"(?:{first_sub}(?:{subdomain})*{domain_name}|{first_name}){_TLD}"
+        glued = rf"(?:{first_sub}{labels}{domain_name}|{first_name}){_TLD}"
         bare = (
             rf"|(?:{start}|{after_blocked})(?P<bare>{domain})"
             rf"|(?<=[\-_])(?P<glued>{glued})"

@@ -60,6 +60,8 @@ from .media import NO_MEDIA, MediaRules, media_kind
 
 USER_AGENT = "Countersign/0.1 (self-hosted publisher)"
 MAX_DETAIL_LENGTH = 300
+#: How far a post's timestamp may trail the send that made it, when a lookup looks for it.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)

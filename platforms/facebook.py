@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from .base import Identity, MediaItem, PublishResult, UploadedMedia, parse_datetime
+from .base import CLOCK_SKEW, Identity, MediaItem, PublishResult, UploadedMedia, parse_datetime
 from .errors import BadIdentityResponse, OutcomeUnknown, PersonalAccountRefused, PublishRejected
 from .graph import GraphClient, graph_error
 from .media import MB, MediaRules
@@ -34,7 +34,6 @@ from .oauth import OAuthClient, OAuthEndpoints, OAuthToken
 
 SCOPES = ("pages_show_list", "pages_read_engagement", "pages_manage_posts")
 WEB = "https://www.facebook.com"
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _same(a: str, b: str) -> bool:

@@ -17,10 +17,18 @@ often with HTTP 400 whatever the cause, so the ``code`` decides:
 from __future__ import annotations
 
 import json as jsonlib
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from .errors import AuthenticationFailed, PlatformError, PlatformUnavailable, PublishRejected
+from .base import CLOCK_SKEW, MediaItem, PublishResult, UploadedMedia, parse_datetime
+from .errors import (
+    AuthenticationFailed,
+    OutcomeUnknown,
+    PlatformError,
+    PlatformUnavailable,
+    PublishRejected,
+)
 from .oauth import OAuthTokenClient
 
 THROTTLE_CODES = {4, 17, 32, 613, *range(80001, 80015)}
@@ -141,3 +149,117 @@ class GraphClient(OAuthTokenClient):
         return host == api_host or any(
             host == h or host.endswith("." + h) for h in self.token_hosts
         )
+
+
+class ContainerPublishing:
+    """The two-step publishing Instagram and Threads share: a container per post (or per
+    media item, then one carousel container), polled until ``FINISHED``, then published
+    with ``creation_id``; a repeat of a send whose container is already ``PUBLISHED`` is
+    answered by ``lookup()``, never posted again.
+
+    A subclass (a ``GraphClient``) names its paths and fields."""
+
+    #: The container's status fields: (state, message).
+    container_status_fields: ClassVar[tuple[str, str]] = ("status", "error_message")
+    #: The field that carries the post's text in a container and in the post listing.
+    caption_field: ClassVar[str] = "text"
+
+    def _containers_path(self) -> str:
+        """Where containers are created and the account's posts are listed."""
+        raise NotImplementedError
+
+    def _publish_path(self) -> str:
+        raise NotImplementedError
+
+    def _publish_container(
+        self, container: UploadedMedia, *, text: str, idempotency_key: str
+    ) -> PublishResult:
+        response = self._authorized(
+            "POST",
+            self._graph_url(self._publish_path()),
+            write=True,
+            data={"creation_id": container.remote_id},
+        )
+        # A container already published (a retry of this send) is not a second post.
+        if (
+            not 200 <= response.status_code < 300
+            and self._container_status(container.remote_id)[0] == "PUBLISHED"
+        ):
+            found = self.lookup(idempotency_key=idempotency_key, text=text, since=None)
+            if found is not None:
+                return found
+        self._check(response, write=True, action="the post")
+        remote_id = str((self._json(response) or {}).get("id") or "")
+        if not remote_id:
+            raise OutcomeUnknown(
+                f"{self.label} accepted the post but gave no id; it will be checked.",
+                platform=self.platform,
+            )
+        # The containers stay remembered: a repeat of this send (an answer lost after the
+        # publish step) meets its published container and is answered by lookup().
+        return PublishResult(
+            remote_id=remote_id, url=self._permalink(remote_id), raw={"id": remote_id}
+        )
+
+    def _permalink(self, remote_id: str) -> str:
+        try:
+            body = self._graph(
+                "GET", f"/{remote_id}", params={"fields": "permalink"}, action="the permalink"
+            )
+        except PlatformError:
+            return ""
+        return str(body.get("permalink") or "")
+
+    def _cached_container(
+        self, data: dict[str, str], item: MediaItem, *, key: str, action: str
+    ) -> UploadedMedia:
+        """A container made once per key (a carousel, a text post) and waited on."""
+        cached = self._media_cache().get(key)
+        if cached is not None and cached.reusable():
+            return cached
+        body = self._graph("POST", self._containers_path(), data=data, content=True, action=action)
+        ref = self._uploaded(str(body.get("id") or ""), item, key=key, ready=False)
+        self._wait_until_ready(ref, 0)
+        self._media_cache()[key] = ref
+        return ref
+
+    def _container_status(self, container_id: str) -> tuple[str, str]:
+        state, message = self.container_status_fields
+        body = self._graph(
+            "GET",
+            f"/{container_id}",
+            params={"fields": f"{state},{message}"},
+            action="the container status",
+        )
+        return str(body.get(state) or ""), str(body.get(message) or "")
+
+    def _media_state(self, ref: UploadedMedia) -> tuple[str, str, float | None]:
+        state, message = self._container_status(ref.remote_id)
+        if state in ("FINISHED", "PUBLISHED"):
+            return "ready", "", None
+        if state in ("ERROR", "EXPIRED"):
+            return "failed", message or state, None
+        return "processing", "", None
+
+    def lookup(
+        self, *, idempotency_key: str, text: str, since: datetime | None
+    ) -> PublishResult | None:
+        """The account's latest posts, matched on their text (whitespace folded)."""
+        body = self._graph(
+            "GET",
+            self._containers_path(),
+            params={"fields": f"id,{self.caption_field},permalink,timestamp", "limit": "25"},
+            action="the post lookup",
+        )
+        wanted = " ".join(text.split())
+        for post in body.get("data") or []:
+            if not isinstance(post, dict) or not post.get("id"):
+                continue
+            created = parse_datetime(str(post.get("timestamp") or "").replace("+0000", "+00:00"))
+            if since is not None and created is not None and created < since - CLOCK_SKEW:
+                continue
+            if " ".join(str(post.get(self.caption_field) or "").split()) == wanted:
+                return PublishResult(
+                    remote_id=str(post["id"]), url=str(post.get("permalink") or ""), raw=post
+                )
+        return None

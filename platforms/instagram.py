@@ -24,27 +24,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
 
-from .base import Identity, MediaItem, PublishResult, UploadedMedia, parse_datetime
+from .base import Identity, MediaItem, PublishResult, UploadedMedia
 from .errors import (
     BadIdentityResponse,
     MediaRejected,
-    OutcomeUnknown,
     PersonalAccountRefused,
-    PlatformError,
     PublishRejected,
 )
 from .facebook import SCOPES as FACEBOOK_SCOPES
 from .facebook import FacebookClient
+from .graph import ContainerPublishing
 from .media import MB, MediaRules
 from .oauth import OAuthEndpoints
 
-CLOCK_SKEW = timedelta(minutes=5)
 WEB = "https://www.instagram.com"
 
 
-class InstagramClient(FacebookClient):
+class InstagramClient(ContainerPublishing, FacebookClient):
     platform = "instagram"
     label = "Instagram"
     supports_idempotency_key = False
@@ -54,6 +51,8 @@ class InstagramClient(FacebookClient):
     max_characters = text_limit
     token_hosts = ("facebook.com",)
     media_required = True  # an Instagram post is an image or a video with a caption
+    container_status_fields = ("status_code", "status")
+    caption_field = "caption"
     #: The Facebook app's consent page, asking for the Instagram publishing permissions too.
     oauth = OAuthEndpoints(
         authorize_url=FacebookClient.oauth.authorize_url,
@@ -126,6 +125,12 @@ class InstagramClient(FacebookClient):
             self.whoami()
         return self._ig_user_id
 
+    def _containers_path(self) -> str:
+        return f"/{self._ig()}/media"
+
+    def _publish_path(self) -> str:
+        return f"/{self._ig()}/media_publish"
+
     # -- publish -----------------------------------------------------------------------
 
     def publish(
@@ -144,62 +149,17 @@ class InstagramClient(FacebookClient):
         if len(uploaded) == 1:
             container = uploaded[0]
         else:
-            container = self._carousel(uploaded, key=f"{idempotency_key}:carousel")
-        response = self._authorized(
-            "POST",
-            self._graph_url(f"/{self._ig()}/media_publish"),
-            write=True,
-            data={"creation_id": container.remote_id},
-        )
-        # A container already published (a retry of this send) is not a second post.
-        if (
-            not 200 <= response.status_code < 300
-            and self._container_state(container.remote_id)[0] == "PUBLISHED"
-        ):
-            found = self.lookup(idempotency_key=idempotency_key, text=text, since=None)
-            if found is not None:
-                return found
-        self._check(response, write=True, action="the post")
-        media_id = str((self._json(response) or {}).get("id") or "")
-        if not media_id:
-            raise OutcomeUnknown(
-                "Instagram accepted the post but gave no media id; it will be checked.",
-                platform=self.platform,
+            container = self._cached_container(
+                {
+                    "media_type": "CAROUSEL",
+                    "children": ",".join(c.remote_id for c in uploaded),
+                    "caption": self._caption,
+                },
+                uploaded[0].item,
+                key=f"{idempotency_key}:carousel",
+                action="the carousel",
             )
-        # The containers stay remembered: a repeat of this send (an answer lost after
-        # media_publish) meets its published container and is answered by lookup().
-        return PublishResult(
-            remote_id=media_id, url=self._permalink(media_id), raw={"id": media_id}
-        )
-
-    def _permalink(self, media_id: str) -> str:
-        try:
-            body = self._graph(
-                "GET", f"/{media_id}", params={"fields": "permalink"}, action="the permalink"
-            )
-        except PlatformError:
-            return ""
-        return str(body.get("permalink") or "")
-
-    def _carousel(self, children: list[UploadedMedia], *, key: str) -> UploadedMedia:
-        cached = self._media_cache().get(key)
-        if cached is not None and cached.reusable():
-            return cached
-        body = self._graph(
-            "POST",
-            f"/{self._ig()}/media",
-            data={
-                "media_type": "CAROUSEL",
-                "children": ",".join(c.remote_id for c in children),
-                "caption": self._caption,
-            },
-            content=True,
-            action="the carousel",
-        )
-        ref = self._uploaded(str(body.get("id") or ""), children[0].item, key=key, ready=False)
-        self._wait_until_ready(ref, 0)
-        self._media_cache()[key] = ref
-        return ref
+        return self._publish_container(container, text=text, idempotency_key=idempotency_key)
 
     # -- media (containers) ------------------------------------------------------------
 
@@ -212,7 +172,11 @@ class InstagramClient(FacebookClient):
         if item.kind == "video":
             data.update(media_type="REELS", upload_type="resumable")
             body = self._graph(
-                "POST", f"/{self._ig()}/media", data=data, content=True, action="the reel container"
+                "POST",
+                self._containers_path(),
+                data=data,
+                content=True,
+                action="the reel container",
             )
             container, uri = str(body.get("id") or ""), str(body.get("uri") or "")
             self._upload_bytes(uri, item)
@@ -221,7 +185,7 @@ class InstagramClient(FacebookClient):
         if item.alt_text:
             data["alt_text"] = item.alt_text
         body = self._graph(
-            "POST", f"/{self._ig()}/media", data=data, content=True, action="the image container"
+            "POST", self._containers_path(), data=data, content=True, action="the image container"
         )
         return self._uploaded(str(body.get("id") or ""), item, key=key, ready=False)
 
@@ -247,43 +211,3 @@ class InstagramClient(FacebookClient):
             data=content,
         )
         self._check(response, write=False, action="the video upload")
-
-    def _container_state(self, container_id: str) -> tuple[str, str]:
-        body = self._graph(
-            "GET",
-            f"/{container_id}",
-            params={"fields": "status_code,status"},
-            action="the container status",
-        )
-        return str(body.get("status_code") or ""), str(body.get("status") or "")
-
-    def _media_state(self, ref: UploadedMedia) -> tuple[str, str, float | None]:
-        code, status = self._container_state(ref.remote_id)
-        if code in ("FINISHED", "PUBLISHED"):
-            return "ready", "", None
-        if code in ("ERROR", "EXPIRED"):
-            return "failed", status or code, None
-        return "processing", "", None
-
-    # -- lookup ------------------------------------------------------------------------
-
-    def lookup(
-        self, *, idempotency_key: str, text: str, since: datetime | None
-    ) -> PublishResult | None:
-        body = self._graph(
-            "GET",
-            f"/{self._ig()}/media",
-            params={"fields": "id,caption,permalink,timestamp", "limit": "25"},
-            action="the post lookup",
-        )
-        for item in body.get("data") or []:
-            if not isinstance(item, dict) or not item.get("id"):
-                continue
-            created = parse_datetime(str(item.get("timestamp") or "").replace("+0000", "+00:00"))
-            if since is not None and created is not None and created < since - CLOCK_SKEW:
-                continue
-            if " ".join(str(item.get("caption") or "").split()) == " ".join(text.split()):
-                return PublishResult(
-                    remote_id=str(item["id"]), url=str(item.get("permalink") or ""), raw=item
-                )
-        return None

@@ -23,20 +23,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
 
-from .base import Identity, MediaItem, PublishResult, UploadedMedia, parse_datetime
-from .errors import BadIdentityResponse, OutcomeUnknown, PlatformError
-from .graph import GraphClient
+from .base import Identity, MediaItem, PublishResult, UploadedMedia
+from .errors import BadIdentityResponse, PlatformError
+from .graph import ContainerPublishing, GraphClient
 from .media import MB, MediaRules
 from .oauth import OAuthClient, OAuthEndpoints, OAuthToken
 
 SCOPES = ("threads_basic", "threads_content_publish")
 WEB = "https://www.threads.net"
-CLOCK_SKEW = timedelta(minutes=5)
 
 
-class ThreadsClient(GraphClient):
+class ThreadsClient(ContainerPublishing, GraphClient):
     platform = "threads"
     label = "Threads"
     supports_idempotency_key = False
@@ -176,48 +174,17 @@ class ThreadsClient(GraphClient):
                 },
                 key=f"{idempotency_key}:carousel",
             )
-        response = self._authorized(
-            "POST",
-            self._graph_url("/me/threads_publish"),
-            write=True,
-            data={"creation_id": container.remote_id},
-        )
-        if not 200 <= response.status_code < 300:
-            state = self._container_status(container.remote_id)[0]
-            if state == "PUBLISHED":  # a repeat of this send: find the post, never re-post
-                found = self.lookup(idempotency_key=idempotency_key, text=text, since=None)
-                if found is not None:
-                    return found
-        self._check(response, write=True, action="the post")
-        post_id = str((self._json(response) or {}).get("id") or "")
-        if not post_id:
-            raise OutcomeUnknown(
-                "Threads accepted the post but gave no id; it will be checked.",
-                platform=self.platform,
-            )
-        return PublishResult(remote_id=post_id, url=self._permalink(post_id), raw={"id": post_id})
-
-    def _permalink(self, post_id: str) -> str:
-        try:
-            body = self._graph(
-                "GET", f"/{post_id}", params={"fields": "permalink"}, action="the permalink"
-            )
-        except PlatformError:
-            return ""
-        return str(body.get("permalink") or "")
+        return self._publish_container(container, text=text, idempotency_key=idempotency_key)
 
     def _container(self, data: dict[str, str], *, key: str) -> UploadedMedia:
-        cached = self._media_cache().get(key)
-        if cached is not None and cached.reusable():
-            return cached
-        body = self._graph(
-            "POST", "/me/threads", data=data, content=True, action="the post container"
-        )
         item = MediaItem(b"", "text/plain")
-        ref = self._uploaded(str(body.get("id") or ""), item, key=key, ready=False)
-        self._wait_until_ready(ref, 0)
-        self._media_cache()[key] = ref
-        return ref
+        return self._cached_container(data, item, key=key, action="the post container")
+
+    def _containers_path(self) -> str:
+        return "/me/threads"
+
+    def _publish_path(self) -> str:
+        return "/me/threads_publish"
 
     # -- media (containers) ------------------------------------------------------------
 
@@ -234,46 +201,6 @@ class ThreadsClient(GraphClient):
         if item.alt_text:
             data["alt_text"] = item.alt_text
         body = self._graph(
-            "POST", "/me/threads", data=data, content=True, action="the media container"
+            "POST", self._containers_path(), data=data, content=True, action="the media container"
         )
         return self._uploaded(str(body.get("id") or ""), item, key=key, ready=False)
-
-    def _container_status(self, container_id: str) -> tuple[str, str]:
-        body = self._graph(
-            "GET",
-            f"/{container_id}",
-            params={"fields": "status,error_message"},
-            action="the container status",
-        )
-        return str(body.get("status") or ""), str(body.get("error_message") or "")
-
-    def _media_state(self, ref: UploadedMedia) -> tuple[str, str, float | None]:
-        status, message = self._container_status(ref.remote_id)
-        if status in ("FINISHED", "PUBLISHED"):
-            return "ready", "", None
-        if status in ("ERROR", "EXPIRED"):
-            return "failed", message or status, None
-        return "processing", "", None
-
-    # -- lookup ------------------------------------------------------------------------
-
-    def lookup(
-        self, *, idempotency_key: str, text: str, since: datetime | None
-    ) -> PublishResult | None:
-        body = self._graph(
-            "GET",
-            "/me/threads",
-            params={"fields": "id,text,timestamp,permalink", "limit": "25"},
-            action="the post lookup",
-        )
-        for post in body.get("data") or []:
-            if not isinstance(post, dict) or not post.get("id"):
-                continue
-            created = parse_datetime(str(post.get("timestamp") or "").replace("+0000", "+00:00"))
-            if since is not None and created is not None and created < since - CLOCK_SKEW:
-                continue
-            if " ".join(str(post.get("text") or "").split()) == " ".join(text.split()):
-                return PublishResult(
-                    remote_id=str(post["id"]), url=str(post.get("permalink") or ""), raw=post
-                )
-        return None

@@ -29,7 +29,15 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from .base import Identity, MediaItem, PublishResult, UploadedMedia, parse_datetime, utcnow
+from .base import (
+    CLOCK_SKEW,
+    Identity,
+    MediaItem,
+    PublishResult,
+    UploadedMedia,
+    parse_datetime,
+    utcnow,
+)
 from .errors import BadIdentityResponse, OutcomeUnknown, PlatformError, PublishRejected
 from .media import MB, MediaRules
 from .oauth import OAuthEndpoints, OAuthTokenClient
@@ -37,7 +45,6 @@ from .oauth import OAuthEndpoints, OAuthTokenClient
 WEB = "https://x.com"
 SCOPES = ("tweet.write", "tweet.read", "users.read", "offline.access")
 _URL = re.compile(r"https?://\S+")
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _comparable(text: str) -> str:

@@ -81,6 +81,10 @@ class MediaUpload:
     metadata: media_rules.Metadata | None = None
 
 
+#: At compose time the signed public address does not exist yet; it will at send time.
+PUBLIC_URL_PLACEHOLDER = "https://countersign.invalid/media/signed-at-send"
+
+
 @dataclass(frozen=True)
 class _CheckedMedia:
     upload: MediaUpload
@@ -104,6 +108,20 @@ class _CheckedMedia:
             "frame_rate": self.metadata.frame_rate,
             "poster": _store_poster(self),
         }
+
+    def as_item(self) -> MediaItem:
+        """What the platform rules check: the facts of the file, at a public address."""
+        return MediaItem(
+            b"",
+            self.mime_type,
+            self.alt_text,
+            size=self.size,
+            width=self.metadata.width,
+            height=self.metadata.height,
+            duration=self.metadata.duration,
+            frame_rate=self.metadata.frame_rate,
+            url=PUBLIC_URL_PLACEHOLDER,
+        )
 
 
 class ConfirmationNeeded(Conflict):
@@ -219,29 +237,8 @@ def _check_media(
             )
         )
     for channel in channels:
-        _check_against_platform(
-            channel,
-            [
-                MediaItem(
-                    b"",
-                    item.mime_type,
-                    item.alt_text,
-                    size=item.size,
-                    width=item.metadata.width,
-                    height=item.metadata.height,
-                    duration=item.metadata.duration,
-                    frame_rate=item.metadata.frame_rate,
-                    url=PUBLIC_URL_PLACEHOLDER,
-                )
-                for item in checked
-            ],
-            field="media",
-        )
+        _check_against_platform(channel, [item.as_item() for item in checked], field="media")
     return checked
-
-
-#: At compose time the signed public address does not exist yet; it will at send time.
-PUBLIC_URL_PLACEHOLDER = "https://countersign.invalid/media/signed-at-send"
 
 
 def _check_against_platform(channel: Channel, items: list[MediaItem], *, field: str) -> None:
@@ -894,18 +891,7 @@ def media_attach(*, post: Post, actor: User, upload: MediaUpload) -> Media:
     existing = [
         media_rules.media_item(m, url=PUBLIC_URL_PLACEHOLDER) for m in post.media.order_by("pk")
     ]
-    new = MediaItem(
-        b"",
-        checked.mime_type,
-        checked.alt_text,
-        size=checked.size,
-        width=checked.metadata.width,
-        height=checked.metadata.height,
-        duration=checked.metadata.duration,
-        frame_rate=checked.metadata.frame_rate,
-        url=PUBLIC_URL_PLACEHOLDER,
-    )
-    _check_against_platform(post.channel, [*existing, new], field="media")
+    _check_against_platform(post.channel, [*existing, checked.as_item()], field="media")
     old_hash = post.content_hash
     item = Media.objects.create(post=post, **checked.fields())
     post.last_editor = actor

@@ -8,25 +8,22 @@ run, so the figures can be read relative to this machine. Deletes its data after
 from __future__ import annotations
 
 import datetime as dt
-import math
 import secrets
-import statistics
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection, transaction
-from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services as account_services
-from accounts.models import Brand, Role, User
+from accounts.models import Brand, User
+from config.commands import DatabaseCommand
+from planner.benchmarking import header, signed_in, throwaway_brand, time_get
 from planner.content import fingerprint
 from planner.models import Category, Post, PostGroup, Revision
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Time the calendar month page and API with 5,000 posts, next to a trivial view."
 
     def add_arguments(self, parser):
@@ -55,15 +52,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _fill(self, slug: str, *, n_posts: int, n_channels: int) -> tuple[Brand, User]:
-        user = User.objects.create_user(username=slug, email=f"{slug}@example.invalid")
-        brand = account_services.brand_create(
-            slug=slug, name=f"Benchmark {slug}", created_by=None, timezone_name="Europe/London"
-        )
-        account_services.membership_set(brand=brand, user=user, roles=[Role.AUTHOR], actor=None)
-        channel_list = [
-            account_services.channel_create_outbox(brand=brand, handle=f"@{slug}-{i}", actor=None)
-            for i in range(n_channels)
-        ]
+        brand, user, channel_list = throwaway_brand(slug, channels=n_channels)
         groups = PostGroup.objects.bulk_create(
             PostGroup(brand=brand, created_by=user) for _ in range(n_posts)
         )
@@ -124,30 +113,12 @@ class Command(BaseCommand):
             ),
             ("post list page", reverse("post_list", kwargs={"slug": brand.slug})),
         ]
-        hosts = ["testserver", "localhost", "127.0.0.1"]
-        with override_settings(ALLOWED_HOSTS=hosts, SECURE_SSL_REDIRECT=False):
-            client = Client()
-            client.force_login(user)
-            self.stdout.write(
-                f"\n{'view':<26}{'median ms':>11}{'p95 ms':>10}{'queries':>9}{'events':>8}"
-            )
+        with signed_in(user) as client:
+            self.stdout.write(header() + f"{'events':>8}")
             for label, url in targets:
-                timings = []
-                for _ in range(runs + 2):  # two warm-up requests
-                    with CaptureQueriesContext(connection) as queries:
-                        t0 = time.perf_counter()
-                        response = client.get(url)
-                        elapsed = (time.perf_counter() - t0) * 1000
-                    if response.status_code != 200:
-                        raise CommandError(f"{url} answered {response.status_code}")
-                    timings.append(elapsed)
-                timings = sorted(timings[2:])
-                p95 = timings[math.ceil(0.95 * len(timings)) - 1]  # nearest rank
-                events = len(response.json()) if "API" in label else ""
-                self.stdout.write(
-                    f"{label:<26}{statistics.median(timings):>11.1f}{p95:>10.1f}"
-                    f"{len(queries):>9}{events!s:>8}"
-                )
+                timing = time_get(client, url, runs=runs)
+                events = len(timing.response.json()) if "API" in label else ""
+                self.stdout.write(timing.row(label) + f"{events!s:>8}")
         self.stdout.write(
             f"\n{runs} requests each after 2 warm-ups, Django test client in this process, "
             f"database {connection.vendor}."

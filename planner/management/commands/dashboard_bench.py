@@ -9,25 +9,22 @@ same way in the same run. Everything is rolled back afterwards unless --keep.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import secrets
-import statistics
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection, transaction
-from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services as account_services
-from accounts.models import Role, User
+from accounts.models import User
+from config.commands import DatabaseCommand
+from planner.benchmarking import header, signed_in, throwaway_brand, time_get
 from planner.metrics.dashboard import CHARTS
 from planner.metrics.seed import seed_published
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Time each KPI chart endpoint with 50,000 published posts, next to a trivial view."
 
     def add_arguments(self, parser):
@@ -43,20 +40,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             started = time.perf_counter()
             self.stdout.write(f"Filling brand {slug}: {posts:,} published posts…")
-            user = User.objects.create_user(username=slug, email=f"{slug}@example.invalid")
+            brand, user, channel_list = throwaway_brand(slug, channels=channels)
             approver = User.objects.create_user(
                 username=f"{slug}-a", email=f"{slug}-a@example.invalid"
             )
-            brand = account_services.brand_create(
-                slug=slug, name=f"Benchmark {slug}", created_by=None, timezone_name="Europe/London"
-            )
-            account_services.membership_set(brand=brand, user=user, roles=[Role.AUTHOR], actor=None)
-            channel_list = [
-                account_services.channel_create_outbox(
-                    brand=brand, handle=f"@{slug}-{i}", actor=None
-                )
-                for i in range(channels)
-            ]
             end = timezone.now()
             seed_published(
                 brand=brand,
@@ -87,26 +74,10 @@ class Command(BaseCommand):
             ("kpis summary", reverse("api_kpis", args=[brand.slug]) + query),
             ("dashboard page", reverse("kpi_dashboard", args=[brand.slug]) + query),
         ]
-        hosts = ["testserver", "localhost", "127.0.0.1"]
-        with override_settings(ALLOWED_HOSTS=hosts, SECURE_SSL_REDIRECT=False):
-            client = Client()
-            client.force_login(user)
-            self.stdout.write(f"\n{'endpoint':<26}{'median ms':>11}{'p95 ms':>10}{'queries':>9}")
+        with signed_in(user) as client:
+            self.stdout.write(header("endpoint"))
             for label, url in targets:
-                timings = []
-                for _ in range(runs + 2):  # two warm-ups
-                    with CaptureQueriesContext(connection) as queries:
-                        t0 = time.perf_counter()
-                        response = client.get(url)
-                        elapsed = (time.perf_counter() - t0) * 1000
-                    if response.status_code != 200:
-                        raise CommandError(f"{url} answered {response.status_code}")
-                    timings.append(elapsed)
-                timings = sorted(timings[2:])
-                p95 = timings[math.ceil(0.95 * len(timings)) - 1]
-                self.stdout.write(
-                    f"{label:<26}{statistics.median(timings):>11.1f}{p95:>10.1f}{len(queries):>9}"
-                )
+                self.stdout.write(time_get(client, url, runs=runs).row(label))
         self.stdout.write(
             f"\n{runs} requests each after 2 warm-ups, a year's range, Django test client in "
             f"this process, database {connection.vendor}."

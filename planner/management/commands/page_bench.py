@@ -13,7 +13,7 @@ import secrets
 import statistics
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from accounts import services as account_services
 from accounts.models import Role, User
+from config.commands import DatabaseCommand
 from planner.management.pagedata import add_posts
 from planner.models import Post, Status
 from policy import services as policy_services
@@ -28,7 +29,7 @@ from policy import services as policy_services
 TARGET_MS = 100.0
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Median and p95 of the main pages with 5,000 posts, next to /healthz/."
 
     def add_arguments(self, parser):

@@ -28,12 +28,13 @@ from pathlib import Path
 
 import requests
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Brand, Role, User
+from config.commands import DatabaseCommand
 from planner import lifecycle
 from planner.content import fingerprint
 from planner.models import Approval, Post, PostGroup, Revision, Status
@@ -43,7 +44,7 @@ TOKEN = "bench-token-0123456789"  # noqa: S105 - a credential for the local fake
 ROOT = Path(settings.BASE_DIR)
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Publish N due posts through real workers to a local fake Mastodon, next to a plain "
         "loop of the same HTTP POSTs to the same server."

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from config.commands import DatabaseCommand
 from planner.publishing import services as publishing
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Publish the posts that are due now, in this process: sweep expired leases, claim "
         "due approved posts, re-check and send each once, reconcile unconfirmed sends."

@@ -14,7 +14,7 @@ import secrets
 import statistics
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
@@ -23,6 +23,7 @@ from django.urls import reverse
 from accounts import services as account_services
 from accounts.models import Role, User
 from accounts.tokens import token_create
+from config.commands import DatabaseCommand
 from policy import services as policy_services
 
 TARGETS_MS = {"lint API": 5.0, "composer preview": 15.0}
@@ -52,7 +53,7 @@ TEXT = (
 )
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "p50/p95/p99 of the lint API and the composer preview, next to /healthz/."
 
     def add_arguments(self, parser):

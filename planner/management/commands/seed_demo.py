@@ -1,11 +1,12 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.test.utils import override_settings
 
+from config.commands import DatabaseCommand
 from planner.demo import demo_seed
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Load the demo brands, people, channels, policy and posts (idempotent). Creates the "
         "demo users only where missing and never changes an existing user's password. "

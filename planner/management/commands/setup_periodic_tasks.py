@@ -1,11 +1,11 @@
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+from config.commands import DatabaseCommand
 from planner.periodic import periodic_tasks
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Install or update the periodic tasks declared in planner.periodic (idempotent)."
 
     @transaction.atomic

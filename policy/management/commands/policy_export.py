@@ -1,11 +1,12 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from accounts.models import Brand
+from config.commands import DatabaseCommand
 from policy.engine import dump_policy_yaml
 from policy.services import policy_ensure
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Print the brand's current policy as YAML (the format policy_import reads). "
         "Exit 2 when there is no such brand."

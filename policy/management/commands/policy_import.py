@@ -2,15 +2,16 @@ import sys
 
 import yaml
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from accounts.models import Brand
+from config.commands import DatabaseCommand
 from policy import services as policy_services
 from policy.engine.schema import PolicyFormatError, decode_policy_bytes
 from policy.services import policy_import
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = (
         "Import a YAML policy file as the brand's next policy version ('-' reads stdin). "
         "Exit 0 when imported; 2 when nothing is imported: the file is refused (with the line "

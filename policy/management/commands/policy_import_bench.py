@@ -14,12 +14,13 @@ import secrets
 import string
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.test import Client
 from django.test.utils import override_settings
 
 from accounts import services as account_services
 from accounts.models import Brand, Role, User
+from config.commands import DatabaseCommand
 from policy import selectors, services
 from policy.engine import schema
 from policy.training import services as training_services
@@ -102,7 +103,7 @@ def over_limit_files() -> dict[str, str]:
     }
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = __doc__.splitlines()[0]
 
     def add_arguments(self, parser):

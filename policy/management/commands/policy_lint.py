@@ -14,9 +14,9 @@ import json
 import sys
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand
 
 from accounts.models import Brand, Channel
+from config.commands import DatabaseCommand
 from policy.engine import jsonl as jsonl_mod
 from policy.selectors import policy_linter
 from policy.services import MAX_LINT_CHARS, policy_ensure, policy_lint
@@ -26,7 +26,7 @@ class UsageError(Exception):
     pass
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = __doc__.splitlines()[0]
 
     def add_arguments(self, parser):
