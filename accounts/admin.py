@@ -194,7 +194,14 @@ class BrandAdmin(_ThroughServices):
 
     list_display = ["name", "slug", "timezone", "approvals_required", "is_paused"]
     search_fields = ["name", "slug"]
-    readonly_fields = ["is_paused", "paused_reason", "paused_at", "paused_by", "created_at"]
+    readonly_fields = [
+        "is_paused",
+        "paused_reason",
+        "paused_at",
+        "paused_by",
+        "policy_version",
+        "created_at",
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

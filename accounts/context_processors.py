@@ -54,9 +54,21 @@ def brand_actions(request) -> frozenset:
     return getattr(request, _ACTIONS)
 
 
+def is_partial(request) -> bool:
+    """An htmx request for a piece of a page (not a boosted or history-restoring full page):
+    it shows no navigation, so the menus' context is not computed."""
+    headers = request.headers
+    return (
+        headers.get("HX-Request") == "true"
+        and not headers.get("HX-Boosted")
+        and not headers.get("HX-History-Restore-Request")
+        and headers.get("HX-Request-Type", "partial") != "full"
+    )
+
+
 def brand_context(request) -> dict:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or is_partial(request):
         return {}
     actions = brand_actions(request)
     return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import unicodedata
 import zoneinfo
 
@@ -41,6 +42,11 @@ def validate_no_control_characters(value: str) -> None:
             "This may not contain newlines, tabs or other control characters.",
             code="control_characters",
         )
+
+
+def new_stamp() -> str:
+    """A fresh random value for a cache stamp (``Brand.lint_context_stamp``)."""
+    return secrets.token_hex(16)
 
 
 def validate_timezone(value: str) -> None:
@@ -104,6 +110,24 @@ class Brand(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    #: The brand's current policy version (the highest number), kept by
+    #: ``policy.services.policy_version_create`` in the transaction that writes the version,
+    #: so a check reads it with the brand row instead of asking for the latest version.
+    policy_version = models.ForeignKey(
+        "policy.PolicyVersion",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    #: Changes (to a new random value) whenever the brand's hashtag vocabulary or the
+    #: sensitive moments that apply to it change, so each process keeps the brand's lint
+    #: context (``policy.selectors.lint_context``) and checks it with the brand row it
+    #: already read instead of reading the vocabulary and moments again for every lint.
+    lint_context_stamp = models.CharField(
+        max_length=32, default=new_stamp, editable=False, blank=True
+    )
 
     class Meta:
         ordering = ["name"]

@@ -6,10 +6,21 @@ channel service calls. Views, API views and services ask the functions here, nev
 
 A person who is not a member of a brand cannot learn that it exists: lookups answer 404.
 A member who lacks the role answers 403 with the reason.
+
+One decision per request: inside :func:`request_scope` (the ``PermissionScopeMiddleware``
+opens one around every request) a person's object permissions are read from guardian once,
+in one query, and every question of the request is answered from that set. Outside a scope
+(services called from tasks, commands and tests) each question asks guardian. Writing
+permissions (:func:`sync_membership_permissions`, :func:`forget_channel`) forgets the set.
+Other people's permissions (who may approve a post) come from their ``Membership`` rows,
+already loaded: :func:`member_may`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.contrib.contenttypes.models import ContentType
@@ -50,6 +61,124 @@ ROLE_FOR_ACTION = {
 }
 
 
+# --- one decision per request ------------------------------------------------------------
+
+
+@dataclass
+class _Scope:
+    decisions: dict[int, _Decision] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """Everything guardian holds for one person: codenames by (content type id, object pk)."""
+
+    granted: dict[tuple[int, str], frozenset[str]]
+    superuser: bool
+
+    def allows(self, codename: str, obj: Brand | Channel) -> bool:
+        if self.superuser:
+            return True
+        ct = ContentType.objects.get_for_model(type(obj))  # cached per process
+        return codename in self.granted.get((ct.pk, str(obj.pk)), frozenset())
+
+    def object_ids(self, model, codename: str) -> list[int]:
+        ct = ContentType.objects.get_for_model(model)
+        return [
+            int(pk)
+            for (ct_id, pk), names in self.granted.items()
+            if ct_id == ct.pk and codename in names
+        ]
+
+
+_scope: contextvars.ContextVar[_Scope | None] = contextvars.ContextVar(
+    "countersign_permission_scope", default=None
+)
+
+
+@contextlib.contextmanager
+def request_scope():
+    """Answer every permission question inside from one read of guardian per person."""
+    token = _scope.set(_Scope())
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def _forget_decisions() -> None:
+    scope = _scope.get()
+    if scope is not None:
+        scope.decisions.clear()
+
+
+def _decision(user) -> _Decision | None:
+    """The person's permissions, read once in this scope (None outside a scope)."""
+    scope = _scope.get()
+    if scope is None:
+        return None
+    decision = scope.decisions.get(user.pk)
+    if decision is None:
+        granted: dict[tuple[int, str], set[str]] = {}
+        if not user.is_superuser:
+            rows = UserObjectPermission.objects.filter(user_id=user.pk).values_list(
+                "content_type_id", "object_pk", "permission__codename"
+            )
+            for ct_id, object_pk, codename in rows:
+                granted.setdefault((ct_id, object_pk), set()).add(codename)
+        decision = _Decision(
+            granted={key: frozenset(names) for key, names in granted.items()},
+            superuser=bool(user.is_superuser),
+        )
+        scope.decisions[user.pk] = decision
+    return decision
+
+
+def _allowed(user, codename: str, obj: Brand | Channel) -> bool:
+    decision = _decision(user)
+    if decision is None:
+        return user.has_perm(f"accounts.{codename}", obj)
+    return decision.allows(codename, obj)
+
+
+def member_may(membership: Membership, action: Action, channel: Channel | None = None) -> bool:
+    """May the member do ``action`` in the membership's brand (on ``channel``)? Decided from
+    the row itself, the roles and channel limits guardian mirrors, without asking guardian.
+    A limited member's channel ids come from ``membership.limited_channel_ids`` when the
+    caller loaded them (a set), else from the database."""
+    user = membership.user
+    if not _active(user):
+        return False
+    if user.is_superuser:
+        return True
+    if channel is not None and channel.brand_id != membership.brand_id:
+        return False
+    role = ROLE_FOR_ACTION.get(action)
+    if role is not None and not membership.has_role(role):
+        return False
+    if channel is None or action not in CHANNEL_CODENAMES or not membership.channels_restricted:
+        return True
+    allowed = getattr(membership, "limited_channel_ids", None)
+    if allowed is None:
+        allowed = set(membership.channels.values_list("pk", flat=True))
+    return channel.pk in allowed
+
+
+def load_channel_limits(memberships) -> None:
+    """Set ``limited_channel_ids`` on each membership (one query, only for limited ones)."""
+    limited = [m for m in memberships if m.channels_restricted]
+    for m in memberships:
+        m.limited_channel_ids = set()
+    if not limited:
+        return
+    through = Membership.channels.through
+    by_id = {m.pk: m for m in limited}
+    for membership_id, channel_id in through.objects.filter(
+        membership_id__in=list(by_id)
+    ).values_list("membership_id", "channel_id"):
+        by_id[membership_id].limited_channel_ids.add(channel_id)
+
+
 # --- keeping guardian in step with memberships -------------------------------------------
 
 
@@ -75,6 +204,7 @@ def sync_membership_permissions(membership: Membership | None, *, user: User, br
 
     ``membership`` None means the person left the brand: every permission is removed.
     """
+    _forget_decisions()
     brand_ct = ContentType.objects.get_for_model(Brand)
     channel_ct = ContentType.objects.get_for_model(Channel)
     channels = list(brand.channels.values_list("pk", flat=True))
@@ -124,6 +254,7 @@ def sync_membership_permissions(membership: Membership | None, *, user: User, br
 
 def forget_channel(channel: Channel) -> None:
     """Remove everyone's permissions on a channel that is being removed."""
+    _forget_decisions()
     UserObjectPermission.objects.filter(
         content_type=ContentType.objects.get_for_model(Channel), object_pk=str(channel.pk)
     ).delete()
@@ -148,9 +279,9 @@ def has_perm(user, action: Action, obj: Brand | Channel) -> bool:
         return False
     if isinstance(obj, Channel):
         if action in CHANNEL_CODENAMES:
-            return user.has_perm(f"accounts.{CHANNEL_CODENAMES[action]}", obj)
+            return _allowed(user, CHANNEL_CODENAMES[action], obj)
         return has_perm(user, action, obj.brand)
-    return user.has_perm(f"accounts.{BRAND_CODENAMES[action]}", obj)
+    return _allowed(user, BRAND_CODENAMES[action], obj)
 
 
 def require(user, action: Action, obj: Brand | Channel) -> None:
@@ -167,6 +298,10 @@ def require(user, action: Action, obj: Brand | Channel) -> None:
 def brands_for(user, action: Action = Action.VIEW) -> QuerySet[Brand]:
     if not _active(user):
         return Brand.objects.none()
+    decision = _decision(user)
+    if decision is not None and not decision.superuser:
+        ids = decision.object_ids(Brand, BRAND_CODENAMES[action])
+        return Brand.objects.filter(pk__in=ids).order_by("name")
     return get_objects_for_user(
         user, f"accounts.{BRAND_CODENAMES[action]}", klass=Brand, accept_global_perms=False
     ).order_by("name")
@@ -180,7 +315,10 @@ def channels_for(
     if not _active(user) or (not checked and not has_perm(user, Action.VIEW, brand)):
         return Channel.objects.none()
     qs = Channel.objects.filter(brand=brand)
-    if action in CHANNEL_CODENAMES:
+    decision = _decision(user)
+    if action in CHANNEL_CODENAMES and decision is not None and not decision.superuser:
+        qs = qs.filter(pk__in=decision.object_ids(Channel, CHANNEL_CODENAMES[action]))
+    elif action in CHANNEL_CODENAMES:
         qs = get_objects_for_user(
             user, f"accounts.{CHANNEL_CODENAMES[action]}", klass=qs, accept_global_perms=False
         )
@@ -217,6 +355,11 @@ def actions_on(user, brand: Brand) -> frozenset[Action]:
     once per page instead of one question per item)."""
     if not _active(user):
         return frozenset()
+    decision = _decision(user)
+    if decision is not None:
+        return frozenset(
+            action for action, name in BRAND_CODENAMES.items() if decision.allows(name, brand)
+        )
     from guardian.core import ObjectPermissionChecker
 
     codenames = set(ObjectPermissionChecker(user).get_perms(brand))

@@ -123,6 +123,16 @@ PASSWORD_RESET_LIMIT_PER_HOUR = env_int("PASSWORD_RESET_LIMIT_PER_HOUR", 5)
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
 DISPATCH_INTERVAL_SECONDS = env_int("DISPATCH_INTERVAL_SECONDS", 15)
 PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 300)
+#: Messages a worker process takes ahead (Celery's prefetch multiplier). The posts of the
+#: messages a killed worker held are still leased, and come back when the leases expire.
+WORKER_PREFETCH_MULTIPLIER = env_int("WORKER_PREFETCH_MULTIPLIER", 1)
+#: Calls a worker process's publish task makes at the same time (threads).
+PUBLISH_SEND_CONCURRENCY = env_int("PUBLISH_SEND_CONCURRENCY", 8)
+#: Claimed posts of one channel a dispatcher pass puts in one publish task (one broker
+#: message): checked together, in-flight markers committed together, sent
+#: PUBLISH_SEND_CONCURRENCY at a time, recorded together (0: PUBLISH_SEND_CONCURRENCY;
+#: 1 and concurrency 1: one task a post).
+PUBLISH_SET_SIZE = env_int("PUBLISH_SET_SIZE", 0)
 PLATFORM_TIMEOUT_SECONDS = env_int("PLATFORM_TIMEOUT_SECONDS", 10)
 # Fetching instance URLs on private/loopback addresses is refused unless this is on
 # (development with local fake platforms, tests, single-machine installs).

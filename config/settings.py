@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.PermissionScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.views.ProductNotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -260,7 +261,7 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.WORKER_PREFETCH_MULTIPLIER
 CELERY_TASK_ALWAYS_EAGER = env.CELERY_TASK_ALWAYS_EAGER
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
@@ -274,6 +275,8 @@ COUNTERSIGN = {
     "OUTBOX_DIR": env.OUTBOX_DIR,
     "DISPATCH_INTERVAL_SECONDS": env.DISPATCH_INTERVAL_SECONDS,
     "PUBLISH_LEASE_SECONDS": env.PUBLISH_LEASE_SECONDS,
+    "PUBLISH_SEND_CONCURRENCY": env.PUBLISH_SEND_CONCURRENCY,
+    "PUBLISH_SET_SIZE": env.PUBLISH_SET_SIZE,
     "PLATFORM_TIMEOUT_SECONDS": env.PLATFORM_TIMEOUT_SECONDS,
     "ALLOW_PRIVATE_INSTANCE_URLS": env.ALLOW_PRIVATE_INSTANCE_URLS,
     "OAUTH_APPS": env.OAUTH_APPS,

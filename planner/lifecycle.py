@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.urls import reverse
 
 from accounts.models import User
 from accounts.services import audit_record, notification_resolve
@@ -281,6 +282,58 @@ def claim_due(now, limit: int, lease_seconds: int) -> list[int]:
         )
         _claim_audit_rows(rows, lease_until=lease_until)
     return sorted(pk for pk, *_ in rows)
+
+
+def published_set(rows, *, now) -> None:
+    """Move a set of posts publishing -> published ("published"), each with its remote URL,
+    an audit row each and their moot notifications resolved, in a few statements for the
+    whole set: a worker's group commit. ``rows``: (post, remote_id, remote_url), each post
+    locked by the caller and checked to be publishing (its brand loaded, for its URL)."""
+    from accounts.models import AuditEvent
+
+    move = move_for(Status.PUBLISHING, Status.PUBLISHED)
+    if not rows:
+        return
+    posts = []
+    for post, _remote_id, remote_url in rows:
+        post.status, post.remote_url, post.lease_expires_at = move.target, remote_url, None
+        post.held_reason, post.held_code, post.updated_at = "", HeldCode.CHECK, now
+        posts.append(post)
+    from planner.publishing.records import write_rows
+
+    fields = ["status", "remote_url", "lease_expires_at", "held_reason", "held_code"]
+    write_rows(Post, posts, [*fields, "updated_at"])
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                brand_id=post.brand_id,
+                action=f"post.{move.name}",
+                object_type="post",
+                object_id=str(post.pk),
+                message="",
+                data={
+                    "from": move.source.value,
+                    "to": move.target.value,
+                    "content_hash": post.content_hash,
+                    "revision": post.revision,
+                    "remote_id": remote_id,
+                    "remote_url": remote_url,
+                },
+            )
+            for post, remote_id, remote_url in rows
+        ]
+    )
+    moot = [kind for kind, live in NOTICE_STILL_APPLIES.items() if move.target not in live]
+    by_brand: dict[int, list[Post]] = {}
+    for post in posts:
+        by_brand.setdefault(post.brand_id, []).append(post)
+    for brand_posts in by_brand.values():
+        brand = brand_posts[0].brand
+        # Post.get_absolute_url of each, from one reverse() per brand.
+        head, tail = reverse("post_detail", kwargs={"slug": brand.slug, "pk": 1}).rsplit("/1/", 1)
+        notification_resolve(
+            urls=[f"{head}/{p.pk}/{tail}" for p in brand_posts], kinds=moot, brand=brand
+        )
 
 
 def lease_sweep(

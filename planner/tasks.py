@@ -18,10 +18,15 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="planner.tasks.dispatch_due", ignore_result=True)
 def dispatch_due(limit: int = publishing.DISPATCH_BATCH) -> dict:
-    """Sweep expired leases, claim due posts, then enqueue one task per post after commit."""
+    """Sweep expired leases, claim due posts, then enqueue after commit one task per set of
+    claimed posts on one channel (up to PUBLISH_SEND_CONCURRENCY posts: one broker message a
+    set) and one per post to reconcile."""
     result = publishing.dispatch(limit=limit)
-    for post_id in result.claimed:
-        publish_post.delay_on_commit(post_id)
+    for post_ids in publishing.claimed_sets(result.claimed):
+        if len(post_ids) == 1:
+            publish_post.delay_on_commit(post_ids[0])
+        else:
+            publish_set.delay_on_commit(post_ids)
     for post_id in result.reconcile:
         reconcile_post.delay_on_commit(post_id)
     if result.claimed or result.reconcile or result.swept:
@@ -43,6 +48,21 @@ def publish_post(self, post_id: int) -> str:
     if outcome.result == publishing.Result.RETRY and not self.request.is_eager:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.result.value
+
+
+@shared_task(bind=True, name="planner.tasks.publish_set", ignore_result=True)
+def publish_set(self, post_ids: list[int]) -> list[str]:
+    """Publish the claimed posts of one set (one channel, one dispatcher pass): checked
+    together under their row locks, every check run for every post, the in-flight markers
+    committed, the calls made at the same time, the results recorded together
+    (planner.publishing.batch). A post to retry gets its own task later (same key); run
+    eagerly, it keeps its lease and a later dispatcher pass claims it again."""
+    outcomes = publishing.publish_many([int(pk) for pk in post_ids])
+    if not self.request.is_eager:
+        for outcome in outcomes:
+            if outcome.result == publishing.Result.RETRY:
+                publish_post.apply_async((outcome.post_id,), countdown=outcome.retry_in)
+    return [outcome.result.value for outcome in outcomes]
 
 
 @shared_task(name="planner.tasks.reconcile_post", ignore_result=True)

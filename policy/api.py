@@ -48,6 +48,7 @@ class Lint(APIView):
             text=data.validated_data["text"],
             channel=_channel(brand, data.validated_data.get("channel")),
             category=data.validated_data.get("category") or None,
+            brand_loaded=True,
         )
         return Response(linted.as_dict())
 
@@ -61,7 +62,7 @@ class PolicyCurrent(APIView):
     )
     def get(self, request, slug):
         brand = permissions.get_brand(request.user, slug)
-        version = services.policy_ensure(brand=brand)
+        version = services.policy_ensure(brand=brand, loaded=True)
         return Response(_version_data(version))
 
     @extend_schema(

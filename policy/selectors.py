@@ -15,8 +15,69 @@ from policy.engine.guard import GuardedPolicy, LintContext, Moment, compile_mome
 from policy.models import HashtagVocabulary, PolicyVersion, SensitiveMoment
 
 
-def policy_current(*, brand: Brand) -> PolicyVersion | None:
+def policy_current(*, brand: Brand, loaded: bool = False) -> PolicyVersion | None:
+    """The brand's current version: ``Brand.policy_version`` (kept by the service that writes
+    versions), the version itself from this process's cache of immutable versions.
+
+    ``loaded``: the brand row was read just now (this request, or under the send's lock), so
+    its ``policy_version_id`` is current and no query is needed; else the id is read again
+    (an object held for a while may predate a newer version)."""
+    if loaded:
+        version_id = brand.policy_version_id
+    else:
+        version_id = (
+            Brand.objects.filter(pk=brand.pk).values_list("policy_version_id", flat=True).first()
+        )
+    if version_id is None:
+        return None
+    return policy_version_by_id(version_id)
+
+
+def policy_latest(*, brand: Brand) -> PolicyVersion | None:
+    """The highest-numbered version in the database (numbering a new one)."""
     return PolicyVersion.objects.filter(brand=brand).order_by("-number").first()
+
+
+_VERSIONS: dict[int, PolicyVersion] = {}
+_VERSIONS_MAX = 256
+
+
+def policy_cache_clear() -> None:
+    """Forget the versions read so far (tests, whose rolled-back ids are used again)."""
+    _VERSIONS.clear()
+    _compiled.cache_clear()
+    _CONTEXTS.clear()
+
+
+def policy_version_by_id(pk: int) -> PolicyVersion | None:
+    """A version by id, read once per process (versions are never changed once written)."""
+    version = _VERSIONS.get(pk)
+    if version is None:
+        version = PolicyVersion.objects.filter(pk=pk).first()
+        if version is None:
+            return None
+        if len(_VERSIONS) >= _VERSIONS_MAX:
+            _VERSIONS.clear()
+        _VERSIONS[pk] = version
+    return version
+
+
+def policy_version_remember(version: PolicyVersion) -> None:
+    """A version just written (its rules as validated, not as stored: read it back once)."""
+    _VERSIONS.pop(version.pk, None)
+
+
+def policy_versions_by_id(pks) -> dict[int, PolicyVersion]:
+    """Several versions by id (the send-time checks of a batch): one query for the missing."""
+    wanted = {pk for pk in pks if pk is not None}
+    missing = wanted - _VERSIONS.keys()
+    if missing:
+        if len(_VERSIONS) + len(missing) > _VERSIONS_MAX:
+            _VERSIONS.clear()
+            missing = wanted
+        for version in PolicyVersion.objects.filter(pk__in=missing):
+            _VERSIONS[version.pk] = version
+    return {pk: _VERSIONS[pk] for pk in wanted if pk in _VERSIONS}
 
 
 def policy_versions(*, brand: Brand):
@@ -41,11 +102,12 @@ def policy_compiled(version: PolicyVersion) -> GuardedPolicy:
 
 
 def policy_linter(
-    version: PolicyVersion, *, brand: Brand, now: dt.datetime | None = None
+    version: PolicyVersion, *, brand: Brand, now: dt.datetime | None = None, loaded: bool = False
 ) -> GuardedPolicy:
     """The version's compiled policy with the brand's context: its hashtag vocabulary and
-    the sensitive moments active ``now`` (two queries)."""
-    return policy_compiled(version).with_context(lint_context(brand=brand, now=now))
+    the sensitive moments active ``now`` (see :func:`lint_context`; ``loaded``: the brand row
+    was read just now)."""
+    return policy_compiled(version).with_context(lint_context(brand=brand, now=now, loaded=loaded))
 
 
 # --- the newsjacking guard: vocabulary and moments ----------------------------------------
@@ -114,17 +176,62 @@ def _moments_compiled(key: tuple):
     )
 
 
-def lint_context(*, brand: Brand, now: dt.datetime | None = None) -> LintContext:
-    """The brand's vocabulary and its active moments, compiled (once per set of moments)."""
-    rows = moments_active(brand=brand, now=now).values_list(
-        "pk", "updated_at", "name", "severity", "terms", "tags"
-    )
-    key = tuple(
-        (pk, updated.isoformat(), name, severity, tuple(terms or ()), tuple(tags or ()))
-        for pk, updated, name, severity, terms, tags in rows
-    )
+#: (brand id, its lint_context_stamp, name, slug) -> (vocabulary keys, moments not ended
+#: when read).
+_CONTEXTS: dict[tuple, tuple[frozenset[str], tuple]] = {}
+_CONTEXTS_MAX = 256
+
+
+def _context_rows(brand: Brand, stamp: str) -> tuple[frozenset[str], tuple]:
+    """The brand's vocabulary keys (with its name and short name as tags) and its (and the
+    installation's) moments that had not ended when read, kept per process until the brand's
+    stamp changes (every write to the vocabulary or the moments changes it:
+    :func:`policy.services.lint_context_changed`)."""
+    brand_id = brand.pk
+    key = (brand_id, stamp, brand.name, brand.slug)
+    found = _CONTEXTS.get(key)
+    if found is None:
+        vocabulary = set(
+            HashtagVocabulary.objects.filter(brand_id=brand_id).values_list("key", flat=True)
+        )
+        vocabulary.update(
+            k for k in (tags_mod.joined_name_key(brand.name), tags_mod.tag_key(brand.slug)) if k
+        )
+        moments = tuple(
+            (pk, updated.isoformat(), name, severity, tuple(terms or ()), tuple(tags or ()), a, b)
+            for pk, updated, name, severity, terms, tags, a, b in SensitiveMoment.objects.filter(
+                Q(brand_id=brand_id) | Q(brand__isnull=True), ends_at__gt=timezone.now()
+            )
+            .order_by("ends_at", "id")
+            .values_list(
+                "pk", "updated_at", "name", "severity", "terms", "tags", "starts_at", "ends_at"
+            )
+        )
+        if len(_CONTEXTS) >= _CONTEXTS_MAX:
+            _CONTEXTS.clear()
+        found = _CONTEXTS[key] = (frozenset(vocabulary), moments)
+    return found
+
+
+def lint_context(
+    *, brand: Brand, now: dt.datetime | None = None, loaded: bool = False
+) -> LintContext:
+    """The brand's vocabulary and its active moments, compiled (once per set of moments).
+
+    Read once per process for each value of ``Brand.lint_context_stamp``; ``loaded``: the
+    brand row was read just now (this request, or under a send's lock), so its stamp is
+    current and no query is needed; else the stamp is read again (one query)."""
+    now = now or timezone.now()
+    stamp = brand.lint_context_stamp
+    if not loaded:
+        stamp = (
+            Brand.objects.filter(pk=brand.pk).values_list("lint_context_stamp", flat=True).first()
+            or ""
+        )
+    vocabulary, moments = _context_rows(brand, stamp)
+    key = tuple(m[:6] for m in moments if m[6] <= now < m[7])
     return LintContext(
-        vocabulary=vocabulary_keys(brand=brand),
+        vocabulary=vocabulary,
         moments=_moments_compiled(key) if key else None,
     )
 

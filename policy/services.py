@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts import selectors as account_selectors
-from accounts.models import Brand, Channel, User
+from accounts.models import Brand, Channel, User, new_stamp
 from accounts.services import audit_record
 from config.errors import NotAllowed
 from policy import selectors
@@ -59,7 +59,7 @@ def policy_version_create(
     except PolicyFormatError as exc:
         raise _as_validation_error(exc) from exc
     Brand.objects.select_for_update().filter(pk=brand.pk).first()  # serialise numbering
-    current = selectors.policy_current(brand=brand)
+    current = selectors.policy_latest(brand=brand)
     if preset is None:
         preset = current.preset if current else ""
     version = PolicyVersion.objects.create(
@@ -72,6 +72,10 @@ def policy_version_create(
         preset=preset,
         created_by=actor,
     )
+    # The brand names its current version (read with the brand row by every check).
+    Brand.objects.filter(pk=brand.pk).update(policy_version=version)
+    brand.policy_version = version
+    selectors.policy_version_remember(version)
     audit_record(
         action="policy.version_created",
         actor=actor,
@@ -83,15 +87,19 @@ def policy_version_create(
     return version
 
 
-def policy_ensure(*, brand: Brand) -> PolicyVersion:
-    """The brand's current policy, starting it from the starter policy the first time."""
-    current = selectors.policy_current(brand=brand)
+def policy_ensure(*, brand: Brand, loaded: bool = False) -> PolicyVersion:
+    """The brand's current policy, starting it from the starter policy the first time.
+    ``loaded``: see :func:`policy.selectors.policy_current`."""
+    current = selectors.policy_current(brand=brand, loaded=loaded)
     if current is not None:
         return current
     with transaction.atomic():
-        Brand.objects.select_for_update().filter(pk=brand.pk).first()
-        current = selectors.policy_current(brand=brand)
+        locked = Brand.objects.select_for_update().filter(pk=brand.pk).first()
+        current = (
+            selectors.policy_current(brand=locked, loaded=True) if locked is not None else None
+        )
         if current is not None:
+            brand.policy_version = current
             return current
         return policy_version_create(
             brand=brand,
@@ -208,17 +216,30 @@ def policy_lint(
     channel: Channel | str | None = None,
     category: str | None = None,
     version: PolicyVersion | None = None,
+    brand_loaded: bool = False,
 ) -> Linted:
     """Lint text against the brand's current policy (or a given version).
 
     ``channel`` is a Channel or a handle. Any string is accepted; over-long text is refused.
+    ``brand_loaded``: the brand row was read just now (this request, or under a send's lock);
+    else what linting depends on is read again (one query).
     """
     if not isinstance(text, str):
         raise ValidationError("Text must be a string.")
     if len(text) > MAX_LINT_CHARS:
         raise ValidationError(f"Text is {len(text):,} characters; the most we check is 100,000.")
-    version = version or policy_ensure(brand=brand)
-    compiled = selectors.policy_linter(version, brand=brand)
+    if not brand_loaded:
+        # The brand object may be older than the brand row (a newer policy version, vocabulary
+        # or moment): read what linting depends on again, in one query.
+        fresh = (
+            Brand.objects.filter(pk=brand.pk)
+            .values_list("policy_version_id", "lint_context_stamp")
+            .first()
+        )
+        if fresh is not None:
+            brand.policy_version_id, brand.lint_context_stamp = fresh
+    version = version or policy_ensure(brand=brand, loaded=True)
+    compiled = selectors.policy_linter(version, brand=brand, loaded=True)
     if isinstance(channel, Channel):
         handle, platform = channel.handle, channel.platform
     else:
@@ -331,14 +352,30 @@ def hashtag_remove(*, brand: Brand, actor: User, pk) -> None:
         row.delete()
 
 
-def hashtags_learn(*, brand_id: int, tags=(), text: str | None = None, source: str) -> int:
+def lint_context_changed(*, brand_id: int | None) -> None:
+    """The brand's (None: every brand's) hashtag vocabulary or sensitive moments changed:
+    a new ``Brand.lint_context_stamp``, so every process reads its lint context again
+    (``policy.selectors.lint_context``). Called for every write to those tables (the
+    signals in ``policy.apps``, and :func:`hashtags_learn`, whose bulk insert sends none)."""
+    brands = Brand.objects.all() if brand_id is None else Brand.objects.filter(pk=brand_id)
+    brands.update(lint_context_stamp=new_stamp())
+
+
+def hashtags_learn(
+    *, brand_id: int, tags=(), text: str | None = None, texts=(), source: str
+) -> int:
     """Record tags the brand uses by its own doing (a campaign's name, a published post's
-    hashtags, the demo's own tags): no person vets them. Returns how many were new."""
+    hashtags, the demo's own tags): no person vets them. Returns how many were new.
+    ``texts``: several texts at once (a set of published posts), one query for all.
+
+    Inside a transaction that locks posts, call it before locking them: a new tag writes
+    the brand row (its lint context stamp), and brand rows are locked before post rows."""
     if source not in HashtagVocabulary.Source.values or source == "approved":
         raise ValueError(f"learned tags are the brand's own, a campaign's or published: {source}")
     written = list(tags)
-    if text:
-        written += [text[a:b] for a, b in tags_mod.hashtag_spans(text)]
+    for each in [text, *texts]:
+        if each:
+            written += [each[a:b] for a, b in tags_mod.hashtag_spans(each)]
     rows = {}
     for tag in written:
         try:
@@ -358,7 +395,9 @@ def hashtags_learn(*, brand_id: int, tags=(), text: str | None = None, source: s
         for key, tag in rows.items()
         if key not in known
     ]
-    HashtagVocabulary.objects.bulk_create(new, ignore_conflicts=True)
+    if new:
+        lint_context_changed(brand_id=brand_id)
+        HashtagVocabulary.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
 
 

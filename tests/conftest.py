@@ -50,6 +50,15 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+@pytest.fixture(autouse=True)
+def _forget_policy_versions():
+    """Policy versions are cached per process by id; a rolled-back test's ids come back."""
+    from policy.selectors import policy_cache_clear
+
+    policy_cache_clear()
+    yield
+
+
 @pytest.fixture
 def make_user(db):
     counter = {"n": 0}

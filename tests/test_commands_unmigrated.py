@@ -21,6 +21,8 @@ DATABASE_COMMANDS = [
     ("publish_bench", "--posts", "2"),
     ("calendar_bench",),
     ("dashboard_bench",),
+    ("page_bench",),
+    ("request_bench",),
     ("seed_demo",),
     ("setup_periodic_tasks",),
 ]

@@ -68,16 +68,22 @@ def notification_mark_read(*, user: User, pk: int | None = None) -> int:
 
 
 def notification_resolve(
-    *, url: str, kinds: Iterable[str], brand: Brand | None = None, user: User | None = None
+    *,
+    url: str = "",
+    kinds: Iterable[str],
+    brand: Brand | None = None,
+    user: User | None = None,
+    urls: Iterable[str] = (),
 ) -> int:
     """Everyone's (or ``user``'s) unread notifications of ``kinds`` about the thing at ``url``
     are moot (the thing moved on, or the person did what was asked): mark them read. Returns
     how many changed."""
 
     kinds = list(kinds)
-    if not url or not kinds:
+    urls = [u for u in [url, *urls] if u]
+    if not urls or not kinds:
         return 0
-    qs = Notification.objects.filter(url=url, kind__in=kinds, read_at__isnull=True)
+    qs = Notification.objects.filter(url__in=urls, kind__in=kinds, read_at__isnull=True)
     if brand is not None:
         qs = qs.filter(brand=brand)
     if user is not None:

@@ -118,14 +118,20 @@ def post_findings(*, post: Post):
     from policy import services as policy_services
 
     return policy_services.policy_lint(
-        brand=post.brand, text=post.text, channel=post.channel, category=post.category
+        brand=post.brand,
+        text=post.text,
+        channel=post.channel,
+        category=post.category,
+        brand_loaded=True,  # read with the post, in this request
     )
 
 
 def text_findings(*, brand: Brand, text: str, channel: Channel | None, category: str | None):
     from policy import services as policy_services
 
-    return policy_services.policy_lint(brand=brand, text=text, channel=channel, category=category)
+    return policy_services.policy_lint(
+        brand=brand, text=text, channel=channel, category=category, brand_loaded=True
+    )
 
 
 # --- revisions ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from planner.publishing.records import (
     iso,
     lease_seconds,
     media_of,
+    prefetch_media,
 )
 
 # --- the checks made again at send time -----------------------------------------------------
@@ -30,15 +31,37 @@ class CheckResult:
     approvers: tuple = ()  # those people (for their certification at send time)
 
 
-def _approval_problem(post: Post) -> tuple[str | None, tuple, tuple]:
+@dataclass(frozen=True)
+class Facts:
+    """What the send-time checks read from other tables, for a set of posts at once:
+    their approvals judged by the approval rule and their brands' current policy versions
+    (the attachments are kept on each post, see ``records.media_of``). Read under the posts'
+    row locks, right before the in-flight markers are committed."""
+
+    approvals: dict  # post pk -> planner.review.selectors.ApprovalState
+    versions: dict  # policy version pk -> PolicyVersion
+
+
+def gather(posts: list[Post]) -> Facts:
+    """The facts for ``posts`` in a few queries whatever their number: attachments,
+    approvals, approval steps, approvers' memberships and groups, policy versions."""
+    from planner.review import selectors as review_selectors
+    from policy import selectors as policy_selectors
+
+    prefetch_media(posts)
+    return Facts(
+        approvals=review_selectors.approval_states(posts=posts),
+        versions=policy_selectors.policy_versions_by_id(p.brand.policy_version_id for p in posts),
+    )
+
+
+def _approval_problem(post: Post, facts: Facts) -> tuple[str | None, tuple, tuple]:
     """Are the post's approvals enough for its current content hash? (reason, approvals).
 
-    Asks the one approval rule (``planner.review.selectors.approval_state`` over
+    Asks the one approval rule (``planner.review.selectors.approval_states`` over
     ``policy.approvals.tally``), the same answer the approve button and the inbox get.
     """
-    from planner.review import selectors as review_selectors
-
-    state = review_selectors.approval_state(post=post)
+    state = facts.approvals[post.pk]
     counted = state.tally.counted_ids
     valid = [a for a in state.live if a.content_hash == post.content_hash]
     people = tuple({a.approver_id: a.approver for a in valid if a.approver_id}.values())
@@ -72,7 +95,11 @@ def _approval_problem(post: Post) -> tuple[str | None, tuple, tuple]:
 
 
 def run_checks(
-    post: Post, *, now: dt.datetime | None = None, since: dt.datetime | None = None
+    post: Post,
+    *,
+    now: dt.datetime | None = None,
+    since: dt.datetime | None = None,
+    facts: Facts | None = None,
 ) -> CheckResult:
     """The send-time checks: everything but the platform identity, in the order a person
     would want to hear it. The one function every way to the platform's "create" passes
@@ -81,7 +108,8 @@ def run_checks(
 
     ``since``: when the send being completed started (a re-send of an unconfirmed post is
     that send, so its missed-time check is measured from it); else the claim (the lease's
-    start), so a retry's wait does not count."""
+    start), so a retry's wait does not count. ``facts``: what :func:`gather` read for a set
+    of posts including this one (a batch's checks); else they are read for this post."""
     from policy import services as policy_services
 
     now = now or timezone.now()
@@ -114,11 +142,28 @@ def run_checks(
             "Its content changed after it was approved (the fingerprint no longer matches); "
             "it needs reviewing again."
         )
-    reason, approvals, approvers = _approval_problem(post)
+    if facts is None or post.pk not in facts.approvals:
+        facts = gather([post])
+    reason, approvals, approvers = _approval_problem(post, facts)
     if reason:
         return CheckResult(reason, approvals=approvals, approvers=approvers)
+    version = facts.versions.get(brand.policy_version_id)
+    if version is None:
+        return CheckResult(
+            f"{brand.name} has no policy version yet; open its policy page to start one, "
+            "then re-confirm the post.",
+            approvals=approvals,
+            approvers=approvers,
+        )
+    # The post and its brand were read just now (under the row lock, for a send): the brand
+    # row's policy version (above) and lint context stamp are current.
     linted = policy_services.policy_lint(
-        brand=brand, text=post.text, channel=channel, category=post.category
+        brand=brand,
+        text=post.text,
+        channel=channel,
+        category=post.category,
+        version=version,
+        brand_loaded=True,
     )
     if linted.result.blocked:
         blocking = [f for f in linted.result.findings if f.severity == "block"]

@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-import time
 from dataclasses import dataclass
 
+from django.core.cache import cache as django_cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Channel
-from planner.publishing.records import IDENTITY_CACHE_SECONDS, iso
+from planner.publishing.records import IDENTITY_CACHE_SECONDS, iso, logger
 from platforms.base import Identity
 
 # --- the platform side: clients and the identity check -------------------------------------
@@ -54,14 +54,26 @@ def forget_client(channel: Channel) -> None:
         cache.pop(old).close()
 
 
+#: Identities this process wrote to the shared cache (so :func:`clear_caches` can forget them).
 _identity_lock = threading.Lock()
-_identities: dict[tuple, tuple[Identity, float, dt.datetime]] = {}
+_identity_keys: set[str] = set()
+
+
+def _identity_key(channel: Channel) -> str:
+    account = hashlib.sha256(channel.remote_account_id.encode()).hexdigest()[:16]
+    return f"countersign:whoami:{channel.pk}:{account}:{_credential_fingerprint(channel)}"
 
 
 def clear_caches() -> None:
     """Forget remembered identities and this thread's clients (tests; credential rotation)."""
     with _identity_lock:
-        _identities.clear()
+        keys = list(_identity_keys)
+        _identity_keys.clear()
+    if keys:
+        try:
+            django_cache.delete_many(keys)
+        except Exception:  # no database at hand (a test's set-up): nothing to forget there
+            logger.debug("the shared cache could not forget identity checks", exc_info=True)
     cache = getattr(_clients, "by_channel", None) or {}
     while cache:
         cache.popitem()[1].close()
@@ -87,18 +99,41 @@ class IdentityCheck:
 
 def identity_check(channel: Channel, client) -> IdentityCheck:
     """Who the channel's credential posts as now (``whoami``), reused for a few seconds per
-    channel and credential. Raises the client's errors."""
-    key = (channel.pk, channel.remote_account_id, _credential_fingerprint(channel))
-    now = time.monotonic()
-    with _identity_lock:
-        cached = _identities.get(key)
-    if cached is not None and now - cached[1] < IDENTITY_CACHE_SECONDS:
-        return IdentityCheck(identity=cached[0], checked_at=cached[2], from_cache=True)
+    channel and credential by every worker process (the shared cache: the database's, or
+    Redis with CACHE_URL). Only a matching answer is remembered. Raises the client's
+    errors."""
+    key = _identity_key(channel)
+    try:
+        cached = django_cache.get(key)
+    except Exception:  # a cache that is down means asking the platform
+        logger.warning("the shared cache could not be read", exc_info=True)
+        cached = None
+    if cached is not None:
+        remote_id, handle, display_name, avatar_url, profile_url, checked_iso = cached
+        if remote_id == channel.remote_account_id:
+            return IdentityCheck(
+                identity=Identity(remote_id, handle, display_name, avatar_url, profile_url),
+                checked_at=dt.datetime.fromisoformat(checked_iso),
+                from_cache=True,
+            )
     identity = client.whoami()
     checked_at = timezone.now()
     if identity.remote_id == channel.remote_account_id:
-        with _identity_lock:
-            _identities[key] = (identity, now, checked_at)
+        value = (
+            identity.remote_id,
+            identity.handle,
+            identity.display_name,
+            identity.avatar_url,
+            identity.profile_url,
+            checked_at.isoformat(),
+        )
+        try:
+            django_cache.set(key, value, timeout=IDENTITY_CACHE_SECONDS)
+        except Exception:  # not remembered: the next send asks again
+            logger.warning("the shared cache could not keep an identity check", exc_info=True)
+        else:
+            with _identity_lock:
+                _identity_keys.add(key)
     return IdentityCheck(identity=identity, checked_at=checked_at, from_cache=False)
 
 

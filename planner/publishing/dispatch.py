@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from planner import lifecycle
 from planner.models import Post, Status
+from planner.publishing.batch import publish_many
 from planner.publishing.reconcile import reconcile_one
 from planner.publishing.records import (
     DISPATCH_BATCH,
@@ -22,7 +23,6 @@ from planner.publishing.records import (
     lock_state,
     set_lease,
 )
-from planner.publishing.send import publish_one
 
 # --- the dispatcher pass -------------------------------------------------------------------
 
@@ -80,6 +80,20 @@ def _claim_reconciles(now: dt.datetime, limit: int) -> list[int]:
     return claimed
 
 
+def _start_missing_policies(now: dt.datetime) -> None:
+    """A brand's policy version exists before anything of it is sent: a brand whose due posts
+    never went through a submit (which lints, and so starts the policy) gets its starter
+    version here, before the claim, never from inside a send. One query when none is missing."""
+    from accounts.models import Brand
+    from policy import services as policy_services
+
+    due_brands = Post.objects.filter(
+        status=Status.APPROVED, scheduled_at__isnull=False, scheduled_at__lte=now
+    ).values("brand_id")
+    for brand in Brand.objects.filter(policy_version__isnull=True, pk__in=due_brands):
+        policy_services.policy_ensure(brand=brand)
+
+
 def dispatch(*, now: dt.datetime | None = None, limit: int = DISPATCH_BATCH) -> DispatchResult:
     """One dispatcher pass: sweep expired leases, claim due posts, pick reconciliations.
 
@@ -88,6 +102,7 @@ def dispatch(*, now: dt.datetime | None = None, limit: int = DISPATCH_BATCH) -> 
     now = now or timezone.now()
     result = DispatchResult()
     result.swept = sweep(now=now)
+    _start_missing_policies(now)
     result.claimed = lifecycle.claim_due(now, limit, lease_seconds())
     result.reconcile = _claim_reconciles(now, limit)
     return result
@@ -99,5 +114,5 @@ def publish_due_inline(*, limit: int = DISPATCH_BATCH) -> list[Outcome]:
     pass once the wait is over."""
     result = dispatch(limit=limit)
     outcomes = [reconcile_one(pk) for pk in result.reconcile]
-    outcomes += [publish_one(pk) for pk in result.claimed]
+    outcomes += publish_many(result.claimed)
     return outcomes

@@ -179,44 +179,75 @@ def fail_post(
     return Outcome(post_id, Result.FAILED, reason)
 
 
+def completed_evidence(
+    delivery: Delivery,
+    result: PublishResult,
+    *,
+    platform: str,
+    reconciled: bool,
+    now,
+    outcome: str = "published",
+) -> None:
+    """The delivery of a send the platform accepted, completed (not saved): the attempt's
+    outcome, the remote id and URL, the evidence's final status and timestamps."""
+    if delivery.attempts and delivery.attempts[-1].get("outcome") is None:
+        delivery.attempts[-1].update({"outcome": outcome, "finished_at": iso(now), "error": ""})
+    delivery.remote_id = result.remote_id[:255]
+    delivery.remote_url = (result.url or "")[:500]
+    delivery.published_at = delivery.published_at or now
+    evidence = dict(delivery.evidence or {})
+    evidence.pop("failure", None)
+    evidence.update(
+        {
+            "status": "published",
+            "remote": {
+                "platform": platform,
+                "id": delivery.remote_id,
+                "url": delivery.remote_url,
+            },
+            "reconciled": reconciled,
+        }
+    )
+    evidence.setdefault("timestamps", {}).update(
+        {
+            "first_attempt_at": iso(delivery.first_attempt_at),
+            "published_at": iso(delivery.published_at),
+            "recorded_at": iso(now),
+        }
+    )
+    delivery.evidence = evidence
+    delivery.last_error = ""
+    delivery.send_in_flight = False
+
+
 def record_published(
-    post_id: int, result: PublishResult, *, platform: str, reconciled: bool, outcome: str
+    post_id: int,
+    result: PublishResult,
+    *,
+    platform: str,
+    reconciled: bool,
+    outcome: str,
+    sent: Post | None = None,
 ) -> Outcome:
-    """The platform has the post: published (or reconciled), with the evidence completed."""
+    """The platform has the post: published (or reconciled), with the evidence completed.
+    ``sent``: the post as it was sent (its brand and text), else read again."""
     now = timezone.now()
+    if sent is None:
+        sent = Post.objects.only("id", "brand_id", "text").filter(pk=post_id).first()
     with transaction.atomic():
+        if sent is not None:
+            # What the platform has is part of the brand's hashtag vocabulary from now on
+            # (first: a new tag writes the brand row, which is locked before post rows).
+            policy_services.hashtags_learn(
+                brand_id=sent.brand_id, text=sent.text, source="published"
+            )
         post = lock_state(post_id)
         delivery = lock_delivery(post_id)
         if post is None or delivery is None:
             return Outcome(post_id, Result.SKIPPED, "gone")
-        if delivery.attempts and delivery.attempts[-1].get("outcome") is None:
-            delivery.attempts[-1].update({"outcome": outcome, "finished_at": iso(now), "error": ""})
-        delivery.remote_id = result.remote_id[:255]
-        delivery.remote_url = (result.url or "")[:500]
-        delivery.published_at = delivery.published_at or now
-        evidence = dict(delivery.evidence or {})
-        evidence.pop("failure", None)
-        evidence.update(
-            {
-                "status": "published",
-                "remote": {
-                    "platform": platform,
-                    "id": delivery.remote_id,
-                    "url": delivery.remote_url,
-                },
-                "reconciled": reconciled,
-            }
+        completed_evidence(
+            delivery, result, platform=platform, reconciled=reconciled, now=now, outcome=outcome
         )
-        evidence.setdefault("timestamps", {}).update(
-            {
-                "first_attempt_at": iso(delivery.first_attempt_at),
-                "published_at": iso(delivery.published_at),
-                "recorded_at": iso(now),
-            }
-        )
-        delivery.evidence = evidence
-        delivery.last_error = ""
-        delivery.send_in_flight = False
         delivery.save(
             update_fields=[
                 "send_in_flight",
@@ -244,8 +275,6 @@ def record_published(
         Post.objects.filter(pk=post_id).update(
             remote_url=delivery.remote_url, lease_expires_at=None
         )
-        # what the brand has published is part of its hashtag vocabulary from now on
-        policy_services.hashtags_learn(brand_id=post.brand_id, text=post.text, source="published")
     return Outcome(post_id, Result.PUBLISHED, delivery.remote_url)
 
 

@@ -161,7 +161,7 @@ def reconcile_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
     if found is not None:
         _set_lookup_outcome(post_id, "found")
         return record_published(
-            post_id, found, platform=channel.platform, reconciled=True, outcome="found"
+            post_id, found, platform=channel.platform, reconciled=True, outcome="found", sent=post
         )
     _set_lookup_outcome(post_id, "not_found")
     if not _within_window(channel, delivery.first_attempt_at, now):

@@ -27,7 +27,7 @@ RETRY_MAX_SECONDS = 600.0
 #: Lookups of an unconfirmed post before it fails; and the wait between them.
 MAX_RECONCILE_CHECKS = 8
 RECONCILE_FIRST_DELAY_SECONDS = 5.0
-#: A channel's whoami answer is reused this long (per process), then asked again.
+#: A channel's whoami answer is reused this long (by every worker), then asked again.
 IDENTITY_CACHE_SECONDS = 15.0
 #: A post claimed this long after its time is held for a person to re-confirm.
 MISSED_TIME_GRACE = dt.timedelta(hours=1)
@@ -95,6 +95,22 @@ def media_of(post: Post) -> list:
     return cached
 
 
+def prefetch_media(posts: list[Post]) -> None:
+    """Read the attachments of many posts in one query (what :func:`media_of` returns)."""
+    from planner.models import Media
+
+    missing = [p for p in posts if getattr(p, "_publishing_media", None) is None]
+    if not missing:
+        return
+    by_post: dict[int, list] = {p.pk: [] for p in missing}
+    for media in Media.objects.filter(post_id__in=list(by_post)).order_by("pk"):
+        by_post[media.post_id].append(media)
+    for post in missing:
+        for media in by_post[post.pk]:
+            media.post = post  # as post.media gives them (the send's threads read no rows)
+        post._publishing_media = by_post[post.pk]
+
+
 def current_fingerprint(post: Post) -> str:
     """planner.content.content_fingerprint, from the attachments already read."""
     return fingerprint(
@@ -103,6 +119,30 @@ def current_fingerprint(post: Post) -> str:
         category=post.category,
         media=[(m.pk, m.alt_text) for m in media_of(post)],
     )
+
+
+def write_rows(model, objs: list, fields: list[str]) -> None:
+    """Save ``fields`` of each of ``objs`` (rows the caller holds locked), one prepared
+    ``UPDATE ... WHERE pk = %s`` run for all of them (``executemany``): what
+    ``bulk_update`` writes, without building a ``CASE`` expression per row and field."""
+    if not objs:
+        return
+    from django.db import connection
+
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    qn = connection.ops.quote_name
+    sql = (
+        f"UPDATE {qn(meta.db_table)} SET "  # noqa: S608 - names from the model's _meta
+        + ", ".join(f"{qn(c.column)} = %s" for c in columns)
+        + f" WHERE {qn(meta.pk.column)} = %s"
+    )
+    params = [
+        [c.get_db_prep_save(getattr(obj, c.attname), connection) for c in columns] + [obj.pk]
+        for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def set_lease(post_id: int, when: dt.datetime | None) -> None:

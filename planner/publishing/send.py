@@ -98,7 +98,15 @@ def _share_lock_brand_and_channel(post_id: int) -> None:
         )
 
 
-def _store_attempt(
+def _store_attempt(delivery: Delivery | None, **attempt) -> Delivery:
+    """The delivery (new, or re-keyed for new content) with one more attempt, in flight,
+    saved."""
+    delivery = attempt_row(delivery, **attempt)
+    delivery.save()
+    return delivery
+
+
+def attempt_row(
     delivery: Delivery | None,
     *,
     post: Post,
@@ -109,7 +117,8 @@ def _store_attempt(
     evidence: dict | None,
     now: dt.datetime,
 ) -> Delivery:
-    """The delivery (new, or re-keyed for new content) with one more attempt, in flight."""
+    """The delivery (new, or re-keyed for new content) with one more attempt, in flight; not
+    saved (a batch writes its rows together)."""
     if delivery is None:
         delivery = Delivery(post_id=post.pk, idempotency_key=key, content_hash=checked_hash)
     elif delivery.idempotency_key != key:
@@ -134,7 +143,6 @@ def _store_attempt(
     delivery.remote_account_id = remote_account_id
     if evidence is not None:
         delivery.evidence = evidence
-    delivery.save()
     return delivery
 
 
@@ -161,12 +169,8 @@ def begin_attempt(
     send) when a check fails, :class:`ContentChanged` when the content moved on.
     ``identity``: the evidence is drafted from these checks and that identity check;
     else ``evidence`` (or the delivery's evidence is kept, for a re-send)."""
-    from policy import services as policy_services
-
-    # The brand's policy must exist before its row is share-locked: starting the starter
-    # policy locks the row FOR UPDATE, and two sends of one brand holding FOR SHARE would
-    # deadlock on that upgrade.
-    policy_services.policy_ensure(brand=brand)
+    # The brand's policy version exists already (started by the dispatcher before the claim,
+    # or by the submit): nothing here writes anything but the send's own rows.
     with transaction.atomic():
         _share_lock_brand_and_channel(post_id)
         post = lock_post(post_id)
@@ -218,9 +222,19 @@ def _media_items(post: Post) -> list[MediaItem]:
     return items
 
 
-def publish_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
-    """Publish one claimed post: re-check, store the key, send once, record the outcome."""
-    now = now or timezone.now()
+@dataclass(frozen=True)
+class Prepared:
+    """A claimed post whose channel's credential was just checked: who it posts as."""
+
+    post: Post
+    client: object
+    identity: IdentityCheck
+
+
+def prepare(post_id: int, *, now: dt.datetime) -> Prepared | Outcome:
+    """The part of a send before the last checks: the post is still claimed and not in
+    flight, and the channel's credential still posts as the connected account. An
+    :class:`Outcome` when the send stops here (skipped, held, a retry)."""
     post = load_post(post_id)
     if post is None:
         return Outcome(post_id, Result.SKIPPED, "gone")
@@ -260,6 +274,17 @@ def publish_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
         return hold(f"The identity of {channel.handle} could not be checked: {exc}")
     if identity.identity.remote_id != channel.remote_account_id:
         return hold_identity_mismatch(post, identity, expect=Status.PUBLISHING)
+    return Prepared(post=post, client=client, identity=identity)
+
+
+def publish_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
+    """Publish one claimed post: re-check, store the key, send once, record the outcome."""
+    now = now or timezone.now()
+    prepared = prepare(post_id, now=now)
+    if isinstance(prepared, Outcome):
+        return prepared
+    post, client, identity = prepared.post, prepared.client, prepared.identity
+    channel = post.channel
     try:
         attempt = begin_attempt(
             post_id,
@@ -286,13 +311,38 @@ def publish_one(post_id: int, *, now: dt.datetime | None = None) -> Outcome:
 def send_attempt(post: Post, client, delivery: Delivery, *, kind: str) -> Outcome:
     """The network call, then its outcome recorded. ``kind``: send (publishing) or resend
     (reconciling an unconfirmed post, same key)."""
-    source = Status.PUBLISHING if kind == "send" else Status.UNCONFIRMED
     try:
-        result = client.publish(
-            text=post.text,
-            idempotency_key=delivery.idempotency_key,
-            media=_media_items(post),
+        result = call_platform(post, client, delivery)
+    except Exception as exc:
+        return outcome_of(post, kind=kind, error=exc)
+    return outcome_of(post, kind=kind, result=result)
+
+
+def call_platform(post: Post, client, delivery: Delivery):
+    """The network call: the platform's "create" with the delivery's key."""
+    return client.publish(
+        text=post.text,
+        idempotency_key=delivery.idempotency_key,
+        media=_media_items(post),
+    )
+
+
+def outcome_of(post: Post, *, kind: str, result=None, error: Exception | None = None) -> Outcome:
+    """Record what the call did: its result (published), or its error (a retry, unconfirmed,
+    failed or held). An error that is not a platform's is raised again after the attempt is
+    noted, so it is never mistaken for an answer."""
+    source = Status.PUBLISHING if kind == "send" else Status.UNCONFIRMED
+    if error is None:
+        return record_published(
+            post.pk,
+            result,
+            platform=post.channel.platform,
+            reconciled=kind == "resend",
+            outcome="published",
+            sent=post,
         )
+    try:
+        raise error
     except platform_errors.PlatformUnavailable as exc:
         _note(post.pk, outcome="unavailable", error=str(exc))
         if kind == "resend":
@@ -317,13 +367,6 @@ def send_attempt(post: Post, client, delivery: Delivery, *, kind: str) -> Outcom
             return fail_post(post.pk, reason, sources=(source,))
         held = hold_post(post.pk, reason, expect=Status.PUBLISHING, code=HeldCode.RECONNECT)
         return Outcome(post.pk, Result.HELD if held else Result.SKIPPED, reason)
-    return record_published(
-        post.pk,
-        result,
-        platform=post.channel.platform,
-        reconciled=kind == "resend",
-        outcome="published",
-    )
 
 
 def _mark_reconnect(channel: Channel, exc: Exception) -> None:

@@ -5,6 +5,7 @@ the door the web, the API, the admin, tasks and commands go through.
 
 from __future__ import annotations
 
+from planner.publishing.batch import claimed_sets, publish_claimed, publish_many, send_concurrency
 from planner.publishing.clients import clear_caches, identity_check
 from planner.publishing.dispatch import dispatch, publish_due_inline, sweep
 from planner.publishing.pause import (
@@ -48,13 +49,17 @@ __all__ = [
     "can_release",
     "channel_pause",
     "channel_resume",
+    "claimed_sets",
     "clear_caches",
     "dispatch",
     "idempotency_key",
     "identity_check",
     "post_release",
+    "publish_claimed",
     "publish_due_inline",
+    "publish_many",
     "publish_one",
     "reconcile_one",
+    "send_concurrency",
     "sweep",
 ]

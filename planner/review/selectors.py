@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.utils.safestring import SafeString
 
@@ -21,7 +21,12 @@ from planner.models import (
     Revision,
     Status,
 )
-from planner.posts.selectors import RevisionDiff, channel_choices, post_list, revision_diff
+from planner.posts.selectors import (
+    RevisionDiff,
+    channel_choices,
+    posts_query,
+    revision_diff,
+)
 from policy.approvals import (
     Person,
     Refusal,
@@ -99,20 +104,27 @@ def approval_people(*, brand: Brand, channel: Channel, users) -> dict[int, Perso
     memberships = list(
         Membership.objects.filter(brand=brand, user_id__in=ids).select_related("user")
     )
+    permissions.load_channel_limits(memberships)
     groups: dict[int, set[int]] = {}
     for uid, gid in User.groups.through.objects.filter(user_id__in=ids).values_list(
         "user_id", "group_id"
     ):
         groups.setdefault(uid, set()).add(gid)
     return {
-        m.user_id: Person(
-            user_id=m.user_id,
-            may_approve=permissions.has_perm(m.user, Action.APPROVE, channel),
-            roles=frozenset(m.roles),
-            group_ids=frozenset(groups.get(m.user_id, ())),
-        )
+        m.user_id: person_of(m, channel=channel, group_ids=groups.get(m.user_id, ()))
         for m in memberships
     }
+
+
+def person_of(membership: Membership, *, channel: Channel, group_ids) -> Person:
+    """What the approval rule needs to know about one member for a post on ``channel``
+    (the membership row decides: roles and channel limits)."""
+    return Person(
+        user_id=membership.user_id,
+        may_approve=permissions.member_may(membership, Action.APPROVE, channel),
+        roles=frozenset(membership.roles),
+        group_ids=frozenset(group_ids),
+    )
 
 
 @dataclass(frozen=True)
@@ -164,6 +176,74 @@ def approval_state(
             people=people,
         ),
     )
+
+
+def approval_states(*, posts: list[Post]) -> dict[int, ApprovalState]:
+    """:func:`approval_state` for many posts at once (the send-time checks of a batch): the
+    approvals, the steps, the approvers' memberships and groups in one query each, then the
+    same rule per post."""
+    if not posts:
+        return {}
+    approvals: dict[int, list[Approval]] = {p.pk: [] for p in posts}
+    for approval in (
+        Approval.objects.filter(post_id__in=list(approvals))
+        .select_related("approver")
+        .order_by("approved_at", "id")
+    ):
+        approvals[approval.post_id].append(approval)
+    brand_ids = {p.brand_id for p in posts}
+    steps: dict[int, list[ApprovalStep]] = {pk: [] for pk in brand_ids}
+    for step in (
+        ApprovalStep.objects.filter(brand_id__in=brand_ids)
+        .select_related("group")
+        .order_by("order")
+    ):
+        steps[step.brand_id].append(step)
+    user_ids = {
+        a.approver_id for rows in approvals.values() for a in rows if a.dismissed_at is None
+    }
+    user_ids.discard(None)
+    memberships: dict[tuple[int, int], Membership] = {}
+    groups: dict[int, set[int]] = {}
+    if user_ids:
+        rows = list(
+            Membership.objects.filter(brand_id__in=brand_ids, user_id__in=user_ids).select_related(
+                "user"
+            )
+        )
+        permissions.load_channel_limits(rows)
+        memberships = {(m.brand_id, m.user_id): m for m in rows}
+        for uid, gid in User.groups.through.objects.filter(user_id__in=user_ids).values_list(
+            "user_id", "group_id"
+        ):
+            groups.setdefault(uid, set()).add(gid)
+    states = {}
+    for post in posts:
+        rows = approvals[post.pk]
+        rules = rule_steps(brand=post.brand, channel=post.channel, steps=steps[post.brand_id])
+        votes = [vote_of(a) for a in rows]
+        people = {}
+        for a in rows:
+            membership = memberships.get((post.brand_id, a.approver_id))
+            if a.dismissed_at is None and membership is not None:
+                people[a.approver_id] = person_of(
+                    membership, channel=post.channel, group_ids=groups.get(a.approver_id, ())
+                )
+        states[post.pk] = ApprovalState(
+            steps=rules,
+            approvals=rows,
+            votes=votes,
+            people=people,
+            tally=tally(
+                steps=rules,
+                votes=votes,
+                content_hash=post.content_hash,
+                author_id=post.author_id,
+                last_editor_id=post.last_editor_id,
+                people=people,
+            ),
+        )
+    return states
 
 
 def approvals_satisfied(*, post: Post) -> bool:
@@ -297,36 +377,89 @@ class InboxItem:
     review_html: SafeString
 
 
+#: Inbox items on one page.
+INBOX_PAGE_SIZE = 50
+
+
 def inbox(*, user: User, brand: Brand) -> list[InboxItem]:
     """Posts in review that ``user`` may approve at their current step and has not yet
     approved in this version, with what changed since they last looked at each."""
-    from policy.highlight import highlight_findings
+    return _inbox_items(_inbox_page_posts(_inbox_wanted(user=user, brand=brand)), brand=brand)
+
+
+def inbox_page(
+    *, user: User, brand: Brand, page: int = 1, per_page: int = INBOX_PAGE_SIZE
+) -> tuple[list[InboxItem], int, int]:
+    """One page of :func:`inbox` (soonest first, as the inbox lists them): its items, how
+    many posts await the user in all, and the page number actually shown."""
+    wanted = _inbox_wanted(user=user, brand=brand)
+    pages = max(1, -(-len(wanted) // per_page))
+    page = min(max(1, page), pages)
+    start = (page - 1) * per_page
+    shown = _inbox_page_posts(wanted[start : start + per_page])
+    return _inbox_items(shown, brand=brand), len(wanted), page
+
+
+#: What the inbox reads of every post in review to decide whether it awaits the user (the
+#: full rows, with their joins, are read only for the page shown).
+_INBOX_FIELDS = (
+    "id",
+    "brand_id",
+    "channel_id",
+    "author_id",
+    "last_editor_id",
+    "status",
+    "content_hash",
+    "revision",
+    "scheduled_at",
+)
+
+
+def _inbox_wanted(*, user: User, brand: Brand) -> list:
+    """(post, state, current step, revision last seen) for each post awaiting ``user``.
+
+    Every post in review on the user's channels is judged by the approval rule, from narrow
+    rows: the posts' own columns, their approvals in one query, the channels, steps and
+    people once. The posts are plain rows here; :func:`_inbox_page_posts` swaps in the full
+    ones for the page shown."""
 
     channels = permissions.channels_for(user, brand, Action.APPROVE)
     posts = list(
-        post_list(brand=brand)
-        .filter(status=Status.IN_REVIEW, channel__in=channels)
+        Post.objects.filter(brand=brand, status=Status.IN_REVIEW, channel__in=channels)
         .exclude(author=user)
         .exclude(last_editor=user)
-        .prefetch_related(approvals_prefetch())
+        .select_related("channel")
+        .order_by(F("scheduled_at").asc(nulls_last=True), "id")
+        .only(*_INBOX_FIELDS, "channel")
     )
     if not posts:
         return []
+    approvals: dict[int, list[Approval]] = {p.pk: [] for p in posts}
+    for approval in (
+        Approval.objects.filter(post_id__in=list(approvals))
+        .select_related("approver")
+        .order_by("approved_at", "id")
+    ):
+        approvals[approval.post_id].append(approval)
     steps = approval_step_list(brand=brand)
-    approver_ids = {a.approver_id for p in posts for a in p.approvals.all() if a.is_live}
+    approver_ids = {a.approver_id for rows in approvals.values() for a in rows if a.is_live}
     people_by_channel: dict[int, dict[int, Person]] = {}
-    for channel in {p.channel_id: p.channel for p in posts}.values():
-        people_by_channel[channel.pk] = approval_people(
+    rules_by_channel = {}
+    for channel_id, channel in {p.channel_id: p.channel for p in posts}.items():
+        people_by_channel[channel_id] = approval_people(
             brand=brand, channel=channel, users=[*approver_ids, user.pk]
         )
+        rules_by_channel[channel_id] = rule_steps(brand=brand, channel=channel, steps=steps)
     seen = dict(
-        ReviewSeen.objects.filter(user=user, post__in=posts).values_list("post_id", "revision")
+        ReviewSeen.objects.filter(user=user, post_id__in=list(approvals)).values_list(
+            "post_id", "revision"
+        )
     )
     wanted: list[tuple[Post, ApprovalState, StepState, int | None]] = []
     for post in posts:
-        approvals = list(post.approvals.all())
-        rules = rule_steps(brand=brand, channel=post.channel, steps=steps)
-        votes = [vote_of(a) for a in approvals]
+        rows = approvals[post.pk]
+        rules = rules_by_channel[post.channel_id]
+        votes = [vote_of(a) for a in rows]
         people = people_by_channel[post.channel_id]
         result = tally(
             steps=rules,
@@ -336,14 +469,28 @@ def inbox(*, user: User, brand: Brand) -> list[InboxItem]:
             last_editor_id=post.last_editor_id,
             people=people,
         )
-        state = ApprovalState(
-            steps=rules, approvals=approvals, votes=votes, people=people, tally=result
-        )
+        state = ApprovalState(steps=rules, approvals=rows, votes=votes, people=people, tally=result)
         if result.current is None or approve_refusal_for(post=post, user=user, state=state):
             continue
-        mine = [a.revision for a in approvals if a.approver_id == user.pk]
+        mine = [a.revision for a in rows if a.approver_id == user.pk]
         looked = [n for n in (seen.get(post.pk), max(mine, default=None)) if n is not None]
         wanted.append((post, state, result.current, max(looked) if looked else None))
+    return wanted
+
+
+def _inbox_page_posts(wanted: list) -> list:
+    """``wanted`` with each post read in full, with its joins (the page's cards show them);
+    their approvals are the ones judged (``state.approvals``)."""
+    if not wanted:
+        return []
+    full = {p.pk: p for p in posts_query().filter(pk__in=[p.pk for p, *_ in wanted])}
+    return [(full.get(post.pk, post), *rest) for post, *rest in wanted]
+
+
+def _inbox_items(wanted: list, *, brand: Brand) -> list[InboxItem]:
+    """The inbox cards of ``wanted``: highlighted text, and the diff since last seen."""
+    from policy.highlight import highlight_findings
+
     numbers = {(p.pk, n) for p, _, _, n in wanted if n is not None and n != p.revision}
     numbers |= {(p.pk, p.revision) for p, _, _, n in wanted if n is not None}
     revisions: dict[int, list[Revision]] = {}

@@ -118,12 +118,22 @@ def post_decide(request: HttpRequest, slug: str, pk: int, action: str) -> HttpRe
 def approval_inbox(request: HttpRequest, slug: str) -> HttpResponse:
     """Awaiting my approval: what I may approve now, with what changed since I looked."""
     brand = permissions.get_brand(request.user, slug)
+    try:
+        page = int(request.GET.get("page", 1))
+    except (TypeError, ValueError):
+        page = 1
+    items, total, page = review_selectors.inbox_page(user=request.user, brand=brand, page=page)
+    size = review_selectors.INBOX_PAGE_SIZE
     return render(
         request,
         "planner/approval_inbox.html",
         {
             "brand": brand,
-            "items": review_selectors.inbox(user=request.user, brand=brand),
+            "items": items,
+            "total": total,
+            "page": page,
+            "previous_page": page - 1 if page > 1 else None,
+            "next_page": page + 1 if page * size < total else None,
             "is_admin": permissions.has_perm(request.user, Action.ADMIN, brand),
         },
     )

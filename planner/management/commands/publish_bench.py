@@ -38,6 +38,7 @@ from config.commands import DatabaseCommand
 from planner import lifecycle
 from planner.content import fingerprint
 from planner.models import Approval, Post, PostGroup, Revision, Status
+from policy import services as policy_services
 
 TOKEN = "bench-token-0123456789"  # noqa: S105 - a credential for the local fake only
 ROOT = Path(settings.BASE_DIR)
@@ -51,8 +52,27 @@ class Command(DatabaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--posts", type=int, default=1000)
-        parser.add_argument("--workers", type=int, default=2, help="Worker processes.")
-        parser.add_argument("--concurrency", type=int, default=4, help="Threads per worker.")
+        parser.add_argument(
+            "--workers", type=int, default=1, help="Celery workers (the Procfile runs one)."
+        )
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            default=2,
+            help="Pool size per worker (the Procfile's --concurrency=2).",
+        )
+        parser.add_argument(
+            "--pool",
+            choices=["prefork", "threads"],
+            default="prefork",
+            help="Celery pool (the Procfile's is prefork).",
+        )
+        parser.add_argument(
+            "--queries-posts",
+            type=int,
+            default=200,
+            help="Posts of the in-process run that counts the queries per send (0: skip).",
+        )
         parser.add_argument(
             "--latency",
             type=float,
@@ -79,12 +99,17 @@ class Command(DatabaseCommand):
             brand, people, ids = self._fill(slug, url, posts)
             queue = f"bench-{secrets.token_hex(4)}"
             for n in range(workers):
-                self._start_worker(f"bench{n}", queue, concurrency, logs, started)
+                self._start_worker(f"bench{n}", queue, concurrency, opts["pool"], logs, started)
             elapsed = self._run(ids, queue, opts["timeout"])
             sent = requests.get(f"{url}/_fake/posts", timeout=30).json()
             if len(sent) != posts or len({s["idempotency_key"] for s in sent}) != posts:
                 raise CommandError(f"expected {posts} posts at the fake, found {len(sent)}")
-            self._report(posts, workers, concurrency, latency, plain, elapsed)
+            per_send = None
+            if opts["queries_posts"] > 0:
+                per_send = self._queries_per_send(brand, people, opts["queries_posts"])
+            self._report(
+                posts, workers, concurrency, opts["pool"], latency, plain, elapsed, per_send
+            )
             if not opts["keep"]:
                 self._clean(brand, people)
                 self.stdout.write(
@@ -126,7 +151,9 @@ class Command(DatabaseCommand):
             raise CommandError(f"the fake Mastodon did not start: {line!r}")
         return line
 
-    def _start_worker(self, name: str, queue: str, concurrency: int, logs: Path, started: list):
+    def _start_worker(
+        self, name: str, queue: str, concurrency: int, pool: str, logs: Path, started: list
+    ):
         log_path = logs / f"{name}.log"
         proc = subprocess.Popen(  # noqa: S603 - the virtualenv's celery
             [
@@ -135,7 +162,7 @@ class Command(DatabaseCommand):
                 "config",
                 "worker",
                 "--loglevel=INFO",
-                "--pool=threads",
+                f"--pool={pool}",
                 f"--concurrency={concurrency}",
                 f"--hostname={name}@%h",
                 f"--queues={queue}",
@@ -206,14 +233,46 @@ class Command(DatabaseCommand):
             time.sleep(0.05)
         return time.perf_counter() - started
 
-    def _report(self, n, workers, concurrency, latency, plain, elapsed) -> None:
+    def _queries_per_send(self, brand: Brand, people: dict, n: int) -> float:
+        """The queries of the worker's path, counted in this process: one dispatcher pass
+        (sweep, claim, the sets cut) and every set's publish task body, over ``n`` more due
+        posts of the bench's channel."""
+        from django.test.utils import CaptureQueriesContext
+
+        from planner import tasks
+        from planner.publishing import services as publishing
+
+        channel = brand.channels.get()
+        ids = self._seed_posts(brand, channel, people, n)
+        Post.objects.filter(pk__in=ids).update(scheduled_at=timezone.now())
+        with CaptureQueriesContext(connection) as queries:
+            claimed = publishing.dispatch(limit=n).claimed
+            for post_ids in publishing.claimed_sets(claimed):
+                tasks.publish_set(post_ids)  # the task's body, as a worker runs it
+        counts = dict(
+            Post.objects.filter(pk__in=ids).values_list("status").annotate(n=models_count())
+        )
+        published = counts.get(Status.PUBLISHED, 0)
+        if published != n:
+            self.stdout.write(f"  (the counted run: {counts}; per send counts the published)")
+        if not published:
+            raise CommandError("the counted run published nothing")
+        return len(queries) / published
+
+    def _report(
+        self, n, workers, concurrency, pool, latency, plain, elapsed, per_send=None
+    ) -> None:
+        from planner.publishing.batch import send_concurrency
+
         plain_rate, rate = n / plain, n / elapsed
         broker = settings.CELERY_BROKER_URL.split("://")[0]
         self.stdout.write(
             f"\npublish_bench: {n:,} posts to a local fake Mastodon "
             f"(latency {latency * 1000:.0f} ms per request), database {connection.vendor}, "
             f"broker {broker}, {workers} worker{'' if workers == 1 else 's'} "
-            f"× {concurrency} threads, {os.cpu_count()} CPUs"
+            f"× {concurrency} {pool} {'processes' if pool == 'prefork' else 'threads'}, "
+            f"each sending up to {send_concurrency()} posts at once "
+            f"(PUBLISH_SEND_CONCURRENCY), {os.cpu_count()} CPUs"
         )
         self.stdout.write(
             f"  {'plain loop of the same POSTs (requests.Session)':<52}"
@@ -223,10 +282,14 @@ class Command(DatabaseCommand):
             f"  {'Countersign (claim, queue, re-check, send, record)':<52}"
             f"{rate:>9.1f} posts/s  ({elapsed:.2f} s)"
         )
-        verdict = "meets" if rate >= plain_rate / 2 else "misses"
+        target = 0.5 if latency == 0 else 5.0
+        verdict = "meets" if rate >= plain_rate * target else "misses"
         self.stdout.write(
-            f"  ratio {rate / plain_rate:.2f} of the plain loop: {verdict} the target of 0.5"
+            f"  ratio {rate / plain_rate:.2f} of the plain loop: {verdict} the target of "
+            f"{target:g} (at {'0 latency' if latency == 0 else 'a real latency'})"
         )
+        if per_send is not None:
+            self.stdout.write(f"  queries per send (amortised, worker path): {per_send:.1f}")
 
     # -- data --------------------------------------------------------------------------------
 
@@ -257,6 +320,8 @@ class Command(DatabaseCommand):
             instance_url=url,
             credential={"access_token": TOKEN},
         )
+        # The posts are written as a submit would have left them, policy version included.
+        policy_services.policy_ensure(brand=brand)
         return brand, people, self._seed_posts(brand, channel, people, n)
 
     def _seed_posts(self, brand: Brand, channel, people: dict, n: int) -> list[int]:

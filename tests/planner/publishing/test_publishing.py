@@ -393,9 +393,15 @@ def test_an_expired_lease_with_a_send_in_flight_becomes_unconfirmed(pub, due, ma
 
 
 def test_the_dispatcher_task_enqueues_one_publish_task_per_post_after_commit(
-    pub, mastodon, django_capture_on_commit_callbacks, monkeypatch
+    pub, mastodon, django_capture_on_commit_callbacks, monkeypatch, settings
 ):
     from planner import tasks
+
+    settings.COUNTERSIGN = {
+        **settings.COUNTERSIGN,
+        "PUBLISH_SEND_CONCURRENCY": 1,
+        "PUBLISH_SET_SIZE": 1,
+    }
 
     posts = [approved_post(pub, f"Batch {i}") for i in range(3)]
     make_due([p.pk for p in posts])
@@ -412,6 +418,37 @@ def test_the_dispatcher_task_enqueues_one_publish_task_per_post_after_commit(
     for pk in sent:
         assert tasks.publish_post.apply(args=[pk]).get() == "published"
     assert len(mastodon.posts()) == 3
+
+
+def test_the_dispatcher_task_enqueues_one_publish_task_per_set_after_commit(
+    pub, mastodon, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    """One broker message a set of claimed posts on one channel, not one a post; each set's
+    task checks, sends and records its posts."""
+    from planner import tasks
+
+    settings.COUNTERSIGN = {
+        **settings.COUNTERSIGN,
+        "PUBLISH_SEND_CONCURRENCY": 2,
+        "PUBLISH_SET_SIZE": 3,
+    }
+    posts = [approved_post(pub, f"Set {i}") for i in range(7)]
+    make_due([p.pk for p in posts])
+    sets, singles = [], []
+    monkeypatch.setattr(tasks.publish_set, "delay", lambda ids: sets.append(ids))
+    monkeypatch.setattr(tasks.publish_post, "delay", lambda pk: singles.append(pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        from django.db import transaction
+
+        with transaction.atomic():
+            tasks.dispatch_due()
+            assert sets == [] and singles == []  # nothing before the commit
+    ids = sorted(p.pk for p in posts)
+    assert sets == [ids[0:3], ids[3:6]] and singles == [ids[6]]
+    for post_ids in sets:
+        assert tasks.publish_set.apply(args=[post_ids]).get() == ["published"] * 3
+    assert tasks.publish_post.apply(args=[ids[6]]).get() == "published"
+    assert len(mastodon.posts()) == 7
 
 
 def test_publish_due_command_runs_one_pass(pub, due, mastodon):

@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Channel
 from planner.models import Delivery, HeldCode, Post, Status
 from planner.posts import services
+from planner.publishing import clients
 from planner.publishing import send as send_module
 from planner.publishing import services as publishing
 from platforms.base import PlatformClient
@@ -266,3 +268,30 @@ def test_another_account_behind_the_token_holds_the_post(brand_with_team, fakes)
     post.refresh_from_db()
     assert post.status == Status.HELD
     assert not [p for p in fakes["x"].posts() if "Who is this" in p["text"]]
+
+
+def test_a_set_refreshes_a_token_about_to_expire_once_and_its_threads_read_no_rows(
+    brand_with_team, fakes, settings
+):
+    """The posts of a set are sent from threads at the same time: a token about to expire is
+    refreshed once before them (X rotates refresh tokens: a second refresh with the first
+    refresh token would be refused), and no thread reads or writes the database."""
+    settings.COUNTERSIGN = {**settings.COUNTERSIGN, "PUBLISH_SEND_CONCURRENCY": 4}
+    team = brand_with_team
+    channel = connect(team, fakes, "x", refresh="rt-first-one", expires_in=3600)
+    # Time passes: the token is a minute from expiring, and its identity was checked a
+    # moment ago by another worker (remembered: no whoami, so no refresh, before the set).
+    soon = (timezone.now() + dt.timedelta(minutes=1)).isoformat().replace("+00:00", "Z")
+    channel.set_credential({**channel.credential, "expires_at": soon})
+    channel.save(update_fields=["credential_encrypted"])
+    clients.forget_client(channel)
+    remembered = (channel.remote_account_id, channel.handle, "", "", "", timezone.now().isoformat())
+    cache.set(clients._identity_key(channel), remembered, timeout=60)
+    for i in range(3):
+        due_post(team, channel, f"Set post {i}.", media=[image_for("x")] if i == 0 else [])
+    outcomes = publishing.publish_due_inline()
+    assert {o.result for o in outcomes} == {"published"}, [o.detail for o in outcomes]
+    assert len(posts_on(fakes, "x")) == 3
+    channel.refresh_from_db()
+    assert channel.credential["refresh_token"] != "rt-first-one"
+    assert not channel.needs_reconnect
