@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("planner.strategy.api_urls")),
     path("", include("planner.feeds.api_urls")),
     path("", include("planner.metrics.api_urls")),
+    path("", include("planner.engagement.respond_api_urls")),
 ]

@@ -37,6 +37,13 @@ def periodic_tasks() -> list[Periodic]:
             "each channel's follower count once a day.",
         ),
         Periodic(
+            name="Reconcile replies",
+            task="planner.engagement.reconcile_replies",
+            every_seconds=2 * 60,
+            description="Look up replies whose send was interrupted; record them or re-send "
+            "with the same key while the platform deduplicates it.",
+        ),
+        Periodic(
             name="Certification reminders",
             task="policy.tasks.certification_reminders",
             every_seconds=24 * 60 * 60,

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("planner.strategy.urls")),
     path("", include("planner.feeds.urls")),
     path("", include("planner.metrics.urls")),
+    path("", include("planner.engagement.respond_urls")),
 ]

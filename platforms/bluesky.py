@@ -296,6 +296,11 @@ class BlueskyClient(PlatformClient):
         embed = self._embed(self.prepare_media(media, idempotency_key=idempotency_key))
         if embed:
             record["embed"] = embed
+        return self._create_post(rkey, record, action="the post")
+
+    def _create_post(self, rkey: str, record: dict, *, action: str) -> PublishResult:
+        """``createRecord`` of an ``app.bsky.feed.post`` under ``rkey`` (derived from the
+        idempotency key, so a repeat finds the record instead of making a second one)."""
         session = self._session()
         response = self._xrpc(
             "POST",
@@ -312,7 +317,7 @@ class BlueskyClient(PlatformClient):
             body = self._json(response)
             if not body or not isinstance(body.get("uri"), str):
                 raise OutcomeUnknown(
-                    f"{self.host} accepted the post but its answer had no record URI; "
+                    f"{self.host} accepted {action} but its answer had no record URI; "
                     "it will be checked on the platform.",
                     platform=self.platform,
                     http_status=response.status_code,
@@ -325,8 +330,86 @@ class BlueskyClient(PlatformClient):
                 existing = None
             if existing is not None:
                 return existing
-        self._check(response, write=True, action="the post")
+        self._check(response, write=True, action=action)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- replies and moderation (the engagement inbox) ---------------------------------
+    #
+    # reply: an ``app.bsky.feed.post`` record with ``reply: {root, parent}`` (strong refs,
+    # ``{uri, cid}``; the parent's own ``reply.root`` is the thread's root), the cids read
+    # with ``app.bsky.feed.getPosts``. Moderation: ``com.atproto.moderation.createReport``
+    # (``reasonType``, ``reason``, ``subject`` a ``com.atproto.admin.defs#repoRef`` for an
+    # account) and ``app.bsky.graph.muteActor`` (``{actor}``). Blocking is a record in the
+    # repo (``app.bsky.graph.block``), not offered here.
+
+    supports_reply = True
+    moderation_actions = ("report", "mute")
+
+    def _strong_ref(self, uri: str) -> tuple[dict, dict | None]:
+        """``({uri, cid}, the post's own reply refs or None)`` of an ``at://`` post URI."""
+        if not isinstance(uri, str) or not re.fullmatch(r"at://[\w.:%-]+/[\w.]+/[\w.:~-]+", uri):
+            raise PlatformError("Not a Bluesky post URI.", platform=self.platform)
+        response = self._xrpc("GET", "app.bsky.feed.getPosts", params={"uris": [uri]})
+        self._check(response, write=False, action="the post being answered")
+        body = self._json(response) or {}
+        posts = body.get("posts") if isinstance(body.get("posts"), list) else []
+        for post in posts:
+            if (
+                isinstance(post, dict)
+                and post.get("uri") == uri
+                and isinstance(post.get("cid"), str)
+            ):
+                record = post.get("record") if isinstance(post.get("record"), dict) else {}
+                reply = record.get("reply") if isinstance(record.get("reply"), dict) else None
+                return {"uri": uri, "cid": post["cid"]}, reply
+        raise PlatformError(
+            f"{self.host} does not know the post being answered (it may have been deleted).",
+            platform=self.platform,
+        )
+
+    def reply(
+        self, *, text: str, idempotency_key: str, in_reply_to: str, root: str = ""
+    ) -> PublishResult:
+        parent, parent_reply = self._strong_ref(in_reply_to)
+        root_ref = parent
+        if parent_reply and isinstance(parent_reply.get("root"), dict):
+            candidate = parent_reply["root"]
+            if isinstance(candidate.get("uri"), str) and isinstance(candidate.get("cid"), str):
+                root_ref = {"uri": candidate["uri"], "cid": candidate["cid"]}
+        record: dict = {
+            "$type": POST_COLLECTION,
+            "text": text,
+            "createdAt": _now_iso(),
+            "reply": {"root": root_ref, "parent": parent},
+        }
+        facets = link_facets(text)
+        if facets:
+            record["facets"] = facets
+        return self._create_post(record_key_for(idempotency_key), record, action="the reply")
+
+    def report(self, *, account_id: str, status_ids=(), comment: str = "") -> dict:
+        """Report the account (a DID) to the moderation service, through the PDS."""
+        if not isinstance(account_id, str) or not account_id.startswith("did:"):
+            raise PlatformError("Not a Bluesky account DID.", platform=self.platform)
+        response = self._xrpc(
+            "POST",
+            "com.atproto.moderation.createReport",
+            json={
+                "reasonType": "com.atproto.moderation.defs#reasonRude",
+                "reason": comment[:2000],
+                "subject": {"$type": "com.atproto.admin.defs#repoRef", "did": account_id},
+            },
+        )
+        self._check(response, write=False, action="the report")
+        body = self._json(response) or {}
+        return {"id": str(body.get("id") or ""), "reasonType": str(body.get("reasonType") or "")}
+
+    def mute(self, *, account_id: str) -> dict:
+        if not isinstance(account_id, str) or not account_id.startswith("did:"):
+            raise PlatformError("Not a Bluesky account DID.", platform=self.platform)
+        response = self._xrpc("POST", "app.bsky.graph.muteActor", json={"actor": account_id})
+        self._check(response, write=False, action="the mute")
+        return {"muted": account_id}
 
     def _may_already_exist(self, response) -> bool:
         """Answers a PDS gives to a create on an existing record key."""

@@ -223,6 +223,84 @@ class MastodonClient(PlatformClient):
             params["max_id"] = str(statuses[-1]["id"])
         return None
 
+    # -- replies and moderation (the engagement inbox) ---------------------------------
+    #
+    # reply: ``POST /api/v1/statuses`` with ``in_reply_to_id`` (and the same Idempotency-Key
+    # rule as a post; an unconfirmed reply is looked up like a post). Moderation:
+    # ``POST /api/v1/reports`` {account_id, status_ids[], comment, category} (write:reports),
+    # ``POST /api/v1/accounts/:id/block`` and ``/mute`` (write:blocks, write:mutes).
+
+    supports_reply = True
+    moderation_actions = ("report", "block", "mute")
+    moderation_token_scopes = ("write:reports", "write:blocks", "write:mutes")
+
+    def reply(
+        self, *, text: str, idempotency_key: str, in_reply_to: str, root: str = ""
+    ) -> PublishResult:
+        """Answer the status ``in_reply_to`` (``root`` is not needed: Mastodon threads by
+        the parent). Same errors as :meth:`publish`."""
+        if not idempotency_key:
+            raise ValueError("idempotency_key is required")
+        _check_id(in_reply_to, platform=self.platform, what="status")
+        response = self._request(
+            "POST",
+            self._url("/api/v1/statuses"),
+            write=True,
+            headers={**self._auth(), "Idempotency-Key": idempotency_key},
+            json={"status": text, "visibility": "public", "in_reply_to_id": in_reply_to},
+        )
+        self._check(response, write=True, action="the reply")
+        body = self._json(response)
+        if body is None or body.get("id") in (None, ""):
+            raise OutcomeUnknown(
+                f"{self.host} accepted the reply but its answer had no status id; "
+                "it will be checked on the platform.",
+                platform=self.platform,
+                http_status=response.status_code,
+            )
+        return PublishResult(
+            remote_id=str(body["id"]),
+            url=_str(body.get("url")) or _str(body.get("uri")),
+            raw=body,
+        )
+
+    def report(self, *, account_id: str, status_ids: Iterable[str] = (), comment: str = "") -> dict:
+        """File a report with the instance's moderators; returns ``{"id", ...}``."""
+        _check_id(account_id, platform=self.platform, what="account")
+        ids = [s for s in status_ids if s]
+        for sid in ids:
+            _check_id(sid, platform=self.platform, what="status")
+        response = self._request(
+            "POST",
+            self._url("/api/v1/reports"),
+            headers=self._auth(),
+            json={
+                "account_id": account_id,
+                "status_ids": ids,
+                "comment": comment[:1000],
+                "category": "other",
+                "forward": False,
+            },
+        )
+        self._check(response, write=False, action="the report")
+        body = self._json(response) or {}
+        return {"id": _str(str(body.get("id") or "")), "category": _str(body.get("category"))}
+
+    def _relationship(self, account_id: str, verb: str) -> dict:
+        _check_id(account_id, platform=self.platform, what="account")
+        response = self._request(
+            "POST", self._url(f"/api/v1/accounts/{account_id}/{verb}"), headers=self._auth()
+        )
+        self._check(response, write=False, action=f"the {verb}")
+        body = self._json(response) or {}
+        return {"id": _str(str(body.get("id") or "")), verb + "ing": body.get(verb + "ing")}
+
+    def block(self, *, account_id: str) -> dict:
+        return self._relationship(account_id, "block")
+
+    def mute(self, *, account_id: str) -> dict:
+        return self._relationship(account_id, "mute")
+
     # -- limits ------------------------------------------------------------------------
 
     def instance_limits(self) -> dict:
@@ -332,3 +410,8 @@ class MastodonClient(PlatformClient):
 
 def _str(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _check_id(value: object, *, platform: str, what: str) -> None:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9A-Za-z_-]{1,64}", value):
+        raise PlatformError(f"Not a Mastodon {what} id.", platform=platform)

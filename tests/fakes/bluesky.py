@@ -47,6 +47,7 @@ import time
 from datetime import datetime
 
 from .base import FakeServer, Request, Response, json_response, run_cli, split_pair
+from .moderation import BlueskyModeration
 from .text import grapheme_count
 
 POST = "app.bsky.feed.post"
@@ -80,7 +81,7 @@ def _valid_datetime(value) -> bool:
     return True
 
 
-class FakeBluesky(FakeServer):
+class FakeBluesky(BlueskyModeration, FakeServer):
     name = "bluesky"
 
     def __init__(
@@ -113,6 +114,7 @@ class FakeBluesky(FakeServer):
         self._service_tokens: dict[str, str] = {}  # token -> did
         self.video_processing_polls = 2
         self.video_fail = ""
+        self._moderation_init()  # reports, mutes (moderation.py)
         if isinstance(accounts, dict):
             accounts = [
                 {"handle": handle, **(spec if isinstance(spec, dict) else {"password": spec})}
@@ -161,6 +163,7 @@ class FakeBluesky(FakeServer):
             self._access = {token: (did, 0.0) for token, (did, _) in self._access.items()}
 
     def reset_state(self) -> None:
+        self._moderation_reset()
         self._records.clear()
         self._blobs.clear()
         self._jobs.clear()
@@ -295,6 +298,8 @@ class FakeBluesky(FakeServer):
             ("POST", "com.atproto.repo.uploadBlob"): self._upload_blob,
             ("GET", "com.atproto.server.getServiceAuth"): self._service_auth,
             ("POST", "app.bsky.video.uploadVideo"): self._upload_video,
+            ("POST", "com.atproto.moderation.createReport"): self._create_report,
+            ("POST", "app.bsky.graph.muteActor"): self._mute_actor,
             ("GET", "app.bsky.video.getJobStatus"): self._job_status,
         }
         route = routes.get((request.method, nsid))
@@ -377,7 +382,11 @@ class FakeBluesky(FakeServer):
             if body.get("validate") is not False and record["$type"] != collection:
                 return _invalid(f"Invalid $type: expected {collection}, got {record['$type']}")
             if collection == POST and body.get("validate") is not False:
-                problem = self._post_problem(record) or self._embed_problem(record, did)
+                problem = (
+                    self._post_problem(record)
+                    or self._embed_problem(record, did)
+                    or self.reply_problem(record)
+                )
                 if problem:
                     return _invalid(f"Invalid app.bsky.feed.post record: {problem}")
             if rkey is None:

@@ -40,6 +40,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 from .base import FakeServer, Request, Response, json_response, run_cli, split_pair
+from .moderation import MastodonModeration
 from .text import mastodon_length
 
 INVALID_TOKEN = {"error": "The access token is invalid"}
@@ -57,7 +58,7 @@ def _iso(ts: float) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class FakeMastodon(FakeServer):
+class FakeMastodon(MastodonModeration, FakeServer):
     name = "mastodon"
 
     def __init__(
@@ -80,6 +81,7 @@ class FakeMastodon(FakeServer):
         self._counts: dict[str, int] = {}
         self._ids = itertools.count(110_000_000_000_000_001)
         self._media: dict[str, dict] = {}
+        self._moderation_init()  # reports, blocks, mutes (moderation.py)
         self.media_processing_polls = 2  # GET /api/v1/media/:id answers 206 until then
         self.media_fail = ""  # when set, processing fails with this error
         # Public metrics per status id and followers per account id (POST /_fake/metrics).
@@ -112,6 +114,7 @@ class FakeMastodon(FakeServer):
         return {"account_id": account_id, "username": username}
 
     def reset_state(self) -> None:
+        self._moderation_reset()
         self._media.clear()
         self._statuses.clear()
         self._idempotency.clear()
@@ -250,8 +253,8 @@ class FakeMastodon(FakeServer):
         return {
             "id": sid,
             "created_at": _iso(record["created"]),
-            "in_reply_to_id": None,
-            "in_reply_to_account_id": None,
+            "in_reply_to_id": record.get("in_reply_to_id"),
+            "in_reply_to_account_id": record.get("in_reply_to_account_id"),
             "sensitive": False,
             "spoiler_text": "",
             "visibility": record["visibility"],
@@ -322,6 +325,9 @@ class FakeMastodon(FakeServer):
                 if not match.group(2):
                     return json_response(200, self._account_json(account_id))
                 return json_response(200, self._account_statuses(account_id, request))
+        moderation = self._moderation_route(request, path, method)
+        if moderation is not None:
+            return moderation
         return json_response(404, {"error": "Not Found"})
 
     def _instance_json(self, *, v2: bool) -> dict:
@@ -364,6 +370,11 @@ class FakeMastodon(FakeServer):
                 seen = self._idempotency.get((account_id, key))
                 if seen and now - seen[1] < self.idempotency_ttl and seen[0] in self._statuses:
                     return json_response(200, self._status_json(self._statuses[seen[0]]))
+            parent = None
+            if params.get("in_reply_to_id") not in (None, ""):
+                parent = self._statuses.get(str(params["in_reply_to_id"]))
+                if parent is None:
+                    return json_response(404, {"error": "Record not found"})
             media_ids, problem = self._attachable(params.get("media_ids"), account_id)
             if problem:
                 return problem
@@ -388,6 +399,8 @@ class FakeMastodon(FakeServer):
                 "created": now,
                 "key": key,
                 "media_ids": media_ids,
+                "in_reply_to_id": parent["id"] if parent else None,
+                "in_reply_to_account_id": parent["account_id"] if parent else None,
             }
             self._statuses[sid] = record
             self._counts[account_id] = self._counts.get(account_id, 0) + 1
