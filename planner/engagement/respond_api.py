@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from accounts.permissions import Action
 from config.api import error_responses
 from planner.engagement import access, replies
-from planner.engagement.models import MAX_REPLY_CHARS, Message, ReplyStatus
+from planner.engagement.models import MAX_REPLY_CHARS, Message
 from policy.serializers import FindingSerializer
 
 
@@ -36,9 +36,8 @@ class ReplyApprovalSerializer(serializers.Serializer):
 
 
 class ReplySerializer(serializers.ModelSerializer):
-    status = serializers.ChoiceField(
+    status = serializers.CharField(
         source="reply_status",
-        choices=[c for c in ReplyStatus.values if c],
         help_text="pending_approval, approved, sending, sent or failed.",
     )
     conversation = serializers.IntegerField(source="conversation_id")
