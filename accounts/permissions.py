@@ -187,6 +187,29 @@ def channels_for(
     return qs.order_by("platform", "handle")
 
 
+def inbox_channels(
+    user, brand: Brand, *, checked: bool = False, is_admin: bool | None = None
+) -> QuerySet[Channel]:
+    """The brand's channels whose conversations the user sees in the engagement inbox: every
+    channel for a brand admin, else the ones they may draft or approve on (a limited member:
+    their channels only). Lazy; ``checked`` and ``is_admin`` spare the questions when the
+    caller already knows the answers."""
+    if not _active(user) or (not checked and not has_perm(user, Action.VIEW, brand)):
+        return Channel.objects.none()
+    qs = Channel.objects.filter(brand=brand)
+    if is_admin is None:
+        is_admin = has_perm(user, Action.ADMIN, brand)
+    if not is_admin:
+        qs = get_objects_for_user(
+            user,
+            [f"accounts.{CHANNEL_CODENAMES[a]}" for a in (Action.DRAFT, Action.APPROVE)],
+            klass=qs,
+            any_perm=True,
+            accept_global_perms=False,
+        )
+    return qs.order_by("platform", "handle")
+
+
 def get_brand(user, slug: str, action: Action = Action.VIEW) -> Brand:
     """The brand by slug if the user is in it (else 404), checked for ``action`` (else 403)."""
     brand = Brand.objects.filter(slug=slug).first()
