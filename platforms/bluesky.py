@@ -608,8 +608,12 @@ class BlueskyClient(PlatformClient):
         response = self._xrpc("GET", nsid, params=params)
         rate = rate_limit_from(response)
         self._check(response, write=False, action=f"the {key}")
-        body = self._json(response) or {}
-        views = [v for v in body.get(key) or [] if isinstance(v, dict)]
+        body = self._json(response)
+        if body is None or not isinstance(body.get(key), list):
+            raise PlatformError(
+                f"{self.host} answered the {key} without a list of them.", platform=self.platform
+            )
+        views = [v for v in body[key] if isinstance(v, dict)]
         token = body.get("cursor") if isinstance(body.get("cursor"), str) else ""
         messages, reached = [], False
         newest = hw
