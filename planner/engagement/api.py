@@ -84,7 +84,17 @@ class AssignInput(serializers.Serializer):
 
 
 class StatusInput(serializers.Serializer):
-    status = serializers.ChoiceField(choices=list(services.MANUAL_STATUSES))
+    status = serializers.CharField(
+        max_length=30, help_text="open, answered, no_reply_needed or escalated."
+    )
+
+    def validate_status(self, value: str) -> str:
+        if value not in services.MANUAL_STATUSES:
+            raise serializers.ValidationError(
+                f"Choose one of: {', '.join(services.MANUAL_STATUSES)}."
+            )
+        return value
+
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 

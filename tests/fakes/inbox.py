@@ -356,9 +356,7 @@ class BlueskyInbox(RateLimited):
             self._last_indexed = indexed
             when = created or indexed
             record = {"$type": "app.bsky.feed.post", "text": text, "createdAt": _iso(when)}
-            parent = next(
-                (r for r in self._records.values() if reply_to and r["uri"] == reply_to), None
-            )
+            parent = self._by_uri(reply_to) if reply_to else None
             if parent is not None:
                 root = (parent["value"].get("reply") or {}).get("root") or {
                     "uri": parent["uri"],
