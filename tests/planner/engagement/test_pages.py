@@ -352,3 +352,19 @@ def test_settings_page_saves_hours_and_searches(brand_inbox, client):
     assert [s.query for s in selectors.saved_searches(brand=brand_inbox["brand"])] == ["#teamfail"]
     client.force_login(brand_inbox["author"])
     assert client.get(url).status_code == 403
+
+
+def test_the_dashboard_shows_the_response_figures(brand_inbox, client):
+    brand, admin = brand_inbox["brand"], brand_inbox["admin"]
+    now = timezone.now()
+    _ingest(brand_inbox["masto"], 2, start=now - dt.timedelta(days=9), prefix="d")
+    waiting = Conversation.objects.get(root_remote_id="d-0")
+    services.conversation_record_response(conversation_id=waiting.pk, at=now)
+    client.force_login(admin)
+    response = client.get(reverse("kpi_dashboard", args=[brand.slug]))
+    figures = response.context["response"]
+    assert figures.answered == 1 and figures.within_target_percent == 0.0
+    assert figures.overdue_now == 1
+    body = response.content.decode()
+    assert 'data-testid="kpi-response-overdue">1<' in body
+    assert 'data-testid="kpi-response-within">0.0%<' in body
