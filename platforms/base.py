@@ -284,6 +284,8 @@ class PlatformClient:
     supports_idempotency_key: ClassVar[bool] = False  # the platform dedupes a repeated key
     supports_lookup: ClassVar[bool] = False  # lookup() can find an earlier send
     supports_media: ClassVar[bool] = False
+    # The engagement inbox: notifications(), thread() and search() (platforms/engagement.py).
+    supports_inbox: ClassVar[bool] = False
     # How long the platform deduplicates a repeated idempotency key (None: for ever; only
     # meaningful with supports_idempotency_key). Within it an unconfirmed send that cannot
     # be found is re-sent with the same key; after it, a re-send could make a second post.

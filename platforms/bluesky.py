@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import threading
 import time
@@ -27,7 +28,15 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from .addresses import validate_instance_url
-from .base import Identity, MediaItem, PlatformClient, PublishResult, UploadedMedia
+from .base import (
+    Identity,
+    MediaItem,
+    PlatformClient,
+    PublishResult,
+    UploadedMedia,
+    parse_datetime,
+)
+from .engagement import InboxPage, RemoteMessage, id_of, rate_limit_from, text_of
 from .errors import AuthenticationFailed, BadIdentityResponse, OutcomeUnknown, PlatformError
 from .media import MB, MediaRules
 from .metrics import PublicMetrics, count_of
@@ -39,6 +48,8 @@ MAX_TEXT_BYTES = 3000
 WEB_APP = "https://bsky.app"
 _SORTABLE_BASE32 = "234567abcdefghijklmnopqrstuvwxyz"
 _STALE_SESSION_ERRORS = {"ExpiredToken", "InvalidToken"}
+#: The notification reasons the inbox reads.
+INBOX_REASONS = ("mention", "reply", "quote")
 _URL = re.compile(r"https?://[^\s<>\"]+")
 
 _session_lock = threading.Lock()
@@ -88,6 +99,7 @@ class BlueskyClient(PlatformClient):
     supports_idempotency_key = True  # through the deterministic record key
     supports_lookup = True
     supports_media = True
+    supports_inbox = True
     idempotency_window = None  # the record key is derived from the idempotency key
     text_limit = MAX_GRAPHEMES
     text_byte_limit = MAX_TEXT_BYTES
@@ -618,6 +630,165 @@ class BlueskyClient(PlatformClient):
         return count_of(
             self._json(response) or {}, "followersCount", platform=self.platform, required=True
         )
+
+    # -- the engagement inbox -------------------------------------------------------
+    #
+    # app.bsky.notification.listNotifications (newest first, ``cursor`` pages to older
+    # ones, ``reasons`` filters), app.bsky.feed.getPostThread, app.bsky.feed.searchPosts
+    # (``sort=latest``, ``since``, ``cursor`` to older ones). There is no "after this"
+    # parameter, so a read walks back from the newest until it reaches what the last one
+    # saw; the cursor we keep is a small JSON object: ``hw`` the newest (indexedAt, uri)
+    # read, and while a walk back is under way ``resume`` (the platform's cursor) and
+    # ``stop`` (where the walk ends).
+
+    def _inbox_message(self, view: dict, *, kind: str, when_key: str = "indexedAt"):
+        record = view.get("record") if isinstance(view.get("record"), dict) else {}
+        author = view.get("author") if isinstance(view.get("author"), dict) else {}
+        uri = id_of(view.get("uri"))
+        if not uri.startswith("at://") or not isinstance(record.get("text"), str):
+            return None
+        reply = record.get("reply") if isinstance(record.get("reply"), dict) else {}
+        parent = reply.get("parent") if isinstance(reply.get("parent"), dict) else {}
+        root = reply.get("root") if isinstance(reply.get("root"), dict) else {}
+        handle = author.get("handle") if isinstance(author.get("handle"), str) else ""
+        rkey = uri.rsplit("/", 1)[-1]
+        return RemoteMessage(
+            remote_id=uri,
+            kind=kind,
+            text=record["text"],
+            author_remote_id=id_of(author.get("did")),
+            author_handle=handle[:255],
+            author_display_name=text_of(author.get("displayName"))[:255],
+            created_at=parse_datetime(record.get("createdAt"))
+            or parse_datetime(view.get("indexedAt")),
+            url=f"{WEB_APP}/profile/{handle}/post/{rkey}" if handle else "",
+            in_reply_to=id_of(parent.get("uri")),
+            thread_root=id_of(root.get("uri")),
+        )
+
+    @staticmethod
+    def _position(view: dict) -> str:
+        """Where an item sits in newest-first order: its indexedAt (normalised) and uri."""
+        when = parse_datetime(view.get("indexedAt"))
+        stamp = when.isoformat(timespec="microseconds") if when else ""
+        return f"{stamp}|{id_of(view.get('uri'))}"
+
+    def _walk(self, nsid: str, key: str, params: list, cursor: str, *, kind_of, limit: int):
+        try:
+            state = json.loads(cursor) if cursor else {}
+        except ValueError:
+            state = {}
+        if not isinstance(state, dict):
+            state = {}
+        hw = state.get("hw") if isinstance(state.get("hw"), str) else ""
+        resume = state.get("resume") if isinstance(state.get("resume"), str) else ""
+        stop = state.get("stop") if isinstance(state.get("stop"), str) else ""
+        if not resume:
+            stop = hw
+        params = [*params, ("limit", str(limit))]
+        if resume:
+            params.append(("cursor", resume))
+        response = self._xrpc("GET", nsid, params=params)
+        rate = rate_limit_from(response)
+        self._check(response, write=False, action=f"the {key}")
+        body = self._json(response)
+        if body is None or not isinstance(body.get(key), list):
+            raise PlatformError(
+                f"{self.host} answered the {key} without a list of them.", platform=self.platform
+            )
+        views = [v for v in body[key] if isinstance(v, dict)]
+        token = body.get("cursor") if isinstance(body.get("cursor"), str) else ""
+        messages, reached = [], False
+        newest = hw
+        for view in views:
+            position = self._position(view)
+            if stop and position <= stop:
+                reached = True
+                continue
+            if position > newest:
+                newest = position
+            kind = kind_of(view)
+            if kind:
+                message = self._inbox_message(view, kind=kind)
+                if message is not None:
+                    messages.append((position, message))
+        done = reached or not token or not views
+        messages.sort(key=lambda pair: pair[0])
+        state = {"hw": newest}
+        if not done:
+            state.update(resume=token, stop=stop)
+        return InboxPage(
+            messages=[m for _p, m in messages],
+            cursor=json.dumps(state, separators=(",", ":")),
+            more=not done,
+            rate_limit=rate,
+            seen=len(views),
+        )
+
+    def notifications(self, *, own_remote_id: str, cursor: str = "", limit: int = 0):
+        """Mentions, replies and quotes of the account not read yet, oldest first."""
+        limit = max(1, min(limit or 100, 100))
+        params = [("reasons", r) for r in INBOX_REASONS]
+
+        def kind_of(view):
+            reason = view.get("reason")
+            return reason if reason in INBOX_REASONS else ""
+
+        return self._walk(
+            "app.bsky.notification.listNotifications",
+            "notifications",
+            params,
+            cursor,
+            kind_of=kind_of,
+            limit=limit,
+        )
+
+    def search(self, *, query: str, cursor: str = "", limit: int = 0):
+        """Listening: posts matching ``query`` (newest first on the platform) not read yet;
+        the first read takes the newest page only."""
+        limit = max(1, min(limit or 100, 100))
+        params = [("q", (query or "").strip()[:300]), ("sort", "latest")]
+        page = self._walk(
+            "app.bsky.feed.searchPosts",
+            "posts",
+            params,
+            cursor,
+            kind_of=lambda view: "listening",
+            limit=limit,
+        )
+        if not cursor:  # no history: the newest page, then only what comes after it
+            state = json.loads(page.cursor)
+            page.cursor = json.dumps({"hw": state["hw"]}, separators=(",", ":"))
+            page.more = False
+        return page
+
+    def thread(self, remote_id: str) -> list:
+        """The posts around a post: its parents up the thread and the replies below."""
+        if not isinstance(remote_id, str) or not remote_id.startswith("at://"):
+            raise PlatformError("Not a Bluesky post URI.", platform=self.platform)
+        response = self._xrpc(
+            "GET",
+            "app.bsky.feed.getPostThread",
+            params={"uri": remote_id, "depth": 10, "parentHeight": 40},
+        )
+        self._check(response, write=False, action="the thread")
+        thread = (self._json(response) or {}).get("thread")
+        out: dict[str, RemoteMessage] = {}
+
+        def take(node, depth: int) -> None:
+            if not isinstance(node, dict) or depth > 60:
+                return
+            post = node.get("post")
+            if isinstance(post, dict):
+                message = self._inbox_message(post, kind="reply")
+                if message is not None and message.remote_id != remote_id:
+                    out[message.remote_id] = message
+            take(node.get("parent"), depth + 1)
+            for child in node.get("replies") or []:
+                take(child, depth + 1)
+
+        take(thread, 0)
+        return sorted(out.values(), key=lambda m: m.created_at.isoformat() if m.created_at else "")
 
 
 def clear_session_cache() -> None:

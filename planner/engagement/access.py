@@ -28,14 +28,7 @@ def _int(raw) -> int:
 def may_see_channel(user: User, channel) -> bool:
     """A member sees the conversations of the channels they may use (draft or approve on)
     and brand admins see them all."""
-    brand = channel.brand
-    if not permissions.has_perm(user, Action.VIEW, brand):
-        return False
-    return (
-        permissions.has_perm(user, Action.ADMIN, brand)
-        or permissions.has_perm(user, Action.DRAFT, channel)
-        or permissions.has_perm(user, Action.APPROVE, channel)
-    )
+    return permissions.inbox_channels(user, channel.brand).filter(pk=channel.pk).exists()
 
 
 def conversation_get(

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from accounts import permissions
 from accounts import services as account_services
 from accounts.models import Brand, User
 from accounts.permissions import Action
 from config.errors import Conflict
+from planner.engagement import states
 from planner.engagement.models import (
     MAX_CHECKLIST_CHARS,
     Conversation,
@@ -28,43 +28,9 @@ DEFAULT_STEPS = (
     "Follow up in public when it is resolved."
 )
 
-# The conversation moves this module and replies make (the inbox's own services make the
-# others: assignment, no reply needed, reopening).
-CONVERSATION_MOVES: dict[str, set[str]] = {
-    ConversationStatus.OPEN: {ConversationStatus.ANSWERED, ConversationStatus.CRISIS},
-    ConversationStatus.ESCALATED: {ConversationStatus.ANSWERED, ConversationStatus.CRISIS},
-    ConversationStatus.ANSWERED: {ConversationStatus.CRISIS},
-    ConversationStatus.NO_REPLY_NEEDED: {ConversationStatus.CRISIS},
-    ConversationStatus.CRISIS: set(),
-}
-
-
-def conversation_move(
-    *, conversation_id: int, source: str, target: str, actor: User | None, **fields
-) -> bool:
-    """Move a conversation's status if it is still ``source`` (compare-and-set), with an
-    audit row. False when it moved on meanwhile."""
-    if target not in CONVERSATION_MOVES.get(source, set()):
-        raise Conflict(f"A conversation cannot go from {source} to {target}.")
-    now = timezone.now()
-    moved = Conversation.objects.filter(pk=conversation_id, status=source).update(
-        status=target, status_changed_at=now, **fields
-    )
-    if moved:
-        conversation = Conversation.objects.select_related("brand").get(pk=conversation_id)
-        account_services.audit_record(
-            action=f"conversation.{target}",
-            actor=actor,
-            brand=conversation.brand,
-            obj=conversation,
-            message=f"Conversation {conversation_id}: {source} → {target}",
-            data={"from": source, "to": target},
-        )
-    return bool(moved)
-
 
 def conversation_url(conversation: Conversation) -> str:
-    return f"/b/{conversation.brand.slug}/conversations/{conversation.pk}/respond/"
+    return f"/b/{conversation.brand.slug}/conversations/{conversation.pk}/"
 
 
 def conversation_escalate_crisis(
@@ -80,14 +46,17 @@ def conversation_escalate_crisis(
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
         if locked.status == ConversationStatus.CRISIS:
             raise Conflict("This conversation is already a crisis.")
-        now = timezone.now()
-        conversation_move(
+
+        def escalated(c: Conversation, now) -> list[str]:
+            c.escalated_at, c.escalated_by = now, actor
+            return ["escalated_at", "escalated_by"]
+
+        states.transition(
             conversation_id=locked.pk,
-            source=locked.status,
-            target=ConversationStatus.CRISIS,
+            to=ConversationStatus.CRISIS,
             actor=actor,
-            escalated_at=now,
-            escalated_by=actor,
+            reason=note or "Escalated to crisis.",
+            extra=escalated,
         )
         brand = conversation.brand
         account_services.notify(

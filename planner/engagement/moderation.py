@@ -66,6 +66,19 @@ def strikes_by_customer(*, brand: Brand, conversations) -> dict[tuple[str, str],
     }
 
 
+def with_strikes(queryset):
+    """The inbox list's conversations with their customer's strikes (``moderation_strikes``,
+    None when they have no record): a subquery, so the list's query count stays the same."""
+    from django.db.models import OuterRef, Subquery
+
+    strikes = ModerationRecord.objects.filter(
+        brand=OuterRef("brand"),
+        platform=OuterRef("customer_platform"),
+        customer_remote_id=OuterRef("customer_remote_id"),
+    ).values("strikes")[:1]
+    return queryset.annotate(moderation_strikes=Subquery(strikes))
+
+
 def _inbound_ids(conversation: Conversation) -> list[str]:
     return list(
         Message.objects.filter(

@@ -38,7 +38,6 @@ from planner.engagement.models import (
     MAX_REPLY_CHARS,
     ChannelReplySettings,
     Conversation,
-    ConversationStatus,
     Direction,
     Message,
     ReplyApproval,
@@ -388,7 +387,7 @@ def _ask_approvers(message: Message, channel: Channel, needed: int) -> None:
         kind="reply.needs_approval",
         subject=f"A reply on {channel.handle} needs approval",
         body=message.text[:500],
-        url=f"/b/{channel.brand.slug}/conversations/{message.conversation_id}/respond/",
+        url=f"/b/{channel.brand.slug}/conversations/{message.conversation_id}/",
         brand=channel.brand,
         email=False,
     )
@@ -544,7 +543,7 @@ def _identity(message: Message):
                 f"id {channel.remote_account_id}; its credential now authenticates as "
                 f"{identity.identity.handle} (account id {identity.identity.remote_id})."
             ),
-            url=f"/b/{brand.slug}/conversations/{message.conversation_id}/respond/",
+            url=f"/b/{brand.slug}/conversations/{message.conversation_id}/",
             brand=brand,
         )
         return None, (
@@ -648,6 +647,14 @@ def _record_sent(message_id: int, result, *, reconciled: bool) -> str:
                 "reconciled": reconciled,
             }
         )
+        # The inbox may have fetched the reply from the thread before it was recorded here:
+        # that copy gives way to this row (the one with the evidence).
+        fetched_copy = (
+            Message.objects.filter(channel_id=locked.channel_id, remote_id=result.remote_id[:255])
+            .exclude(pk=message_id)
+            .filter(reply_status="")
+            .delete()[0]
+        )
         _transition(
             message_id,
             ReplyStatus.SENDING,
@@ -661,7 +668,7 @@ def _record_sent(message_id: int, result, *, reconciled: bool) -> str:
             last_error="",
         )
         message = _load(message_id)
-        _conversation_answered(message, at=now)
+        _conversation_answered(message, at=now, counted=bool(fetched_copy))
         account_services.audit_record(
             action="reply.sent",
             actor=message.composed_by,
@@ -673,50 +680,21 @@ def _record_sent(message_id: int, result, *, reconciled: bool) -> str:
     return "sent"
 
 
-def _conversation_answered(message: Message, *, at: dt.datetime) -> None:
-    """The conversation's figures after a reply went out: nothing waits any more, the first
-    response is recorded, and an open or escalated conversation is answered (a crisis stays
-    a crisis until a person closes it)."""
-    from planner.engagement import crisis
+def _conversation_answered(message: Message, *, at: dt.datetime, counted: bool = False) -> None:
+    """The conversation after a reply went out: the message counted and shown as its latest,
+    then the inbox's own service ends the wait, keeps the first response (in business time)
+    and marks an open conversation answered (escalated and crisis stay)."""
+    from planner.engagement import services as inbox_services
 
     conversation = Conversation.objects.select_for_update().get(pk=message.conversation_id)
-    fields = {
-        "last_activity_at": max(conversation.last_activity_at, at),
-        "message_count": F("message_count") + 1,
-        "last_message_excerpt": message.text[:300],
-        "first_unanswered_at": None,
-        "due_at": None,
-        "due_soon_at": None,
-    }
-    if conversation.first_response_at is None:
-        fields["first_response_at"] = at
-        waited_from = conversation.first_unanswered_at or conversation.created_at
-        fields["first_response_business_minutes"] = _business_minutes(conversation, waited_from, at)
-    Conversation.objects.filter(pk=conversation.pk).update(**fields)
-    if conversation.status in (ConversationStatus.OPEN, ConversationStatus.ESCALATED):
-        crisis.conversation_move(
-            conversation_id=conversation.pk,
-            source=conversation.status,
-            target=ConversationStatus.ANSWERED,
-            actor=message.composed_by,
-        )
-
-
-def _business_minutes(conversation: Conversation, start: dt.datetime, end: dt.datetime) -> int:
-    """Business minutes between two moments by the brand's clock (planner.engagement.clock,
-    when present); wall-clock minutes otherwise."""
-    try:
-        from planner.engagement import clock
-    except ImportError:  # pragma: no cover - the clock arrives with the inbox
-        clock = None
-    if clock is not None and hasattr(clock, "business_minutes_between"):
-        try:
-            return int(
-                clock.business_minutes_between(brand=conversation.brand, start=start, end=end)
-            )
-        except Exception:  # a figure, never a reason to lose the send
-            logger.exception("business minutes for conversation %s", conversation.pk)
-    return max(0, int((end - start).total_seconds() // 60))
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_activity_at=max(conversation.last_activity_at, at),
+        message_count=F("message_count") + (0 if counted else 1),
+        last_message_excerpt=message.text[:300],
+    )
+    inbox_services.conversation_record_response(
+        conversation_id=conversation.pk, at=at, actor=message.composed_by
+    )
 
 
 def _after_network_error(message: Message, exc: Exception, *, kind: str) -> tuple[str, int]:

@@ -44,7 +44,7 @@ def _back(request: HttpRequest, conversation) -> str:
         nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return nxt
-    return reverse("conversation_respond", args=[conversation.brand.slug, conversation.pk])
+    return reverse("conversation_detail", args=[conversation.brand.slug, conversation.pk])
 
 
 def panel_context(request: HttpRequest, conversation, *, reply_form=None, refusal=None) -> dict:

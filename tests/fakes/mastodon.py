@@ -23,6 +23,8 @@ HTML (``<p>`` paragraphs, ``<br />``, links/mentions/hashtags marked up like Mas
   ``media_ids`` on a status must be this account's and processed (422 "Cannot attach files
   that have not finished processing").
 
+Mentions, threads, search and rate-limit headers: see inbox.py.
+
 Control (besides base.py's): ``POST /_fake/tokens {"token", "account_id", "username",
 "display_name"?, "avatar"?}``; ``POST /_fake/config {"max_characters", "idempotency_ttl",
 "v2_instance", "media_processing_polls", "media_fail", "latency"}``.
@@ -40,6 +42,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 from .base import FakeServer, Request, Response, json_response, run_cli, split_pair
+from .inbox import MastodonInbox
 from .moderation import MastodonModeration
 from .text import mastodon_length
 
@@ -58,7 +61,7 @@ def _iso(ts: float) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class FakeMastodon(MastodonModeration, FakeServer):
+class FakeMastodon(MastodonInbox, MastodonModeration, FakeServer):
     name = "mastodon"
 
     def __init__(
@@ -87,6 +90,7 @@ class FakeMastodon(MastodonModeration, FakeServer):
         # Public metrics per status id and followers per account id (POST /_fake/metrics).
         self.status_metrics: dict[str, dict] = {}
         self.followers: dict[str, int] = {}
+        self._inbox_init()  # mentions, threads, search, rate limits (inbox.py)
         for token, spec in (tokens or {}).items():
             self.add_token(_token_spec(token, spec))
 
@@ -115,6 +119,7 @@ class FakeMastodon(MastodonModeration, FakeServer):
 
     def reset_state(self) -> None:
         self._moderation_reset()
+        self._inbox_reset()
         self._media.clear()
         self._statuses.clear()
         self._idempotency.clear()
@@ -132,7 +137,9 @@ class FakeMastodon(MastodonModeration, FakeServer):
                 self.media_processing_polls = int(settings.pop("media_processing_polls"))
             if "media_fail" in settings:
                 self.media_fail = str(settings.pop("media_fail"))
+            rates = self._rate_settings(settings)
             result = {
+                **rates,
                 "max_characters": self.max_characters,
                 "idempotency_ttl": self.idempotency_ttl,
                 "v2_instance": self.v2_instance,
@@ -164,6 +171,9 @@ class FakeMastodon(MastodonModeration, FakeServer):
             return {"statuses": len(self.status_metrics), "followers": dict(self.followers)}
 
     def control(self, request: Request, action: str) -> Response | None:
+        inbox = self._inbox_control(request, action)
+        if inbox is not None:
+            return inbox
         if action == "metrics" and request.method == "POST":
             payload = request.json()
             if not isinstance(payload, dict):
@@ -291,7 +301,20 @@ class FakeMastodon(MastodonModeration, FakeServer):
             return self.tokens.get(token) if token else None
 
     def handle(self, request: Request) -> Response:
+        return self._with_rate_headers(request, lambda: self._handle(request))
+
+    def _handle(self, request: Request) -> Response:
         path, method = request.path.rstrip("/") or "/", request.method
+        if method == "GET" and path == "/api/v1/notifications":
+            return self._notifications_route(request)
+        if method == "GET" and path == "/api/v2/search":
+            return self._search_route(request)
+        match = re.fullmatch(r"/api/v1/timelines/tag/(\w+)", path)
+        if match and method == "GET":
+            return self._tag_route(request, match.group(1))
+        match = re.fullmatch(r"/api/v1/statuses/(\d+)/context", path)
+        if match and method == "GET":
+            return self._context_route(match.group(1))
         if path == "/api/v1/accounts/verify_credentials" and method == "GET":
             account_id = self._account_for(request)
             if account_id is None:
@@ -403,6 +426,8 @@ class FakeMastodon(MastodonModeration, FakeServer):
                 "in_reply_to_account_id": parent["account_id"] if parent else None,
             }
             self._statuses[sid] = record
+            if parent is not None:  # the thread's context lists it (inbox.py)
+                self._replies.setdefault(parent["id"], []).append(sid)
             self._counts[account_id] = self._counts.get(account_id, 0) + 1
             if key:
                 self._idempotency[(account_id, key)] = (sid, now)

@@ -36,7 +36,7 @@ def test_escalating_alerts_the_admins_after_commit(engage, django_capture_on_com
     assert conversation.status == "crisis"
     assert conversation.escalated_by == engage["author"]
     assert conversation.escalated_at is not None
-    assert AuditEvent.objects.filter(action="conversation.crisis").exists()
+    assert AuditEvent.objects.filter(action="conversation.status", data__to="crisis").exists()
     with pytest.raises(Conflict):
         crisis.conversation_escalate_crisis(conversation=conversation, actor=engage["author"])
 

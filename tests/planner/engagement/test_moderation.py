@@ -220,3 +220,29 @@ def test_a_bluesky_reply_carries_root_and_parent_refs(engage, sky):
     assert body["reply"]["parent"]["cid"].startswith("bafyrei")
     reply.refresh_from_db()
     assert reply.remote_id.startswith("at://" + sky["channel"].remote_account_id)
+
+
+def test_the_inbox_list_badges_a_customer_on_the_record(client, engage):
+    troll = customer_writes(engage, "@kitchen idiots", who=TROLL)
+    polite = customer_writes(engage, "@kitchen thanks!")
+    strike(engage, troll, 1)
+    client.force_login(engage["author"])
+    response = client.get(reverse("conversation_list", args=[engage["brand"].slug]))
+    body = response.content.decode()
+    assert body.count('data-testid="strike-badge"') == 1
+    row = body[body.index(f'data-conversation-id="{troll.pk}"') :]
+    row = row[: row.index("</a>")]
+    assert "1/3 strikes" in row
+    assert f'data-conversation-id="{polite.pk}"' in body
+
+
+def test_the_conversation_page_carries_the_record_and_the_steps(client, engage):
+    old = customer_writes(engage, "@kitchen rubbish", who=TROLL)
+    strike(engage, old, 1)
+    new = customer_writes(engage, "@kitchen again", who=TROLL)
+    client.force_login(engage["author"])
+    page = client.get(reverse("conversation_detail", args=[engage["brand"].slug, new.pk]))
+    assert page.status_code == 200
+    assert b'data-testid="moderation-record"' in page.content
+    assert b'data-testid="strike-next" data-step="2"' in page.content
+    assert b'data-testid="reply-composer"' in page.content
