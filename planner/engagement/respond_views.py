@@ -99,9 +99,24 @@ def panel_context(request: HttpRequest, conversation, *, reply_form=None, refusa
         "is_crisis": conversation.status == ConversationStatus.CRISIS,
         "checklist": crisis.checklist_for(brand),
         "crisis_form": CrisisForm(),
+        "first_response": _first_response_label(conversation),
         "preview_url": reverse("reply_preview", args=[brand.slug, conversation.pk]),
-        "here": request.get_full_path(),
+        # Where the panel's forms come back to: this page, or (re-rendered after a refused
+        # POST) the page the reply was written on.
+        "here": _back(request, conversation)
+        if request.method == "POST"
+        else request.get_full_path(),
     }
+
+
+def _first_response_label(conversation) -> str:
+    """How long the first answer took, in the brand's business time ("" before it)."""
+    from planner.engagement.selectors import business_duration
+
+    minutes = conversation.first_response_business_minutes
+    if conversation.first_response_at is None or minutes is None:
+        return ""
+    return business_duration(minutes) or "0 min"
 
 
 @login_required

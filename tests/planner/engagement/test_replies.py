@@ -508,3 +508,17 @@ def test_a_reply_id_of_another_conversation_is_404(client, engage):
     reply.refresh_from_db()
     assert reply.reply_status == ReplyStatus.PENDING_APPROVAL
     assert Conversation.objects.count() == 2
+
+
+def test_after_a_refusal_the_next_send_comes_back_to_the_conversation_page(client, engage):
+    conversation = customer_writes(engage)
+    client.force_login(engage["author"])
+    detail = reverse("conversation_detail", args=[engage["brand"].slug, conversation.pk])
+    url = reverse("reply_create", args=[engage["brand"].slug, conversation.pk])
+    refused = client.post(url, {"text": f"@carol {BANNED}", "next": detail})
+    assert refused.status_code == 400
+    assert f'name="next" value="{detail}"'.encode() in refused.content
+    ok = client.post(url, {"text": "@carol Fixed text.", "next": detail})
+    assert ok.status_code == 302 and ok["Location"] == detail
+    outside = client.post(url, {"text": "@carol again", "next": "https://evil.example/"})
+    assert outside["Location"] == detail
