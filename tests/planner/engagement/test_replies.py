@@ -522,3 +522,71 @@ def test_after_a_refusal_the_next_send_comes_back_to_the_conversation_page(clien
     assert ok.status_code == 302 and ok["Location"] == detail
     outside = client.post(url, {"text": "@carol again", "next": "https://evil.example/"})
     assert outside["Location"] == detail
+
+
+def test_an_approver_approves_on_the_conversation_page(client, engage):
+    set_mode(engage, ReplyApprovalMode.ONE)
+    conversation = customer_writes(engage)
+    reply = replies.reply_create(conversation=conversation, actor=engage["author"], text="@carol ok")
+    detail = reverse("conversation_detail", args=[engage["brand"].slug, conversation.pk])
+    client.force_login(engage["author"])
+    assert b'data-testid="reply-approve"' not in client.get(detail).content  # not their own
+    client.force_login(engage["approver1"])
+    page = client.get(detail)
+    assert b'data-testid="reply-approve"' in page.content
+    url = reverse("reply_approve", args=[engage["brand"].slug, conversation.pk, reply.pk])
+    assert client.post(url, {"next": detail})["Location"] == detail
+    reply.refresh_from_db()
+    assert reply.reply_status == ReplyStatus.APPROVED
+    assert engage["queued"] == [reply.pk]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sending_one_reply_send_it_once(engage, monkeypatch):
+    """Two workers got the same doorbell: on their own PostgreSQL connections, one marks the
+    reply in flight and sends; the other finds it taken and sends nothing."""
+    import threading
+
+    from django.db import connection
+
+    from platforms.mastodon import MastodonClient
+
+    conversation = customer_writes(engage)
+    reply = replies.reply_create(conversation=conversation, actor=engage["author"], text="@carol 1x")
+    both_checked = threading.Barrier(2, timeout=10)
+    real = replies.reply_checks
+
+    def checks_then_wait(message):
+        result = real(message)
+        if not connection.in_atomic_block:  # the first look, before the row lock
+            both_checked.wait()  # both pass it before either marks the reply in flight
+        return result
+
+    monkeypatch.setattr(replies, "reply_checks", checks_then_wait)
+    calls = []
+    real_reply = MastodonClient.reply
+
+    def counted(self, **kwargs):
+        calls.append(kwargs["idempotency_key"])
+        return real_reply(self, **kwargs)
+
+    monkeypatch.setattr(MastodonClient, "reply", counted)
+    results = {}
+
+    def run(key):
+        try:
+            results[key] = replies.reply_send(message_id=reply.pk).result
+        except Exception as exc:  # the outcome is what the test inspects
+            results[key] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(map(str, results.values())) == ["sent", "skipped"], results
+    assert len(calls) == 1
+    assert len(reply_statuses(engage["mastodon"])) == 1
