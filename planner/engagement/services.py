@@ -137,12 +137,7 @@ def inbox_ingest(
         report.skipped = len(unique) - len(fresh)
         if not fresh:
             return report
-        far_past = dt.datetime.min.replace(tzinfo=dt.UTC)
-        fresh.sort(
-            key=lambda m: (
-                (m.created_at or now, m.remote_id) if m.created_at else (far_past, m.remote_id)
-            )
-        )
+        # In the order the platform listed them (oldest first): a parent before its replies.
         parents = {m.in_reply_to for m in fresh if m.in_reply_to}
         parent_conversation = (
             dict(
