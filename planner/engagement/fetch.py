@@ -18,7 +18,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -76,7 +76,7 @@ def _cursor_row(channel: Channel, search: SavedSearch | None) -> FetchCursor:
                 row = FetchCursor.objects.create(
                     channel=channel, stream=stream, saved_search=search
                 )
-        except Exception:  # made by a concurrent fetch
+        except IntegrityError:  # made by a concurrent fetch
             row = FetchCursor.objects.get(channel=channel, stream=stream, saved_search=search)
     return row
 

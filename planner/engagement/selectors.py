@@ -68,9 +68,13 @@ def filters_from(params, *, channels: list[Channel]) -> InboxFilters:
 
 
 def _visible(user: User, brand: Brand, *, is_admin: bool | None = None) -> QuerySet:
-    return Conversation.objects.filter(
-        brand=brand,
-        channel__in=permissions.inbox_channels(user, brand, checked=True, is_admin=is_admin),
+    if is_admin is None:
+        is_admin = permissions.has_perm(user, permissions.Action.ADMIN, brand)
+    qs = Conversation.objects.filter(brand=brand)
+    if is_admin:  # every channel of the brand: no subquery, the (brand, activity) index serves
+        return qs
+    return qs.filter(
+        channel__in=permissions.inbox_channels(user, brand, checked=True, is_admin=False)
     )
 
 
