@@ -527,7 +527,9 @@ def test_after_a_refusal_the_next_send_comes_back_to_the_conversation_page(clien
 def test_an_approver_approves_on_the_conversation_page(client, engage):
     set_mode(engage, ReplyApprovalMode.ONE)
     conversation = customer_writes(engage)
-    reply = replies.reply_create(conversation=conversation, actor=engage["author"], text="@carol ok")
+    reply = replies.reply_create(
+        conversation=conversation, actor=engage["author"], text="@carol ok"
+    )
     detail = reverse("conversation_detail", args=[engage["brand"].slug, conversation.pk])
     client.force_login(engage["author"])
     assert b'data-testid="reply-approve"' not in client.get(detail).content  # not their own
@@ -553,7 +555,9 @@ def test_two_workers_sending_one_reply_send_it_once(engage, monkeypatch):
     from platforms.mastodon import MastodonClient
 
     conversation = customer_writes(engage)
-    reply = replies.reply_create(conversation=conversation, actor=engage["author"], text="@carol 1x")
+    reply = replies.reply_create(
+        conversation=conversation, actor=engage["author"], text="@carol 1x"
+    )
     both_checked = threading.Barrier(2, timeout=10)
     real = replies.reply_checks
 
