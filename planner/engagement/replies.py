@@ -765,8 +765,18 @@ def reply_send(*, message_id: int, now: dt.datetime | None = None) -> SendOutcom
     found, problem = _identity(message)
     if problem:
         verdict, reason = problem
-        if verdict == "retry":
-            return SendOutcome(_hold(message_id, reason), retry_in=RETRY_BASE_SECONDS)
+        if verdict == "retry":  # the platform could not be asked: nothing was sent
+            Message.objects.filter(pk=message_id).update(send_attempts=F("send_attempts") + 1)
+            attempts = message.send_attempts + 1
+            if attempts >= MAX_SEND_ATTEMPTS:
+                reason = (
+                    f"{message.channel.get_platform_display()} could not be reached after "
+                    f"{attempts} tries: {reason}"
+                )
+                return SendOutcome(_fail(message_id, ReplyStatus.APPROVED, reason), detail=reason)
+            _hold(message_id, reason)
+            delay = int(min(RETRY_BASE_SECONDS * 2 ** (attempts - 1), 3600))
+            return SendOutcome("retry", retry_in=delay, detail=reason)
         return SendOutcome(_fail(message_id, ReplyStatus.APPROVED, reason), detail=reason)
     client, identity = found
     message, skipped = _begin(
@@ -809,6 +819,21 @@ def replies_to_reconcile(*, now: dt.datetime | None = None) -> list[int]:
         if started_at is None or now - started_at >= RECONCILE_AFTER:
             due.append(pk)
     return due
+
+
+def replies_to_send_again(*, now: dt.datetime | None = None) -> list[int]:
+    """Approved replies nobody is sending (the doorbell was lost): not in flight, not held
+    back by a check (those wait for a person's "Send again"), older than a few minutes."""
+    now = now or timezone.now()
+    return list(
+        Message.objects.filter(
+            direction=Direction.OUT,
+            reply_status=ReplyStatus.APPROVED,
+            send_in_flight=False,
+            last_error="",
+            created_at__lte=now - RECONCILE_AFTER,
+        ).values_list("pk", flat=True)[:500]
+    )
 
 
 def reply_reconcile(*, message_id: int, now: dt.datetime | None = None) -> SendOutcome:

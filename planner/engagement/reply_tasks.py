@@ -29,8 +29,11 @@ def reconcile_reply(message_id: int) -> str:
 
 @shared_task(name="planner.engagement.reconcile_replies", ignore_result=True)
 def reconcile_replies() -> list[int]:
-    """Periodic: every in-flight reply no worker has any more, one task each."""
+    """Periodic: every in-flight reply no worker has any more, one task each; and approved
+    replies whose send task was lost, rung again (the row is the truth)."""
     due = replies.replies_to_reconcile()
     for message_id in due:
         reconcile_reply.delay(message_id)
+    for message_id in replies.replies_to_send_again():
+        send_reply.delay(message_id)
     return due

@@ -594,3 +594,38 @@ def test_two_workers_sending_one_reply_send_it_once(engage, monkeypatch):
     assert sorted(map(str, results.values())) == ["sent", "skipped"], results
     assert len(calls) == 1
     assert len(reply_statuses(engage["mastodon"])) == 1
+
+
+def test_an_unreachable_identity_check_retries_then_fails(engage, monkeypatch):
+    conversation = customer_writes(engage)
+    reply = replies.reply_create(conversation=conversation, actor=engage["author"], text="@c x5")
+    from platforms import errors as platform_errors
+    from platforms.mastodon import MastodonClient
+
+    def down(self):
+        raise platform_errors.PlatformUnavailable("no route", platform="mastodon")
+
+    monkeypatch.setattr(MastodonClient, "whoami", down)
+    publishing.clear_caches()
+    for _ in range(replies.MAX_SEND_ATTEMPTS - 1):
+        outcome = replies.reply_send(message_id=reply.pk)
+        assert outcome.result == "retry" and outcome.retry_in > 0
+    assert replies.reply_send(message_id=reply.pk).result == "failed"
+    assert reply_statuses(engage["mastodon"]) == []
+
+
+def test_a_lost_doorbell_is_rung_again(engage, monkeypatch):
+    from django.utils import timezone
+
+    from planner.engagement import reply_tasks
+
+    conversation = customer_writes(engage)
+    reply = replies.reply_create(conversation=conversation, actor=engage["author"], text="@c x6")
+    assert replies.replies_to_send_again() == []  # just enqueued: give it time
+    later = timezone.now() + replies.RECONCILE_AFTER
+    assert replies.replies_to_send_again(now=later) == [reply.pk]
+    rung = []
+    monkeypatch.setattr(reply_tasks.send_reply, "delay", rung.append)
+    monkeypatch.setattr(replies, "replies_to_send_again", lambda: [reply.pk])
+    reply_tasks.reconcile_replies()
+    assert rung == [reply.pk]
