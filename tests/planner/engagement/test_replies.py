@@ -629,3 +629,17 @@ def test_a_lost_doorbell_is_rung_again(engage, monkeypatch):
     monkeypatch.setattr(replies, "replies_to_send_again", lambda: [reply.pk])
     reply_tasks.reconcile_replies()
     assert rung == [reply.pk]
+
+
+def test_another_brand_cannot_approve_a_reply(engage, make_user, make_brand):
+    set_mode(engage, ReplyApprovalMode.ONE)
+    conversation = customer_writes(engage)
+    reply = replies.reply_create(conversation=conversation, actor=engage["author"], text="@c hi")
+    stranger = make_user("stranger-approver")
+    make_brand("elsewhere", admin=stranger)
+    assert api_for(stranger).post(f"/api/replies/{reply.pk}/approve/").status_code == 404
+    assert api_for(engage["trainer"]).post(f"/api/replies/{reply.pk}/approve/").status_code == 404
+    for bad in ("0", "99999999999999999999", "abc"):
+        assert api_for(engage["approver1"]).post(f"/api/replies/{bad}/approve/").status_code == 404
+    reply.refresh_from_db()
+    assert reply.reply_status == ReplyStatus.PENDING_APPROVAL
