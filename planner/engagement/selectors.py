@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts import permissions
 from accounts.models import Brand, Channel, User
-from planner.engagement import states
+from planner.engagement import lifecycle
 from planner.engagement.clock import BusinessClock, waiting_state
 from planner.engagement.models import (
     Conversation,
@@ -122,7 +122,7 @@ def waiting_count(*, user: User, brand: Brand, is_admin: bool | None = None) -> 
     """For the menu: conversations where a customer waits for the brand, in one query."""
     return (
         _visible(user, brand, is_admin=is_admin)
-        .filter(first_unanswered_at__isnull=False, status__in=states.WAITING)
+        .filter(first_unanswered_at__isnull=False, status__in=lifecycle.WAITING)
         .count()
     )
 
@@ -251,7 +251,7 @@ def newly_overdue(*, brand: Brand, now: dt.datetime) -> QuerySet[Conversation]:
             brand=brand,
             addressed_to_brand=True,
             first_unanswered_at__isnull=False,
-            status__in=states.WAITING,
+            status__in=lifecycle.WAITING,
             due_at__lte=now,
             overdue_notified_at__isnull=True,
         )
@@ -265,7 +265,7 @@ def brands_with_overdue(*, now: dt.datetime) -> list[int]:
         Conversation.objects.filter(
             addressed_to_brand=True,
             first_unanswered_at__isnull=False,
-            status__in=states.WAITING,
+            status__in=lifecycle.WAITING,
             due_at__lte=now,
             overdue_notified_at__isnull=True,
         )
@@ -306,7 +306,7 @@ def response_figures(
             first_response_business_minutes__isnull=False,
         ).values_list("first_response_business_minutes", flat=True)
     )
-    waiting = base.filter(first_unanswered_at__isnull=False, status__in=states.WAITING)
+    waiting = base.filter(first_unanswered_at__isnull=False, status__in=lifecycle.WAITING)
     return ResponseFigures(
         answered=len(minutes),
         median_first_response_minutes=float(statistics.median(minutes)) if minutes else None,

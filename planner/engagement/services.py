@@ -24,7 +24,7 @@ from accounts.models import Brand, Channel, Membership, User
 from accounts.permissions import Action
 from accounts.services import audit_record, notify
 from config.errors import Conflict, NotAllowed
-from planner.engagement import states
+from planner.engagement import lifecycle
 from planner.engagement.clock import BusinessClock, clock_for
 from planner.engagement.models import (
     MAX_QUERY,
@@ -227,11 +227,9 @@ def inbox_ingest(
                     )
                     and conversation.addressed_to_brand
                 ):
-                    status = states.reopen_status(conversation.status)
-                    if status != conversation.status:
-                        reopened.append((conversation, conversation.status))
-                        conversation.status = status
-                        conversation.status_changed_at = now
+                    before = lifecycle.reopen(conversation, now)
+                    if before is not None:
+                        reopened.append((conversation, before))
                 _set_due(conversation, clock)
                 touched.append(conversation)
             _write_figures(touched, now=now)
@@ -378,7 +376,7 @@ def conversation_set_status(
     clock = brand_clock(conversation.brand)
 
     def effects(c: Conversation, now) -> list[str]:
-        if status in states.CLOSED:
+        if status in lifecycle.CLOSED:
             if status == S.ANSWERED:
                 _first_response(c, now, clock)
             c.first_unanswered_at = None
@@ -393,7 +391,7 @@ def conversation_set_status(
             "first_response_business_minutes",
         ]
 
-    return states.transition(
+    return lifecycle.transition(
         conversation_id=conversation.pk, to=status, actor=actor, reason=reason, extra=effects
     )
 
@@ -427,7 +425,7 @@ def conversation_record_response(
         ]
 
     if conversation.status == S.OPEN:
-        return states.transition(
+        return lifecycle.transition(
             conversation_id=conversation_id,
             to=S.ANSWERED,
             actor=actor,

@@ -247,3 +247,26 @@ def test_thread_reads_follow_the_documented_endpoints(inbox):
 
     sky_client = cached_client(inbox["sky"])
     assert [m.text for m in sky_client.thread(sky_first["uri"])] == ["sky reply"]
+
+
+def test_the_periodic_round_reads_every_due_channel_and_is_declared(inbox):
+    from planner.engagement import tasks
+    from planner.periodic import periodic_tasks
+
+    declared = {p.task for p in periodic_tasks()}
+    assert {
+        "planner.engagement.tasks.fetch_inbox",
+        "planner.engagement.tasks.overdue_digest",
+    } <= declared
+    mention(inbox["mastodon"], "via the periodic round")
+    sky_mention(inbox["bluesky"], "via the periodic round too")
+    from config.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        assert tasks.fetch_inbox() == 2
+    finally:
+        app.conf.task_always_eager = eager
+    assert Message.objects.count() == 2
+    assert tasks.overdue_digest() == 0

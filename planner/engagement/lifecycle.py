@@ -1,7 +1,7 @@
-"""The conversation status, as data: which moves are allowed, and the one function that
+"""The conversation lifecycle, as data: which moves are allowed, and the one function that
 makes a move (locks the row, checks, writes the status and an audit row). Nothing else
 assigns ``Conversation.status``; ingestion's "the customer wrote again" reopening is the
-bulk form of the same move (:func:`reopen_status`).
+bulk form of the same move (:func:`reopen`, on rows the caller holds locked and saves).
 """
 
 from __future__ import annotations
@@ -35,6 +35,19 @@ class TransitionRefused(Conflict):
 def reopen_status(current: str) -> str:
     """The status after the customer writes again."""
     return S.OPEN if current in CLOSED else current
+
+
+def reopen(conversation: Conversation, now) -> str | None:
+    """The customer wrote again: an answered (or no-reply-needed) conversation is open again.
+    Changes the row in memory (the caller holds it locked and writes it); the status it had
+    when it changed, else None."""
+    status = reopen_status(conversation.status)
+    if status == conversation.status:
+        return None
+    before = conversation.status
+    conversation.status = status
+    conversation.status_changed_at = now
+    return before
 
 
 def transition(
