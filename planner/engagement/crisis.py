@@ -12,7 +12,7 @@ from accounts import services as account_services
 from accounts.models import Brand, User
 from accounts.permissions import Action
 from config.errors import Conflict
-from planner.engagement import states
+from planner.engagement import lifecycle
 from planner.engagement.models import (
     MAX_CHECKLIST_CHARS,
     Conversation,
@@ -51,7 +51,7 @@ def conversation_escalate_crisis(
             c.escalated_at, c.escalated_by = now, actor
             return ["escalated_at", "escalated_by"]
 
-        states.transition(
+        lifecycle.transition(
             conversation_id=locked.pk,
             to=ConversationStatus.CRISIS,
             actor=actor,
