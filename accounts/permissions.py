@@ -25,7 +25,8 @@ from enum import StrEnum
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import BigIntegerField, QuerySet
+from django.db.models.functions import Cast
 from django.http import Http404
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import get_objects_for_user
@@ -322,6 +323,37 @@ def channels_for(
         qs = get_objects_for_user(
             user, f"accounts.{CHANNEL_CODENAMES[action]}", klass=qs, accept_global_perms=False
         )
+    return qs.order_by("platform", "handle")
+
+
+def inbox_channels(
+    user, brand: Brand, *, checked: bool = False, is_admin: bool | None = None
+) -> QuerySet[Channel]:
+    """The brand's channels whose conversations the user sees in the engagement inbox: every
+    channel for a brand admin, else the ones they may draft or approve on (a limited member:
+    their channels only). Lazy; ``checked`` and ``is_admin`` spare the questions when the
+    caller already knows the answers."""
+    if not _active(user) or (not checked and not has_perm(user, Action.VIEW, brand)):
+        return Channel.objects.none()
+    qs = Channel.objects.filter(brand=brand)
+    if is_admin is None:
+        is_admin = has_perm(user, Action.ADMIN, brand)
+    if not is_admin:
+        # One subquery on the object permissions (no extra query to resolve them): the
+        # menu's count stays a single query.
+        granted = (
+            UserObjectPermission.objects.filter(
+                user=user,
+                content_type=ContentType.objects.get_for_model(Channel),
+                permission__codename__in=[
+                    CHANNEL_CODENAMES[Action.DRAFT],
+                    CHANNEL_CODENAMES[Action.APPROVE],
+                ],
+            )
+            .annotate(channel_pk=Cast("object_pk", BigIntegerField()))
+            .values("channel_pk")
+        )
+        qs = qs.filter(pk__in=granted)
     return qs.order_by("platform", "handle")
 
 

@@ -3,7 +3,17 @@ content is edited through the app so every change makes a revision."""
 
 from django.contrib import admin
 
-from planner.models import Approval, CalendarFeed, Campaign, Comment, Media, Post, Revision
+from planner.models import (
+    Approval,
+    CalendarFeed,
+    Campaign,
+    Comment,
+    Conversation,
+    FetchCursor,
+    Media,
+    Post,
+    Revision,
+)
 
 APPROVAL_FIELDS = [
     "post",
@@ -146,3 +156,31 @@ class ApprovalAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- the engagement inbox: read-only (changes go through planner.engagement.services) ---------
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Conversation)
+class ConversationAdmin(_ReadOnly):
+    list_display = ["pk", "brand", "channel", "customer_handle", "status", "last_activity_at"]
+    list_filter = ["brand", "status", "kind"]
+    list_select_related = ["brand", "channel"]
+    search_fields = ["customer_handle", "root_remote_id"]
+
+
+@admin.register(FetchCursor)
+class FetchCursorAdmin(_ReadOnly):
+    list_display = ["channel", "stream", "saved_search", "last_ok_at", "failures", "last_error"]
+    list_select_related = ["channel", "saved_search"]

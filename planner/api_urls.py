@@ -8,5 +8,7 @@ urlpatterns = [
     path("", include("planner.publishing.api_urls")),
     path("", include("planner.strategy.api_urls")),
     path("", include("planner.feeds.api_urls")),
+    path("", include("planner.engagement.api_urls")),
     path("", include("planner.metrics.api_urls")),
+    path("", include("planner.engagement.respond_api_urls")),
 ]

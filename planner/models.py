@@ -608,3 +608,27 @@ class FollowerCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.followers} followers of {self.channel_id} on {self.day}"
+
+
+# --- the engagement inbox (planner.engagement) ------------------------------------------------
+
+from planner.engagement.models import (  # noqa: E402, F401
+    ChannelReplySettings,
+    Conversation,
+    ConversationKind,
+    ConversationStatus,
+    CrisisChecklist,
+    Direction,
+    FetchCursor,
+    FetchStream,
+    Message,
+    ModerationRecord,
+    ModerationStrike,
+    ReplyApproval,
+    ReplyApprovalMode,
+    ReplyStatus,
+    ResponseSettings,
+    SavedSearch,
+    SearchKind,
+    StrikeStep,
+)

@@ -37,6 +37,26 @@ def periodic_tasks() -> list[Periodic]:
             "each channel's follower count once a day.",
         ),
         Periodic(
+            name="Fetch the inbox",
+            task="planner.engagement.tasks.fetch_inbox",
+            every_seconds=2 * 60,
+            description="Mentions and replies of each Mastodon and Bluesky channel, and the "
+            "brand's saved searches, from each stream's cursor (rate limits honoured).",
+        ),
+        Periodic(
+            name="Inbox overdue digest",
+            task="planner.engagement.tasks.overdue_digest",
+            every_seconds=24 * 60 * 60,
+            description="Tell each brand's admins which conversations went overdue.",
+        ),
+        Periodic(
+            name="Reconcile replies",
+            task="planner.engagement.reconcile_replies",
+            every_seconds=2 * 60,
+            description="Look up replies whose send was interrupted; record them or re-send "
+            "with the same key while the platform deduplicates it.",
+        ),
+        Periodic(
             name="Certification reminders",
             task="policy.tasks.certification_reminders",
             every_seconds=24 * 60 * 60,

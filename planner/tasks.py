@@ -78,6 +78,16 @@ def sweep() -> int:
 
 
 # The rooms' tasks, registered with the app through this module (autodiscovery looks here).
+from planner.engagement.reply_tasks import (  # noqa: E402, F401
+    reconcile_replies,
+    reconcile_reply,
+    send_reply,
+)
+from planner.engagement.tasks import (  # noqa: E402, F401
+    fetch_inbox,
+    fetch_inbox_channel,
+    overdue_digest,
+)
 from planner.feeds.tasks import fetch_due_feeds, fetch_feed  # noqa: E402, F401
 from planner.metrics.tasks import (  # noqa: E402, F401
     collect_metrics,

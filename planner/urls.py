@@ -8,5 +8,7 @@ urlpatterns = [
     path("", include("planner.publishing.urls")),
     path("", include("planner.strategy.urls")),
     path("", include("planner.feeds.urls")),
+    path("", include("planner.engagement.urls")),
     path("", include("planner.metrics.urls")),
+    path("", include("planner.engagement.respond_urls")),
 ]

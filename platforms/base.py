@@ -286,6 +286,8 @@ class PlatformClient:
     supports_idempotency_key: ClassVar[bool] = False  # the platform dedupes a repeated key
     supports_lookup: ClassVar[bool] = False  # lookup() can find an earlier send
     supports_media: ClassVar[bool] = False
+    # The engagement inbox: notifications(), thread() and search() (platforms/engagement.py).
+    supports_inbox: ClassVar[bool] = False
     # How long the platform deduplicates a repeated idempotency key (None: for ever; only
     # meaningful with supports_idempotency_key). Within it an unconfirmed send that cannot
     # be found is re-sent with the same key; after it, a re-send could make a second post.
@@ -379,6 +381,28 @@ class PlatformClient:
     def instance_limits(self) -> dict:
         """Limits the composer needs, e.g. ``{"max_characters": 500}``."""
         return {"max_characters": self.max_characters}
+
+    # -- the engagement inbox: replies and moderation (capability flags) ---------------
+    #: ``reply()`` answers a post on the platform (as a reply in its thread).
+    supports_reply: ClassVar[bool] = False
+    #: The moderation calls the platform's API allows: any of report, block, mute.
+    moderation_actions: ClassVar[tuple[str, ...]] = ()
+
+    def reply(
+        self, *, text: str, idempotency_key: str, in_reply_to: str, root: str = ""
+    ) -> PublishResult:
+        """Send ``text`` as a reply to the remote post ``in_reply_to`` (``root``: its
+        thread's first post, where the platform needs it). Errors as :meth:`publish`."""
+        raise PlatformError(f"{self.label} replies are not supported.", platform=self.platform)
+
+    def report(self, *, account_id: str, status_ids=(), comment: str = "") -> dict:
+        raise PlatformError(f"{self.label} has no report API.", platform=self.platform)
+
+    def block(self, *, account_id: str) -> dict:
+        raise PlatformError(f"{self.label} has no block API.", platform=self.platform)
+
+    def mute(self, *, account_id: str) -> dict:
+        raise PlatformError(f"{self.label} has no mute API.", platform=self.platform)
 
     def assert_identity(self, expected_remote_id: str) -> Identity:
         """whoami(), then refuse if the credential is not the expected remote account

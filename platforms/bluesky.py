@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import threading
 import time
@@ -27,7 +28,15 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from .addresses import validate_instance_url
-from .base import Identity, MediaItem, PlatformClient, PublishResult, UploadedMedia
+from .base import (
+    Identity,
+    MediaItem,
+    PlatformClient,
+    PublishResult,
+    UploadedMedia,
+    parse_datetime,
+)
+from .engagement import InboxPage, RemoteMessage, id_of, rate_limit_from, text_of
 from .errors import AuthenticationFailed, BadIdentityResponse, OutcomeUnknown, PlatformError
 from .media import MB, MediaRules
 from .metrics import PublicMetrics, count_of
@@ -39,6 +48,8 @@ MAX_TEXT_BYTES = 3000
 WEB_APP = "https://bsky.app"
 _SORTABLE_BASE32 = "234567abcdefghijklmnopqrstuvwxyz"
 _STALE_SESSION_ERRORS = {"ExpiredToken", "InvalidToken"}
+#: The notification reasons the inbox reads.
+INBOX_REASONS = ("mention", "reply", "quote")
 _URL = re.compile(r"https?://[^\s<>\"]+")
 
 _session_lock = threading.Lock()
@@ -88,6 +99,7 @@ class BlueskyClient(PlatformClient):
     supports_idempotency_key = True  # through the deterministic record key
     supports_lookup = True
     supports_media = True
+    supports_inbox = True
     idempotency_window = None  # the record key is derived from the idempotency key
     text_limit = MAX_GRAPHEMES
     text_byte_limit = MAX_TEXT_BYTES
@@ -296,6 +308,11 @@ class BlueskyClient(PlatformClient):
         embed = self._embed(self.prepare_media(media, idempotency_key=idempotency_key))
         if embed:
             record["embed"] = embed
+        return self._create_post(rkey, record, action="the post")
+
+    def _create_post(self, rkey: str, record: dict, *, action: str) -> PublishResult:
+        """``createRecord`` of an ``app.bsky.feed.post`` under ``rkey`` (derived from the
+        idempotency key, so a repeat finds the record instead of making a second one)."""
         session = self._session()
         response = self._xrpc(
             "POST",
@@ -312,7 +329,7 @@ class BlueskyClient(PlatformClient):
             body = self._json(response)
             if not body or not isinstance(body.get("uri"), str):
                 raise OutcomeUnknown(
-                    f"{self.host} accepted the post but its answer had no record URI; "
+                    f"{self.host} accepted {action} but its answer had no record URI; "
                     "it will be checked on the platform.",
                     platform=self.platform,
                     http_status=response.status_code,
@@ -325,8 +342,86 @@ class BlueskyClient(PlatformClient):
                 existing = None
             if existing is not None:
                 return existing
-        self._check(response, write=True, action="the post")
+        self._check(response, write=True, action=action)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- replies and moderation (the engagement inbox) ---------------------------------
+    #
+    # reply: an ``app.bsky.feed.post`` record with ``reply: {root, parent}`` (strong refs,
+    # ``{uri, cid}``; the parent's own ``reply.root`` is the thread's root), the cids read
+    # with ``app.bsky.feed.getPosts``. Moderation: ``com.atproto.moderation.createReport``
+    # (``reasonType``, ``reason``, ``subject`` a ``com.atproto.admin.defs#repoRef`` for an
+    # account) and ``app.bsky.graph.muteActor`` (``{actor}``). Blocking is a record in the
+    # repo (``app.bsky.graph.block``), not offered here.
+
+    supports_reply = True
+    moderation_actions = ("report", "mute")
+
+    def _strong_ref(self, uri: str) -> tuple[dict, dict | None]:
+        """``({uri, cid}, the post's own reply refs or None)`` of an ``at://`` post URI."""
+        if not isinstance(uri, str) or not re.fullmatch(r"at://[\w.:%-]+/[\w.]+/[\w.:~-]+", uri):
+            raise PlatformError("Not a Bluesky post URI.", platform=self.platform)
+        response = self._xrpc("GET", "app.bsky.feed.getPosts", params={"uris": [uri]})
+        self._check(response, write=False, action="the post being answered")
+        body = self._json(response) or {}
+        posts = body.get("posts") if isinstance(body.get("posts"), list) else []
+        for post in posts:
+            if (
+                isinstance(post, dict)
+                and post.get("uri") == uri
+                and isinstance(post.get("cid"), str)
+            ):
+                record = post.get("record") if isinstance(post.get("record"), dict) else {}
+                reply = record.get("reply") if isinstance(record.get("reply"), dict) else None
+                return {"uri": uri, "cid": post["cid"]}, reply
+        raise PlatformError(
+            f"{self.host} does not know the post being answered (it may have been deleted).",
+            platform=self.platform,
+        )
+
+    def reply(
+        self, *, text: str, idempotency_key: str, in_reply_to: str, root: str = ""
+    ) -> PublishResult:
+        parent, parent_reply = self._strong_ref(in_reply_to)
+        root_ref = parent
+        if parent_reply and isinstance(parent_reply.get("root"), dict):
+            candidate = parent_reply["root"]
+            if isinstance(candidate.get("uri"), str) and isinstance(candidate.get("cid"), str):
+                root_ref = {"uri": candidate["uri"], "cid": candidate["cid"]}
+        record: dict = {
+            "$type": POST_COLLECTION,
+            "text": text,
+            "createdAt": _now_iso(),
+            "reply": {"root": root_ref, "parent": parent},
+        }
+        facets = link_facets(text)
+        if facets:
+            record["facets"] = facets
+        return self._create_post(record_key_for(idempotency_key), record, action="the reply")
+
+    def report(self, *, account_id: str, status_ids=(), comment: str = "") -> dict:
+        """Report the account (a DID) to the moderation service, through the PDS."""
+        if not isinstance(account_id, str) or not account_id.startswith("did:"):
+            raise PlatformError("Not a Bluesky account DID.", platform=self.platform)
+        response = self._xrpc(
+            "POST",
+            "com.atproto.moderation.createReport",
+            json={
+                "reasonType": "com.atproto.moderation.defs#reasonRude",
+                "reason": comment[:2000],
+                "subject": {"$type": "com.atproto.admin.defs#repoRef", "did": account_id},
+            },
+        )
+        self._check(response, write=False, action="the report")
+        body = self._json(response) or {}
+        return {"id": str(body.get("id") or ""), "reasonType": str(body.get("reasonType") or "")}
+
+    def mute(self, *, account_id: str) -> dict:
+        if not isinstance(account_id, str) or not account_id.startswith("did:"):
+            raise PlatformError("Not a Bluesky account DID.", platform=self.platform)
+        response = self._xrpc("POST", "app.bsky.graph.muteActor", json={"actor": account_id})
+        self._check(response, write=False, action="the mute")
+        return {"muted": account_id}
 
     def _may_already_exist(self, response) -> bool:
         """Answers a PDS gives to a create on an existing record key."""
@@ -535,6 +630,165 @@ class BlueskyClient(PlatformClient):
         return count_of(
             self._json(response) or {}, "followersCount", platform=self.platform, required=True
         )
+
+    # -- the engagement inbox -------------------------------------------------------
+    #
+    # app.bsky.notification.listNotifications (newest first, ``cursor`` pages to older
+    # ones, ``reasons`` filters), app.bsky.feed.getPostThread, app.bsky.feed.searchPosts
+    # (``sort=latest``, ``since``, ``cursor`` to older ones). There is no "after this"
+    # parameter, so a read walks back from the newest until it reaches what the last one
+    # saw; the cursor we keep is a small JSON object: ``hw`` the newest (indexedAt, uri)
+    # read, and while a walk back is under way ``resume`` (the platform's cursor) and
+    # ``stop`` (where the walk ends).
+
+    def _inbox_message(self, view: dict, *, kind: str, when_key: str = "indexedAt"):
+        record = view.get("record") if isinstance(view.get("record"), dict) else {}
+        author = view.get("author") if isinstance(view.get("author"), dict) else {}
+        uri = id_of(view.get("uri"))
+        if not uri.startswith("at://") or not isinstance(record.get("text"), str):
+            return None
+        reply = record.get("reply") if isinstance(record.get("reply"), dict) else {}
+        parent = reply.get("parent") if isinstance(reply.get("parent"), dict) else {}
+        root = reply.get("root") if isinstance(reply.get("root"), dict) else {}
+        handle = author.get("handle") if isinstance(author.get("handle"), str) else ""
+        rkey = uri.rsplit("/", 1)[-1]
+        return RemoteMessage(
+            remote_id=uri,
+            kind=kind,
+            text=record["text"],
+            author_remote_id=id_of(author.get("did")),
+            author_handle=handle[:255],
+            author_display_name=text_of(author.get("displayName"))[:255],
+            created_at=parse_datetime(record.get("createdAt"))
+            or parse_datetime(view.get("indexedAt")),
+            url=f"{WEB_APP}/profile/{handle}/post/{rkey}" if handle else "",
+            in_reply_to=id_of(parent.get("uri")),
+            thread_root=id_of(root.get("uri")),
+        )
+
+    @staticmethod
+    def _position(view: dict) -> str:
+        """Where an item sits in newest-first order: its indexedAt (normalised) and uri."""
+        when = parse_datetime(view.get("indexedAt"))
+        stamp = when.isoformat(timespec="microseconds") if when else ""
+        return f"{stamp}|{id_of(view.get('uri'))}"
+
+    def _walk(self, nsid: str, key: str, params: list, cursor: str, *, kind_of, limit: int):
+        try:
+            state = json.loads(cursor) if cursor else {}
+        except ValueError:
+            state = {}
+        if not isinstance(state, dict):
+            state = {}
+        hw = state.get("hw") if isinstance(state.get("hw"), str) else ""
+        resume = state.get("resume") if isinstance(state.get("resume"), str) else ""
+        stop = state.get("stop") if isinstance(state.get("stop"), str) else ""
+        if not resume:
+            stop = hw
+        params = [*params, ("limit", str(limit))]
+        if resume:
+            params.append(("cursor", resume))
+        response = self._xrpc("GET", nsid, params=params)
+        rate = rate_limit_from(response)
+        self._check(response, write=False, action=f"the {key}")
+        body = self._json(response)
+        if body is None or not isinstance(body.get(key), list):
+            raise PlatformError(
+                f"{self.host} answered the {key} without a list of them.", platform=self.platform
+            )
+        views = [v for v in body[key] if isinstance(v, dict)]
+        token = body.get("cursor") if isinstance(body.get("cursor"), str) else ""
+        messages, reached = [], False
+        newest = hw
+        for view in views:
+            position = self._position(view)
+            if stop and position <= stop:
+                reached = True
+                continue
+            if position > newest:
+                newest = position
+            kind = kind_of(view)
+            if kind:
+                message = self._inbox_message(view, kind=kind)
+                if message is not None:
+                    messages.append((position, message))
+        done = reached or not token or not views
+        messages.sort(key=lambda pair: pair[0])
+        state = {"hw": newest}
+        if not done:
+            state.update(resume=token, stop=stop)
+        return InboxPage(
+            messages=[m for _p, m in messages],
+            cursor=json.dumps(state, separators=(",", ":")),
+            more=not done,
+            rate_limit=rate,
+            seen=len(views),
+        )
+
+    def notifications(self, *, own_remote_id: str, cursor: str = "", limit: int = 0):
+        """Mentions, replies and quotes of the account not read yet, oldest first."""
+        limit = max(1, min(limit or 100, 100))
+        params = [("reasons", r) for r in INBOX_REASONS]
+
+        def kind_of(view):
+            reason = view.get("reason")
+            return reason if reason in INBOX_REASONS else ""
+
+        return self._walk(
+            "app.bsky.notification.listNotifications",
+            "notifications",
+            params,
+            cursor,
+            kind_of=kind_of,
+            limit=limit,
+        )
+
+    def search(self, *, query: str, cursor: str = "", limit: int = 0):
+        """Listening: posts matching ``query`` (newest first on the platform) not read yet;
+        the first read takes the newest page only."""
+        limit = max(1, min(limit or 100, 100))
+        params = [("q", (query or "").strip()[:300]), ("sort", "latest")]
+        page = self._walk(
+            "app.bsky.feed.searchPosts",
+            "posts",
+            params,
+            cursor,
+            kind_of=lambda view: "listening",
+            limit=limit,
+        )
+        if not cursor:  # no history: the newest page, then only what comes after it
+            state = json.loads(page.cursor)
+            page.cursor = json.dumps({"hw": state["hw"]}, separators=(",", ":"))
+            page.more = False
+        return page
+
+    def thread(self, remote_id: str) -> list:
+        """The posts around a post: its parents up the thread and the replies below."""
+        if not isinstance(remote_id, str) or not remote_id.startswith("at://"):
+            raise PlatformError("Not a Bluesky post URI.", platform=self.platform)
+        response = self._xrpc(
+            "GET",
+            "app.bsky.feed.getPostThread",
+            params={"uri": remote_id, "depth": 10, "parentHeight": 40},
+        )
+        self._check(response, write=False, action="the thread")
+        thread = (self._json(response) or {}).get("thread")
+        out: dict[str, RemoteMessage] = {}
+
+        def take(node, depth: int) -> None:
+            if not isinstance(node, dict) or depth > 60:
+                return
+            post = node.get("post")
+            if isinstance(post, dict):
+                message = self._inbox_message(post, kind="reply")
+                if message is not None and message.remote_id != remote_id:
+                    out[message.remote_id] = message
+            take(node.get("parent"), depth + 1)
+            for child in node.get("replies") or []:
+                take(child, depth + 1)
+
+        take(thread, 0)
+        return sorted(out.values(), key=lambda m: m.created_at.isoformat() if m.created_at else "")
 
 
 def clear_session_cache() -> None:

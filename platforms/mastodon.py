@@ -27,6 +27,7 @@ from .base import (
     UploadedMedia,
     parse_datetime,
 )
+from .engagement import InboxPage, RemoteMessage, id_of, rate_limit_from
 from .errors import OutcomeUnknown, PlatformError
 from .media import MB, MediaRules
 from .metrics import PublicMetrics, count_of
@@ -37,6 +38,21 @@ LOOKUP_PAGE_SIZE = 40
 LOOKUP_MAX_PAGES = 5
 # Tolerated difference between our clock and the instance's when matching by time.
 CLOCK_SKEW = timedelta(minutes=5)
+
+# -- the engagement inbox ------------------------------------------------------------------
+#
+# GET /api/v1/notifications?types[]=mention (newest first; ``min_id`` returns the page just
+# after an id, ``limit`` at most 80; the Link header's ``prev`` carries the next min_id),
+# GET /api/v1/statuses/:id/context (ancestors, descendants), GET /api/v2/search?type=statuses
+# and GET /api/v1/timelines/tag/:hashtag for listening (``min_id`` paging as well).
+
+NOTIFICATIONS_PAGE = 80
+SEARCH_PAGE = 40
+_TAG = re.compile(r"^#?(\w{1,100})$")
+
+
+def _id_key(value: str) -> tuple[int, str]:
+    return (len(value), value) if value.isdigit() else (0, value)
 
 
 class _ContentText(HTMLParser):
@@ -92,6 +108,7 @@ class MastodonClient(PlatformClient):
     supports_idempotency_key = True
     supports_lookup = True
     supports_media = True
+    supports_inbox = True
     idempotency_window = timedelta(minutes=55)  # Mastodon keeps keys one hour
     text_limit = DEFAULT_MAX_CHARACTERS
     limit_from_instance = True  # configuration.statuses.max_characters
@@ -104,6 +121,8 @@ class MastodonClient(PlatformClient):
     #: (verify_credentials), publish (POST statuses), lookup (the account's statuses, to
     #: reconcile an unconfirmed send). The connect form lists them.
     token_scopes = ("read:accounts", "write:statuses", "read:statuses")
+    #: What the engagement inbox needs besides (notifications, search).
+    inbox_token_scopes = ("read:notifications", "read:search")
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -223,6 +242,84 @@ class MastodonClient(PlatformClient):
             params["max_id"] = str(statuses[-1]["id"])
         return None
 
+    # -- replies and moderation (the engagement inbox) ---------------------------------
+    #
+    # reply: ``POST /api/v1/statuses`` with ``in_reply_to_id`` (and the same Idempotency-Key
+    # rule as a post; an unconfirmed reply is looked up like a post). Moderation:
+    # ``POST /api/v1/reports`` {account_id, status_ids[], comment, category} (write:reports),
+    # ``POST /api/v1/accounts/:id/block`` and ``/mute`` (write:blocks, write:mutes).
+
+    supports_reply = True
+    moderation_actions = ("report", "block", "mute")
+    moderation_token_scopes = ("write:reports", "write:blocks", "write:mutes")
+
+    def reply(
+        self, *, text: str, idempotency_key: str, in_reply_to: str, root: str = ""
+    ) -> PublishResult:
+        """Answer the status ``in_reply_to`` (``root`` is not needed: Mastodon threads by
+        the parent). Same errors as :meth:`publish`."""
+        if not idempotency_key:
+            raise ValueError("idempotency_key is required")
+        _check_id(in_reply_to, platform=self.platform, what="status")
+        response = self._request(
+            "POST",
+            self._url("/api/v1/statuses"),
+            write=True,
+            headers={**self._auth(), "Idempotency-Key": idempotency_key},
+            json={"status": text, "visibility": "public", "in_reply_to_id": in_reply_to},
+        )
+        self._check(response, write=True, action="the reply")
+        body = self._json(response)
+        if body is None or body.get("id") in (None, ""):
+            raise OutcomeUnknown(
+                f"{self.host} accepted the reply but its answer had no status id; "
+                "it will be checked on the platform.",
+                platform=self.platform,
+                http_status=response.status_code,
+            )
+        return PublishResult(
+            remote_id=str(body["id"]),
+            url=_str(body.get("url")) or _str(body.get("uri")),
+            raw=body,
+        )
+
+    def report(self, *, account_id: str, status_ids: Iterable[str] = (), comment: str = "") -> dict:
+        """File a report with the instance's moderators; returns ``{"id", ...}``."""
+        _check_id(account_id, platform=self.platform, what="account")
+        ids = [s for s in status_ids if s]
+        for sid in ids:
+            _check_id(sid, platform=self.platform, what="status")
+        response = self._request(
+            "POST",
+            self._url("/api/v1/reports"),
+            headers=self._auth(),
+            json={
+                "account_id": account_id,
+                "status_ids": ids,
+                "comment": comment[:1000],
+                "category": "other",
+                "forward": False,
+            },
+        )
+        self._check(response, write=False, action="the report")
+        body = self._json(response) or {}
+        return {"id": _str(str(body.get("id") or "")), "category": _str(body.get("category"))}
+
+    def _relationship(self, account_id: str, verb: str) -> dict:
+        _check_id(account_id, platform=self.platform, what="account")
+        response = self._request(
+            "POST", self._url(f"/api/v1/accounts/{account_id}/{verb}"), headers=self._auth()
+        )
+        self._check(response, write=False, action=f"the {verb}")
+        body = self._json(response) or {}
+        return {"id": _str(str(body.get("id") or "")), verb + "ing": body.get(verb + "ing")}
+
+    def block(self, *, account_id: str) -> dict:
+        return self._relationship(account_id, "block")
+
+    def mute(self, *, account_id: str) -> dict:
+        return self._relationship(account_id, "mute")
+
     # -- limits ------------------------------------------------------------------------
 
     def instance_limits(self) -> dict:
@@ -329,6 +426,148 @@ class MastodonClient(PlatformClient):
             self._json(response) or {}, "followers_count", platform=self.platform, required=True
         )
 
+    # -- the engagement inbox -------------------------------------------------------
+
+    def _handle_of(self, account: dict) -> str:
+        acct = _str(account.get("acct")) or _str(account.get("username"))
+        acct = acct.lstrip("@")
+        if not acct:
+            return ""
+        return f"@{acct}" if "@" in acct else f"@{acct}@{self.host}"
+
+    def _message(self, status: dict, *, kind: str, own_remote_id: str = ""):
+        account = status.get("account") if isinstance(status.get("account"), dict) else {}
+        remote_id = id_of(status.get("id"))
+        if not remote_id:
+            return None
+        in_reply_to = id_of(status.get("in_reply_to_id"))
+        reply_account = id_of(status.get("in_reply_to_account_id"))
+        if kind == "mention" and own_remote_id and reply_account == own_remote_id:
+            kind = "reply"
+        text = content_to_text(_str(status.get("content")))
+        spoiler = _str(status.get("spoiler_text"))
+        if spoiler:
+            text = f"{spoiler}\n\n{text}"
+        return RemoteMessage(
+            remote_id=remote_id,
+            kind=kind,
+            text=text,
+            author_remote_id=id_of(account.get("id")),
+            author_handle=self._handle_of(account)[:255],
+            author_display_name=_str(account.get("display_name"))[:255],
+            created_at=parse_datetime(status.get("created_at")),
+            url=_str(status.get("url")) or _str(status.get("uri")),
+            in_reply_to=in_reply_to,
+            in_reply_to_account=reply_account,
+        )
+
+    def _list(self, response, action: str) -> list:
+        self._check(response, write=False, action=action)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("statuses"), list):
+            body = body["statuses"]
+        if not isinstance(body, list):
+            raise PlatformError(
+                f"{self.host} answered {action} with something other than a list.",
+                platform=self.platform,
+            )
+        return [item for item in body if isinstance(item, dict)]
+
+    def notifications(self, *, own_remote_id: str, cursor: str = "", limit: int = 0):
+        """Mentions of (and replies to) the account after ``cursor`` (a notification id;
+        "" reads from the very first), oldest first; ``cursor`` of the page is the newest
+        notification id in it."""
+        limit = max(1, min(limit or NOTIFICATIONS_PAGE, NOTIFICATIONS_PAGE))
+        params = [("types[]", "mention"), ("limit", str(limit)), ("min_id", cursor or "0")]
+        response = self._request(
+            "GET", self._url("/api/v1/notifications"), headers=self._auth(), params=params
+        )
+        rate = rate_limit_from(response)
+        items = self._list(response, "the notifications")
+        page = InboxPage(cursor=cursor, rate_limit=rate, seen=len(items))
+        newest = cursor
+        ordered = []
+        for item in items:
+            nid = id_of(item.get("id"))
+            if not nid:
+                continue
+            if not newest or _id_key(nid) > _id_key(newest):
+                newest = nid
+            status = item.get("status")
+            if item.get("type") != "mention" or not isinstance(status, dict):
+                continue
+            message = self._message(status, kind="mention", own_remote_id=own_remote_id)
+            if message is not None:
+                ordered.append((_id_key(nid), message))
+        ordered.sort(key=lambda pair: pair[0])
+        page.messages = [message for _key, message in ordered]
+        page.cursor = newest or ""
+        page.more = len(items) >= limit
+        return page
+
+    def thread(self, remote_id: str) -> list:
+        """The posts around a status (its ancestors, then its descendants), oldest first."""
+        if not isinstance(remote_id, str) or not re.fullmatch(r"[0-9A-Za-z_-]{1,64}", remote_id):
+            raise PlatformError("Not a Mastodon status id.", platform=self.platform)
+        response = self._request(
+            "GET", self._url(f"/api/v1/statuses/{remote_id}/context"), headers=self._auth()
+        )
+        self._check(response, write=False, action="the thread")
+        body = self._json(response) or {}
+        out = []
+        for key in ("ancestors", "descendants"):
+            for status in body.get(key) or []:
+                if isinstance(status, dict):
+                    message = self._message(status, kind="reply")
+                    if message is not None:
+                        out.append(message)
+        return out
+
+    def search(self, *, query: str, cursor: str = "", limit: int = 0):
+        """Listening: public statuses matching ``query`` after ``cursor`` (a status id), or
+        the newest page when there is no cursor yet. A query starting with ``#`` reads the
+        hashtag's timeline; anything else is a full-text search (where the instance has
+        one; an instance without answers no statuses)."""
+        limit = max(1, min(limit or SEARCH_PAGE, SEARCH_PAGE))
+        params: list[tuple[str, str]] = [("limit", str(limit))]
+        if cursor:
+            params.append(("min_id", cursor))
+        query = (query or "").strip()
+        tag = _TAG.match(query) if query.startswith("#") else None
+        if tag:
+            url = self._url(f"/api/v1/timelines/tag/{tag.group(1)}")
+        else:
+            url = self._url("/api/v2/search")
+            params += [("q", query), ("type", "statuses"), ("resolve", "false")]
+        response = self._request("GET", url, headers=self._auth(), params=params)
+        rate = rate_limit_from(response)
+        statuses = self._list(response, "the search")
+        newest = cursor
+        messages = []
+        for status in statuses:
+            message = self._message(status, kind="listening")
+            if message is None:
+                continue
+            if not newest or _id_key(message.remote_id) > _id_key(newest):
+                newest = message.remote_id
+            messages.append(message)
+        messages.sort(key=lambda m: _id_key(m.remote_id))
+        return InboxPage(
+            messages=messages,
+            cursor=id_of(newest),
+            more=bool(cursor) and len(statuses) >= limit,
+            rate_limit=rate,
+            seen=len(statuses),
+        )
+
 
 def _str(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _check_id(value: object, *, platform: str, what: str) -> None:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9A-Za-z_-]{1,64}", value):
+        raise PlatformError(f"Not a Mastodon {what} id.", platform=platform)

@@ -14,6 +14,8 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from accounts import permissions
+from planner.engagement import selectors as engagement_selectors
+from planner.engagement import services as engagement_services
 from planner.metrics import dashboard
 from planner.metrics.filters import filters_from
 from planner.posts import selectors as post_selectors
@@ -59,6 +61,14 @@ def kpi_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "error": error,
             "summary_url": reverse("api_kpis", args=[brand.slug]) + "?" + encoded,
             "channels": permissions.channels_for(request.user, brand, checked=True),
+            # The engagement inbox's response times over the same range and channels.
+            "response": engagement_selectors.response_figures(
+                brand=brand,
+                start=filters.start,
+                end=filters.end,
+                clock=engagement_services.brand_clock(brand),
+                channel_ids=filters.channel_ids,
+            ),
             "campaigns": post_selectors.campaign_list(brand=brand),
         },
     )

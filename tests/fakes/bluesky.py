@@ -27,6 +27,8 @@ explicit 4xx. ``duplicate_rkey="500"`` (default) mimics the first,
 already exists"}``. Record keys must have record-key syntax, and for ``app.bsky.feed.post``
 TID syntax (the lexicon's key type) unless ``require_tid_rkeys=False``.
 
+Notifications, threads, search and rate-limit headers: see inbox.py.
+
 Control (besides base.py's): ``POST /_fake/tokens`` (alias ``/_fake/accounts``)
 ``{"handle", "password", "did"?, "display_name"?, "email"?}``; ``POST /_fake/expire_tokens``
 expires every access token; ``POST /_fake/config {"duplicate_rkey", "stale_token_status",
@@ -47,6 +49,8 @@ import time
 from datetime import datetime
 
 from .base import FakeServer, Request, Response, json_response, run_cli, split_pair
+from .inbox import BlueskyInbox
+from .moderation import BlueskyModeration
 from .text import grapheme_count
 
 POST = "app.bsky.feed.post"
@@ -80,7 +84,7 @@ def _valid_datetime(value) -> bool:
     return True
 
 
-class FakeBluesky(FakeServer):
+class FakeBluesky(BlueskyInbox, BlueskyModeration, FakeServer):
     name = "bluesky"
 
     def __init__(
@@ -113,6 +117,8 @@ class FakeBluesky(FakeServer):
         self._service_tokens: dict[str, str] = {}  # token -> did
         self.video_processing_polls = 2
         self.video_fail = ""
+        self._moderation_init()  # reports, mutes (moderation.py)
+        self._inbox_init()  # notifications, threads, search, rate limits (inbox.py)
         if isinstance(accounts, dict):
             accounts = [
                 {"handle": handle, **(spec if isinstance(spec, dict) else {"password": spec})}
@@ -161,6 +167,8 @@ class FakeBluesky(FakeServer):
             self._access = {token: (did, 0.0) for token, (did, _) in self._access.items()}
 
     def reset_state(self) -> None:
+        self._moderation_reset()
+        self._inbox_reset()
         self._records.clear()
         self._blobs.clear()
         self._jobs.clear()
@@ -178,7 +186,9 @@ class FakeBluesky(FakeServer):
             ):
                 if name in settings:
                     setattr(self, name, cast(settings.pop(name)))
+            rates = self._rate_settings(settings)
             result = {
+                **rates,
                 "duplicate_rkey": self.duplicate_rkey,
                 "stale_token_status": self.stale_token_status,
                 "access_ttl": self.access_ttl,
@@ -208,6 +218,9 @@ class FakeBluesky(FakeServer):
             return {"posts": len(self.post_metrics), "followers": dict(self.followers)}
 
     def control(self, request: Request, action: str) -> Response | None:
+        inbox = self._inbox_control(request, action)
+        if inbox is not None:
+            return inbox
         if action == "metrics" and request.method == "POST":
             payload = request.json()
             if not isinstance(payload, dict):
@@ -292,9 +305,14 @@ class FakeBluesky(FakeServer):
             ("GET", "com.atproto.repo.getRecord"): self._get_record,
             ("GET", "app.bsky.actor.getProfile"): self._get_profile,
             ("GET", "app.bsky.feed.getPosts"): self._get_posts,
+            ("GET", "app.bsky.notification.listNotifications"): self._list_notifications,
+            ("GET", "app.bsky.feed.getPostThread"): self._post_thread,
+            ("GET", "app.bsky.feed.searchPosts"): self._search_posts,
             ("POST", "com.atproto.repo.uploadBlob"): self._upload_blob,
             ("GET", "com.atproto.server.getServiceAuth"): self._service_auth,
             ("POST", "app.bsky.video.uploadVideo"): self._upload_video,
+            ("POST", "com.atproto.moderation.createReport"): self._create_report,
+            ("POST", "app.bsky.graph.muteActor"): self._mute_actor,
             ("GET", "app.bsky.video.getJobStatus"): self._job_status,
         }
         route = routes.get((request.method, nsid))
@@ -302,7 +320,7 @@ class FakeBluesky(FakeServer):
             return json_response(
                 501, {"error": "MethodNotImplemented", "message": "Method Not Implemented"}
             )
-        return route(request)
+        return self._with_rate_headers(request, lambda: route(request))
 
     def _body(self, request: Request) -> dict | None:
         try:
@@ -377,7 +395,11 @@ class FakeBluesky(FakeServer):
             if body.get("validate") is not False and record["$type"] != collection:
                 return _invalid(f"Invalid $type: expected {collection}, got {record['$type']}")
             if collection == POST and body.get("validate") is not False:
-                problem = self._post_problem(record) or self._embed_problem(record, did)
+                problem = (
+                    self._post_problem(record)
+                    or self._embed_problem(record, did)
+                    or self.reply_problem(record)
+                )
                 if problem:
                     return _invalid(f"Invalid app.bsky.feed.post record: {problem}")
             if rkey is None:

@@ -23,6 +23,8 @@ HTML (``<p>`` paragraphs, ``<br />``, links/mentions/hashtags marked up like Mas
   ``media_ids`` on a status must be this account's and processed (422 "Cannot attach files
   that have not finished processing").
 
+Mentions, threads, search and rate-limit headers: see inbox.py.
+
 Control (besides base.py's): ``POST /_fake/tokens {"token", "account_id", "username",
 "display_name"?, "avatar"?}``; ``POST /_fake/config {"max_characters", "idempotency_ttl",
 "v2_instance", "media_processing_polls", "media_fail", "latency"}``.
@@ -40,6 +42,8 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 from .base import FakeServer, Request, Response, json_response, run_cli, split_pair
+from .inbox import MastodonInbox
+from .moderation import MastodonModeration
 from .text import mastodon_length
 
 INVALID_TOKEN = {"error": "The access token is invalid"}
@@ -57,7 +61,7 @@ def _iso(ts: float) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class FakeMastodon(FakeServer):
+class FakeMastodon(MastodonInbox, MastodonModeration, FakeServer):
     name = "mastodon"
 
     def __init__(
@@ -80,11 +84,13 @@ class FakeMastodon(FakeServer):
         self._counts: dict[str, int] = {}
         self._ids = itertools.count(110_000_000_000_000_001)
         self._media: dict[str, dict] = {}
+        self._moderation_init()  # reports, blocks, mutes (moderation.py)
         self.media_processing_polls = 2  # GET /api/v1/media/:id answers 206 until then
         self.media_fail = ""  # when set, processing fails with this error
         # Public metrics per status id and followers per account id (POST /_fake/metrics).
         self.status_metrics: dict[str, dict] = {}
         self.followers: dict[str, int] = {}
+        self._inbox_init()  # mentions, threads, search, rate limits (inbox.py)
         for token, spec in (tokens or {}).items():
             self.add_token(_token_spec(token, spec))
 
@@ -112,6 +118,8 @@ class FakeMastodon(FakeServer):
         return {"account_id": account_id, "username": username}
 
     def reset_state(self) -> None:
+        self._moderation_reset()
+        self._inbox_reset()
         self._media.clear()
         self._statuses.clear()
         self._idempotency.clear()
@@ -129,7 +137,9 @@ class FakeMastodon(FakeServer):
                 self.media_processing_polls = int(settings.pop("media_processing_polls"))
             if "media_fail" in settings:
                 self.media_fail = str(settings.pop("media_fail"))
+            rates = self._rate_settings(settings)
             result = {
+                **rates,
                 "max_characters": self.max_characters,
                 "idempotency_ttl": self.idempotency_ttl,
                 "v2_instance": self.v2_instance,
@@ -161,6 +171,9 @@ class FakeMastodon(FakeServer):
             return {"statuses": len(self.status_metrics), "followers": dict(self.followers)}
 
     def control(self, request: Request, action: str) -> Response | None:
+        inbox = self._inbox_control(request, action)
+        if inbox is not None:
+            return inbox
         if action == "metrics" and request.method == "POST":
             payload = request.json()
             if not isinstance(payload, dict):
@@ -250,8 +263,8 @@ class FakeMastodon(FakeServer):
         return {
             "id": sid,
             "created_at": _iso(record["created"]),
-            "in_reply_to_id": None,
-            "in_reply_to_account_id": None,
+            "in_reply_to_id": record.get("in_reply_to_id"),
+            "in_reply_to_account_id": record.get("in_reply_to_account_id"),
             "sensitive": False,
             "spoiler_text": "",
             "visibility": record["visibility"],
@@ -288,7 +301,20 @@ class FakeMastodon(FakeServer):
             return self.tokens.get(token) if token else None
 
     def handle(self, request: Request) -> Response:
+        return self._with_rate_headers(request, lambda: self._handle(request))
+
+    def _handle(self, request: Request) -> Response:
         path, method = request.path.rstrip("/") or "/", request.method
+        if method == "GET" and path == "/api/v1/notifications":
+            return self._notifications_route(request)
+        if method == "GET" and path == "/api/v2/search":
+            return self._search_route(request)
+        match = re.fullmatch(r"/api/v1/timelines/tag/(\w+)", path)
+        if match and method == "GET":
+            return self._tag_route(request, match.group(1))
+        match = re.fullmatch(r"/api/v1/statuses/(\d+)/context", path)
+        if match and method == "GET":
+            return self._context_route(match.group(1))
         if path == "/api/v1/accounts/verify_credentials" and method == "GET":
             account_id = self._account_for(request)
             if account_id is None:
@@ -322,6 +348,9 @@ class FakeMastodon(FakeServer):
                 if not match.group(2):
                     return json_response(200, self._account_json(account_id))
                 return json_response(200, self._account_statuses(account_id, request))
+        moderation = self._moderation_route(request, path, method)
+        if moderation is not None:
+            return moderation
         return json_response(404, {"error": "Not Found"})
 
     def _instance_json(self, *, v2: bool) -> dict:
@@ -364,6 +393,11 @@ class FakeMastodon(FakeServer):
                 seen = self._idempotency.get((account_id, key))
                 if seen and now - seen[1] < self.idempotency_ttl and seen[0] in self._statuses:
                     return json_response(200, self._status_json(self._statuses[seen[0]]))
+            parent = None
+            if params.get("in_reply_to_id") not in (None, ""):
+                parent = self._statuses.get(str(params["in_reply_to_id"]))
+                if parent is None:
+                    return json_response(404, {"error": "Record not found"})
             media_ids, problem = self._attachable(params.get("media_ids"), account_id)
             if problem:
                 return problem
@@ -388,8 +422,12 @@ class FakeMastodon(FakeServer):
                 "created": now,
                 "key": key,
                 "media_ids": media_ids,
+                "in_reply_to_id": parent["id"] if parent else None,
+                "in_reply_to_account_id": parent["account_id"] if parent else None,
             }
             self._statuses[sid] = record
+            if parent is not None:  # the thread's context lists it (inbox.py)
+                self._replies.setdefault(parent["id"], []).append(sid)
             self._counts[account_id] = self._counts.get(account_id, 0) + 1
             if key:
                 self._idempotency[(account_id, key)] = (sid, now)

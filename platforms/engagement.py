@@ -1,0 +1,113 @@
+"""What the adapters return for the engagement inbox: messages addressed to (or found about)
+a brand account, a page of them with where to continue, and the rate-limit state the
+platform reported. Plain data, no Django.
+
+Everything here comes from outside and is untrusted: text is kept exactly as the platform
+gives it (the caller stores it as is and shows it escaped); ids and handles are strings.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import requests
+
+from .base import parse_datetime, safe_http_url
+
+MAX_ID = 255
+MAX_HANDLE = 255
+
+
+@dataclass(frozen=True)
+class RemoteMessage:
+    """One post from the platform. ``kind`` is ``mention``, ``reply``, ``quote`` or
+    ``listening``; ``in_reply_to`` the remote id of the post it answers ("" when none)."""
+
+    remote_id: str
+    kind: str
+    text: str
+    author_remote_id: str
+    author_handle: str
+    author_display_name: str = ""
+    created_at: datetime | None = None
+    url: str = ""
+    in_reply_to: str = ""
+    in_reply_to_account: str = ""
+    thread_root: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url", safe_http_url(self.url))
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """What the platform said about its rate limit on the last answer (None: not said)."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset_at: datetime | None = None
+
+
+@dataclass
+class InboxPage:
+    """A page of messages, oldest first, and where the next read continues.
+
+    ``cursor`` is what to store once the page is safely written (Mastodon: the newest
+    notification id; Bluesky: see the client); ``more`` whether another page is waiting."""
+
+    messages: list[RemoteMessage] = field(default_factory=list)
+    cursor: str = ""
+    more: bool = False
+    rate_limit: RateLimit = field(default_factory=RateLimit)
+    seen: int = 0  # items the platform returned (including ones skipped as not for us)
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if not value.lstrip("-").isdigit() or len(value) > 12:
+        return None
+    return int(value)
+
+
+def rate_limit_from(response: requests.Response) -> RateLimit:
+    """Mastodon's ``X-RateLimit-Limit/Remaining/Reset`` (reset: an ISO 8601 time) or the
+    IETF draft headers Bluesky sends, ``RateLimit-Limit/Remaining/Reset`` (reset: a Unix
+    time in seconds; some servers send seconds from now, told apart by size)."""
+    headers = response.headers
+    limit = _int(headers.get("X-RateLimit-Limit") or headers.get("RateLimit-Limit"))
+    remaining = _int(headers.get("X-RateLimit-Remaining") or headers.get("RateLimit-Remaining"))
+    reset_raw = (headers.get("X-RateLimit-Reset") or headers.get("RateLimit-Reset") or "").strip()
+    reset_at = None
+    if reset_raw:
+        number = _int(reset_raw)
+        if number is not None and number >= 0:
+            now = datetime.now(UTC).timestamp()
+            seconds = number if number > 1_000_000_000 else now + number
+            try:
+                reset_at = datetime.fromtimestamp(seconds, UTC)
+            except (OverflowError, OSError, ValueError):
+                reset_at = None
+        else:
+            reset_at = parse_datetime(reset_raw)
+            if reset_at is None:
+                try:
+                    reset_at = email.utils.parsedate_to_datetime(reset_raw)
+                except (TypeError, ValueError):
+                    reset_at = None
+    return RateLimit(limit=limit, remaining=remaining, reset_at=reset_at)
+
+
+def text_of(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def id_of(value: object) -> str:
+    """A remote id as a string ("" unless a non-empty string or a number, never a bool)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    value = str(value)
+    return value if len(value) <= MAX_ID else ""
