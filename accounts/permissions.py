@@ -338,9 +338,19 @@ def inbox_channels(
     qs = Channel.objects.filter(brand=brand)
     if is_admin is None:
         is_admin = has_perm(user, Action.ADMIN, brand)
-    if not is_admin:
-        # One subquery on the object permissions (no extra query to resolve them): the
-        # menu's count stays a single query.
+    if is_admin:
+        return qs.order_by("platform", "handle")
+    decision = _decision(user)
+    if decision is not None and not decision.superuser:  # the request's one read of guardian
+        ids = {
+            pk
+            for action in (Action.DRAFT, Action.APPROVE)
+            for pk in decision.object_ids(Channel, CHANNEL_CODENAMES[action])
+        }
+        qs = qs.filter(pk__in=ids)
+    elif decision is None:
+        # Outside a request: one subquery on the object permissions (no extra query to
+        # resolve them), so a count stays a single query.
         granted = (
             UserObjectPermission.objects.filter(
                 user=user,
