@@ -6,10 +6,16 @@ created (with the demo password); an existing user's password is never touched.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Brand, Channel, Platform, Role, User
+from planner.engagement import services as engagement_services
+from planner.models import Conversation
+from platforms.engagement import RemoteMessage
 from policy import services as policy_services
 from policy.training import services as training_services
 
@@ -95,6 +101,7 @@ def demo_seed(*, password: str) -> dict:
     if _demo_posts(demo, author=users["author"], posts=DEMO_POSTS):
         _demo_lifecycle(demo, users=users)
     _demo_posts(acme, author=acme_author, posts=ACME_POSTS)
+    _demo_conversations(demo)
     return {"brands": [demo, acme], "users": users, "kept": kept}
 
 
@@ -289,3 +296,68 @@ def _demo_quiz(brand: Brand) -> None:
         seed=7,
     )
     training_services.quiz_publish(quiz=quiz, actor=None)
+
+
+# (id, handle, name, hours ago, text, the id it answers): mentions of the demo brand's
+# outbox channel, which stands in for a platform in the inbox as it does for publishing.
+DEMO_MENTIONS = [
+    (
+        "1",
+        "sam_bakes",
+        "Sam",
+        0.3,
+        "@demokitchen does the stand mixer come with a dough hook? Thinking of ordering this week.",
+        "",
+    ),
+    (
+        "2",
+        "priya_cooks",
+        "Priya",
+        52,
+        "@demokitchen my kettle order still hasn't arrived and "
+        "nobody answers my emails. Can someone help?",
+        "",
+    ),
+    ("3", "priya_cooks", "Priya", 30, "@demokitchen order number is 4471, placed on the 2nd.", "2"),
+    (
+        "4",
+        "grumpy_gus",
+        "Gus",
+        5,
+        "@demokitchen your recipes are rubbish and so is your customer service.",
+        "",
+    ),
+    (
+        "5",
+        "lee_eats",
+        "Lee",
+        3,
+        "@demokitchen the brownie recipe was a hit at our party, thank you!",
+        "",
+    ),
+]
+
+
+def _demo_conversations(brand: Brand) -> None:
+    """A few people writing to the demo brand: one just in, one overdue with a follow-up,
+    an unfriendly one and a thank-you (once: nothing when the brand has conversations)."""
+    if Conversation.objects.filter(brand=brand).exists():
+        return
+    channel = Channel.objects.filter(brand=brand, platform=Platform.OUTBOX).first()
+    if channel is None:
+        return
+    now = timezone.now()
+    messages = [
+        RemoteMessage(
+            remote_id=f"demo-mention-{rid}",
+            kind="reply" if parent else "mention",
+            text=text,
+            author_remote_id=f"demo-person:{handle}",
+            author_handle=f"@{handle}",
+            author_display_name=name,
+            created_at=now - dt.timedelta(hours=hours),
+            in_reply_to=f"demo-mention-{parent}" if parent else "",
+        )
+        for rid, handle, name, hours, text, parent in sorted(DEMO_MENTIONS, key=lambda m: -m[3])
+    ]
+    engagement_services.inbox_ingest(channel=channel, messages=messages, now=now)

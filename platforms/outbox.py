@@ -6,6 +6,9 @@
     {"idempotency_key": "...", "remote_id": "...", "url": "outbox://...", "handle": "...",
      "text": "...", "media": [...], "sent_at": "2025-01-01T09:00:00Z"}
 
+A reply is a line with ``"in_reply_to"`` (the post it answers); reports, blocks and mutes
+are lines in ``moderation.jsonl`` beside it, so the inbox can be tried end to end.
+
 Publishing is idempotent by key: if a line with the key exists it is returned instead of a
 new line being written. An exclusive ``fcntl.flock`` on the file makes the check-and-append
 atomic across threads and processes (workers on one machine).
@@ -22,14 +25,16 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 from .base import Identity, MediaItem, PlatformClient, PublishResult
-from .errors import InvalidInstanceURL, PlatformUnavailable, PublishRejected
+from .errors import InvalidInstanceURL, PlatformError, PlatformUnavailable, PublishRejected
 from .media import MB, WEB_IMAGES, MediaRules
 
 OUTBOX_FILE = "outbox.jsonl"
+MODERATION_FILE = "moderation.jsonl"  # reports, blocks and mutes, one a line
 MAX_CHARACTERS = 500
 
 
@@ -112,16 +117,45 @@ class OutboxClient(PlatformClient):
     def publish(
         self, *, text: str, idempotency_key: str, media: Iterable[MediaItem] = ()
     ) -> PublishResult:
+        self._check_text(text, idempotency_key, what="post")
+        media_info = [item.describe() for item in media or ()]
+        return self._append_once(idempotency_key, {"text": text, "media": media_info})
+
+    # -- the engagement inbox: replies and moderation, recorded like posts --------------
+    supports_reply = True
+    moderation_actions = ("report", "block", "mute")
+
+    def reply(
+        self, *, text: str, idempotency_key: str, in_reply_to: str, root: str = ""
+    ) -> PublishResult:
+        """Record ``text`` as an answer to ``in_reply_to`` (a line with ``in_reply_to``)."""
+        self._check_text(text, idempotency_key, what="reply")
+        return self._append_once(
+            idempotency_key, {"text": text, "media": [], "in_reply_to": str(in_reply_to)}
+        )
+
+    def report(self, *, account_id: str, status_ids=(), comment: str = "") -> dict:
+        return self._moderate("report", account_id, status_ids=list(status_ids), comment=comment)
+
+    def block(self, *, account_id: str) -> dict:
+        return self._moderate("block", account_id)
+
+    def mute(self, *, account_id: str) -> dict:
+        return self._moderate("mute", account_id)
+
+    def _check_text(self, text: str, idempotency_key: str, *, what: str) -> None:
         if not idempotency_key:
             raise ValueError("idempotency_key is required")
         if not text or not text.strip():
-            raise PublishRejected("The outbox refused an empty post.", platform=self.platform)
+            raise PublishRejected(f"The outbox refused an empty {what}.", platform=self.platform)
         if len(text) > MAX_CHARACTERS:
             raise PublishRejected(
-                f"The outbox refused the post: longer than {MAX_CHARACTERS} characters.",
+                f"The outbox refused the {what}: longer than {MAX_CHARACTERS} characters.",
                 platform=self.platform,
             )
-        media_info = [item.describe() for item in media or ()]
+
+    def _append_once(self, idempotency_key: str, fields: dict) -> PublishResult:
+        """The line for ``idempotency_key`` (written now, or found from before)."""
         try:
             os.makedirs(self.instance_url, exist_ok=True)
             with open(self.path, "a+", encoding="utf-8") as fh:
@@ -136,11 +170,8 @@ class OutboxClient(PlatformClient):
                         "remote_id": idempotency_key,
                         "url": f"outbox://{idempotency_key}",
                         "handle": self.handle,
-                        "text": text,
-                        "media": media_info,
-                        "sent_at": datetime.now(UTC)
-                        .isoformat(timespec="seconds")
-                        .replace("+00:00", "Z"),
+                        **fields,
+                        "sent_at": _now(),
                     }
                     fh.seek(0, os.SEEK_END)
                     fh.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -152,6 +183,32 @@ class OutboxClient(PlatformClient):
             raise PlatformUnavailable(
                 f"The outbox could not be written ({exc.strerror}).", platform=self.platform
             ) from exc
+
+    def _moderate(self, action: str, account_id: str, **fields) -> dict:
+        """One line in ``moderation.jsonl`` beside the outbox; answers ``{"id", "action"}``."""
+        if not isinstance(account_id, str) or not account_id.strip():
+            raise PlatformError("The outbox needs the account to act on.", platform=self.platform)
+        line = {
+            "id": f"{action}-{uuid.uuid4().hex[:12]}",
+            "action": action,
+            "account_id": account_id,
+            **fields,
+            "at": _now(),
+        }
+        try:
+            os.makedirs(self.instance_url, exist_ok=True)
+            path = os.path.join(self.instance_url, MODERATION_FILE)
+            with open(path, "a", encoding="utf-8") as fh:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                try:
+                    fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+                finally:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        except OSError as exc:
+            raise PlatformUnavailable(
+                f"The outbox could not be written ({exc.strerror}).", platform=self.platform
+            ) from exc
+        return {"id": line["id"], "action": action}
 
     def lookup(
         self, *, idempotency_key: str, text: str, since: datetime | None
@@ -205,3 +262,7 @@ def _find(fh, idempotency_key: str) -> dict | None:
 
 def _result(entry: dict) -> PublishResult:
     return PublishResult(remote_id=str(entry["remote_id"]), url=str(entry["url"]), raw=entry)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

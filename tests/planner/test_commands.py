@@ -15,7 +15,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from accounts.models import Brand, User
 from planner.demo import DEMO_POSTS, DEMO_USERS, demo_seed
-from planner.models import Post, Status
+from planner.models import Conversation, Message, Post, Status
 from planner.periodic import periodic_tasks
 from planner.publishing import services as publishing
 from tests.commands import manage
@@ -68,6 +68,8 @@ def _demo_counts() -> tuple:
         User.objects.count(),
         Post.objects.count(),
         PeriodicTask.objects.count(),
+        Conversation.objects.count(),
+        Message.objects.count(),
     )
 
 
