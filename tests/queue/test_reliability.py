@@ -133,6 +133,10 @@ def test_two_dispatchers_racing_over_500_posts_send_each_once(processes, redis):
     assert AuditEvent.objects.filter(action="post.claim").count() == len(ids)
 
 
+def _holding(log: str) -> bool:
+    return log.count("] received") > log.count("] succeeded")
+
+
 def test_kill_9_of_a_worker_mid_run_loses_and_duplicates_nothing(processes, redis, tmp_path):
     with FakeMastodon(tokens=fake_tokens(), latency=0.02) as fake:
         team = publishing_team(instance_url=fake.url)
@@ -156,6 +160,14 @@ def test_kill_9_of_a_worker_mid_run_loses_and_duplicates_nothing(processes, redi
         )
         stack.wait_until(
             lambda: _counts(ids)[Status.PUBLISHED] >= 90, timeout=90, what="a third published"
+        )
+        # Mid-run: at a moment the victim holds a task (a set of posts sends in a fraction of
+        # the dispatcher's pause, so a kill at a random moment often finds it idle).
+        stack.wait_until(
+            lambda: _holding(victim.log()),
+            timeout=60,
+            interval=0.005,
+            what="the victim to hold a task",
         )
         victim.kill9()
         killed_at = time.monotonic()
