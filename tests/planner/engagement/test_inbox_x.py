@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts import services as account_services
 from planner.engagement import fetch, moderation, replies, services
 from planner.engagement.models import (
     Conversation,
@@ -18,42 +17,11 @@ from planner.engagement.models import (
     ReplyStatus,
 )
 from planner.publishing import clients
-from platforms.base import PlatformClient
-from tests.fakes.guard import loopback_only
-from tests.oauth_support import oauth_fakes, oauth_settings
+from tests.planner.engagement.oauth_inbox_support import *  # noqa: F403
+from tests.planner.engagement.oauth_inbox_support import connect
 
 pytestmark = pytest.mark.django_db
 BRAND_X = "1001"
-
-
-@pytest.fixture(scope="module")
-def fakes():
-    with loopback_only(), oauth_fakes() as servers:
-        yield servers
-
-
-@pytest.fixture(autouse=True)
-def _offline(settings, fakes, monkeypatch, offline_publishing):
-    oauth_settings(settings, fakes)
-    monkeypatch.setattr(PlatformClient, "_sleep", lambda self, seconds: None)
-    for fake in fakes.values():
-        fake.reset()
-    yield
-
-
-def connect(team, fakes, platform: str, account: str):
-    fake = fakes[platform]
-    issued = fake.issue_token(account)
-    credential = {"access_token": issued["access_token"]}
-    if platform == "linkedin":
-        credential["organization_urn"] = "urn:li:organization:9001"
-    return account_services.channel_connect(
-        brand=team["brand"],
-        actor=team["admin"],
-        platform=platform,
-        instance_url=fake.url,
-        credential=credential,
-    )
 
 
 @pytest.fixture
@@ -205,4 +173,4 @@ def test_the_inbox_page_says_which_platforms_have_an_inbox(client, xteam):
     client.force_login(xteam["admin"])
     page = client.get(f"/b/{xteam['brand'].slug}/conversations/")
     assert page.status_code == 200
-    assert "Fetched from Mastodon, Bluesky, X;" in page.content.decode()
+    assert "Fetched from Mastodon, Bluesky, X, Threads;" in page.content.decode()
