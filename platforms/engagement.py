@@ -76,11 +76,21 @@ def _int(value: str | None) -> int | None:
 def rate_limit_from(response: requests.Response) -> RateLimit:
     """Mastodon's ``X-RateLimit-Limit/Remaining/Reset`` (reset: an ISO 8601 time) or the
     IETF draft headers Bluesky sends, ``RateLimit-Limit/Remaining/Reset`` (reset: a Unix
-    time in seconds; some servers send seconds from now, told apart by size)."""
+    time in seconds; some servers send seconds from now, told apart by size), or X's
+    ``x-rate-limit-limit/-remaining/-reset`` (reset: a Unix time in seconds)."""
     headers = response.headers
-    limit = _int(headers.get("X-RateLimit-Limit") or headers.get("RateLimit-Limit"))
-    remaining = _int(headers.get("X-RateLimit-Remaining") or headers.get("RateLimit-Remaining"))
-    reset_raw = (headers.get("X-RateLimit-Reset") or headers.get("RateLimit-Reset") or "").strip()
+
+    def header(name: str) -> str | None:
+        # Mastodon ``X-RateLimit-*``, Bluesky ``RateLimit-*``, X ``x-rate-limit-*``.
+        return (
+            headers.get(f"X-RateLimit-{name}")
+            or headers.get(f"RateLimit-{name}")
+            or headers.get(f"x-rate-limit-{name.lower()}")
+        )
+
+    limit = _int(header("Limit"))
+    remaining = _int(header("Remaining"))
+    reset_raw = (header("Reset") or "").strip()
     reset_at = None
     if reset_raw:
         number = _int(reset_raw)

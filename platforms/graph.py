@@ -171,6 +171,10 @@ class ContainerPublishing:
     def _publish_path(self) -> str:
         raise NotImplementedError
 
+    def _listing_path(self, idempotency_key: str) -> str:
+        """Where ``lookup`` looks for the send of ``idempotency_key``."""
+        return self._containers_path()
+
     def _publish_container(
         self, container: UploadedMedia, *, text: str, idempotency_key: str
     ) -> PublishResult:
@@ -247,7 +251,7 @@ class ContainerPublishing:
         """The account's latest posts, matched on their text (whitespace folded)."""
         body = self._graph(
             "GET",
-            self._containers_path(),
+            self._listing_path(idempotency_key),
             params={"fields": f"id,{self.caption_field},permalink,timestamp", "limit": "25"},
             action="the post lookup",
         )

@@ -17,20 +17,50 @@
   fail), then ``POST /v1.0/me/threads_publish`` ``creation_id`` and ``GET
   /v1.0/{id}?fields=permalink``. Threads fetches media itself: ``MediaItem.url`` must be a
   public address.
-- lookup: ``GET /v1.0/me/threads?fields=id,text,timestamp,permalink``.
+- lookup: ``GET /v1.0/me/threads?fields=id,text,timestamp,permalink`` (a reply's:
+  ``GET /v1.0/me/replies``, the account's own replies).
+- inbox (scopes ``threads_read_replies``, ``threads_manage_replies``,
+  ``threads_manage_mentions``): mentions from ``GET /v1.0/{user-id}/mentions`` (``since`` a
+  Unix time, ``after`` paging) and the replies under the account's recent posts (``GET
+  /v1.0/me/threads``, then ``GET /v1.0/{media-id}/conversation?reverse=false``, every
+  depth, chronological, ``after`` paging), with the fields ``id,text,username,timestamp,
+  permalink,replied_to,root_post,is_reply_owned_by_me``. Media objects name their author
+  by username only.
+- reply: a container ``POST /v1.0/me/threads`` ``media_type=TEXT, text, reply_to_id``, then
+  ``threads_publish`` as a post. Threads has no block, mute or report API.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
 
-from .base import Identity, MediaItem, PublishResult, UploadedMedia
+from .base import Identity, MediaItem, PublishResult, UploadedMedia, parse_datetime
+from .engagement import InboxPage, RemoteMessage, id_of, rate_limit_from, text_of
 from .errors import BadIdentityResponse, PlatformError
 from .graph import ContainerPublishing, GraphClient
 from .media import MB, MediaRules
 from .oauth import OAuthClient, OAuthEndpoints, OAuthToken
 
-SCOPES = ("threads_basic", "threads_content_publish")
+SCOPES = (
+    "threads_basic",
+    "threads_content_publish",
+    "threads_read_replies",
+    "threads_manage_replies",
+    "threads_manage_mentions",
+)
+#: What the inbox asks for on each media object.
+INBOX_FIELDS = (
+    "id,text,username,timestamp,permalink,replied_to,root_post,is_reply,is_reply_owned_by_me"
+)
+#: Recent posts whose replies are read, and items asked for a page.
+RECENT_POSTS = 25
+INBOX_PAGE = 50
+#: Timestamps are to the second: each read goes back this far and the store drops repeats.
+OVERLAP_SECONDS = 60
+_ID = re.compile(r"[0-9]{1,30}")
+REPLY_KEY_PREFIX = "reply-"
 WEB = "https://www.threads.net"
 
 
@@ -40,6 +70,9 @@ class ThreadsClient(ContainerPublishing, GraphClient):
     supports_idempotency_key = False
     supports_lookup = True
     supports_media = True
+    supports_inbox = True
+    supports_reply = True
+    moderation_actions = ()  # Threads has no block, mute or report API
     text_limit = 500
     max_characters = text_limit
     default_instance_url = "https://graph.threads.net"
@@ -80,6 +113,7 @@ class ThreadsClient(ContainerPublishing, GraphClient):
         super().__init__(**kwargs)
         self._caption = ""
         self._items_in_post = 1
+        self._own_username = ""
 
     # -- tokens ------------------------------------------------------------------------
 
@@ -204,3 +238,187 @@ class ThreadsClient(ContainerPublishing, GraphClient):
             "POST", self._containers_path(), data=data, content=True, action="the media container"
         )
         return self._uploaded(str(body.get("id") or ""), item, key=key, ready=False)
+
+    # -- the engagement inbox ----------------------------------------------------------
+
+    def notifications(self, *, own_remote_id: str, cursor: str = "", limit: int = 0):
+        """Mentions of the account and replies under its recent posts, not read yet.
+
+        One page of one source per call; the cursor is a JSON state: ``hw`` (the newest
+        timestamp, Unix seconds, of a finished walk), ``top`` (the newest seen in this
+        walk), ``src`` (``mentions`` or the id of the post whose replies are being read)
+        and ``after`` (that source's paging cursor). A walk reads the mentions, then each
+        recent post's conversation; when it ends ``top`` becomes ``hw``. Each read goes
+        back ``OVERLAP_SECONDS`` before ``hw`` so nothing posted in the same second is
+        missed; what was stored already is dropped by the store."""
+        limit = max(1, min(limit or INBOX_PAGE, 100))
+        state = _state(cursor)
+        hw, top = state.get("hw", 0), state.get("top", 0)
+        src, after = state.get("src", "mentions"), state.get("after", "")
+        since = max(hw - OVERLAP_SECONDS, 0) if hw else 0
+        params = {"fields": INBOX_FIELDS, "limit": str(limit)}
+        if after:
+            params["after"] = after
+        if src == "mentions":
+            user_id = own_remote_id if _ID.fullmatch(own_remote_id or "") else "me"
+            path, kind, action = f"/{user_id}/mentions", "mention", "the mentions"
+            if since:
+                params["since"] = str(since)
+        else:
+            path, kind, action = f"/{src}/conversation", "reply", "the replies"
+            params["reverse"] = "false"
+        response = self._authorized("GET", self._graph_url(path), params=params)
+        rate = rate_limit_from(response)
+        self._check(response, write=False, action=action)
+        body = self._json(response)
+        if body is None:
+            raise PlatformError(f"Threads answered {action} without JSON.", platform=self.platform)
+        items = [item for item in body.get("data") or [] if isinstance(item, dict)]
+        own = self._own()
+        messages = []
+        for item in items:
+            message = self._inbox_message(item, kind=kind)
+            if message is None or message.author_handle.lower() == f"@{own}".lower():
+                continue
+            if item.get("is_reply_owned_by_me") is True:
+                continue
+            stamp = int(message.created_at.timestamp()) if message.created_at else 0
+            if since and stamp and stamp < since:
+                continue
+            top = max(top, stamp)
+            messages.append(message)
+        messages.sort(key=lambda m: (m.created_at.isoformat() if m.created_at else "", m.remote_id))
+        paging = body.get("paging") if isinstance(body.get("paging"), dict) else {}
+        cursors = paging.get("cursors") if isinstance(paging.get("cursors"), dict) else {}
+        following = cursors.get("after") if isinstance(cursors.get("after"), str) else ""
+        if items and following and paging.get("next"):
+            new_state = {"hw": hw, "top": top, "src": src, "after": following[:200]}
+        else:
+            following_post = self._post_after(src)
+            if following_post:
+                new_state = {"hw": hw, "top": top, "src": following_post}
+            else:
+                new_state = {"hw": max(hw, top)}
+        done = set(new_state) == {"hw"}
+        return InboxPage(
+            messages=messages,
+            cursor=json.dumps({k: v for k, v in new_state.items() if v}, separators=(",", ":")),
+            more=not done,
+            rate_limit=rate,
+            seen=len(items),
+        )
+
+    def _own(self) -> str:
+        if not self._own_username:
+            self._own_username = self.whoami().handle.lstrip("@")
+        return self._own_username
+
+    def _recent_posts(self) -> list[str]:
+        body = self._graph(
+            "GET",
+            "/me/threads",
+            params={"fields": "id,timestamp", "limit": str(RECENT_POSTS)},
+            action="the recent posts",
+        )
+        return [
+            id_of(post.get("id"))
+            for post in (body.get("data") or [])[:RECENT_POSTS]
+            if isinstance(post, dict) and _ID.fullmatch(id_of(post.get("id")))
+        ]
+
+    def _post_after(self, src: str) -> str:
+        """The recent post whose replies are read after ``src`` ("" when none is left)."""
+        posts = self._recent_posts()
+        if src == "mentions":
+            return posts[0] if posts else ""
+        if src in posts:
+            index = posts.index(src)
+            return posts[index + 1] if index + 1 < len(posts) else ""
+        return ""  # gone from the recent posts: the next walk starts again
+
+    def _inbox_message(self, item: dict, *, kind: str):
+        remote_id = id_of(item.get("id"))
+        if not _ID.fullmatch(remote_id):
+            return None
+        username = text_of(item.get("username"))
+        parent = item.get("replied_to") if isinstance(item.get("replied_to"), dict) else {}
+        root = item.get("root_post") if isinstance(item.get("root_post"), dict) else {}
+        stamp = text_of(item.get("timestamp")).replace("+0000", "+00:00")
+        return RemoteMessage(
+            remote_id=remote_id,
+            kind="reply" if kind == "reply" or parent else kind,
+            text=text_of(item.get("text")),
+            # Threads names the author by username only: it is the author's id here.
+            author_remote_id=username[:255],
+            author_handle=f"@{username}"[:255] if username else "",
+            created_at=parse_datetime(stamp),
+            url=text_of(item.get("permalink")),
+            in_reply_to=id_of(parent.get("id")),
+            thread_root=id_of(root.get("id")),
+        )
+
+    def thread(self, remote_id: str) -> list:
+        """Every reply under a post (``/conversation``, chronological)."""
+        if not isinstance(remote_id, str) or not _ID.fullmatch(remote_id):
+            raise PlatformError("Not a Threads media id.", platform=self.platform)
+        body = self._graph(
+            "GET",
+            f"/{remote_id}/conversation",
+            params={"fields": INBOX_FIELDS, "reverse": "false", "limit": "100"},
+            action="the thread",
+        )
+        out = []
+        for item in body.get("data") or []:
+            if isinstance(item, dict):
+                message = self._inbox_message(item, kind="reply")
+                if message is not None:
+                    out.append(message)
+        return out
+
+    def search(self, *, query: str, cursor: str = "", limit: int = 0):
+        raise PlatformError("Saved searches are not offered for Threads.", platform=self.platform)
+
+    # -- replies -----------------------------------------------------------------------
+
+    def reply(
+        self, *, text: str, idempotency_key: str, in_reply_to: str, root: str = ""
+    ) -> PublishResult:
+        """A TEXT container answering ``in_reply_to``, published like a post; a repeat
+        whose container was already published is answered by ``lookup`` (the account's
+        replies), never posted twice."""
+        if not idempotency_key:
+            raise ValueError("idempotency_key is required")
+        if not isinstance(in_reply_to, str) or not _ID.fullmatch(in_reply_to):
+            raise PlatformError("Not a Threads media id.", platform=self.platform)
+        container = self._container(
+            {"media_type": "TEXT", "text": text, "reply_to_id": in_reply_to},
+            key=f"{idempotency_key}:reply",
+        )
+        return self._publish_container(container, text=text, idempotency_key=idempotency_key)
+
+    def _listing_path(self, idempotency_key: str) -> str:
+        """A post is looked up among the account's posts, a reply among its replies."""
+        if (idempotency_key or "").startswith(REPLY_KEY_PREFIX):
+            return "/me/replies"
+        return self._containers_path()
+
+
+def _state(cursor: str) -> dict:
+    try:
+        state = json.loads(cursor) if cursor else {}
+    except ValueError:
+        return {}
+    if not isinstance(state, dict):
+        return {}
+    out: dict = {}
+    for key in ("hw", "top"):
+        value = state.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**11:
+            out[key] = value
+    src = state.get("src")
+    if isinstance(src, str) and (src == "mentions" or _ID.fullmatch(src)):
+        out["src"] = src
+    after = state.get("after")
+    if isinstance(after, str) and re.fullmatch(r"[\w=-]{1,200}", after):
+        out["after"] = after
+    return out

@@ -38,7 +38,18 @@ BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_MAX = dt.timedelta(hours=6)
 #: A refused credential is not asked again for this long (a person must reconnect).
 AUTH_BACKOFF = dt.timedelta(hours=1)
-INBOX_PLATFORMS = ("mastodon", "bluesky")
+#: The platforms whose mentions and replies are fetched (their adapters have
+#: ``supports_inbox``); a channel of any other platform is simply not read.
+INBOX_PLATFORMS = ("mastodon", "bluesky", "x", "threads")
+#: The platforms whose saved searches (listening) are run.
+LISTENING_PLATFORMS = ("mastodon", "bluesky")
+
+
+def inbox_platform_labels() -> list[str]:
+    """The names of the platforms with an inbox, as the pages show them."""
+    from platforms.registry import get_client_class
+
+    return [get_client_class(platform).label for platform in INBOX_PLATFORMS]
 
 
 @dataclass
@@ -221,7 +232,10 @@ def channel_fetch(
             clock=clock,
         )
     )
-    for search in SavedSearch.objects.filter(channel=channel, is_active=True).order_by("pk"):
+    searches = SavedSearch.objects.filter(channel=channel, is_active=True).order_by("pk")
+    if channel.platform not in LISTENING_PLATFORMS:
+        searches = searches.none()
+    for search in searches:
         report.streams.append(
             fetch_stream(
                 channel=channel,

@@ -64,6 +64,7 @@ def conversation_list(request: HttpRequest, slug: str) -> HttpResponse:
             "query": query.urlencode(),
             "is_admin": is_admin,
             "clock": clock,
+            "inbox_platforms": fetch.inbox_platform_labels(),
         },
     )
 
@@ -190,13 +191,15 @@ def inbox_settings(request: HttpRequest, slug: str) -> HttpResponse:
         for c in permissions.channels_for(request.user, brand, checked=True)
         if c.platform in fetch.INBOX_PLATFORMS
     ]
+    listening_channels = [c for c in channels if c.platform in fetch.LISTENING_PLATFORMS]
     settings = selectors.response_settings(brand=brand)
     form = ResponseSettingsForm(
         request.POST if request.POST.get("form") == "settings" else None,
         initial=_settings_initial(settings),
     )
     search_form = SavedSearchForm(
-        request.POST if request.POST.get("form") == "search" else None, channels=channels
+        request.POST if request.POST.get("form") == "search" else None,
+        channels=listening_channels,
     )
     if request.method == "POST":
         if request.POST.get("form") == "settings" and form.is_valid():
@@ -219,7 +222,7 @@ def inbox_settings(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("inbox_settings", slug=slug)
         elif request.POST.get("form") == "search" and search_form.is_valid():
             data = search_form.cleaned_data
-            channel = next((c for c in channels if c.pk == data["channel"]), None)
+            channel = next((c for c in listening_channels if c.pk == data["channel"]), None)
             if channel is None:
                 search_form.add_error("channel", "Pick one of the brand's channels.")
             elif call_service(

@@ -17,6 +17,17 @@ Serves:
 - ``POST /v1.0/me/threads_publish`` ``creation_id`` (a container not finished -> error; one
   already published -> error), ``GET /v1.0/me/threads``, ``GET /v1.0/{id}?fields=permalink``.
 
+The inbox: a container may answer a post (``reply_to_id``; an unknown one -> error 100), and
+its post is then a reply (``replied_to``, ``root_post``). ``GET /v1.0/me/threads`` lists
+the account's posts (not its replies), ``GET /v1.0/me/replies`` its replies;
+``GET /v1.0/{media-id}/conversation`` every reply under a post at any depth (``reverse``
+true by default, newest first), ``GET /v1.0/{user-id}/mentions`` the posts of others naming
+``@username`` (newest first, ``since``/``until`` Unix times); lists are paged with
+``limit`` (default 25, at most 100) and ``after`` (``paging.cursors`` and ``paging.next``);
+``fields`` picks among ``id,text,username,timestamp,permalink,replied_to,root_post,
+is_reply,is_reply_owned_by_me``. ``add_inbound(to=, author={"id", "username"}, text=,
+reply_to=)`` has someone write.
+
 Errors are Graph errors; 190 for a bad token; ``rate_limits`` (path suffix -> calls) answer
 code 4 "Application request limit reached" with ``X-App-Usage``.
 """
@@ -78,6 +89,76 @@ class FakeThreads(OAuthFake, FakeServer):
     def posts(self) -> list[dict]:
         with self.lock:
             return [dict(o) for o in self._objects.values() if o["kind"] == "post"]
+
+    def add_inbound(self, *, to: str, author: dict, text: str, reply_to: str | None = None) -> dict:
+        """``author`` (``{"id", "username"}``, not an account of the fake) posts ``text``:
+        a mention of the account ``to`` (``@username`` put in front when missing), or a
+        reply to the post ``reply_to``."""
+        with self.lock:
+            owner = self.accounts.get(str(to)) or {}
+            if not reply_to and owner and f"@{owner['username']}".lower() not in text.lower():
+                text = f"@{owner['username']} {text}"
+            parent = self._objects.get(str(reply_to)) if reply_to else None
+        fields = {
+            "kind": "post",
+            "user": str(author["id"]),
+            "username": author["username"],
+            "text": text,
+            "media_type": "TEXT",
+            "children": [],
+            **self._reply_fields(parent),
+        }
+        oid = self._new(fields)
+        with self.lock:
+            return dict(self._objects[oid])
+
+    @staticmethod
+    def _reply_fields(parent: dict | None) -> dict:
+        if parent is None:
+            return {"reply_to": "", "root": ""}
+        return {"reply_to": parent["id"], "root": parent.get("root") or parent["id"]}
+
+    def _username(self, obj: dict) -> str:
+        return obj.get("username") or (self.accounts.get(obj["user"]) or {}).get("username", "")
+
+    def _media(self, obj: dict, fields: set[str], user: dict) -> dict:
+        username = self._username(obj)
+        full = {
+            "id": obj["id"],
+            "text": obj["text"],
+            "username": username,
+            "timestamp": datetime.fromtimestamp(obj["created"], UTC).strftime(
+                "%Y-%m-%dT%H:%M:%S+0000"
+            ),
+            "permalink": f"https://www.threads.net/@{username}/post/{obj['id']}",
+            "is_reply": bool(obj.get("reply_to")),
+            "is_reply_owned_by_me": bool(obj.get("reply_to")) and obj["user"] == user["id"],
+        }
+        if obj.get("reply_to"):
+            full["replied_to"] = {"id": obj["reply_to"]}
+            full["root_post"] = {"id": obj["root"]}
+        return {k: v for k, v in full.items() if k in fields or k == "id"}
+
+    def _listing(
+        self, request: Request, objs: list[dict], user: dict, default_fields: str = "id"
+    ) -> Response:
+        args = params(request)
+        raw = str(args.get("limit") or "25")
+        limit = min(int(raw), 100) if raw.isdigit() and int(raw) > 0 else 25
+        after = str(args.get("after") or "")
+        fields = set(str(args.get("fields") or default_fields).split(","))
+        if after:
+            ids = [o["id"] for o in objs]
+            if after not in ids:
+                return graph_error("(#100) The after cursor is invalid", 100)
+            objs = objs[ids.index(after) + 1 :]
+        page, rest = objs[:limit], objs[limit:]
+        body: dict = {"data": [self._media(o, fields, user) for o in page]}
+        if page:
+            body["paging"] = {"cursors": {"before": page[0]["id"], "after": page[-1]["id"]}}
+            if rest:
+                body["paging"]["next"] = f"{self.url}{request.path}?after={page[-1]['id']}"
+        return json_response(200, body)
 
     def containers(self) -> list[dict]:
         with self.lock:
@@ -160,23 +241,59 @@ class FakeThreads(OAuthFake, FakeServer):
             )
         if path == "/me/threads" and request.method == "POST":
             return self._create_container(user, args)
-        if path == "/me/threads" and request.method == "GET":
+        if path in ("/me/threads", "/me/replies") and request.method == "GET":
+            replies = path == "/me/replies"
             with self.lock:
-                data = [
-                    {
-                        "id": o["id"],
-                        "text": o["text"],
-                        "timestamp": datetime.fromtimestamp(o["created"], UTC).strftime(
-                            "%Y-%m-%dT%H:%M:%S+0000"
-                        ),
-                        "permalink": f"https://www.threads.net/@{user['username']}/post/{o['id']}",
-                    }
+                objs = [
+                    o
                     for o in sorted(
-                        self._objects.values(), key=lambda o: o["created"], reverse=True
+                        self._objects.values(), key=lambda o: (o["created"], o["id"]), reverse=True
                     )
-                    if o["kind"] == "post" and o["user"] == user["id"]
+                    if o["kind"] == "post"
+                    and o["user"] == user["id"]
+                    and bool(o.get("reply_to")) == replies
                 ]
-            return json_response(200, {"data": data})
+                return self._listing(
+                    request, objs, user, default_fields="id,text,timestamp,permalink"
+                )
+        match = re.fullmatch(r"/(\d+)/conversation", path)
+        if match and request.method == "GET":
+            reverse = str(args.get("reverse") or "true") != "false"
+            with self.lock:
+                objs = sorted(
+                    (
+                        o
+                        for o in self._objects.values()
+                        if o["kind"] == "post" and o.get("root") == match.group(1)
+                    ),
+                    key=lambda o: (o["created"], o["id"]),
+                    reverse=reverse,
+                )
+                return self._listing(request, objs, user)
+        match = re.fullmatch(r"/(\d+)/mentions", path)
+        if match and request.method == "GET":
+            if match.group(1) != user["id"]:
+                return graph_error("(#10) Application does not have permission for this action", 10)
+            since = str(args.get("since") or "0")
+            until = str(args.get("until") or "")
+            if not since.isdigit() or (until and not until.isdigit()):
+                return graph_error("(#100) since and until must be Unix times", 100)
+            handle = f"@{user['username']}".lower()
+            with self.lock:
+                objs = sorted(
+                    (
+                        o
+                        for o in self._objects.values()
+                        if o["kind"] == "post"
+                        and o["user"] != user["id"]
+                        and handle in o["text"].lower()
+                        and o["created"] >= int(since)
+                        and (not until or o["created"] <= int(until))
+                    ),
+                    key=lambda o: (o["created"], o["id"]),
+                    reverse=True,
+                )
+                return self._listing(request, objs, user)
         if path == "/me/threads_publish" and request.method == "POST":
             return self._publish(user, args)
         match = re.fullmatch(r"/(\d+)", path)
@@ -189,8 +306,14 @@ class FakeThreads(OAuthFake, FakeServer):
         text = str(args.get("text") or "")
         if len(text) > 500:
             return graph_error("(#100) The text is too long (500 characters at most)", 100)
+        reply_to = str(args.get("reply_to_id") or "")
+        with self.lock:
+            parent = self._objects.get(reply_to) if reply_to else None
+        if reply_to and (parent is None or parent["kind"] != "post"):
+            return graph_error("(#100) The post being replied to does not exist", 100)
         fields = {
             "kind": "container",
+            "reply_to_id": reply_to,
             "user": user["id"],
             "media_type": kind,
             "text": text,
@@ -246,6 +369,7 @@ class FakeThreads(OAuthFake, FakeServer):
                 "container": container["id"],
                 "media_type": container["media_type"],
                 "children": container.get("children", []),
+                **self._reply_fields(self._objects.get(container.get("reply_to_id") or "")),
             }
         return json_response(200, {"id": self._new(fields)})
 

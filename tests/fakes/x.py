@@ -18,6 +18,15 @@ Serves:
   STATUS calls (``check_after_secs`` given), or ``failed`` with ``{"code": 1, "name":
   "InvalidMedia", "message": ...}`` when ``fail_processing`` is set.
 - ``POST /2/media/metadata`` ``{"id", "metadata": {"alt_text": {"text"}}}``
+- the inbox: ``POST /2/tweets`` also takes ``{"reply": {"in_reply_to_tweet_id"}}`` (an
+  unknown parent -> 400); ``GET /2/users/:id/mentions`` (newest first; ``since_id``,
+  ``until_id``, ``max_results`` 5-100 else 400, ``pagination_token`` from
+  ``meta.next_token``; ``tweet.fields``, ``expansions=author_id`` -> ``includes.users``
+  with ``user.fields``); a post mentions an account when its text has ``@username`` or it
+  answers one of the account's posts. Replies are shown, as X does, with the ``@username``
+  they answer in front of the text. ``POST /2/users/:id/muting`` ``{"target_user_id"}`` ->
+  ``{"data": {"muting": true}}``; ``POST /2/users/:id/blocking`` answers 403 (an Enterprise
+  endpoint) unless ``blocking`` is configured on; ``:id`` must be the caller.
 
 Errors are problem JSON (``{"title", "detail", "type", "status"}``), 401 for a missing,
 unknown or expired token. Every API answer carries ``x-rate-limit-limit``,
@@ -25,7 +34,9 @@ unknown or expired token. Every API answer carries ``x-rate-limit-limit``,
 15-minute window) makes the fake answer 429 once used up.
 
 Control (besides base.py's and oauth.py's): ``POST /_fake/config {"processing_polls",
-"fail_processing", "duplicate_window", "rate_limits", "auto_approve", "latency"}``.
+"fail_processing", "duplicate_window", "rate_limits", "blocking", "auto_approve",
+"latency"}``; ``add_inbound(to=, author={"id", "username", "name"}, text=, reply_to=)`` has
+someone write to an account.
 """
 
 from __future__ import annotations
@@ -67,6 +78,9 @@ class FakeX(OAuthFake, FakeServer):
         self.fail_processing = ""
         self.duplicate_window = 3600.0
         self.rate_limits: dict[str, int] = {}
+        self.blocking = False
+        self._people: dict[str, dict] = {}  # authors who are not accounts of the fake
+        self._relations: list[dict] = []  # mutes and blocks, in order
         self._usage: dict[tuple[str, str], list[float]] = {}
         self._tweets: dict[str, dict] = {}
         self._media: dict[str, dict] = {}
@@ -78,10 +92,18 @@ class FakeX(OAuthFake, FakeServer):
         self._tweets.clear()
         self._media.clear()
         self._usage.clear()
+        self._people.clear()
+        self._relations.clear()
 
     def configure(self, **settings) -> dict:
         with self.lock:
-            for name in ("processing_polls", "fail_processing", "duplicate_window", "rate_limits"):
+            for name in (
+                "processing_polls",
+                "fail_processing",
+                "duplicate_window",
+                "rate_limits",
+                "blocking",
+            ):
                 if name in settings:
                     setattr(self, name, settings.pop(name))
             if "auto_approve" in settings:
@@ -108,6 +130,63 @@ class FakeX(OAuthFake, FakeServer):
                 }
                 for tweet in self._tweets.values()
             ]
+
+    def relations(self) -> list[dict]:
+        """Mutes and blocks made: ``{"kind", "source", "target"}``."""
+        with self.lock:
+            return [dict(r) for r in self._relations]
+
+    def add_inbound(self, *, to: str, author: dict, text: str, reply_to: str | None = None) -> dict:
+        """``author`` (``{"id", "username", "name"?}``) writes ``text``: to the account
+        ``to`` (an id) as a mention, or as a reply to the post ``reply_to``."""
+        person = {
+            "id": str(author["id"]),
+            "username": author["username"],
+            "name": author.get("name") or author["username"].title(),
+        }
+        with self.lock:
+            owner = self.accounts.get(str(to)) or {}
+            if not reply_to and owner and f"@{owner['username']}".lower() not in text.lower():
+                text = f"@{owner['username']} {text}"
+            self._people[person["id"]] = person
+            return dict(self._store(person["id"], text, [], reply_to, time.time()))
+
+    def _store(self, author_id: str, text: str, media_ids, reply_to, now: float) -> dict:
+        tid = str(next(self._ids))
+        parent = self._tweets.get(str(reply_to)) if reply_to else None
+        self._tweets[tid] = {
+            "id": tid,
+            "author_id": author_id,
+            "text": text,
+            "media_ids": [str(m) for m in media_ids],
+            "created": now,
+            "in_reply_to_id": parent["id"] if parent else "",
+            "in_reply_to_user_id": parent["author_id"] if parent else "",
+            "conversation_id": parent["conversation_id"] if parent else tid,
+        }
+        return self._tweets[tid]
+
+    def _user(self, user_id: str) -> dict:
+        return self.accounts.get(user_id) or self._people.get(user_id) or {}
+
+    def _shown(self, tweet: dict, fields: set[str]) -> dict:
+        """A post as the API shows it, with the ``tweet.fields`` asked for."""
+        text = _URL.sub(lambda m: "https://t.co/" + secrets.token_hex(5), tweet["text"])
+        if tweet["in_reply_to_id"]:
+            answered = self._user(tweet["in_reply_to_user_id"]).get("username", "")
+            if answered and not text.lower().startswith(f"@{answered.lower()}"):
+                text = f"@{answered} {text}"
+        shown = {"id": tweet["id"], "text": text, "edit_history_tweet_ids": [tweet["id"]]}
+        extra = {
+            "created_at": _iso(tweet["created"]),
+            "author_id": tweet["author_id"],
+            "conversation_id": tweet["conversation_id"],
+        }
+        if tweet["in_reply_to_id"]:
+            extra["in_reply_to_user_id"] = tweet["in_reply_to_user_id"]
+            extra["referenced_tweets"] = [{"type": "replied_to", "id": tweet["in_reply_to_id"]}]
+        shown.update({k: v for k, v in extra.items() if k in fields})
+        return shown
 
     def media(self) -> list[dict]:
         with self.lock:
@@ -177,6 +256,12 @@ class FakeX(OAuthFake, FakeServer):
         match = re.fullmatch(r"/2/users/(\d+)/tweets", path)
         if match and method == "GET":
             return self._timeline(request, match.group(1))
+        match = re.fullmatch(r"/2/users/(\d+)/mentions", path)
+        if match and method == "GET":
+            return self._mentions(request, match.group(1))
+        match = re.fullmatch(r"/2/users/(\d+)/(muting|blocking)", path)
+        if match and method == "POST":
+            return self._relate(request, account, match.group(1), match.group(2))
         if path == "/2/media/upload":
             if method == "GET" and request.arg("command") == "STATUS":
                 return self._status(request.arg("media_id") or "", account)
@@ -195,6 +280,14 @@ class FakeX(OAuthFake, FakeServer):
             return problem(400, "Invalid Request", "The request body is not JSON.")
         text = body.get("text")
         media_ids = ((body.get("media") or {}).get("media_ids")) or []
+        reply = body.get("reply")
+        reply_to = reply.get("in_reply_to_tweet_id") if isinstance(reply, dict) else None
+        if reply is not None and (not isinstance(reply_to, str) or reply_to not in self._tweets):
+            return problem(
+                400,
+                "Invalid Request",
+                "The post you are replying to has been deleted or is not visible to you.",
+            )
         if not isinstance(text, str) or (not text.strip() and not media_ids):
             return problem(
                 400, "Invalid Request", "One or more parameters to your request was invalid."
@@ -226,14 +319,7 @@ class FakeX(OAuthFake, FakeServer):
                         "Forbidden",
                         "You are not allowed to create a Tweet with duplicate content.",
                     )
-            tid = str(next(self._ids))
-            self._tweets[tid] = {
-                "id": tid,
-                "author_id": account["id"],
-                "text": text,
-                "media_ids": [str(m) for m in media_ids],
-                "created": now,
-            }
+            tid = self._store(account["id"], text, media_ids, reply_to, now)["id"]
         return json_response(
             201, {"data": {"id": tid, "text": text, "edit_history_tweet_ids": [tid]}}
         )
@@ -244,29 +330,113 @@ class FakeX(OAuthFake, FakeServer):
             datetime.fromisoformat(start.replace("Z", "+00:00")).timestamp() if start else 0.0
         )
         limit = int(request.arg("max_results") or 10)
+        excluded = set((request.arg("exclude") or "").split(","))
+        fields = set((request.arg("tweet.fields") or "created_at").split(",")) | {"created_at"}
         with self.lock:
             tweets = sorted(
                 (
                     t
                     for t in self._tweets.values()
-                    if t["author_id"] == user_id and t["created"] >= start_ts
+                    if t["author_id"] == user_id
+                    and t["created"] >= start_ts
+                    and not ("replies" in excluded and t["in_reply_to_id"])
                 ),
                 key=lambda t: t["created"],
                 reverse=True,
             )[:limit]
-            data = [
-                {
-                    "id": t["id"],
-                    "text": _URL.sub(lambda m: "https://t.co/" + secrets.token_hex(5), t["text"]),
-                    "created_at": _iso(t["created"]),
-                    "edit_history_tweet_ids": [t["id"]],
-                }
-                for t in tweets
-            ]
+            data = [self._shown(t, fields) for t in tweets]
         body: dict = {"meta": {"result_count": len(data)}}
         if data:
             body["data"] = data
         return json_response(200, body)
+
+    def _mentions(self, request: Request, user_id: str) -> Response:
+        raw = request.arg("max_results") or "10"
+        if not raw.isdigit() or not 5 <= int(raw) <= 100:
+            return problem(
+                400,
+                "Invalid Request",
+                "The `max_results` query parameter value is not between 5 and 100",
+            )
+        limit = int(raw)
+        since = request.arg("since_id") or ""
+        until = request.arg("until_id") or ""
+        token = request.arg("pagination_token") or ""
+        if token and not re.fullmatch(r"p\d+", token):
+            return problem(400, "Invalid Request", "The `pagination_token` is invalid.")
+        fields = set((request.arg("tweet.fields") or "").split(","))
+        expansions = set((request.arg("expansions") or "").split(","))
+        user_fields = set((request.arg("user.fields") or "").split(",")) | {"username", "name"}
+
+        def key(tid: str) -> tuple[int, str]:
+            return (len(tid), tid)
+
+        with self.lock:
+            owner = self._user(user_id)
+            handle = f"@{owner.get('username', '')}".lower()
+            mentions = sorted(
+                (
+                    t
+                    for t in self._tweets.values()
+                    if t["author_id"] != user_id
+                    and (
+                        t["in_reply_to_user_id"] == user_id
+                        or (len(handle) > 1 and handle in t["text"].lower())
+                    )
+                    and (not since or key(t["id"]) > key(since))
+                    and (not until or key(t["id"]) < key(until))
+                    and (not token or key(t["id"]) < key(token[1:]))
+                ),
+                key=lambda t: key(t["id"]),
+                reverse=True,
+            )
+            page, rest = mentions[:limit], mentions[limit:]
+            data = [self._shown(t, fields) for t in page]
+            users = []
+            if "author_id" in expansions:
+                for author_id in dict.fromkeys(t["author_id"] for t in page):
+                    user = self._user(author_id)
+                    if user:
+                        users.append(
+                            {"id": author_id} | {k: v for k, v in user.items() if k in user_fields}
+                        )
+        meta: dict = {"result_count": len(data)}
+        body: dict = {"meta": meta}
+        if data:
+            body["data"] = data
+            meta.update(newest_id=data[0]["id"], oldest_id=data[-1]["id"])
+            if rest:
+                meta["next_token"] = "p" + data[-1]["id"]
+        if users:
+            body["includes"] = {"users": users}
+        return json_response(200, body)
+
+    def _relate(self, request: Request, account: dict, source: str, verb: str) -> Response:
+        if source != account["id"]:
+            return problem(
+                403, "Forbidden", "You are not permitted to act on behalf of another user."
+            )
+        if verb == "blocking" and not self.blocking:
+            return json_response(
+                403,
+                {
+                    "title": "Client Forbidden",
+                    "detail": "This endpoint is only available on the Enterprise plan.",
+                    "reason": "client-not-enrolled",
+                    "type": "https://api.twitter.com/2/problems/client-forbidden",
+                    "status": 403,
+                },
+            )
+        try:
+            body = request.json()
+        except ValueError:
+            body = None
+        target = body.get("target_user_id") if isinstance(body, dict) else None
+        if not isinstance(target, str) or not re.fullmatch(r"[0-9]{1,19}", target):
+            return problem(400, "Invalid Request", "target_user_id is invalid.")
+        with self.lock:
+            self._relations.append({"kind": verb, "source": source, "target": target})
+        return json_response(200, {"data": {verb: True}})
 
     def _upload(self, request: Request, account: dict) -> Response:
         fields = form_fields(request)

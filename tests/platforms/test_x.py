@@ -15,7 +15,7 @@ from platforms import (
     PlatformUnavailable,
     PublishRejected,
 )
-from platforms.errors import ReconnectRequired
+from platforms.errors import PlatformError, ReconnectRequired
 from platforms.oauth import OAuthApp, OAuthClient
 from platforms.x import XClient
 from tests.fakes.guard import loopback_only
@@ -60,7 +60,7 @@ def test_consent_url_has_state_pkce_and_scopes(fake):
     request = oauth(fake).authorization_request()
     query = {k: v[-1] for k, v in parse_qs(urlsplit(request.url).query).items()}
     assert urlsplit(request.url).path == "/i/oauth2/authorize"
-    assert query["scope"] == "tweet.write tweet.read users.read offline.access"
+    assert query["scope"] == "tweet.write tweet.read users.read offline.access mute.write"
     assert query["code_challenge_method"] == "S256" and len(query["code_challenge"]) == 43
     assert query["state"] == request.state and query["redirect_uri"] == REDIRECT
     assert request.code_verifier not in request.url
@@ -223,3 +223,110 @@ def test_errors_never_show_the_token(fake):
         c.publish(text="hello", idempotency_key="k")
     assert token.access_token not in str(caught.value)
     assert "[redacted]" in str(caught.value)
+
+
+# --- the engagement inbox ---------------------------------------------------------------------
+
+
+def _mentions_log(fake) -> list[dict]:
+    return [r for r in fake.requests_log() if r["path"] == "/2/users/1001/mentions"]
+
+
+def test_mentions_are_read_with_a_cursor_nothing_twice_nothing_missed(fake):
+    c = client(fake, consent(oauth(fake), "1001"))
+    written = [
+        fake.add_inbound(to="1001", author={"id": "7001", "username": "carol"}, text=f"hi {n}")
+        for n in range(12)
+    ]
+    # Pages of 5, newest first on X: three pages, the cursor carries the walk between them.
+    seen, cursor, pages = [], "", 0
+    while True:
+        page = c.notifications(own_remote_id="1001", cursor=cursor, limit=5)
+        pages += 1
+        seen += [m.remote_id for m in page.messages]
+        assert [m.remote_id for m in page.messages] == sorted(
+            (m.remote_id for m in page.messages), key=lambda i: (len(i), i)
+        )  # each page oldest first
+        cursor = page.cursor
+        if not page.more:
+            break
+    assert pages == 3
+    assert sorted(seen) == sorted(t["id"] for t in written) and len(set(seen)) == 12
+    first = c.notifications(own_remote_id="1001", cursor="", limit=5).messages[-1]
+    assert first.kind == "mention" and first.author_handle == "@carol"
+    assert first.text.startswith("@brandco hi") and first.created_at is not None
+    assert first.url == f"https://x.com/carol/status/{first.remote_id}"
+    # Nothing new: nothing read again; what comes later is read from the newest seen.
+    page = c.notifications(own_remote_id="1001", cursor=cursor, limit=5)
+    assert page.messages == [] and not page.more
+    later = fake.add_inbound(to="1001", author={"id": "7002", "username": "dan"}, text="late")
+    page = c.notifications(own_remote_id="1001", cursor=cursor)
+    assert [m.remote_id for m in page.messages] == [later["id"]]
+    query = parse_qs(_mentions_log(fake)[-1]["query"])
+    newest = max(written, key=lambda t: (len(t["id"]), t["id"]))["id"]
+    assert query["since_id"] == [newest] and query["max_results"] == ["100"]
+    assert query["expansions"] == ["author_id"]
+    assert set(query["tweet.fields"][0].split(",")) >= {
+        "created_at",
+        "author_id",
+        "conversation_id",
+        "in_reply_to_user_id",
+        "referenced_tweets",
+    }
+
+
+def test_a_reply_to_the_brand_is_a_reply_in_its_thread_and_rate_headers_are_read(fake):
+    c = client(fake, consent(oauth(fake), "1001"))
+    post = c.publish(text="Our new oven", idempotency_key="p1")
+    answer = fake.add_inbound(
+        to="1001",
+        author={"id": "7001", "username": "carol"},
+        text="mine broke",
+        reply_to=post.remote_id,
+    )
+    page = c.notifications(own_remote_id="1001")
+    [message] = page.messages
+    assert message.remote_id == answer["id"] and message.kind == "reply"
+    assert message.in_reply_to == post.remote_id and message.in_reply_to_account == "1001"
+    assert message.thread_root == post.remote_id
+    assert page.rate_limit.limit == 900 and page.rate_limit.remaining == 899
+    assert page.rate_limit.reset_at is not None
+
+
+def test_a_spent_mentions_budget_is_unavailable_with_retry_after(fake):
+    c = client(fake, consent(oauth(fake), "1001"))
+    fake.configure(rate_limits={"/2/users/:id/mentions": 1})
+    c.notifications(own_remote_id="1001")
+    with pytest.raises(PlatformUnavailable) as caught:
+        c.notifications(own_remote_id="1001")
+    assert 800 <= caught.value.retry_after <= 900
+
+
+def test_reply_goes_in_the_thread_and_a_lost_answer_is_found_by_lookup(fake):
+    c = client(fake, consent(oauth(fake), "1001"))
+    c.whoami()
+    mention = fake.add_inbound(to="1001", author={"id": "7001", "username": "carol"}, text="help")
+    sent = c.reply(text="We are on it", idempotency_key="reply-abc", in_reply_to=mention["id"])
+    [stored] = [p for p in fake.posts() if p["author_id"] == "1001"]
+    assert stored["in_reply_to_id"] == mention["id"] and stored["id"] == sent.remote_id
+    # A reply's lookup searches the replies (shown with "@carol " in front) ...
+    found = c.lookup(idempotency_key="reply-abc", text="We are on it", since=None)
+    assert found is not None and found.remote_id == sent.remote_id
+    # ... and a post's lookup does not take a reply for the post.
+    assert c.lookup(idempotency_key="post-1", text="We are on it", since=None) is None
+    assert c.lookup(idempotency_key="reply-x", text="Something else", since=None) is None
+    with pytest.raises(PlatformError):
+        c.reply(text="x", idempotency_key="reply-y", in_reply_to="not-an-id")
+
+
+def test_mute_is_the_moderation_x_allows(fake):
+    assert XClient.moderation_actions == ("mute",) and XClient.supports_reply
+    c = client(fake, consent(oauth(fake), "1001"))
+    assert c.mute(account_id="7001") == {"id": "7001", "muting": True}
+    assert fake.relations() == [{"kind": "muting", "source": "1001", "target": "7001"}]
+    with pytest.raises(PlatformError, match="Enterprise"):  # blocking: Enterprise plan only
+        c.block(account_id="7001")
+    with pytest.raises(PlatformError):
+        c.mute(account_id="../../2/tweets")
+    with pytest.raises(PlatformError):
+        c.report(account_id="7001")  # X has no report API
