@@ -29,6 +29,8 @@ from platforms.errors import AuthenticationFailed, PlatformError, PlatformUnavai
 
 logger = logging.getLogger(__name__)
 
+#: How far back a stream's first read goes (see ``FetchCursor.started_at``).
+HISTORY = dt.timedelta(days=7)
 #: Pages read per stream in one fetch (the rest waits for the next round, from the cursor).
 MAX_PAGES = 50
 #: Requests kept in reserve when the platform says how many are left.
@@ -136,10 +138,12 @@ def fetch_stream(
     try:
         for _ in range(max_pages):
             page = _read(client, channel, search, cursor)
+            horizon = row.started_at - HISTORY
+            messages = [m for m in page.messages if m.created_at is None or m.created_at >= horizon]
             with transaction.atomic():
                 result = services.inbox_ingest(
                     channel=channel,
-                    messages=page.messages,
+                    messages=messages,
                     saved_search=search,
                     clock=clock,
                     now=now,

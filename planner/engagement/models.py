@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 MAX_REMOTE_ID = 255
 MAX_HANDLE = 255
@@ -374,6 +375,10 @@ class FetchCursor(models.Model):
     last_ok_at = models.DateTimeField(null=True, blank=True)
     rate_limit_remaining = models.IntegerField(null=True, blank=True)
     rate_limit_reset_at = models.DateTimeField(null=True, blank=True)
+    #: When this stream was first read: the first read keeps what was written up to
+    #: ``fetch.HISTORY`` before it (an established account's years of mentions are not
+    #: made into overdue conversations); after that, nothing is left out.
+    started_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         constraints = [

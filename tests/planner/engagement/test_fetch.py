@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -270,3 +271,34 @@ def test_the_periodic_round_reads_every_due_channel_and_is_declared(inbox):
         app.conf.task_always_eager = eager
     assert Message.objects.count() == 2
     assert tasks.overdue_digest() == 0
+
+
+def test_a_first_read_keeps_the_last_week_and_then_leaves_nothing_out(inbox):
+    channel, fake = inbox["channel"], inbox["mastodon"]
+    month_ago = time.time() - 30 * 86400
+    fake.add_inbound(
+        to=BRAND_ACCOUNT[0], author={"id": "801", "username": "old"}, text="Hi", created=month_ago
+    )
+    recent = mention(fake, "Still there?", who="new", n=2)
+    assert fetch.channel_fetch(channel_id=channel.pk).new_messages == 1
+    assert list(Message.objects.values_list("remote_id", flat=True)) == [recent["id"]]
+    # What was written more than a week before the stream started stays out...
+    fake.add_inbound(
+        to=BRAND_ACCOUNT[0],
+        author={"id": "802", "username": "late"},
+        text="Late",
+        created=month_ago,
+    )
+    assert fetch.channel_fetch(channel_id=channel.pk).new_messages == 0
+    # ... and a stream started two months ago keeps a month-old message.
+    cursor = FetchCursor.objects.get(channel=channel, stream="notifications")
+    FetchCursor.objects.filter(pk=cursor.pk).update(
+        started_at=timezone.now() - dt.timedelta(days=60)
+    )
+    fake.add_inbound(
+        to=BRAND_ACCOUNT[0],
+        author={"id": "803", "username": "later"},
+        text="Later",
+        created=month_ago,
+    )
+    assert fetch.channel_fetch(channel_id=channel.pk).new_messages == 1
