@@ -23,6 +23,7 @@ DATABASE_COMMANDS = [
     ("dashboard_bench",),
     ("page_bench",),
     ("request_bench",),
+    ("inbox_bench",),
     ("seed_demo",),
     ("setup_periodic_tasks",),
 ]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import requests
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection, reset_queries, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
@@ -28,6 +28,7 @@ from django.urls import reverse
 
 from accounts import services as account_services
 from accounts.models import User
+from config.commands import DatabaseCommand
 from planner.engagement import fetch
 from planner.engagement.models import Message
 
@@ -35,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "bench-app-pass-1234"  # noqa: S105 - the fake's app password
 
 
-class Command(BaseCommand):
+class Command(DatabaseCommand):
     help = "Ingest 100,000 notifications on 10 channels from the fakes; time the inbox page."
 
     def add_arguments(self, parser):
