@@ -167,28 +167,17 @@ def fetch_stream(
             wait = AUTH_BACKOFF
         else:
             wait = _backoff(failures, getattr(exc, "retry_after", None))
-        report.error = str(exc)[:500]
-        report.waiting_until = timezone.now() + wait
-        FetchCursor.objects.filter(pk=row.pk).update(
-            failures=min(failures, 32767),
-            backoff_seconds=int(wait.total_seconds()),
-            next_allowed_at=report.waiting_until,
-            last_error=report.error,
-        )
-        return report
+        return _failed(row, report, failures=failures, wait=wait, error=str(exc))
     except Exception as exc:  # a surprise in the answer: recorded, never a crash of the round
         logger.exception("inbox fetch of channel %s failed", channel.pk)
         failures = row.failures + 1
-        wait = _backoff(failures, None)
-        report.error = f"The answer could not be read ({type(exc).__name__})."
-        report.waiting_until = timezone.now() + wait
-        FetchCursor.objects.filter(pk=row.pk).update(
-            failures=min(failures, 32767),
-            backoff_seconds=int(wait.total_seconds()),
-            next_allowed_at=report.waiting_until,
-            last_error=report.error,
+        return _failed(
+            row,
+            report,
+            failures=failures,
+            wait=_backoff(failures, None),
+            error=f"The answer could not be read ({type(exc).__name__}).",
         )
-        return report
     FetchCursor.objects.filter(pk=row.pk).update(
         failures=0,
         backoff_seconds=0,
@@ -197,6 +186,21 @@ def fetch_stream(
         next_allowed_at=next_allowed,
         rate_limit_remaining=rate_remaining,
         rate_limit_reset_at=rate_reset,
+    )
+    return report
+
+
+def _failed(
+    row: FetchCursor, report: StreamReport, *, failures: int, wait: dt.timedelta, error: str
+) -> StreamReport:
+    """Record a failed read on the stream's cursor: it waits ``wait`` before the next one."""
+    report.error = error[:500]
+    report.waiting_until = timezone.now() + wait
+    FetchCursor.objects.filter(pk=row.pk).update(
+        failures=min(failures, 32767),
+        backoff_seconds=int(wait.total_seconds()),
+        next_allowed_at=report.waiting_until,
+        last_error=report.error,
     )
     return report
 
