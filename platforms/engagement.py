@@ -16,6 +16,10 @@ import requests
 
 from .base import parse_datetime, safe_http_url
 
+#: Idempotency keys of replies start with this: a lookup for one searches the account's
+#: replies, a post's lookup never matches a reply.
+REPLY_KEY_PREFIX = "reply-"
+
 MAX_ID = 255
 MAX_HANDLE = 255
 

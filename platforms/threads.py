@@ -37,7 +37,7 @@ import re
 from collections.abc import Iterable
 
 from .base import Identity, MediaItem, PublishResult, UploadedMedia, parse_datetime
-from .engagement import InboxPage, RemoteMessage, id_of, rate_limit_from, text_of
+from .engagement import REPLY_KEY_PREFIX, InboxPage, RemoteMessage, id_of, rate_limit_from, text_of
 from .errors import BadIdentityResponse, PlatformError
 from .graph import ContainerPublishing, GraphClient
 from .media import MB, MediaRules
@@ -60,7 +60,6 @@ INBOX_PAGE = 50
 #: Timestamps are to the second: each read goes back this far and the store drops repeats.
 OVERLAP_SECONDS = 60
 _ID = re.compile(r"[0-9]{1,30}")
-REPLY_KEY_PREFIX = "reply-"
 WEB = "https://www.threads.net"
 
 

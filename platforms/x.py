@@ -48,7 +48,7 @@ from .base import (
     parse_datetime,
     utcnow,
 )
-from .engagement import InboxPage, RemoteMessage, id_of, rate_limit_from, text_of
+from .engagement import REPLY_KEY_PREFIX, InboxPage, RemoteMessage, id_of, rate_limit_from, text_of
 from .errors import BadIdentityResponse, OutcomeUnknown, PlatformError, PublishRejected
 from .media import MB, MediaRules
 from .oauth import OAuthEndpoints, OAuthTokenClient
@@ -61,7 +61,6 @@ _ID = re.compile(r"[0-9]{1,19}")
 #: The mentions timeline gives 5-100 posts a page.
 MENTIONS_PAGE = 100
 MENTION_FIELDS = "created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets"
-REPLY_KEY_PREFIX = "reply-"
 
 
 def _comparable(text: str) -> str:

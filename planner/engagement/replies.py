@@ -46,6 +46,7 @@ from planner.engagement.models import (
     ResponseSettings,
 )
 from platforms import errors as platform_errors
+from platforms.engagement import REPLY_KEY_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ def message_hash(message: Message) -> str:
 
 
 def idempotency_key_for(message_id: int, digest: str) -> str:
-    return "reply-" + hashlib.sha256(f"{message_id}:{digest}".encode()).hexdigest()[:40]
+    return REPLY_KEY_PREFIX + hashlib.sha256(f"{message_id}:{digest}".encode()).hexdigest()[:40]
 
 
 # --- the checks (every path) ---------------------------------------------------------------
