@@ -7,7 +7,7 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import gt
 from types import MappingProxyType
 from typing import Any
@@ -107,8 +107,10 @@ _APOSTROPHES = frozenset("'\u2019\u2018`\u00b4")
 #   drops. An apostrophe before a contraction's ending (``he'll``, ``it's``) stays;
 # - a digit for a vowel it does not look like (``f4ck``): in a word with three letters
 #   or more, each vowel digit (0 1 3 4) next to a letter is also read as each other vowel
-#   (``DIGIT_READINGS``; at most two such digits in a word, each also kept as it is, so
-#   ``1ovem3king`` reads "lovemaking"). The look-alike reading (4 as a) is normalisation's.
+#   (``DIGIT_READINGS``; each also kept as it is, so ``1ovem3king`` reads "lovemaking").
+#   Up to three digits are read together; in a text with more, the digits of each word
+#   are read alone and with the next word's, so that every ``f4ck`` of a long text is
+#   read. The look-alike reading (4 as a) is normalisation's.
 SEPARATOR_RE = re.compile(
     r"(?<=[^\W_])[.\-_'*\u2019\u2018\u2010\u2011\u2012\u2013\u2014\u00b7`\u00b4](?=[^\W_])"
 )
@@ -142,45 +144,64 @@ DIGIT_READINGS = {
     "8": "",
 }
 _MAX_SEPARATORS = 3
+_MAX_DIGITS = 3  # read together; a text with more has each word read alone
 
 
 def readings(
     text: str, relevant: Callable[[list[str]], bool] | None = None
 ) -> list[tuple[str, tuple[int, ...]]]:
-    """Other readings of ``text`` (see above), each with the offsets it changed.
+    """Other readings of ``text`` (see above), each with the offsets it changed."""
+    return [(_place(text, at, chars), at) for at, chars in reading_plans(text, relevant)]
+
+
+def reading_plans(
+    text: str,
+    relevant: Callable[[list[str]], bool] | None = None,
+    joined: Callable[[list[str]], bool] | None = None,
+) -> list[tuple[tuple[int, ...], str]]:
+    """The readings of ``text`` as what to write where: the offsets each one changes and
+    the characters it puts there (a long text's readings are made a few words at a time,
+    from these, by ``CompiledPolicy._terms``).
 
     ``relevant`` (given the forms of one whitespace-delimited token a reading rewrites)
     says whether a reading of that token can find anything: a reading is only made
     where it can (``CompiledPolicy._relevant``). A word it turns down keeps its digits as
-    written and does not count towards the three digits read at most (a handle's or a
+    written and does not count towards the three digits read together (a handle's or a
     product code's digits do not stop ``f4ck`` from being read); nor do the separators
     of a token it turns down count towards the three read one at a time (a link's dots
-    do not stop ``fi.st.fuck`` from being read)."""
-    out = []
+    do not stop ``fi.st.fuck`` from being read). ``joined`` is ``relevant`` for the
+    words of the terms of several words: in a text with more than three digits to read,
+    two words are read changed together only where both pass it (``relevant`` alone when
+    it is not given)."""
+    out: list[tuple[tuple[int, ...], str]] = []
     if SEPARATOR_RE.search(text):
         changed = [
             m.start()
             for m in SEPARATOR_RE.finditer(text)
             if not _contraction(text, m.start(), m.group())
         ]
-        if relevant is None:
-            wanted = changed
-        else:  # the separators of the tokens where dropping them can find something
-            wanted = []
-            for token, a, at in _tokens_of(text, changed):
+        wanted = []  # the separators of the tokens where dropping them can find something
+        for token, a, at in _tokens_of(text, changed):
+            if relevant is not None:
                 chars = list(token)
                 for p in at:
                     chars[p - a] = ""
                 forms = ["".join(chars)]
                 if 1 < len(at) <= _MAX_SEPARATORS:  # the readings of each alone
                     forms += [token[: p - a] + token[p - a + 1 :] for p in at]
-                if relevant(forms):
-                    wanted += at
+                if not relevant(forms):
+                    continue
+            wanted.append(at)
         if wanted:
-            out.append((_with(text, changed, "\u200b"), tuple(changed)))
-        if 1 < len(wanted) <= _MAX_SEPARATORS:  # each alone, when a word has several
-            out += [(_with(text, [c], "\u200b"), (c,)) for c in wanted]
-    spots = []
+            out.append((tuple(changed), "\u200b" * len(changed)))
+        # each alone, when a word has several (in a text with more than three, per word)
+        alone = [c for at in wanted for c in at]
+        if len(alone) > _MAX_SEPARATORS:
+            alone = [c for at in wanted if 1 < len(at) <= _MAX_SEPARATORS for c in at]
+        if len(alone) > 1:
+            out += [((c,), "\u200b") for c in alone]
+    groups = []  # the digits of each word, in order
+    tokens = []  # and the whitespace-delimited token that holds it
     end = 0
     for m in DIGIT_WORD_RE.finditer(text):
         if m.start() < end:
@@ -189,23 +210,67 @@ def readings(
         word = text[start:end]
         if sum(not ch.isdigit() for ch in word) < 3:  # three letters pin a word down
             continue
-        if relevant is not None:
-            a = text.rfind(" ", 0, start) + 1
-            b = text.find(" ", start)
-            if not relevant([text[a:] if b < 0 else text[a:b]]):
-                continue  # no reading of it can find anything: its digits stay
-        spots += [start + i for i, ch in enumerate(word) if ch in DIGIT_READINGS]
-        if len(spots) > 3:
-            return out
-    if not spots:
+        if relevant is not None and not relevant([_token_at(text, start)]):
+            continue  # no reading of it can find anything: its digits stay
+        mine = [start + i for i, ch in enumerate(word) if ch in DIGIT_READINGS]
+        if len(mine) <= _MAX_DIGITS:  # more is a code (x4y5z6w7), not a word
+            groups.append(mine)
+            tokens.append(_token_at(text, start))
+    spots = [at for group in groups for at in group]
+    if len(spots) <= _MAX_DIGITS:  # all of them together
+        if spots:
+            out += [(tuple(spots), r) for r in _digit_readings(text, spots)]
         return out
-    options = [text[at] + DIGIT_READINGS[text[at]] for at in spots]
-    for chosen in itertools.product(*options):
-        reading = "".join(chosen)
-        if all(c.isdigit() for c in reading):
-            continue
-        out.append((_place(text, spots, reading), tuple(spots)))
+    # each word alone, and, for a term of several words, each word changed with the next
+    # word changed (the next word as written is the first word's reading alone)
+    alone = {}
+    for group in groups:
+        alone[group[0]] = _digit_readings(text, group)
+        out += [(tuple(group), r) for r in alone[group[0]]]
+    joined = joined or relevant
+    together = [joined is None or joined([token]) for token in tokens]
+    for k, (a, b) in enumerate(itertools.pairwise(groups)):
+        if not (together[k] and together[k + 1]) or len(a) + len(b) > _MAX_DIGITS:
+            continue  # not both words of terms of several words, or too many digits
+        if len(text[a[-1] : b[0]].split()) > 3:
+            continue  # too far apart to be one term's
+        out += [(tuple(a + b), x + y) for x in alone[a[0]] for y in alone[b[0]]]
     return out
+
+
+def _token_at(text: str, at: int) -> str:
+    """The whitespace-delimited token (between spaces) that holds ``text[at]``."""
+    a = text.rfind(" ", 0, at) + 1
+    b = text.find(" ", at)
+    return text[a:] if b < 0 else text[a:b]
+
+
+def _digit_readings(text: str, spots: list[int]) -> list[str]:
+    """What each reading puts at ``spots`` (not all of them digits as written)."""
+    options = [text[at] + DIGIT_READINGS[text[at]] for at in spots]
+    return [r for r in map("".join, itertools.product(*options)) if not r.isdigit()]
+
+
+_TOKEN_RE = re.compile(r"\S+")
+_GAP_RE = re.compile(r"\s")
+
+
+def _stretch(tokens, starts, first: int, last: int, reach: int) -> tuple[int, int]:
+    """The whole tokens from ``reach`` tokens before the one that holds ``first`` to
+    ``reach`` tokens after the one that holds ``last``, widened while a short token is at
+    either edge (single characters in a row are joined by normalisation): a reading's
+    findings over the places it changed are the same there as in the whole text, and a
+    long text's many readings each cost a few words, not the whole text."""
+    i = max(0, bisect.bisect_right(starts, first) - 1 - reach)
+    j = min(len(tokens) - 1, bisect.bisect_right(starts, last) - 1 + reach)
+    while i > 0 and min(tokens[i][1] - tokens[i][0], tokens[i - 1][1] - tokens[i - 1][0]) <= 2:
+        i -= 1
+    while (
+        j < len(tokens) - 1
+        and min(tokens[j][1] - tokens[j][0], tokens[j + 1][1] - tokens[j + 1][0]) <= 2
+    ):
+        j += 1
+    return (tokens[i][0], tokens[j][1]) if tokens else (0, 0)
 
 
 def _seps(word: str) -> list[int]:
@@ -237,13 +302,6 @@ def _place(text: str, spots, chars: str) -> str:
     return "".join(out)
 
 
-def _with(text: str, spots, ch: str) -> str:
-    chars = list(text)
-    for at in spots:
-        chars[at] = ch
-    return "".join(chars)
-
-
 def _contraction(text: str, at: int, sep: str) -> bool:
     """An apostrophe before a contraction's or possessive's ending (he'll, it's, Anna's)."""
     return sep in _APOSTROPHES and _CONTRACTION_RE.match(text, at + 1) is not None
@@ -255,6 +313,21 @@ def _letterish(ch: str) -> bool:
 
 def _sort_key(f: Finding) -> tuple[int, int, str]:
     return (f.start, f.end, f.rule)
+
+
+def _outermost(findings: list[Finding]) -> list[Finding]:
+    """``findings`` (no two alike) without those inside a longer one of the same rule,
+    in their order."""
+    inside = set()
+    reach: dict[str, int] = {}  # the furthest end so far, per rule
+    for f in sorted(findings, key=lambda f: (f.start, -f.end)):
+        if reach.get(f.rule, -1) >= f.end:
+            inside.add((f.rule, f.start, f.end))
+        else:
+            reach[f.rule] = f.end
+    if not inside:
+        return findings
+    return [f for f in findings if (f.rule, f.start, f.end) not in inside]
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,11 +440,13 @@ class CompiledPolicy:
         "_automaton",
         "_batch_keys",
         "_folded",
+        "_folded_joined",
         "_frozen",
         "_masked",
         "_non_ascii",
         "_numbers_blank",
         "_pairs",
+        "_reach",
         "_rules",
         "_scope_cache",
         "_screen_keys",
@@ -438,6 +513,7 @@ class CompiledPolicy:
         # words a reading would rewrite (``readings``).
         # (One automaton: a key's value says whether it is a prescreen pattern's.)
         self._folded = _folded_automaton(terms.screen, terms.words)
+        self._folded_joined = _folded_automaton((), terms.joined_words)
         self._non_ascii = any(not k.isascii() for k in terms.words)
         self._numbers_blank = not terms.digit_words
         self._automaton = terms.build()
@@ -446,6 +522,12 @@ class CompiledPolicy:
             None if terms.interior_hash else sm.TokenSummaries(self._summarize, _matched_size)
         )
         self._masked = {n: tuple(words) for n, words in masked.items()}
+        # how many tokens either side of a reading's change can belong to a finding over
+        # it: each word of the longest term, with a token of junk between any two
+        self._reach = 2 * max(
+            (len(t.split()) for r in rules if r["kind"] in TERM_KINDS for t in r["terms"]),
+            default=1,
+        )
         self._scope_cache: dict[tuple, _Plan] = {}
         self.rules = _freeze([dict(r) for r in rules])
         self._frozen = True
@@ -758,36 +840,85 @@ class CompiledPolicy:
             padded = _NUMBER_RE.sub(nz.NUMBER * 2, padded)
         return nz.screen_text(padded)
 
-    def _may_match(self, reading: str, changed: tuple[int, ...]) -> bool:
+    def _may_match(
+        self, reading: str, changed, original: str | None = None, joined: bool = True
+    ) -> bool:
         """Whether the prescreen finds something in the words of ``reading`` that it
-        changed (a reading costs a whole lint; most find nothing)."""
+        changed (a reading costs a whole lint; most find nothing). Given the ``original``
+        the reading changed, a pattern of a one-word spelling counts only where the
+        original has none (one the original has, its own lint finds); ``joined``: whether
+        the changed words may be words of a spelling of several words (else the pattern
+        words of those spellings do not count)."""
         automaton, collapsed_keys = self._screen_automata()
         a = max(0, min(changed) - 60)
         b = max(changed) + 60
-        words = reading[a:b].split()
-        piece = " ".join(words)
+        piece = " ".join(reading[a:b].split())
         if self._masked and "*" in piece:
             return True
         screened = nz.screen_text(f" {piece} ")
         if _SINGLES_RE.search(screened):
             return True
+        before = None
+        if original is not None:
+            plain = nz.screen_text(f" {' '.join(original[a:b].split())} ")
+            if len(plain) == len(screened):  # the same places
+                before = {e for e, batch in automaton.iter(plain) if batch is True}
         doubled = []
         for e, batch in automaton.iter(screened):
-            if batch is not _DOUBLE:
+            if batch is _DOUBLE:
+                doubled.append(e)
+            elif batch is True:  # a one-word spelling's pattern
+                if before is None or e not in before:
+                    return True
+            elif joined:  # the pattern word of a spelling of several words
                 return True
-            doubled.append(e)
         return next(_doubled_hits(collapsed_keys, screened, doubled), None) is not None
 
     def _reading_may_match(self, text: str) -> bool:
         """Whether a reading of ``text`` (see ``readings``) may find a term."""
         if not (SEPARATOR_RE.search(text) or DIGIT_WORD_RE.search(text)):
             return False
-        return any(self._may_match(r, c) for r, c in readings(text, self._relevant))
+        return next(self._readings(text, lazy=True), None) is not None
+
+    def _readings(self, text: str, lazy: bool = False):
+        """The readings of ``text`` the prescreen says may find a term, each as the
+        stretch of whole tokens around what it changed (``_stretch``), read: (the
+        stretch, the offsets changed in ``text``, where the stretch starts)."""
+        joined = self._relevant_joined if self._folded_joined else None
+        found = self._readings_of(text, reading_plans(text, self._relevant, joined))
+        return found if lazy else list(found)
+
+    def _readings_of(self, text: str, plans):
+        if not plans:
+            return
+        tokens = [m.span() for m in _TOKEN_RE.finditer(text)]
+        starts = [a for a, _ in tokens]
+        joined: dict[str, bool] = {}  # per token: may it hold a word of a term of several
+        for changed, chars in plans:
+            lo, hi = _stretch(tokens, starts, min(changed), max(changed), self._reach)
+            moved = [at - lo for at in changed]
+            original = text[lo:hi]
+            piece = _place(original, moved, chars)
+            if "\u200b" in chars or _GAP_RE.search(text, changed[0], changed[-1]):
+                several = True  # separators dropped, or words read together
+            else:
+                token = _token_at(text, changed[0])
+                if token not in joined:
+                    joined[token] = self._folded_joined is not None and self._relevant_joined(
+                        [token]
+                    )
+                several = joined[token]
+            if self._may_match(piece, moved, original, several):
+                yield piece, changed, lo
 
     def _relevant(self, forms: list[str]) -> bool:
         """Whether a reading of a token (given as ``forms``) can find a term: whether the
         folded reading of a form holds the folded reading of a word of a spelling."""
         return bool(_folded_hits(self._folded, [(0, f) for f in forms], self._non_ascii))
+
+    def _relevant_joined(self, forms: list[str]) -> bool:
+        """``_relevant`` for the words of the spellings of several words only."""
+        return bool(_folded_hits(self._folded_joined, [(0, f) for f in forms], self._non_ascii))
 
     def _non_ascii_terms(self) -> bool:
         return any(not key.isascii() for key in self._screen_keys)
@@ -963,31 +1094,34 @@ class CompiledPolicy:
         """``_terms_once`` on the text, and on each of its ``readings`` for the findings
         that cover a place the reading changed."""
         findings = self._terms_once(text, active, likely, whole, offset)
-        more = [(r, c) for r, c in readings(text, self._relevant) if self._may_match(r, c)]
+        more = self._readings(text)
         if not more:
             return findings
         whole = text if whole is None else whole
         known = {(f.rule, f.start, f.end) for f in findings}
-        spans: dict[str, list[tuple[int, int]]] = {}
-        for f in findings:
-            spans.setdefault(f.rule, []).append((f.start, f.end))
-        for reading, changed in more:
-            for f in self._terms_once(reading, active, False, whole, offset):
-                a, b = f.start - offset, f.end - offset
-                if (f.rule, f.start, f.end) in known or not any(a <= c < b for c in changed):
-                    continue
-                if any(x <= f.start and f.end <= y for x, y in spans.get(f.rule, ())):
-                    continue  # inside a longer match of the same rule
-                known.add((f.rule, f.start, f.end))
-                spans.setdefault(f.rule, []).append((f.start, f.end))
-                findings.append(f)
-        return [
-            f
-            for f in findings
-            if not any(
-                x <= f.start and f.end <= y and (x, y) != (f.start, f.end) for x, y in spans[f.rule]
-            )
-        ]
+        seen: dict[tuple, tuple[int, list[Finding]]] = {}  # a long text's stretches read alike
+        for reading, changed, lo in more:
+            moved = tuple(c - lo for c in changed)
+            key = (text[lo : lo + len(reading)], reading, moved)
+            if key not in seen:
+                base = offset + lo
+                seen[key] = (
+                    base,
+                    [
+                        f
+                        for f in self._terms_once(reading, active, False, whole, base)
+                        if any(f.start - base <= c < f.end - base for c in moved)
+                    ],
+                )
+            base, found = seen[key]
+            shift = offset + lo - base
+            for f in found:
+                if shift:
+                    f = replace(f, start=f.start + shift, end=f.end + shift)
+                if (f.rule, f.start, f.end) not in known:
+                    known.add((f.rule, f.start, f.end))
+                    findings.append(f)
+        return _outermost(findings)
 
     def _terms_once(
         self,

@@ -278,6 +278,7 @@ class TermAutomaton:
         # prefix term without its closing gap): what a rewritten word must hold for a
         # reading of it to find anything (``compiler.readings``)
         self.words: set[str] = set()
+        self.joined_words: set[str] = set()  # those of the spellings of several words
         # whether a term's prescreen pattern is a word of digits alone (9/11)
         self.digit_words = False
         self.respelled = 0
@@ -317,6 +318,10 @@ class TermAutomaton:
             self.words.add(_word_key("".join(form.words), form.prefix))
         last = len(form.words) - 1
         self.words.update(_word_key(w, form.prefix and k == last) for k, w in enumerate(form.words))
+        if last:
+            self.joined_words.update(
+                _word_key(w, form.prefix and k == last) for k, w in enumerate(form.words)
+            )
         if self.respelled >= MAX_RESPELLINGS:
             return
         lead = " # " if form.hashtag else nz.GAP

@@ -80,3 +80,27 @@ WORDS = st.sampled_from(
 @given(st.lists(st.lists(WORDS, max_size=8).map(" ".join), min_size=1, max_size=6))
 def test_lint_many_gives_what_lint_gives_on_mixed_texts(texts):
     assert POLICY.lint_many(texts) == [POLICY.lint(t) for t in texts]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "f4ck w4nk f4ck fuck f4ck",  # found by the property above: more than three digits
+        "f4ck f4ck f4ck f4ck",
+        "g4lden sh4wer and then x4ck f4ck m0ck l0ck",  # two words read together
+    ],
+)
+def test_every_word_of_a_text_with_many_digits_is_read(text):
+    expected = [w for w in text.split() if w in {"f4ck", "w4nk", "fuck"}]
+    if "g4lden" in text:
+        expected.insert(0, "g4lden sh4wer")
+    assert [f.match for f in POLICY.lint(text).findings] == expected
+    assert POLICY.lint_many([text]) == [POLICY.lint(text)]
+
+
+def test_a_long_text_of_evasions_is_read_whole():
+    words = ["f4ck", "sh1t", "w4nk", "g4lden sh4wer", "d0g", "m0ck"] * 400
+    text = " ".join(words)
+    found = POLICY.lint(text).findings
+    assert len(found) == 400 * 4
+    assert POLICY.lint_many([text]) == [POLICY.lint(text)]
