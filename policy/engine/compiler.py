@@ -106,7 +106,8 @@ _APOSTROPHES = frozenset("'\u2019\u2018`\u00b4")
 #   every separator between two letters becomes a zero-width space, which normalisation
 #   drops. An apostrophe before a contraction's ending (``he'll``, ``it's``) stays;
 # - a digit for a vowel it does not look like (``f4ck``): in a word with three letters
-#   or more, each vowel digit (0 1 3 4) next to a letter is also read as each other vowel
+#   or more (two in a word that may be one of a term of several words: ``b4g t1ts``),
+#   each vowel digit (0 1 3 4) next to a letter is also read as each other vowel
 #   (``DIGIT_READINGS``; each also kept as it is, so ``1ovem3king`` reads "lovemaking").
 #   Up to three digits are read together; in a text with more, the digits of each word
 #   are read alone and with the next word's, so that every ``f4ck`` of a long text is
@@ -208,8 +209,9 @@ def reading_plans(
             continue  # in the word already taken
         start, end = _word_around(text, m.start())
         word = text[start:end]
-        if sum(not ch.isdigit() for ch in word) < 3:  # three letters pin a word down
-            continue
+        letters = sum(not ch.isdigit() for ch in word)
+        if letters < 3 and (letters < 2 or joined is None or not joined([_token_at(text, start)])):
+            continue  # three letters pin a word down; two, a word of a term of several
         if relevant is not None and not relevant([_token_at(text, start)]):
             continue  # no reading of it can find anything: its digits stay
         mine = [start + i for i, ch in enumerate(word) if ch in DIGIT_READINGS]
@@ -253,6 +255,7 @@ def _digit_readings(text: str, spots: list[int]) -> list[str]:
 
 _TOKEN_RE = re.compile(r"\S+")
 _GAP_RE = re.compile(r"\s")
+_LEET_SYMBOL_RE = re.compile(r"[@!$|]")
 
 
 def _stretch(tokens, starts, first: int, last: int, reach: int) -> tuple[int, int]:
@@ -303,8 +306,52 @@ def _place(text: str, spots, chars: str) -> str:
 
 
 def _contraction(text: str, at: int, sep: str) -> bool:
-    """An apostrophe before a contraction's or possessive's ending (he'll, it's, Anna's)."""
-    return sep in _APOSTROPHES and _CONTRACTION_RE.match(text, at + 1) is not None
+    """An apostrophe before a contraction's or possessive's ending (he'll, it's, Anna's,
+    I'm, don't). "'m" stands after "I" only and "'t" after the negatives of English's
+    auxiliary verbs: elsewhere (bds'm, shan't aside) they are a separator in a word."""
+    if sep not in _APOSTROPHES:
+        return False
+    m = _CONTRACTION_RE.match(text, at + 1)
+    if m is None:
+        return False
+    ending = m.group().casefold()
+    if ending not in ("m", "t"):
+        return True
+    start = at
+    while start > 0 and text[start - 1].isalpha():
+        start -= 1
+    stem = text[start:at].casefold()
+    return stem == "i" if ending == "m" else stem in _NEGATIVE_STEMS
+
+
+# the words before "'t" (don't, won't, ain't, y'all aside)
+_NEGATIVE_STEMS = frozenset(
+    [
+        "don",
+        "doesn",
+        "didn",
+        "isn",
+        "aren",
+        "wasn",
+        "weren",
+        "hasn",
+        "haven",
+        "hadn",
+        "won",
+        "wouldn",
+        "can",
+        "couldn",
+        "shan",
+        "shouldn",
+        "mustn",
+        "needn",
+        "mightn",
+        "ain",
+        "daren",
+        "oughtn",
+        "mayn",
+    ]
+)
 
 
 def _letterish(ch: str) -> bool:
@@ -854,6 +901,9 @@ class CompiledPolicy:
         b = max(changed) + 60
         piece = " ".join(reading[a:b].split())
         if self._masked and "*" in piece:
+            return True
+        words = _token_at(reading, min(changed)) + _token_at(reading, max(changed))
+        if _LEET_SYMBOL_RE.search(words):  # read as gaps by the prescreen (b@st1rd)
             return True
         screened = nz.screen_text(f" {piece} ")
         if _SINGLES_RE.search(screened):

@@ -104,3 +104,34 @@ def test_a_long_text_of_evasions_is_read_whole():
     found = POLICY.lint(text).findings
     assert len(found) == 400 * 4
     assert POLICY.lint_many([text]) == [POLICY.lint(text)]
+
+
+READ = compile_policy(
+    [
+        {
+            "id": "b",
+            "kind": "banned_terms",
+            "severity": "block",
+            "message": "No.",
+            "terms": ["bdsm", "hell", "bastard", "big tits", "ball gag", "skairkdoump"],
+        }
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("bds'm night", ["bds'm"]),  # "'m" after a word other than I is a separator
+        ("b@st1rd", ["b@st1rd"]),  # a digit for a vowel beside a leet symbol
+        ("ska!rkdo4mp", ["ska!rkdo4mp"]),
+        ("b4g t1ts", ["b4g t1ts"]),  # a word of two letters in a term of several words
+        ("8all ga6", ["8all ga6"]),
+        ("he'll be fine", []),  # contractions stay
+        ("I'm here, don't worry, it won't hurt", []),
+        ("a b4g day at the office", []),  # two letters alone do not make a word
+    ],
+)
+def test_readings_of_apostrophes_digits_beside_symbols_and_short_words(text, found):
+    assert [f.match for f in READ.lint(text).findings] == found
+    assert READ.lint_many([text]) == [READ.lint(text)]
