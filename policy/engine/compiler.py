@@ -117,7 +117,9 @@ SEPARATOR_RE = re.compile(
 )
 _CONTRACTION_RE = re.compile(r"(?:s|t|d|m|ll|re|ve)(?![^\W_])", re.IGNORECASE)
 # a digit next to a letter; the word around it is found by ``_word_around``
-DIGIT_WORD_RE = re.compile(r"[^\W\d_][012346789]|[012346789][^\W\d_]")
+DIGIT_WORD_RE = re.compile(
+    r"(?:[^\W\d_]|[@$|!])[012346789]|[012346789](?:[^\W\d_]|[@$|!])"
+)  # a digit beside a letter or a leet symbol (naej@4)
 
 
 def _word_around(text: str, at: int) -> tuple[int, int]:
@@ -210,8 +212,10 @@ def reading_plans(
         start, end = _word_around(text, m.start())
         word = text[start:end]
         letters = sum(not ch.isdigit() for ch in word)
-        if letters < 3 and (letters < 2 or joined is None or not joined([_token_at(text, start)])):
-            continue  # three letters pin a word down; two, a word of a term of several
+        if letters < 3 and (
+            not letters or len(word) < 3 or joined is None or not joined([_token_at(text, start)])
+        ):
+            continue  # three letters pin a word down; one, a word of a term of several (60d)
         if relevant is not None and not relevant([_token_at(text, start)]):
             continue  # no reading of it can find anything: its digits stay
         mine = [start + i for i, ch in enumerate(word) if ch in DIGIT_READINGS]
@@ -307,20 +311,23 @@ def _place(text: str, spots, chars: str) -> str:
 
 def _contraction(text: str, at: int, sep: str) -> bool:
     """An apostrophe before a contraction's or possessive's ending (he'll, it's, Anna's,
-    I'm, don't). "'m" stands after "I" only and "'t" after the negatives of English's
-    auxiliary verbs: elsewhere (bds'm, shan't aside) they are a separator in a word."""
+    I'm, don't). "'m" stands after "I" only, "'t" after the negatives of English's
+    auxiliary verbs and "'s" after an everyday word or a capitalised one (a name):
+    elsewhere (bds'm, clitori's) the apostrophe is a separator in a word."""
     if sep not in _APOSTROPHES:
         return False
     m = _CONTRACTION_RE.match(text, at + 1)
     if m is None:
         return False
     ending = m.group().casefold()
-    if ending not in ("m", "t"):
+    if ending not in ("m", "t", "s"):
         return True
     start = at
     while start > 0 and text[start - 1].isalpha():
         start -= 1
     stem = text[start:at].casefold()
+    if ending == "s":  # a word's possessive, or a name's; not clitori's
+        return dictionary.is_word(stem) or text[start : start + 1].isupper()
     return stem == "i" if ending == "m" else stem in _NEGATIVE_STEMS
 
 
@@ -818,6 +825,8 @@ class CompiledPolicy:
         folded: list[tuple[int, str]] = []
         last = -1
         digits = sorted(m.start() for p in _DIGIT_HINTS for m in p.finditer(classes, 1))
+        if "@" in joined or "!" in joined or "$" in joined or "|" in joined:  # naej@4
+            digits = sorted(digits + [m.start() + 1 for m in _SYMBOL_DIGIT_RE.finditer(joined)])
         for at in digits:
             at -= 1
             if at < last:
@@ -1313,6 +1322,7 @@ _NUMBER_RE = re.compile(
 _AT_HINT = "a@"
 _BANG_HINT_RE = re.compile("!+[a0]")  # after a letter, or after a gap and before one
 _DIGIT_HINTS = (re.compile("a0"), re.compile("0a"))  # two literals: faster than "a0|0a"
+_SYMBOL_DIGIT_RE = re.compile(r"[@!$|][012346789]|[012346789][@!$|]")  # in the text
 _CLASS_SEPARATOR_RE = re.compile(r"a\.a")
 _CAMEL_TAG_RE = re.compile(r"#\w+")
 _BATCH = 2000
@@ -1417,17 +1427,17 @@ def _folded_automaton(keys, words) -> ahocorasick.Automaton | None:
     return automaton
 
 
-_AT_BANG = str.maketrans("@!", "aa")
+_AT_BANG = str.maketrans("@!$|", "aisl")
 _END_RE = re.compile(nz.SCREEN_END)
 _UNMAPPED_RE = re.compile(nz.UNMAPPED)
 
 
 def _fold_forms(token: str) -> list[str]:
     """The forms of a token whose folded readings cover the skeleton's: as written (the
-    prescreen reads "@" and "!" as gaps), with "@" and "!" as letters (leetspeak inside a
-    word), and a hashtag split at its camel-case boundaries."""
+    prescreen reads "@", "!", "$" and "|" as gaps), with them as letters (leetspeak inside
+    a word: a, i, s, l), and a hashtag split at its camel-case boundaries."""
     out = [token]
-    if "@" in token or "!" in token:
+    if "@" in token or "!" in token or "$" in token or "|" in token:
         out.append(token.translate(_AT_BANG))
     if "#" in token and not token.islower():
         out += [nz.camel_split(form) for form in out]

@@ -72,6 +72,7 @@ WORDS = st.sampled_from(
         *["f4ck", "fu0ck", "sh1t", "d.og", "sh3wer", "muuff", "di.ver", "w4nk", "#MuffDiver"],
         *["@bob46", "id=4455", "v2.0", "camel", "golden", "style", "dog", "girls", "1", "2"],
         *["www.example.com", "a-b", "🔥", "$", "|", ",", "x.y.z", "he'll", "gooood", "good"],
+        *["$h1t", "sh!7", "f@4ck", "d0g's", "mu'ff", "g1rl$", "6o"],
     ]
 )
 
@@ -113,7 +114,10 @@ READ = compile_policy(
             "kind": "banned_terms",
             "severity": "block",
             "message": "No.",
-            "terms": ["bdsm", "hell", "bastard", "big tits", "ball gag", "skairkdoump"],
+            "terms": [
+                *["bdsm", "hell", "bastard", "big tits", "ball gag", "skairkdoump"],
+                *["clitoris", "god damn", "worpla", "naejai", "annas"],
+            ],
         }
     ]
 )
@@ -127,6 +131,11 @@ READ = compile_policy(
         ("ska!rkdo4mp", ["ska!rkdo4mp"]),
         ("b4g t1ts", ["b4g t1ts"]),  # a word of two letters in a term of several words
         ("8all ga6", ["8all ga6"]),
+        ("60d damn", ["60d damn"]),  # one letter, in a term of several words
+        ("burr worp|0 if", ["worp|0"]),  # a digit beside a leet symbol
+        ("on naej@4 on", ["naej@4"]),
+        ("a clitori's map", ["clitori's"]),  # "'s" after no word
+        ("Anna's day, it's here", []),  # a name's and a word's possessive stay
         ("he'll be fine", []),  # contractions stay
         ("I'm here, don't worry, it won't hurt", []),
         ("a b4g day at the office", []),  # two letters alone do not make a word
