@@ -80,17 +80,19 @@ def _claim_reconciles(now: dt.datetime, limit: int) -> list[int]:
     return claimed
 
 
-def _start_missing_policies(now: dt.datetime) -> None:
-    """A brand's policy version exists before anything of it is sent: a brand whose due posts
-    never went through a submit (which lints, and so starts the policy) gets its starter
-    version here, before the claim, never from inside a send. One query when none is missing."""
+def _start_missing_policies(claimed: list[int]) -> None:
+    """A brand's policy version exists before anything of it is sent: a brand whose claimed
+    posts never went through a submit (which lints, and so starts the policy) gets its
+    starter version here, after the claim and before any send is enqueued, never from inside
+    a send. (After the claim, not before it: a post that falls due between the two is
+    claimed too.) One query when none is missing."""
     from accounts.models import Brand
     from policy import services as policy_services
 
-    due_brands = Post.objects.filter(
-        status=Status.APPROVED, scheduled_at__isnull=False, scheduled_at__lte=now
-    ).values("brand_id")
-    for brand in Brand.objects.filter(policy_version__isnull=True, pk__in=due_brands):
+    if not claimed:
+        return
+    brands = Post.objects.filter(pk__in=claimed).values("brand_id")
+    for brand in Brand.objects.filter(policy_version__isnull=True, pk__in=brands):
         policy_services.policy_ensure(brand=brand)
 
 
@@ -102,8 +104,8 @@ def dispatch(*, now: dt.datetime | None = None, limit: int = DISPATCH_BATCH) -> 
     now = now or timezone.now()
     result = DispatchResult()
     result.swept = sweep(now=now)
-    _start_missing_policies(now)
     result.claimed = lifecycle.claim_due(now, limit, lease_seconds())
+    _start_missing_policies(result.claimed)
     result.reconcile = _claim_reconciles(now, limit)
     return result
 

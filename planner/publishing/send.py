@@ -169,7 +169,7 @@ def begin_attempt(
     send) when a check fails, :class:`ContentChanged` when the content moved on.
     ``identity``: the evidence is drafted from these checks and that identity check;
     else ``evidence`` (or the delivery's evidence is kept, for a re-send)."""
-    # The brand's policy version exists already (started by the dispatcher before the claim,
+    # The brand's policy version exists already (started by the dispatcher with the claim,
     # or by the submit): nothing here writes anything but the send's own rows.
     with transaction.atomic():
         _share_lock_brand_and_channel(post_id)

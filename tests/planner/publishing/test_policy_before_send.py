@@ -68,7 +68,7 @@ def test_every_way_of_writing_a_version_moves_the_brands_current_version(pub, tm
     assert policy_services.policy_ensure(brand=brand).pk == _latest(brand)
 
 
-def test_the_dispatcher_starts_a_missing_policy_before_the_claim_not_the_send(pub, mastodon):
+def test_the_dispatcher_starts_a_missing_policy_with_the_claim_not_the_send(pub, mastodon):
     ids = bulk_approved_posts(pub, 3)  # never submitted: the brand has no policy yet
     assert not PolicyVersion.objects.filter(brand=pub["brand"]).exists()
     result = publishing.dispatch()
@@ -81,6 +81,27 @@ def test_the_dispatcher_starts_a_missing_policy_before_the_claim_not_the_send(pu
     assert set(Post.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
         Status.PUBLISHED
     }
+
+
+def test_a_post_falling_due_while_the_dispatcher_runs_has_its_policy_before_the_send(
+    pub, mastodon, monkeypatch
+):
+    """The posts written between the dispatcher's start and its claim (a bulk set-up, an
+    import) are claimed in that pass: their brand's version is started for them too."""
+    from planner import lifecycle
+
+    claim = lifecycle.claim_due
+    ids = []
+
+    def claim_after_a_write(*args, **kwargs):
+        ids.extend(bulk_approved_posts(pub, 2))
+        return claim(*args, **kwargs)
+
+    monkeypatch.setattr(lifecycle, "claim_due", claim_after_a_write)
+    result = publishing.dispatch()
+    assert sorted(result.claimed) == sorted(ids)
+    assert _current(pub["brand"]) is not None
+    assert [publishing.publish_one(pk).result for pk in result.claimed] == ["published"] * 2
 
 
 def test_a_send_never_writes_a_policy_version(pub, mastodon):
