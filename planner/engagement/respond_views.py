@@ -79,7 +79,9 @@ def panel_context(request: HttpRequest, conversation, *, reply_form=None, refusa
     ]
     customer = (conversation.customer_display_name or "").strip()
     prefill = ""
-    if conversation.customer_handle:
+    # A reply starts with the person's @handle; Facebook names people, it has no handles
+    # (a comment's reply sits under it already).
+    if conversation.customer_handle and conversation.customer_platform != "facebook":
         mention = conversation.customer_handle
         prefill = (mention if mention.startswith("@") else f"@{mention}") + " "
     can_reply = permissions.has_perm(user, Action.DRAFT, channel)

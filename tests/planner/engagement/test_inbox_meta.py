@@ -464,6 +464,15 @@ def test_the_api_hides_once_and_the_page_shows_it(fb):
     page = web.get(reverse("conversation_detail", args=[fb["brand"].slug, conversation.pk]))
     text = page.content.decode()
     assert 'data-testid="message-hidden"' in text and 'data-testid="hide-row"' in text
+    assert "@Carol" not in text  # Facebook has no @handles: the composer starts empty
+    # The respond page offers the same click on the other comments, not on hidden ones.
+    other = comment(fb, "another one", who="9002", name="Dan", reply_to=written["id"])
+    fetch.channel_fetch(channel_id=fb["fb"].pk)
+    respond = web.get(reverse("conversation_respond", args=[fb["brand"].slug, conversation.pk]))
+    html = respond.content.decode()
+    assert html.count('data-testid="hide-message"') == 1
+    other_pk = Message.objects.get(remote_id=other["id"]).pk
+    assert reverse("message_hide", args=[fb["brand"].slug, conversation.pk, other_pk]) in html
     # The reply API works the same on a Facebook conversation.
     answer = api.post(
         reverse("api_conversation_replies", args=[conversation.pk]),
@@ -471,3 +480,27 @@ def test_the_api_hides_once_and_the_page_shows_it(fb):
         format="json",
     )
     assert answer.status_code == 201 and answer.json()["status"] == "approved"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_clicks_together_hide_once_and_ask_the_platform_once(fb):
+    from tests.races import race
+
+    for n in range(4):
+        conversation, written = _conversation(fb, f"spam {n}", who=f"96{n}")
+        message = Message.objects.get(remote_id=written["id"])
+        results = race(
+            *[
+                lambda c=conversation, m=message: moderation.message_hide(
+                    conversation=c, message_id=m.pk, actor=fb["author"]
+                )
+                for _ in range(3)
+            ]
+        )
+        done = [r for r in results if isinstance(r, ModerationHide)]
+        assert len(done) == 1, results
+        assert all(isinstance(r, Conflict) for r in results if r not in done), results
+        assert ModerationHide.objects.filter(message=message).count() == 1
+        calls = [r for r in fb["fake"].requests_log() if r["path"] == f"{V}/{written['id']}"]
+        assert len(calls) == 1
