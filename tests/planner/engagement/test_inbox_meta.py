@@ -459,6 +459,8 @@ def test_the_api_hides_once_and_the_page_shows_it(fb):
     assert body["actor"] == fb["author"].username
     again = api.post(url, {"message": message.pk}, format="json")
     assert again.status_code == 409 and "already hidden" in again.json()["detail"]
+    detail = api.get(reverse("api_conversation", args=[conversation.pk])).json()
+    assert [m["hidden"] for m in detail["messages"]] == [True]
     web = Client()
     web.force_login(fb["author"])
     page = web.get(reverse("conversation_detail", args=[fb["brand"].slug, conversation.pk]))
