@@ -49,7 +49,7 @@ from .errors import (
     PlatformError,
     PublishRejected,
 )
-from .graph import GraphClient, graph_error
+from .graph import TRANSIENT_CODES, GraphClient, graph_error
 from .media import MB, MediaRules
 from .oauth import OAuthClient, OAuthEndpoints, OAuthToken
 
@@ -508,6 +508,17 @@ class FacebookClient(GraphClient):
             write=True,
             data={"message": text},
         )
+        code = graph_error(self._json(response)).get("code")
+        if response.status_code >= 500 or code in TRANSIENT_CODES:
+            # A server error may come after the comment was stored, and there is no key to
+            # send it again safely: it is looked up (lookup_reply), never sent blindly.
+            raise OutcomeUnknown(
+                f"{self.label} answered the reply with a server error "
+                f"({response.status_code}); it will be looked up, not sent again.",
+                platform=self.platform,
+                http_status=response.status_code,
+                detail=self._error_text(response),
+            )
         self._check(response, write=True, action="the reply")
         reply_id = id_of((self._json(response) or {}).get("id"))
         if not reply_id:

@@ -239,6 +239,46 @@ def test_a_reply_lost_before_it_was_stored_fails_without_a_second_send(fb):
     assert reply.reply_status == ReplyStatus.FAILED and "not sent again" in reply.last_error
 
 
+@pytest.mark.parametrize(
+    "status, body",
+    [
+        (500, {"error": {"message": "An unknown error occurred", "code": 1}}),
+        (503, "Service Unavailable"),
+        (400, {"error": {"message": "Service temporarily unavailable", "code": 2}}),
+    ],
+)
+def test_a_server_error_on_a_reply_is_looked_up_never_sent_again(fb, status, body):
+    conversation, written = _conversation(fb)
+    reply = replies.reply_create(conversation=conversation, actor=fb["author"], text="Hello")
+    fb["fake"].add_fault(
+        fail_next=1,
+        status=status,
+        body=body,
+        path=f"{V}/{written['id']}/comments",
+        method="POST",
+    )
+    assert replies.reply_send(message_id=reply.pk).result == "unconfirmed"
+    assert replies.reply_send(message_id=reply.pk).result == "skipped"
+    assert replies.reply_reconcile(message_id=reply.pk).result == "failed"
+    assert page_comments(fb["fake"]) == []  # never a second (blind) send
+
+
+def test_a_throttled_reply_waits_and_is_sent_once(fb):
+    conversation, written = _conversation(fb)
+    reply = replies.reply_create(conversation=conversation, actor=fb["author"], text="Hello")
+    fb["fake"].add_fault(
+        fail_next=1,
+        status=400,
+        body={"error": {"message": "(#4) Application request limit reached", "code": 4}},
+        path=f"{V}/{written['id']}/comments",
+        method="POST",
+    )
+    outcome = replies.reply_send(message_id=reply.pk)
+    assert outcome.result == "retry" and outcome.retry_in > 0
+    assert replies.reply_send(message_id=reply.pk).result == "sent"
+    assert len(page_comments(fb["fake"])) == 1
+
+
 def test_a_reply_with_a_banned_word_is_refused_on_facebook_too(fb):
     from policy import services as policy_services
 
