@@ -622,6 +622,7 @@ from planner.engagement.models import (  # noqa: E402, F401
     FetchCursor,
     FetchStream,
     Message,
+    ModerationHide,
     ModerationRecord,
     ModerationStrike,
     ReplyApproval,

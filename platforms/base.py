@@ -385,7 +385,7 @@ class PlatformClient:
     # -- the engagement inbox: replies and moderation (capability flags) ---------------
     #: ``reply()`` answers a post on the platform (as a reply in its thread).
     supports_reply: ClassVar[bool] = False
-    #: The moderation calls the platform's API allows: any of report, block, mute.
+    #: The moderation calls the platform's API allows: any of report, block, mute, hide.
     moderation_actions: ClassVar[tuple[str, ...]] = ()
 
     def reply(
@@ -395,8 +395,26 @@ class PlatformClient:
         thread's first post, where the platform needs it). Errors as :meth:`publish`."""
         raise PlatformError(f"{self.label} replies are not supported.", platform=self.platform)
 
+    def lookup_reply(
+        self,
+        *,
+        idempotency_key: str,
+        text: str,
+        since: datetime | None,
+        in_reply_to: str,
+        root: str = "",
+    ) -> PublishResult | None:
+        """Reconcile an unconfirmed reply: :meth:`lookup` unless the platform keeps replies
+        under the message they answer (Graph comments), where it looks instead."""
+        return self.lookup(idempotency_key=idempotency_key, text=text, since=since)
+
     def report(self, *, account_id: str, status_ids=(), comment: str = "") -> dict:
         raise PlatformError(f"{self.label} has no report API.", platform=self.platform)
+
+    def hide(self, *, message_id: str) -> dict:
+        """Hide someone's message (a comment under the account's post) from everyone but
+        its author and friends; with ``hide`` in ``moderation_actions``."""
+        raise PlatformError(f"{self.label} cannot hide messages.", platform=self.platform)
 
     def block(self, *, account_id: str) -> dict:
         raise PlatformError(f"{self.label} has no block API.", platform=self.platform)

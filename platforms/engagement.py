@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import email.utils
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import requests
 
@@ -81,7 +81,8 @@ def rate_limit_from(response: requests.Response) -> RateLimit:
     """Mastodon's ``X-RateLimit-Limit/Remaining/Reset`` (reset: an ISO 8601 time) or the
     IETF draft headers Bluesky sends, ``RateLimit-Limit/Remaining/Reset`` (reset: a Unix
     time in seconds; some servers send seconds from now, told apart by size), or X's
-    ``x-rate-limit-limit/-remaining/-reset`` (reset: a Unix time in seconds)."""
+    ``x-rate-limit-limit/-remaining/-reset`` (reset: a Unix time in seconds); else the
+    Graph API's usage headers (:func:`graph_rate_limit`)."""
     headers = response.headers
 
     def header(name: str) -> str | None:
@@ -95,6 +96,8 @@ def rate_limit_from(response: requests.Response) -> RateLimit:
     limit = _int(header("Limit"))
     remaining = _int(header("Remaining"))
     reset_raw = (header("Reset") or "").strip()
+    if limit is None and remaining is None and not reset_raw:
+        return graph_rate_limit(response)
     reset_at = None
     if reset_raw:
         number = _int(reset_raw)
@@ -113,6 +116,25 @@ def rate_limit_from(response: requests.Response) -> RateLimit:
                 except (TypeError, ValueError):
                     reset_at = None
     return RateLimit(limit=limit, remaining=remaining, reset_at=reset_at)
+
+
+def graph_rate_limit(response: requests.Response) -> RateLimit:
+    """The Graph API (Facebook Pages, Instagram, Threads) tells its budget as a share used,
+    in ``X-App-Usage``, ``X-Page-Usage`` and ``X-Business-Use-Case-Usage`` (percent of
+    ``call_count``, ``total_time``, ``total_cputime``; ``estimated_time_to_regain_access``
+    in minutes once throttled). Read as a budget of 100: ``remaining`` is what is left of
+    the most used share, nothing while access is to be regained (``reset_at`` then)."""
+    from .graph import graph_usage
+
+    used, regain = graph_usage(response.headers)
+    if used is None and regain is None:
+        return RateLimit()
+    remaining = max(0, 100 - int(used or 0))
+    reset_at = None
+    if regain:
+        remaining = 0
+        reset_at = datetime.now(UTC) + timedelta(seconds=regain)
+    return RateLimit(limit=100, remaining=remaining, reset_at=reset_at)
 
 
 def text_of(value: object) -> str:

@@ -18,22 +18,59 @@
 - lookup: ``GET /{page-id}/posts?fields=id,message,created_time,permalink_url&since=``.
 - Facebook has no idempotency key; a repeated message can be refused (code 506), which we
   answer by looking the post up.
+- inbox (``pages_read_engagement``, ``pages_read_user_content``): the comments under the
+  Page's 25 latest posts (``GET /{page-id}/feed?fields=id,created_time``), each post's read
+  with ``GET /{post-id}/comments?filter=stream&order=chronological`` (every level, oldest
+  first; ``since`` a Unix time, ``after`` paging) and the fields ``id,message,created_time,
+  from{id,name},parent{id},permalink_url``. A comment answers its ``parent`` (a reply) or
+  the post. The usage headers (``X-App-Usage``, ``X-Page-Usage``,
+  ``X-Business-Use-Case-Usage``) are read on every answer.
+- reply (``pages_manage_engagement``): ``POST /{comment-id}/comments`` ``message``; there is
+  no idempotency key, so a reply whose answer was lost is looked up among the comment's
+  replies (``GET /{comment-id}/comments``), never sent again blindly.
+- moderation: hide a comment, ``POST /{comment-id}`` ``is_hidden=true`` (its author and
+  their friends still see it); Pages have no report API.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import time
 from collections.abc import Iterable
 from datetime import datetime
 
 from .base import CLOCK_SKEW, Identity, MediaItem, PublishResult, UploadedMedia, parse_datetime
-from .errors import BadIdentityResponse, OutcomeUnknown, PersonalAccountRefused, PublishRejected
-from .graph import GraphClient, graph_error
+from .engagement import InboxPage, RateLimit, RemoteMessage, id_of, rate_limit_from, text_of
+from .errors import (
+    BadIdentityResponse,
+    OutcomeUnknown,
+    PersonalAccountRefused,
+    PlatformError,
+    PublishRejected,
+)
+from .graph import TRANSIENT_CODES, GraphClient, graph_error
 from .media import MB, MediaRules
 from .oauth import OAuthClient, OAuthEndpoints, OAuthToken
 
-SCOPES = ("pages_show_list", "pages_read_engagement", "pages_manage_posts")
+SCOPES = (
+    "pages_show_list",
+    "pages_read_engagement",
+    "pages_manage_posts",
+    # The inbox: read the comments under the Page's posts, answer and hide them.
+    "pages_read_user_content",
+    "pages_manage_engagement",
+)
 WEB = "https://www.facebook.com"
+#: What the inbox asks for on each comment.
+INBOX_FIELDS = "id,message,created_time,from{id,name},parent{id},permalink_url"
+#: Recent posts whose comments are read, and comments asked for a page.
+RECENT_POSTS = 25
+INBOX_PAGE = 50
+#: Times are to the second: each read goes back this far and the store drops repeats.
+OVERLAP_SECONDS = 60
+#: A Graph object id: a number, or numbers joined by ``_`` (``{post-id}_{comment-id}``).
+GRAPH_ID = re.compile(r"[0-9]{1,30}(?:_[0-9]{1,30}){0,2}")
 
 
 def _same(a: str, b: str) -> bool:
@@ -46,6 +83,9 @@ class FacebookClient(GraphClient):
     supports_idempotency_key = False
     supports_lookup = True
     supports_media = True
+    supports_inbox = True
+    supports_reply = True
+    moderation_actions = ("hide",)  # Pages can hide comments; there is no report API
     text_limit = 63206
     max_characters = text_limit
     default_instance_url = "https://graph.facebook.com"
@@ -280,3 +320,296 @@ class FacebookClient(GraphClient):
                 url = str(post.get("permalink_url") or f"{WEB}/{post['id']}")
                 return PublishResult(remote_id=str(post["id"]), url=url, raw=post)
         return None
+
+    # -- the engagement inbox ----------------------------------------------------------
+    #
+    # The walk is the same on Facebook and Instagram: the account's recent posts with
+    # activity, then the comments under each, one page per call, from a JSON cursor: ``hw``
+    # (when the last finished walk started, Unix seconds), ``start`` (when this one
+    # started), ``src`` (the post being read) and ``after`` (its paging cursor). When the
+    # walk ends ``start`` becomes ``hw``; the next walk reads what was written from
+    # ``OVERLAP_SECONDS`` before ``hw`` (clocks differ; the store drops what it has).
+
+    def notifications(self, *, own_remote_id: str, cursor: str = "", limit: int = 0):
+        """Comments under the account's recent posts, not read yet (one page a call)."""
+        limit = max(1, min(limit or INBOX_PAGE, 100))
+        state = _state(cursor)
+        hw, start = state.get("hw", 0), state.get("start", 0)
+        since = max(hw - OVERLAP_SECONDS, 0) if hw else 0
+        src, after = state.get("src", ""), state.get("after", "")
+        rate = RateLimit()
+        if not src:  # a new walk
+            start = int(time.time())
+            posts, rate = self._recent_posts(since)
+            src, after = (posts[0] if posts else ""), ""
+        if not src:  # no post with anything new: the walk is over
+            return InboxPage(cursor=_dump({"hw": start}), rate_limit=rate)
+        response = self._authorized(
+            "GET",
+            self._graph_url(f"/{src}/{self._comments_edge()}"),
+            params=self._comments_params(limit=limit, since=since, after=after),
+        )
+        rate = rate_limit_from(response)
+        self._check(response, write=False, action="the comments")
+        body = self._json(response)
+        if body is None:
+            raise PlatformError(
+                f"{self.label} answered the comments without JSON.", platform=self.platform
+            )
+        items = [item for item in body.get("data") or [] if isinstance(item, dict)]
+        own = self._own_ids()
+        messages = []
+        for message in self._comment_messages(items, post_id=src):
+            if message.author_remote_id in own:
+                continue  # the account's own comments and replies
+            if since and message.created_at and message.created_at.timestamp() < since:
+                continue
+            messages.append(message)
+        messages.sort(key=lambda m: (m.created_at.isoformat() if m.created_at else "", m.remote_id))
+        paging = body.get("paging") if isinstance(body.get("paging"), dict) else {}
+        cursors = paging.get("cursors") if isinstance(paging.get("cursors"), dict) else {}
+        following = cursors.get("after") if isinstance(cursors.get("after"), str) else ""
+        if items and following and paging.get("next") and _AFTER.fullmatch(following):
+            new_state = {"hw": hw, "start": start, "src": src, "after": following}
+        else:
+            following_post = self._post_after(src, since)
+            if following_post:
+                new_state = {"hw": hw, "start": start, "src": following_post}
+            elif following_post is None:  # gone from the list: walk again from ``hw``
+                new_state = {"hw": hw}
+            else:
+                new_state = {"hw": start}
+        return InboxPage(
+            messages=messages,
+            cursor=_dump(new_state),
+            more=set(new_state) != {"hw"},
+            rate_limit=rate,
+            seen=len(items),
+        )
+
+    def _comments_edge(self) -> str:
+        return "comments"
+
+    def _comments_params(self, *, limit: int, since: int, after: str) -> dict:
+        params = {
+            "fields": INBOX_FIELDS,
+            "filter": "stream",  # every comment, replies too, not only the top level
+            "order": "chronological",
+            "limit": str(limit),
+        }
+        if since:
+            params["since"] = str(since)
+        if after:
+            params["after"] = after
+        return params
+
+    def _own_ids(self) -> set[str]:
+        return {self._page()}
+
+    def _posts_listing(self) -> tuple[str, dict]:
+        fields = "id,created_time,updated_time"  # a comment updates its post's updated_time
+        return f"/{self._page()}/feed", {"fields": fields, "limit": str(RECENT_POSTS)}
+
+    def _active(self, post: dict, since: int) -> bool:
+        """Whether a listed post may have comments written since ``since``."""
+        if not since:
+            return True
+        stamp = text_of(post.get("updated_time")).replace("+0000", "+00:00")
+        updated = parse_datetime(stamp)
+        return updated is None or updated.timestamp() >= since
+
+    def _recent_posts(self, since: int = 0) -> tuple[list[str], RateLimit]:
+        path, params = self._posts_listing()
+        response = self._authorized("GET", self._graph_url(path), params=params)
+        rate = rate_limit_from(response)
+        self._check(response, write=False, action="the recent posts")
+        body = self._json(response) or {}
+        posts = [
+            id_of(post.get("id"))
+            for post in (body.get("data") or [])[:RECENT_POSTS]
+            if isinstance(post, dict)
+            and GRAPH_ID.fullmatch(id_of(post.get("id")))
+            and self._active(post, since)
+        ]
+        return posts, rate
+
+    def _post_after(self, src: str, since: int) -> str | None:
+        """The recent post read after ``src`` ("" when none is left, None when ``src`` is
+        no longer among the recent posts)."""
+        posts, _rate = self._recent_posts(since)
+        if src not in posts:
+            return None
+        index = posts.index(src)
+        return posts[index + 1] if index + 1 < len(posts) else ""
+
+    def _comment_messages(self, items: list[dict], *, post_id: str) -> list[RemoteMessage]:
+        out = []
+        for item in items:
+            message = self._comment_message(item, post_id=post_id)
+            if message is not None:
+                out.append(message)
+        return out
+
+    def _comment_message(self, item: dict, *, post_id: str) -> RemoteMessage | None:
+        remote_id = id_of(item.get("id"))
+        if not GRAPH_ID.fullmatch(remote_id):
+            return None
+        author = item.get("from") if isinstance(item.get("from"), dict) else {}
+        name = text_of(author.get("name"))[:255]
+        parent = item.get("parent") if isinstance(item.get("parent"), dict) else {}
+        parent_id = id_of(parent.get("id"))
+        stamp = text_of(item.get("created_time")).replace("+0000", "+00:00")
+        return RemoteMessage(
+            remote_id=remote_id,
+            kind="reply",
+            text=text_of(item.get("message")),
+            author_remote_id=id_of(author.get("id")),
+            author_handle=name,
+            author_display_name=name,
+            created_at=parse_datetime(stamp),
+            url=text_of(item.get("permalink_url")),
+            in_reply_to=parent_id or post_id,
+            thread_root=parent_id or remote_id,
+        )
+
+    def thread(self, remote_id: str) -> list:
+        """The replies under a comment."""
+        _comment_id(remote_id, self.platform)
+        body = self._graph(
+            "GET",
+            f"/{remote_id}/{self._comments_edge()}",
+            params=self._comments_params(limit=100, since=0, after=""),
+            action="the thread",
+        )
+        items = [item for item in body.get("data") or [] if isinstance(item, dict)]
+        return self._comment_messages(items, post_id=remote_id)
+
+    def search(self, *, query: str, cursor: str = "", limit: int = 0):
+        raise PlatformError(
+            f"Saved searches are not offered for {self.label}.", platform=self.platform
+        )
+
+    # -- replies and moderation --------------------------------------------------------
+
+    def _reply_edge(self) -> str:
+        return "comments"
+
+    def reply(
+        self, *, text: str, idempotency_key: str, in_reply_to: str, root: str = ""
+    ) -> PublishResult:
+        """Answer the comment ``in_reply_to`` as the account. There is no idempotency key:
+        an answer that is lost is settled by :meth:`lookup_reply`, never by sending again."""
+        if not idempotency_key:
+            raise ValueError("idempotency_key is required")
+        _comment_id(in_reply_to, self.platform)
+        response = self._authorized(
+            "POST",
+            self._graph_url(f"/{in_reply_to}/{self._reply_edge()}"),
+            write=True,
+            data={"message": text},
+        )
+        code = graph_error(self._json(response)).get("code")
+        if response.status_code >= 500 or code in TRANSIENT_CODES:
+            # A server error may come after the comment was stored, and there is no key to
+            # send it again safely: it is looked up (lookup_reply), never sent blindly.
+            raise OutcomeUnknown(
+                f"{self.label} answered the reply with a server error "
+                f"({response.status_code}); it will be looked up, not sent again.",
+                platform=self.platform,
+                http_status=response.status_code,
+                detail=self._error_text(response),
+            )
+        self._check(response, write=True, action="the reply")
+        reply_id = id_of((self._json(response) or {}).get("id"))
+        if not reply_id:
+            raise OutcomeUnknown(
+                f"{self.label} accepted the reply but gave no id; it will be checked.",
+                platform=self.platform,
+                http_status=response.status_code,
+            )
+        return PublishResult(
+            remote_id=reply_id, url=self._comment_url(reply_id), raw={"id": reply_id}
+        )
+
+    def _comment_url(self, comment_id: str) -> str:
+        return f"{WEB}/{comment_id}"
+
+    def lookup_reply(
+        self,
+        *,
+        idempotency_key: str,
+        text: str,
+        since: datetime | None,
+        in_reply_to: str,
+        root: str = "",
+    ) -> PublishResult | None:
+        """The account's reply with this text under the comment it answers (or under the
+        thread's first comment, where the platform puts a reply to a reply)."""
+        own = self._own_ids()
+        wanted = " ".join(text.split())
+        for parent in dict.fromkeys(p for p in (in_reply_to, root) if p):
+            _comment_id(parent, self.platform)
+            for message in self.thread(parent):
+                if message.author_remote_id not in own:
+                    continue
+                created = message.created_at
+                if since is not None and created is not None and created < since - CLOCK_SKEW:
+                    continue
+                if " ".join(message.text.split()) == wanted:
+                    return PublishResult(
+                        remote_id=message.remote_id,
+                        url=message.url or self._comment_url(message.remote_id),
+                        raw={"id": message.remote_id},
+                    )
+        return None
+
+    def _hide_data(self) -> dict[str, str]:
+        return {"is_hidden": "true"}
+
+    def hide(self, *, message_id: str) -> dict:
+        """Hide a comment under the account's posts (only its author and their friends
+        still see it). Hiding a hidden comment again is no error."""
+        _comment_id(message_id, self.platform)
+        body = self._graph(
+            "POST", f"/{message_id}", data=self._hide_data(), action="hiding the comment"
+        )
+        if body.get("success") is not True:
+            raise PlatformError(
+                f"{self.label} did not confirm hiding the comment.", platform=self.platform
+            )
+        return {"id": message_id, "hidden": True}
+
+
+#: A paging cursor kept in the stored cursor (which holds 500 characters in all).
+_AFTER = re.compile(r"[\w=-]{1,380}")
+
+
+def _comment_id(value, platform: str) -> str:
+    if not isinstance(value, str) or not GRAPH_ID.fullmatch(value):
+        raise PlatformError("Not a comment id.", platform=platform)
+    return value
+
+
+def _dump(state: dict) -> str:
+    return json.dumps({k: v for k, v in state.items() if v}, separators=(",", ":"))
+
+
+def _state(cursor: str) -> dict:
+    try:
+        state = json.loads(cursor) if cursor else {}
+    except ValueError:
+        return {}
+    if not isinstance(state, dict):
+        return {}
+    out: dict = {}
+    for key in ("hw", "start"):
+        value = state.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**11:
+            out[key] = value
+    src = state.get("src")
+    if isinstance(src, str) and GRAPH_ID.fullmatch(src):
+        out["src"] = src
+    after = state.get("after")
+    if isinstance(after, str) and _AFTER.fullmatch(after) and "src" in out:
+        out["after"] = after
+    return out

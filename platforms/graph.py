@@ -42,28 +42,45 @@ def graph_error(body: dict | None) -> dict:
     return error if isinstance(error, dict) else {}
 
 
-def _regain_seconds(headers) -> float | None:
-    """The longest ``estimated_time_to_regain_access`` (minutes) in the usage headers."""
-    best = None
+def graph_usage(headers) -> tuple[float | None, float | None]:
+    """What the Graph usage headers say: the highest share of the budget used (percent,
+    the largest of ``call_count``, ``total_time`` and ``total_cputime``) and the longest
+    ``estimated_time_to_regain_access`` (in seconds; given in minutes). ``X-App-Usage`` and
+    ``X-Page-Usage`` are one object, ``X-Business-Use-Case-Usage`` an object of lists (one
+    per business); (None, None) when none of them is there or readable."""
+    used = regain = None
     for name in ("X-Business-Use-Case-Usage", "X-Page-Usage", "X-App-Usage"):
         raw = headers.get(name)
-        if not raw:
+        if not raw or len(raw) > 10_000:
             continue
         try:
             data = jsonlib.loads(raw)
         except ValueError:
             continue
+        if not isinstance(data, dict):
+            continue
         entries = []
-        if isinstance(data, dict):
-            for value in data.values():
-                entries += value if isinstance(value, list) else [data]
+        for value in data.values():
+            if isinstance(value, list):
+                entries += value
+        if not entries:
+            entries = [data]
         for entry in entries:
-            minutes = (
-                entry.get("estimated_time_to_regain_access") if isinstance(entry, dict) else None
-            )
-            if isinstance(minutes, int | float) and minutes > 0:
-                best = max(best or 0.0, float(minutes) * 60)
-    return best
+            if not isinstance(entry, dict):
+                continue
+            for key in ("call_count", "total_time", "total_cputime"):
+                value = entry.get(key)
+                if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+                    used = max(used or 0.0, min(float(value), 1000.0))
+            minutes = entry.get("estimated_time_to_regain_access")
+            if isinstance(minutes, int | float) and not isinstance(minutes, bool) and minutes > 0:
+                regain = max(regain or 0.0, min(float(minutes), 24 * 60.0) * 60)
+    return used, regain
+
+
+def _regain_seconds(headers) -> float | None:
+    """The longest ``estimated_time_to_regain_access`` in the usage headers, in seconds."""
+    return graph_usage(headers)[1]
 
 
 class GraphClient(OAuthTokenClient):

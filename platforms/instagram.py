@@ -19,26 +19,40 @@
 - Instagram posts need media; the caption is the text. Publishing limit (100 posts in 24 h)
   is code 9 / subcode 2207042 -> PlatformUnavailable.
 - lookup: ``GET /{ig-user-id}/media?fields=id,caption,permalink,timestamp``.
+- inbox (``instagram_manage_comments``): the comments under the account's 25 latest media
+  (``GET /{ig-user-id}/media``), each media's read with ``GET /{ig-media-id}/comments``
+  (``fields=id,text,timestamp,username,from,parent_id`` and each comment's ``replies``,
+  ``after`` paging; Instagram takes no ``since`` here, so what is older than the last read
+  is dropped on our side). A reply answers its ``parent_id``, a comment the media.
+- reply: ``POST /{ig-comment-id}/replies`` ``message`` (Instagram adds a reply to a reply
+  to the top-level comment); no idempotency key: a lost answer is looked up among the
+  comment's replies (``GET /{ig-comment-id}/replies``), never sent again blindly.
+- moderation: hide a comment, ``POST /{ig-comment-id}`` ``hide=true``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .base import Identity, MediaItem, PublishResult, UploadedMedia
+from .base import Identity, MediaItem, PublishResult, UploadedMedia, parse_datetime
+from .engagement import RemoteMessage, id_of, text_of
 from .errors import (
     BadIdentityResponse,
     MediaRejected,
     PersonalAccountRefused,
+    PlatformError,
     PublishRejected,
 )
+from .facebook import GRAPH_ID, RECENT_POSTS, FacebookClient
 from .facebook import SCOPES as FACEBOOK_SCOPES
-from .facebook import FacebookClient
 from .graph import ContainerPublishing
 from .media import MB, MediaRules
 from .oauth import OAuthEndpoints
 
 WEB = "https://www.instagram.com"
+#: What the inbox asks for on each comment (and on each of its replies).
+COMMENT_FIELDS = "id,text,timestamp,username,from,parent_id"
+INBOX_FIELDS = f"{COMMENT_FIELDS},replies{{{COMMENT_FIELDS}}}"
 
 
 class InstagramClient(ContainerPublishing, FacebookClient):
@@ -57,7 +71,12 @@ class InstagramClient(ContainerPublishing, FacebookClient):
     oauth = OAuthEndpoints(
         authorize_url=FacebookClient.oauth.authorize_url,
         token_url=FacebookClient.oauth.token_url,
-        scopes=(*FACEBOOK_SCOPES, "instagram_basic", "instagram_content_publish"),
+        scopes=(
+            *FACEBOOK_SCOPES,
+            "instagram_basic",
+            "instagram_content_publish",
+            "instagram_manage_comments",  # the inbox: read, answer and hide comments
+        ),
         scope_separator=",",
         pkce=False,
         client_auth="body",
@@ -88,6 +107,7 @@ class InstagramClient(ContainerPublishing, FacebookClient):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._ig_user_id = str(self._credential.get("ig_user_id") or "")
+        self._own_username = ""
         self._items_in_post = 1
 
     def whoami(self) -> Identity:
@@ -112,6 +132,7 @@ class InstagramClient(ContainerPublishing, FacebookClient):
                 "Instagram answered without the account's username.", platform=self.platform
             )
         self._ig_user_id = str(account["id"])
+        self._own_username = str(account["username"])
         return Identity(
             remote_id=self._ig_user_id,
             handle=f"@{account['username']}",
@@ -211,3 +232,81 @@ class InstagramClient(ContainerPublishing, FacebookClient):
             data=content,
         )
         self._check(response, write=False, action="the video upload")
+
+    # -- the engagement inbox (the walk is Facebook's, see facebook.py) -----------------
+
+    def _own_ids(self) -> set[str]:
+        ig = self._ig()
+        return {ig, self._own_username} - {""}
+
+    def _posts_listing(self) -> tuple[str, dict]:
+        return f"/{self._ig()}/media", {"fields": "id,timestamp", "limit": str(RECENT_POSTS)}
+
+    def _comments_params(self, *, limit: int, since: int, after: str) -> dict:
+        params = {"fields": INBOX_FIELDS, "limit": str(limit)}
+        if after:
+            params["after"] = after
+        return params
+
+    def _comment_messages(self, items: list[dict], *, post_id: str) -> list[RemoteMessage]:
+        out = []
+        for item in items:
+            message = self._comment_message(item, post_id=post_id)
+            if message is None:
+                continue
+            out.append(message)
+            replies = item.get("replies") if isinstance(item.get("replies"), dict) else {}
+            for reply in replies.get("data") or []:
+                if isinstance(reply, dict):
+                    answer = self._comment_message(reply, post_id=post_id, parent=message)
+                    if answer is not None:
+                        out.append(answer)
+        return out
+
+    def _comment_message(
+        self, item: dict, *, post_id: str, parent: RemoteMessage | None = None
+    ) -> RemoteMessage | None:
+        remote_id = id_of(item.get("id"))
+        if not GRAPH_ID.fullmatch(remote_id):
+            return None
+        author = item.get("from") if isinstance(item.get("from"), dict) else {}
+        username = text_of(item.get("username")) or text_of(author.get("username"))
+        parent_id = id_of(item.get("parent_id")) or (parent.remote_id if parent else "")
+        stamp = text_of(item.get("timestamp")).replace("+0000", "+00:00")
+        return RemoteMessage(
+            remote_id=remote_id,
+            kind="reply",
+            text=text_of(item.get("text")),
+            author_remote_id=id_of(author.get("id")) or username[:255],
+            author_handle=f"@{username}"[:255] if username else "",
+            created_at=parse_datetime(stamp),
+            in_reply_to=parent_id or post_id,
+            thread_root=parent_id or remote_id,
+        )
+
+    def thread(self, remote_id: str) -> list:
+        """The replies under a comment (``GET /{ig-comment-id}/replies``)."""
+        if not isinstance(remote_id, str) or not GRAPH_ID.fullmatch(remote_id):
+            raise PlatformError("Not a comment id.", platform=self.platform)
+        body = self._graph(
+            "GET",
+            f"/{remote_id}/replies",
+            params={"fields": COMMENT_FIELDS, "limit": "100"},
+            action="the replies",
+        )
+        out = []
+        for item in body.get("data") or []:
+            if isinstance(item, dict):
+                message = self._comment_message(item, post_id=remote_id)
+                if message is not None:
+                    out.append(message)
+        return out
+
+    def _reply_edge(self) -> str:
+        return "replies"
+
+    def _comment_url(self, comment_id: str) -> str:
+        return ""  # Instagram comments have no address of their own
+
+    def _hide_data(self) -> dict[str, str]:
+        return {"hide": "true"}

@@ -5,7 +5,8 @@ and the response-time figures."""
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
@@ -15,7 +16,7 @@ from accounts import permissions
 from accounts.models import User
 from config.api import error_responses
 from config.errors import NotFoundError
-from planner.engagement import selectors, services
+from planner.engagement import moderation, selectors, services
 from planner.engagement.models import Conversation, ConversationStatus
 from planner.metrics.filters import filters_from as kpi_filters_from
 
@@ -30,6 +31,13 @@ class MessageSerializer(serializers.Serializer):
     text = serializers.CharField(help_text="Exactly as the platform sent it (untrusted).")
     created_at = serializers.DateTimeField(source="remote_created_at", allow_null=True)
     reply_status = serializers.CharField()
+    hidden = serializers.SerializerMethodField(
+        help_text="Hidden on the platform from Countersign (Facebook, Instagram comments)."
+    )
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_hidden(self, obj) -> bool:
+        return obj.id in (self.context.get("hidden_ids") or ())
 
 
 class ConversationSerializer(serializers.Serializer):
@@ -152,9 +160,11 @@ def _conversation(request, pk) -> Conversation:
 
 def _detail(conversation: Conversation) -> dict:
     conversation.thread = selectors.conversation_messages(conversation=conversation)
-    return ConversationDetailSerializer(
-        conversation, context=_context([conversation], conversation.brand)
-    ).data
+    context = _context([conversation], conversation.brand)
+    if moderation.can_hide(conversation.channel):
+        hides = moderation.hides_in(conversation)
+        context["hidden_ids"] = {pk for pk, h in hides.items() if h.platform_action_ok}
+    return ConversationDetailSerializer(conversation, context=context).data
 
 
 class ConversationDetail(APIView):

@@ -468,6 +468,36 @@ class ModerationStrike(models.Model):
         return f"Strike {self.step} on record {self.record_id}"
 
 
+class ModerationHide(models.Model):
+    """One message hidden on the platform (a comment under the brand's post on Facebook or
+    Instagram: only its author and their friends still see it), kept on its author's
+    moderation record. Once per message: the row is committed before the platform is
+    asked; a hide the platform refused may be tried again."""
+
+    record = models.ForeignKey(ModerationRecord, on_delete=models.CASCADE, related_name="hides")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField()
+    platform_action_ok = models.BooleanField(
+        null=True, blank=True, help_text="Empty while the platform is being asked."
+    )
+    platform_result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["record", "at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["message"], name="moderation_hide_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message {self.message_id} hidden (record {self.record_id})"
+
+
 class CrisisChecklist(models.Model):
     """A brand's written crisis steps, one a line, shown beside a crisis conversation."""
 

@@ -4,9 +4,14 @@ Don't feed the trolls: (1) the first inappropriate message is answered; (2) at t
 the person is asked to stop; (3) after that the rest is removed and the account reported.
 Each step is one click on the conversation page, in order, once. Step 3 also asks the
 platform where its API allows: Mastodon ``POST /api/v1/reports`` then a block; Bluesky
-``com.atproto.moderation.createReport`` then ``app.bsky.graph.muteActor``. The step is
-recorded (committed) before the platform is asked, so a second click cannot report twice;
-the platform's answer is kept with it.
+``com.atproto.moderation.createReport`` then ``app.bsky.graph.muteActor``; Facebook and
+Instagram hide the person's comments in the conversation. The step is recorded
+(committed) before the platform is asked, so a second click cannot report twice; the
+platform's answer is kept with it.
+
+Where the platform can hide a message (Facebook and Instagram comments), hiding one is also
+a click of its own at any time (:func:`message_hide`), kept on its author's record, once per
+message.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from planner.engagement.models import (
     Conversation,
     Direction,
     Message,
+    ModerationHide,
     ModerationRecord,
     ModerationStrike,
     StrikeStep,
@@ -38,7 +44,7 @@ def record_for(*, brand: Brand, platform: str, customer_remote_id: str):
         ModerationRecord.objects.filter(
             brand=brand, platform=platform, customer_remote_id=customer_remote_id
         )
-        .prefetch_related("steps", "steps__actor")
+        .prefetch_related("steps", "steps__actor", "hides", "hides__actor")
         .first()
     )
 
@@ -138,7 +144,8 @@ def strike_record(
             actions = get_client_class(channel.platform).moderation_actions
             second = "block" if "block" in actions else ("mute" if "mute" in actions else "")
             first = "report" if "report" in actions else ""
-            action = "+".join(a for a in (first, second) if a)
+            hide = "hide" if "hide" in actions else ""
+            action = "+".join(a for a in (first, second, hide) if a)
         try:
             strike = ModerationStrike.objects.create(
                 record=record,
@@ -198,6 +205,11 @@ def _platform_action(
         if second in client.moderation_actions:
             call = client.block if second == "block" else client.mute
             results[second] = call(account_id=conversation.customer_remote_id)
+        if "hide" in client.moderation_actions:
+            results["hide"] = _hide_customer_messages(conversation=conversation, actor=actor)
+            ok = all(results["hide"].values())
+            if not ok:
+                results["error"] = "Some of their comments could not be hidden."
     except (ValidationError, DomainError, platform_errors.PlatformError) as exc:
         ok = False
         message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
@@ -214,6 +226,134 @@ def _platform_action(
         + ("done" if ok else results.get("error", "failed")),
         data={"strike": strike.pk, "result": results},
     )
+
+
+# --- hiding a message (Facebook, Instagram comments) -----------------------------------------
+
+
+def can_hide(channel) -> bool:
+    """Whether the channel's platform can hide someone's message."""
+    from platforms.registry import get_client_class
+
+    return "hide" in get_client_class(channel.platform).moderation_actions
+
+
+def hides_in(conversation: Conversation) -> dict[int, ModerationHide]:
+    """{message id: its hide} for the conversation's messages (one query)."""
+    return {
+        h.message_id: h
+        for h in ModerationHide.objects.filter(message__conversation=conversation).only(
+            "id", "message_id", "platform_action_ok", "platform_result", "at"
+        )
+    }
+
+
+def message_hide(*, conversation: Conversation, message_id, actor: User) -> ModerationHide:
+    """Hide someone's message of ``conversation`` on the platform, recorded on its author's
+    moderation record with the brand. Once per message: hidden, or being hidden, is a
+    conflict; a hide the platform refused may be tried again."""
+    channel = conversation.channel
+    permissions.require(actor, Action.DRAFT, channel)
+    if not can_hide(channel):
+        raise Conflict(f"{channel.get_platform_display()} has no way to hide a message.")
+    try:
+        message_id = int(message_id)
+    except (TypeError, ValueError):
+        raise ValidationError({"message": "Choose a message of this conversation."}) from None
+    message = (
+        Message.objects.filter(pk=message_id, conversation=conversation, direction=Direction.IN)
+        .exclude(remote_id="")
+        .first()
+    )
+    if message is None:
+        raise ValidationError({"message": "Choose a message of this conversation."})
+    if not message.author_remote_id:
+        raise Conflict("This message has no author account to record.")
+    now = timezone.now()
+    with transaction.atomic():
+        record, _created = ModerationRecord.objects.get_or_create(
+            brand=conversation.brand,
+            platform=conversation.customer_platform,
+            customer_remote_id=message.author_remote_id,
+            defaults={"customer_handle": message.author_handle[:255]},
+        )
+        existing = ModerationHide.objects.select_for_update().filter(message=message).first()
+        if existing is not None and existing.platform_action_ok is not False:
+            if existing.platform_action_ok:
+                raise Conflict("That message is already hidden.")
+            raise Conflict("That message is being hidden.")
+        if existing is not None:  # refused before: try again, on the same row
+            ModerationHide.objects.filter(pk=existing.pk).update(
+                actor=actor, at=now, platform_action_ok=None, platform_result={}
+            )
+            hide = existing
+        else:
+            try:
+                with transaction.atomic():
+                    hide = ModerationHide.objects.create(
+                        record=record,
+                        message=message,
+                        conversation=conversation,
+                        actor=actor,
+                        at=now,
+                    )
+            except IntegrityError:
+                raise Conflict("That message was just hidden by someone else.") from None
+        account_services.audit_record(
+            action="moderation.hide",
+            actor=actor,
+            brand=conversation.brand,
+            obj=conversation,
+            message=f"{message.author_handle}: message {message.pk} hidden",
+            data={"record": record.pk, "message": message.pk, "remote_id": message.remote_id},
+        )
+    _platform_hide(hide, message=message, conversation=conversation, actor=actor)
+    hide.refresh_from_db()
+    return hide
+
+
+def _platform_hide(
+    hide: ModerationHide, *, message: Message, conversation: Conversation, actor: User
+) -> bool:
+    from planner.publishing import clients
+
+    try:
+        client = clients.cached_client(conversation.channel)
+        result, ok = client.hide(message_id=message.remote_id), True
+    except (ValidationError, DomainError, platform_errors.PlatformError) as exc:
+        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        result, ok = {"error": text[:500]}, False
+    ModerationHide.objects.filter(pk=hide.pk).update(platform_action_ok=ok, platform_result=result)
+    account_services.audit_record(
+        action="moderation.platform_action" if ok else "moderation.platform_action_failed",
+        actor=actor,
+        brand=conversation.brand,
+        obj=conversation,
+        message=f"hide of message {message.pk} by {message.author_handle}: "
+        + ("done" if ok else result.get("error", "failed")),
+        data={"hide": hide.pk, "result": result},
+    )
+    return ok
+
+
+def _hide_customer_messages(*, conversation: Conversation, actor: User) -> dict[str, bool]:
+    """Step 3 where the platform hides: the customer's latest messages in the conversation
+    hidden (each recorded once, like a click on it); {remote id: hidden}."""
+    done: dict[str, bool] = {}
+    rows = Message.objects.filter(
+        conversation=conversation,
+        direction=Direction.IN,
+        author_remote_id=conversation.customer_remote_id,
+        remote_id__in=_inbound_ids(conversation),
+    )
+    for message in rows:
+        try:
+            hide = message_hide(conversation=conversation, message_id=message.pk, actor=actor)
+        except Conflict:
+            done[message.remote_id] = True  # hidden already (or being hidden)
+            continue
+        done[message.remote_id] = bool(hide.platform_action_ok)
+    return done
 
 
 def next_step(record: ModerationRecord | None) -> int | None:

@@ -873,8 +873,12 @@ def reply_reconcile(*, message_id: int, now: dt.datetime | None = None) -> SendO
         Message.objects.filter(pk=message_id).update(evidence=ev)
     try:
         client = clients.cached_client(channel)
-        found = client.lookup(
-            idempotency_key=message.idempotency_key, text=message.text, since=since
+        found = client.lookup_reply(
+            idempotency_key=message.idempotency_key,
+            text=message.text,
+            since=since,
+            in_reply_to=message.in_reply_to_remote_id,
+            root=message.conversation.root_remote_id,
         )
     except (ValidationError, DomainError, platform_errors.PlatformError) as exc:
         _note_attempt(message_id, "error", str(exc))

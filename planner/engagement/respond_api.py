@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 
 from accounts.permissions import Action
 from config.api import error_responses
-from planner.engagement import access, replies
-from planner.engagement.models import MAX_REPLY_CHARS, Message
+from planner.engagement import access, moderation, replies
+from planner.engagement.models import MAX_REPLY_CHARS, Message, ModerationHide
 from policy.serializers import FindingSerializer
 
 
@@ -118,3 +118,52 @@ class ReplyApprove(APIView):
         message = access.reply_get(user=request.user, pk=pk)
         message = replies.reply_approve(message=message, actor=request.user)
         return _answer(message, status.HTTP_200_OK)
+
+
+class HideRequestSerializer(serializers.Serializer):
+    message = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="The id of a message of the conversation."
+    )
+
+
+class HideSerializer(serializers.ModelSerializer):
+    message = serializers.IntegerField(source="message_id")
+    conversation = serializers.IntegerField(source="conversation_id", allow_null=True)
+    actor = serializers.CharField(source="actor.username", allow_null=True)
+    platform_result = serializers.JSONField(help_text="The platform's answer, or the error.")
+
+    class Meta:
+        model = ModerationHide
+        fields = [
+            "id",
+            "message",
+            "conversation",
+            "actor",
+            "at",
+            "platform_action_ok",
+            "platform_result",
+        ]
+
+
+@extend_schema(
+    tags=["engagement"],
+    request=HideRequestSerializer,
+    responses={201: HideSerializer, **error_responses(400, 401, 403, 404, 409)},
+)
+class ConversationHide(APIView):
+    """POST ``{message}``: hide that message of the conversation on the platform (Facebook
+    and Instagram comments), kept on its author's moderation record; once per message (409
+    when it is hidden already; a hide the platform refused, ``platform_action_ok`` false,
+    may be asked again)."""
+
+    def post(self, request, pk):
+        conversation = access.conversation_get(user=request.user, pk=pk, action=Action.DRAFT)
+        serializer = HideRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        hide = moderation.message_hide(
+            conversation=conversation,
+            message_id=serializer.validated_data["message"],
+            actor=request.user,
+        )
+        hide = ModerationHide.objects.select_related("actor").get(pk=hide.pk)
+        return Response(HideSerializer(hide).data, status=status.HTTP_201_CREATED)

@@ -10,5 +10,10 @@ urlpatterns = [
         respond_api.ConversationReplies.as_view(),
         name="api_conversation_replies",
     ),
+    path(
+        "conversations/<id:pk>/hide/",
+        respond_api.ConversationHide.as_view(),
+        name="api_conversation_hide",
+    ),
     path("replies/<id:pk>/approve/", respond_api.ReplyApprove.as_view(), name="api_reply_approve"),
 ]

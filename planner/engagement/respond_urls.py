@@ -28,6 +28,11 @@ urlpatterns = [
     ),
     path("b/<slug:slug>/conversations/<id:pk>/strike/", views.strike_add, name="strike_add"),
     path(
+        "b/<slug:slug>/conversations/<id:pk>/messages/<id:message_id>/hide/",
+        views.message_hide,
+        name="message_hide",
+    ),
+    path(
         "b/<slug:slug>/conversations/<id:pk>/crisis/", views.crisis_escalate, name="crisis_escalate"
     ),
     path(

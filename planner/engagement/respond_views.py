@@ -79,19 +79,27 @@ def panel_context(request: HttpRequest, conversation, *, reply_form=None, refusa
     ]
     customer = (conversation.customer_display_name or "").strip()
     prefill = ""
-    if conversation.customer_handle:
+    # A reply starts with the person's @handle; Facebook names people, it has no handles
+    # (a comment's reply sits under it already).
+    if conversation.customer_handle and conversation.customer_platform != "facebook":
         mention = conversation.customer_handle
         prefill = (mention if mention.startswith("@") else f"@{mention}") + " "
+    can_reply = permissions.has_perm(user, Action.DRAFT, channel)
+    hides = moderation.hides_in(conversation) if moderation.can_hide(channel) else {}
     return {
         "conversation": conversation,
         "brand": brand,
         "channel": channel,
         "customer_name": customer,
         "record": record,
+        # Hiding a message (Facebook, Instagram comments): who may, and what is hidden.
+        "can_hide": can_reply and moderation.can_hide(channel),
+        "hidden_ids": {pk for pk, h in hides.items() if h.platform_action_ok},
+        "hide_pending_ids": {pk for pk, h in hides.items() if h.platform_action_ok is None},
         "strike_steps": StrikeStep.choices,
         "next_step": moderation.next_step(record),
         "replies": rows,
-        "can_reply": permissions.has_perm(user, Action.DRAFT, channel),
+        "can_reply": can_reply,
         "is_admin": permissions.has_perm(user, Action.ADMIN, brand),
         "reply_form": reply_form or ReplyForm(initial={"text": prefill}),
         "refusal": refusal,
@@ -270,6 +278,25 @@ def strike_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
     label = dict(StrikeStep.choices).get(_int_or_none(step), "Step")
     return _action(request, slug, pk, call, f"Recorded: {label}.", action=Action.DRAFT)
+
+
+@login_required
+@require_POST
+def message_hide(request: HttpRequest, slug: str, pk: int, message_id: int) -> HttpResponse:
+    """Hide one of the conversation's messages on the platform (one click, once)."""
+
+    def call(conversation):
+        hide = moderation.message_hide(
+            conversation=conversation, message_id=message_id, actor=request.user
+        )
+        if hide.platform_action_ok is False:
+            raise DomainError(
+                "Recorded, but the platform did not hide it: "
+                f"{hide.platform_result.get('error', 'no answer')}"
+            )
+
+    label = "Hidden on the platform: only its author (and their friends) still see it."
+    return _action(request, slug, pk, call, label, action=Action.DRAFT)
 
 
 def _int_or_none(value):

@@ -165,3 +165,77 @@ def test_the_engagement_journey(inbox, new_page):
     admin.get_by_test_id("crisis-pause").click()
     expect(admin.get_by_test_id("crisis-paused")).to_be_visible()
     assert Brand.objects.get(pk=brand.pk).is_paused
+
+
+@pytest.fixture
+def facebook(demo, monkeypatch, settings):
+    """The demo brand with a Facebook Page channel on the fake Graph API, a post of the
+    brand's, and the reply's send task right after commit."""
+    from planner.publishing import clients
+    from planner.publishing import services as publishing
+    from tests.fakes.graph import FakeGraph
+
+    publishing.clear_caches()
+    with FakeGraph() as graph:
+        token = graph.add_page("601", "Demo Kitchen")
+        settings.COUNTERSIGN = {
+            **settings.COUNTERSIGN,
+            "OAUTH_APPS": {
+                **settings.COUNTERSIGN.get("OAUTH_APPS", {}),
+                "facebook": {"client_id": "fb", "client_secret": "fb-secret", "api_url": graph.url},
+            },
+        }
+        brand, admin = demo["brands"][0], demo["users"]["admin"]
+        channel = account_services.channel_connect(
+            brand=brand,
+            actor=admin,
+            platform="facebook",
+            instance_url=graph.url,
+            credential={"access_token": token, "page_id": "601"},
+        )
+        post = clients.cached_client(channel).publish(text="New kettles!", idempotency_key="k")
+        monkeypatch.setattr(
+            reply_tasks.send_reply,
+            "delay_on_commit",
+            lambda pk: transaction.on_commit(lambda: replies.reply_send(message_id=pk)),
+        )
+        yield {"brand": brand, "channel": channel, "graph": graph, "post": post.remote_id}
+    publishing.clear_caches()
+
+
+def test_a_facebook_comment_is_answered_and_another_hidden(facebook, new_page):
+    brand, graph, channel = facebook["brand"], facebook["graph"], facebook["channel"]
+    question = graph.add_comment(
+        on=facebook["post"], author={"id": "9001", "name": "Carol Buyer"}, text="Does it whistle?"
+    )
+    spam = graph.add_comment(
+        on=facebook["post"],
+        author={"id": "9666", "name": "Cheap Followers"},
+        text="<script>alert(1)</script> buy followers at spam.example",
+    )
+    fetch.channel_fetch(channel_id=channel.pk, force=True)
+    asked = Conversation.objects.get(channel=channel, customer_remote_id="9001")
+    spammed = Conversation.objects.get(channel=channel, customer_remote_id="9666")
+
+    page = new_page()
+    sign_in(page, "author")
+    page.goto(f"/b/{brand.slug}/conversations/")
+    expect(page.get_by_test_id("inbox-platforms")).to_contain_text("Facebook Page")
+    page.get_by_test_id("conversation-row").filter(has_text="Carol Buyer").click()
+    page.get_by_test_id("reply-text").fill("Carol Buyer: yes, a gentle whistle when it boils.")
+    page.get_by_test_id("reply-send").click()
+    expect(page.get_by_test_id("reply-row").first).to_have_attribute("data-status", "sent")
+    [sent] = [c for c in graph.comments() if c["author"]["id"] == "601"]
+    assert sent["parent"] == question["id"] and sent["text"].startswith("Carol Buyer: yes")
+    asked.refresh_from_db()
+    assert asked.status == "answered"
+
+    # The spam: shown escaped, hidden on Facebook in one click, recorded once.
+    page.goto(f"/b/{brand.slug}/conversations/{spammed.pk}/")
+    expect(page.get_by_test_id("message-text").first).to_contain_text("<script>alert(1)</script>")
+    page.get_by_test_id("hide-message").first.click()
+    expect(page.get_by_test_id("message-hidden")).to_be_visible()
+    expect(page.get_by_test_id("hide-message")).to_have_count(0)
+    expect(page.get_by_test_id("hide-state")).to_have_attribute("data-ok", "1")
+    [hidden] = [c for c in graph.comments() if c["hidden"]]
+    assert hidden["id"] == spam["id"]

@@ -21,6 +21,22 @@ Serves (``/v21.0/`` prefix; the token in ``Authorization: Bearer|OAuth`` or ``ac
 - Images are fetched from ``image_url``: only files put with ``host_file`` (served under
   ``/_fake/files/``) can be fetched, anything else makes the container ``ERROR``.
 
+Comments (the inbox), as the Pages API and the Instagram comment moderation guide document
+them: ``GET /{page-id}/feed`` (the Page's posts, newest first); ``GET /{post-id}/comments``
+(the top level; ``filter=stream`` every level; ``order=chronological`` by default or
+``reverse_chronological``; ``since`` a Unix time; fields ``id,message,created_time,
+from{id,name},parent{id},permalink_url,is_hidden``), ``GET /{comment-id}/comments`` (its
+replies), ``POST /{post-id|comment-id}/comments`` ``message`` (as the Page; a reply to a
+reply joins the top-level comment), ``POST /{comment-id}`` ``is_hidden=true``. Instagram:
+``GET /{ig-media-id}/comments`` (top level, newest first, each with ``replies{...}``;
+fields ``id,text,timestamp,username,from{id,username},parent_id,hidden``),
+``GET /{ig-comment-id}/replies``, ``POST /{ig-comment-id}/replies`` ``message`` (a hidden
+comment cannot be answered), ``POST /{ig-comment-id}`` ``hide=true``. Lists are paged with
+``limit`` (default 25, at most 100) and ``after`` (``paging.cursors``, ``paging.next``).
+``add_comment(on=, author=, text=, reply_to=None)`` has someone comment; ``usage`` (header
+name -> object) is sent on every API answer (``X-App-Usage``, ``X-Page-Usage``,
+``X-Business-Use-Case-Usage``).
+
 Errors are Graph errors ``{"error": {"message", "type", "code", "error_subcode",
 "fbtrace_id"}}``: 190 for a bad token (HTTP 400), 100 for bad parameters, 4/32 with
 ``X-Business-Use-Case-Usage`` (``estimated_time_to_regain_access``) when ``rate_limits``
@@ -32,6 +48,7 @@ ig=None | {"id", "username"})``.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import re
@@ -75,6 +92,7 @@ class FakeGraph(OAuthFake, FakeServer):
         self.processing_polls = 2
         self.fail_processing = ""
         self.rate_limits: dict[str, int] = {}
+        self.usage: dict[str, object] = {}
         self.publish_limit = 0
         self._usage: dict[str, int] = {}
         self._objects: dict[str, dict] = {}
@@ -111,7 +129,13 @@ class FakeGraph(OAuthFake, FakeServer):
 
     def configure(self, **settings) -> dict:
         with self.lock:
-            for name in ("processing_polls", "fail_processing", "rate_limits", "publish_limit"):
+            for name in (
+                "processing_polls",
+                "fail_processing",
+                "rate_limits",
+                "publish_limit",
+                "usage",
+            ):
                 if name in settings:
                     setattr(self, name, settings.pop(name))
             if "auto_approve" in settings:
@@ -136,8 +160,48 @@ class FakeGraph(OAuthFake, FakeServer):
 
     def is_write(self, request: Request) -> bool:
         return request.method == "POST" and (
-            request.path.endswith("/feed") or request.path.endswith("/media_publish")
+            request.path.endswith("/feed")
+            or request.path.endswith("/media_publish")
+            or request.path.endswith("/comments")
+            or request.path.endswith("/replies")
         )
+
+    def comments(self) -> list[dict]:
+        """Every comment, oldest first (``page`` or ``ig``: whose post it is under)."""
+        with self.lock:
+            return [dict(o) for o in self._objects.values() if o["kind"] == "comment"]
+
+    def add_comment(self, *, on: str, author: dict, text: str, reply_to: str | None = None) -> dict:
+        """``author`` (``{"id", "name"}`` on Facebook, ``{"id", "username"}`` on Instagram)
+        comments ``text`` on the post or media ``on``, or answers the comment ``reply_to``."""
+        with self.lock:
+            target = self._objects[str(reply_to or on)]
+        return self._comment_on(target, author=author, text=text)
+
+    def _comment_on(self, target: dict, *, author: dict, text: str) -> dict:
+        with self.lock:
+            if target["kind"] == "comment":
+                post_id = target["post"]
+                parent = target.get("parent") or target["id"]  # replies stay one level deep
+            else:
+                post_id, parent = target["id"], ""
+            post = self._objects[post_id]
+            network = "instagram" if post["kind"] == "ig_media" else "facebook"
+            number = next(self._ids)
+            cid = f"{post_id}_{number}" if network == "facebook" else str(number)
+            self._objects[cid] = {
+                "id": cid,
+                "kind": "comment",
+                "network": network,
+                "post": post_id,
+                "owner": post.get("page") or post.get("ig"),
+                "parent": parent,
+                "author": dict(author),
+                "text": text,
+                "hidden": False,
+                "created": time.time(),
+            }
+            return dict(self._objects[cid])
 
     def token_body(self, account, access, refresh, ttl, scope):
         return {"access_token": access, "token_type": "bearer", "expires_in": int(ttl)}
@@ -186,7 +250,11 @@ class FakeGraph(OAuthFake, FakeServer):
         if limited:
             return limited
         kind, node = who
-        return self._route(request, suffix, kind, node)
+        response = self._route(request, suffix, kind, node)
+        with self.lock:
+            for name, value in self.usage.items():
+                response.headers[name] = value if isinstance(value, str) else json.dumps(value)
+        return response
 
     def _limited(self, suffix: str) -> Response | None:
         for key, limit in self.rate_limits.items():
@@ -234,7 +302,7 @@ class FakeGraph(OAuthFake, FakeServer):
                             entry["instagram_business_account"] = {"id": page["ig"]["id"]}
                         data.append(entry)
             return json_response(200, {"data": data})
-        match = re.fullmatch(r"/(\d+)(/[a-z_]+)?", path)
+        match = re.fullmatch(r"/(\d+(?:_\d+){0,2})(/[a-z_]+)?", path)
         if not match:
             return graph_error("Unsupported request", 100)
         oid, edge = match.group(1), match.group(2) or ""
@@ -258,11 +326,143 @@ class FakeGraph(OAuthFake, FakeServer):
                 )
             return self._instagram(request, ig_page, edge, args)
         obj = self._objects.get(oid)
+        if obj is not None and (obj["kind"] == "comment" or edge == "/comments"):
+            return self._comments(request, obj, edge, args, kind, node)
         if obj is None or edge:
             return graph_error(
                 f"Unsupported get request. Object with ID '{oid}' does not exist", 100
             )
         return self._read_object(obj, args)
+
+    # Comments (Facebook and Instagram) ----------------------------------------------------
+
+    def _owner_of(self, obj: dict) -> str:
+        if obj["kind"] == "comment":
+            return obj["owner"]
+        return obj.get("page") or obj.get("ig") or ""
+
+    def _comments(self, request, obj, edge, args, kind, node) -> Response:
+        """The comment edges and nodes; only the Page (or its Instagram account) whose post
+        it is may read, answer or hide them."""
+        owner = self._owner_of(obj)
+        with self.lock:
+            page = self.pages.get(owner) or next(
+                (p for p in self.pages.values() if p["ig"] and p["ig"]["id"] == owner), None
+            )
+        if kind != "page" or page is None or node["id"] != page["id"]:
+            return graph_error(
+                "(#10) Application does not have permission for this action", 10, status=403
+            )
+        network = obj.get("network") or ("instagram" if obj["kind"] == "ig_media" else "facebook")
+        method = request.method
+        reply_edge = "/replies" if network == "instagram" else "/comments"
+        is_comment = obj["kind"] == "comment"
+        list_edge = reply_edge if is_comment else "/comments"
+        if method == "POST" and edge == list_edge:
+            message = str(args.get("message") or "")
+            if not message:
+                return graph_error("(#100) The parameter message is required", 100)
+            if network == "instagram" and obj.get("hidden"):
+                return graph_error("(#100) You cannot reply to a hidden comment", 100)
+            if network == "instagram":
+                ig = page["ig"]
+                author = {"id": ig["id"], "username": ig["username"]}
+            else:
+                author = {"id": page["id"], "name": page["name"]}
+            comment = self._comment_on(obj, author=author, text=message)
+            return json_response(200, {"id": comment["id"]})
+        if method == "POST" and edge == "" and is_comment:
+            flag = args.get("hide") if network == "instagram" else args.get("is_hidden")
+            if flag not in ("true", "false"):
+                return graph_error("(#100) Invalid parameter", 100)
+            if obj["author"].get("id") in (page["id"], (page["ig"] or {}).get("id")):
+                return graph_error("(#100) A Page cannot hide its own comment", 100)
+            with self.lock:
+                self._objects[obj["id"]]["hidden"] = flag == "true"
+            return json_response(200, {"success": True})
+        if method == "GET" and edge == "" and is_comment:
+            return json_response(200, self._comment_view(obj, network))
+        if method == "GET" and edge == list_edge:
+            return self._comment_list(request, obj, network, args)
+        return graph_error("Unsupported request", 100)
+
+    def _comment_view(self, c: dict, network: str) -> dict:
+        if network == "instagram":
+            view = {
+                "id": c["id"],
+                "text": c["text"],
+                "timestamp": _iso(c["created"]),
+                "username": c["author"].get("username", ""),
+                "from": {"id": c["author"]["id"], "username": c["author"].get("username", "")},
+                "hidden": c["hidden"],
+            }
+            if c["parent"]:
+                view["parent_id"] = c["parent"]
+            return view
+        view = {
+            "id": c["id"],
+            "message": c["text"],
+            "created_time": _iso(c["created"]),
+            "from": {"id": c["author"]["id"], "name": c["author"].get("name", "")},
+            "permalink_url": f"https://www.facebook.com/{c['post']}?comment_id={c['id']}",
+            "is_hidden": c["hidden"],
+        }
+        if c["parent"]:
+            view["parent"] = {"id": c["parent"]}
+        return view
+
+    def _comment_list(self, request, obj, network: str, args) -> Response:
+        with self.lock:
+            everything = sorted(
+                (o for o in self._objects.values() if o["kind"] == "comment"),
+                key=lambda o: (o["created"], o["id"]),
+            )
+        if obj["kind"] == "comment":
+            chosen = [c for c in everything if c["parent"] == obj["id"]]
+        elif network == "facebook" and args.get("filter") == "stream":
+            chosen = [c for c in everything if c["post"] == obj["id"]]
+        else:
+            chosen = [c for c in everything if c["post"] == obj["id"] and not c["parent"]]
+        if network == "instagram" and obj["kind"] != "comment":
+            chosen.reverse()  # an Instagram media's comments come newest first
+        elif args.get("order") == "reverse_chronological":
+            chosen.reverse()
+        since = args.get("since")
+        if since:
+            try:
+                chosen = [c for c in chosen if c["created"] >= float(since)]
+            except ValueError:
+                return graph_error("(#100) since must be a Unix time", 100)
+        raw = str(args.get("limit") or "25")
+        limit = min(int(raw), 100) if raw.isdigit() and int(raw) > 0 else 25
+        after = str(args.get("after") or "")
+        if after:
+            try:
+                last = base64.urlsafe_b64decode(after.encode()).decode()
+            except ValueError:
+                return graph_error("(#100) The after cursor is invalid", 100)
+            ids = [c["id"] for c in chosen]
+            if last not in ids:
+                return graph_error("(#100) The after cursor is invalid", 100)
+            chosen = chosen[ids.index(last) + 1 :]
+        page, rest = chosen[:limit], chosen[limit:]
+        data = []
+        for c in page:
+            view = self._comment_view(c, network)
+            if network == "instagram" and "replies" in str(args.get("fields") or ""):
+                view["replies"] = {
+                    "data": [
+                        self._comment_view(r, network) for r in everything if r["parent"] == c["id"]
+                    ]
+                }
+            data.append(view)
+        body: dict = {"data": data}
+        if page:
+            cursor = base64.urlsafe_b64encode(page[-1]["id"].encode()).decode()
+            body["paging"] = {"cursors": {"before": "", "after": cursor}}
+            if rest:
+                body["paging"]["next"] = f"{self.url}{request.path}?after={cursor}"
+        return json_response(200, body)
 
     # Facebook Page ---------------------------------------------------------------------
 
@@ -299,6 +499,27 @@ class FakeGraph(OAuthFake, FakeServer):
             return self._feed(page, args)
         if edge == "/videos" and method == "POST":
             return self._video(page, args)
+        if edge == "/feed" and method == "GET":
+            with self.lock:
+                latest: dict[str, float] = {}
+                for o in self._objects.values():
+                    if o["kind"] == "comment":
+                        latest[o["post"]] = max(latest.get(o["post"], 0.0), o["created"])
+                data = [
+                    {
+                        "id": o["id"],
+                        "created_time": _iso(o["created"]),
+                        # A comment updates its post's updated_time.
+                        "updated_time": _iso(max(o["created"], latest.get(o["id"], 0.0))),
+                    }
+                    for o in sorted(
+                        self._objects.values(), key=lambda o: o["created"], reverse=True
+                    )
+                    if o["kind"] == "post" and o["page"] == page["id"]
+                ]
+            raw = str(args.get("limit") or "25")
+            limit = min(int(raw), 100) if raw.isdigit() and int(raw) > 0 else 25
+            return json_response(200, {"data": data[:limit]})
         if edge == "/posts" and method == "GET":
             since = float(args.get("since") or 0)
             with self.lock:

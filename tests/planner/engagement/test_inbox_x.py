@@ -173,4 +173,7 @@ def test_the_inbox_page_says_which_platforms_have_an_inbox(client, xteam):
     client.force_login(xteam["admin"])
     page = client.get(f"/b/{xteam['brand'].slug}/conversations/")
     assert page.status_code == 200
-    assert "Fetched from Mastodon, Bluesky, X, Threads;" in page.content.decode()
+    assert (
+        "Fetched from Mastodon, Bluesky, X, Threads, Facebook Page, Instagram;"
+        in page.content.decode()
+    )
