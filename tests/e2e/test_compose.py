@@ -65,8 +65,11 @@ def test_edit_page_counts_highlights_and_warns_of_the_approvals_it_dismisses(dem
     text.fill("")
     typed = "Fresh idea: a toaster for the election"
     text.press_sequentially(typed, delay=5)
+    # the preview of the whole text (each keystroke may answer with a preview of less)
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=dismiss-warning]')?.dataset.dismisses === '2'"
+        """n => document.querySelector('[data-testid=dismiss-warning]')?.dataset.dismisses === '2'
+            && document.querySelector('[data-testid=char-count]')?.innerText.startsWith(n + ' ')""",
+        arg=len(typed),
     )
     warning = preview.get_by_test_id("dismiss-warning")
     assert "Saving this will dismiss 2 approvals" in warning.inner_text()
