@@ -9,6 +9,9 @@ gives it (the caller stores it as is and shows it escaped); ids and handles are 
 from __future__ import annotations
 
 import email.utils
+import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -147,3 +150,41 @@ def id_of(value: object) -> str:
         return ""
     value = str(value)
     return value if len(value) <= MAX_ID else ""
+
+
+def dump_cursor(state: dict) -> str:
+    """A stream's state as the cursor kept between reads (empty values left out)."""
+    return json.dumps({k: v for k, v in state.items() if v}, separators=(",", ":"))
+
+
+def load_cursor(
+    cursor: str,
+    *,
+    numbers: tuple[str, ...],
+    source: Callable[[str], bool],
+    after: re.Pattern,
+    after_needs_source: bool = False,
+) -> dict:
+    """A cursor written by :func:`dump_cursor` read back defensively: the times in
+    ``numbers`` (epoch seconds), the source being walked (``src``, if ``source`` accepts it)
+    and the platform's page cursor (``after``, if it is of that shape; with
+    ``after_needs_source``, only with a source). Anything else is dropped: a damaged
+    cursor restarts the walk, it never fails it."""
+    try:
+        state = json.loads(cursor) if cursor else {}
+    except ValueError:
+        return {}
+    if not isinstance(state, dict):
+        return {}
+    out: dict = {}
+    for key in numbers:
+        value = state.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**11:
+            out[key] = value
+    src = state.get("src")
+    if isinstance(src, str) and source(src):
+        out["src"] = src
+    page = state.get("after")
+    if isinstance(page, str) and after.fullmatch(page) and ("src" in out or not after_needs_source):
+        out["after"] = page
+    return out

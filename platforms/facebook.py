@@ -41,7 +41,16 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from .base import CLOCK_SKEW, Identity, MediaItem, PublishResult, UploadedMedia, parse_datetime
-from .engagement import InboxPage, RateLimit, RemoteMessage, id_of, rate_limit_from, text_of
+from .engagement import (
+    InboxPage,
+    RateLimit,
+    RemoteMessage,
+    dump_cursor,
+    id_of,
+    load_cursor,
+    rate_limit_from,
+    text_of,
+)
 from .errors import (
     BadIdentityResponse,
     OutcomeUnknown,
@@ -343,7 +352,7 @@ class FacebookClient(GraphClient):
             posts, rate = self._recent_posts(since)
             src, after = (posts[0] if posts else ""), ""
         if not src:  # no post with anything new: the walk is over
-            return InboxPage(cursor=_dump({"hw": start}), rate_limit=rate)
+            return InboxPage(cursor=dump_cursor({"hw": start}), rate_limit=rate)
         response = self._authorized(
             "GET",
             self._graph_url(f"/{src}/{self._comments_edge()}"),
@@ -381,7 +390,7 @@ class FacebookClient(GraphClient):
                 new_state = {"hw": start}
         return InboxPage(
             messages=messages,
-            cursor=_dump(new_state),
+            cursor=dump_cursor(new_state),
             more=set(new_state) != {"hw"},
             rate_limit=rate,
             seen=len(items),
@@ -590,26 +599,11 @@ def _comment_id(value, platform: str) -> str:
     return value
 
 
-def _dump(state: dict) -> str:
-    return json.dumps({k: v for k, v in state.items() if v}, separators=(",", ":"))
-
-
 def _state(cursor: str) -> dict:
-    try:
-        state = json.loads(cursor) if cursor else {}
-    except ValueError:
-        return {}
-    if not isinstance(state, dict):
-        return {}
-    out: dict = {}
-    for key in ("hw", "start"):
-        value = state.get(key)
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**11:
-            out[key] = value
-    src = state.get("src")
-    if isinstance(src, str) and GRAPH_ID.fullmatch(src):
-        out["src"] = src
-    after = state.get("after")
-    if isinstance(after, str) and _AFTER.fullmatch(after) and "src" in out:
-        out["after"] = after
-    return out
+    return load_cursor(
+        cursor,
+        numbers=("hw", "start"),
+        source=GRAPH_ID.fullmatch,
+        after=_AFTER,
+        after_needs_source=True,
+    )

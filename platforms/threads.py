@@ -32,12 +32,20 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 
 from .base import Identity, MediaItem, PublishResult, UploadedMedia, parse_datetime
-from .engagement import REPLY_KEY_PREFIX, InboxPage, RemoteMessage, id_of, rate_limit_from, text_of
+from .engagement import (
+    REPLY_KEY_PREFIX,
+    InboxPage,
+    RemoteMessage,
+    dump_cursor,
+    id_of,
+    load_cursor,
+    rate_limit_from,
+    text_of,
+)
 from .errors import BadIdentityResponse, PlatformError
 from .graph import ContainerPublishing, GraphClient
 from .media import MB, MediaRules
@@ -301,7 +309,7 @@ class ThreadsClient(ContainerPublishing, GraphClient):
         done = set(new_state) == {"hw"}
         return InboxPage(
             messages=messages,
-            cursor=json.dumps({k: v for k, v in new_state.items() if v}, separators=(",", ":")),
+            cursor=dump_cursor(new_state),
             more=not done,
             rate_limit=rate,
             seen=len(items),
@@ -403,21 +411,12 @@ class ThreadsClient(ContainerPublishing, GraphClient):
 
 
 def _state(cursor: str) -> dict:
-    try:
-        state = json.loads(cursor) if cursor else {}
-    except ValueError:
-        return {}
-    if not isinstance(state, dict):
-        return {}
-    out: dict = {}
-    for key in ("hw", "top"):
-        value = state.get(key)
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**11:
-            out[key] = value
-    src = state.get("src")
-    if isinstance(src, str) and (src == "mentions" or _ID.fullmatch(src)):
-        out["src"] = src
-    after = state.get("after")
-    if isinstance(after, str) and re.fullmatch(r"[\w=-]{1,200}", after):
-        out["after"] = after
-    return out
+    return load_cursor(
+        cursor,
+        numbers=("hw", "top"),
+        source=lambda src: src == "mentions" or _ID.fullmatch(src) is not None,
+        after=_PAGE_AFTER,
+    )
+
+
+_PAGE_AFTER = re.compile(r"[\w=-]{1,200}")
