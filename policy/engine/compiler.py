@@ -118,8 +118,8 @@ SEPARATOR_RE = re.compile(
 _CONTRACTION_RE = re.compile(r"(?:s|t|d|m|ll|re|ve)(?![^\W_])", re.IGNORECASE)
 # a digit next to a letter; the word around it is found by ``_word_around``
 DIGIT_WORD_RE = re.compile(
-    r"(?:[^\W\d_]|[@$|!])[012346789]|[012346789](?:[^\W\d_]|[@$|!])"
-)  # a digit beside a letter or a leet symbol (naej@4)
+    r"[^\W\d_][@$|!]?[012346789]|[012346789][@$|!]?[^\W\d_]"
+)  # a digit beside a letter, or beside a leet symbol beside a letter (naej@4)
 
 
 def _word_around(text: str, at: int) -> tuple[int, int]:
@@ -825,8 +825,9 @@ class CompiledPolicy:
         folded: list[tuple[int, str]] = []
         last = -1
         digits = sorted(m.start() for p in _DIGIT_HINTS for m in p.finditer(classes, 1))
-        if "@" in joined or "!" in joined or "$" in joined or "|" in joined:  # naej@4
-            digits = sorted(digits + [m.start() + 1 for m in _SYMBOL_DIGIT_RE.finditer(joined)])
+        symbols = _symbol_digits(joined)  # naej@4
+        if symbols:
+            digits = sorted(digits + [at + 1 for at in symbols])
         for at in digits:
             at -= 1
             if at < last:
@@ -1322,7 +1323,26 @@ _NUMBER_RE = re.compile(
 _AT_HINT = "a@"
 _BANG_HINT_RE = re.compile("!+[a0]")  # after a letter, or after a gap and before one
 _DIGIT_HINTS = (re.compile("a0"), re.compile("0a"))  # two literals: faster than "a0|0a"
-_SYMBOL_DIGIT_RE = re.compile(r"[@!$|][012346789]|[012346789][@!$|]")  # in the text
+_LEET_SYMBOLS_RE = re.compile(r"[@!$|]")
+
+
+def _symbol_digits(joined: str) -> list[int]:
+    """Where a leet symbol stands between a letter and a digit (naej@4, worp|0; not
+    id=42! or $5): the few symbols found first, their neighbours looked at after."""
+    out = []
+    last = len(joined) - 1
+    for m in _LEET_SYMBOLS_RE.finditer(joined):
+        at = m.start()
+        if 0 < at < last:
+            before, after = joined[at - 1], joined[at + 1]
+            if (before in _READ_DIGITS and after.isalpha()) or (
+                after in _READ_DIGITS and before.isalpha()
+            ):
+                out.append(at)
+    return out
+
+
+_READ_DIGITS = frozenset("012346789")
 _CLASS_SEPARATOR_RE = re.compile(r"a\.a")
 _CAMEL_TAG_RE = re.compile(r"#\w+")
 _BATCH = 2000
