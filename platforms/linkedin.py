@@ -75,7 +75,7 @@ WEB = "https://www.linkedin.com"
 #: in one read.
 RECENT_POSTS = 8
 INBOX_PAGE = 100
-MAX_COMMENT_PAGES = 5
+MAX_COMMENT_PAGES = 20
 #: Times are LinkedIn's own (ms); each read goes back this far behind a post's high-water mark
 #: and the store drops what it has.
 OVERLAP_SECONDS = 60
