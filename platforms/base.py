@@ -385,7 +385,8 @@ class PlatformClient:
     # -- the engagement inbox: replies and moderation (capability flags) ---------------
     #: ``reply()`` answers a post on the platform (as a reply in its thread).
     supports_reply: ClassVar[bool] = False
-    #: The moderation calls the platform's API allows: any of report, block, mute, hide.
+    #: The moderation calls the platform's API allows: any of report, block, mute, hide,
+    #: remove (delete someone's comment under the account's post: LinkedIn, which has no hide).
     moderation_actions: ClassVar[tuple[str, ...]] = ()
 
     def reply(
@@ -415,6 +416,11 @@ class PlatformClient:
         """Hide someone's message (a comment under the account's post) from everyone but
         its author and friends; with ``hide`` in ``moderation_actions``."""
         raise PlatformError(f"{self.label} cannot hide messages.", platform=self.platform)
+
+    def remove(self, *, message_id: str) -> dict:
+        """Delete someone's comment under the account's post, for good; with ``remove`` in
+        ``moderation_actions``."""
+        raise PlatformError(f"{self.label} cannot delete messages.", platform=self.platform)
 
     def block(self, *, account_id: str) -> dict:
         raise PlatformError(f"{self.label} has no block API.", platform=self.platform)

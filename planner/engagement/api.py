@@ -32,7 +32,8 @@ class MessageSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(source="remote_created_at", allow_null=True)
     reply_status = serializers.CharField()
     hidden = serializers.SerializerMethodField(
-        help_text="Hidden on the platform from Countersign (Facebook, Instagram comments)."
+        help_text="Hidden on the platform from Countersign (Facebook, Instagram comments; "
+        "deleted on LinkedIn)."
     )
 
     @extend_schema_field(OpenApiTypes.BOOL)

@@ -42,7 +42,7 @@ BACKOFF_MAX = dt.timedelta(hours=6)
 AUTH_BACKOFF = dt.timedelta(hours=1)
 #: The platforms whose mentions and replies are fetched (their adapters have
 #: ``supports_inbox``); a channel of any other platform is simply not read.
-INBOX_PLATFORMS = ("mastodon", "bluesky", "x", "threads", "facebook", "instagram")
+INBOX_PLATFORMS = ("mastodon", "bluesky", "x", "threads", "facebook", "instagram", "linkedin")
 #: The platforms whose saved searches (listening) are run.
 LISTENING_PLATFORMS = ("mastodon", "bluesky")
 

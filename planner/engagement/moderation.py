@@ -11,7 +11,9 @@ platform's answer is kept with it.
 
 Where the platform can hide a message (Facebook and Instagram comments), hiding one is also
 a click of its own at any time (:func:`message_hide`), kept on its author's record, once per
-message.
+message. LinkedIn has no hide (and no report API): the organisation may only delete a
+comment under its posts, for good, so there the same click deletes it and must be confirmed
+(``confirm``); step 3 on LinkedIn records the step and leaves each deletion to that click.
 """
 
 from __future__ import annotations
@@ -232,10 +234,20 @@ def _platform_action(
 
 
 def can_hide(channel) -> bool:
-    """Whether the channel's platform can hide someone's message."""
+    """Whether the channel's platform can hide someone's message (or, on LinkedIn, which has
+    no hide, delete it: :func:`removes`)."""
     from platforms.registry import get_client_class
 
-    return "hide" in get_client_class(channel.platform).moderation_actions
+    actions = get_client_class(channel.platform).moderation_actions
+    return "hide" in actions or "remove" in actions
+
+
+def removes(channel) -> bool:
+    """Whether taking a message down on the channel's platform deletes it (LinkedIn)."""
+    from platforms.registry import get_client_class
+
+    actions = get_client_class(channel.platform).moderation_actions
+    return "remove" in actions and "hide" not in actions
 
 
 def hides_in(conversation: Conversation) -> dict[int, ModerationHide]:
@@ -248,14 +260,25 @@ def hides_in(conversation: Conversation) -> dict[int, ModerationHide]:
     }
 
 
-def message_hide(*, conversation: Conversation, message_id, actor: User) -> ModerationHide:
-    """Hide someone's message of ``conversation`` on the platform, recorded on its author's
-    moderation record with the brand. Once per message: hidden, or being hidden, is a
-    conflict; a hide the platform refused may be tried again."""
+def message_hide(
+    *, conversation: Conversation, message_id, actor: User, confirm: bool = False
+) -> ModerationHide:
+    """Hide someone's message of ``conversation`` on the platform (on LinkedIn: delete it,
+    which needs ``confirm``), recorded on its author's moderation record with the brand.
+    Once per message: hidden, or being hidden, is a conflict; a hide the platform refused
+    may be tried again."""
     channel = conversation.channel
     permissions.require(actor, Action.DRAFT, channel)
     if not can_hide(channel):
         raise Conflict(f"{channel.get_platform_display()} has no way to hide a message.")
+    deleting = removes(channel)
+    if deleting and confirm is not True:
+        raise ValidationError(
+            {
+                "confirm": f"Deleting a comment on {channel.get_platform_display()} is permanent "
+                "(it has no hide): confirm it."
+            }
+        )
     try:
         message_id = int(message_id)
     except (TypeError, ValueError):
@@ -279,9 +302,10 @@ def message_hide(*, conversation: Conversation, message_id, actor: User) -> Mode
         )
         existing = ModerationHide.objects.select_for_update().filter(message=message).first()
         if existing is not None and existing.platform_action_ok is not False:
+            done = "deleted" if deleting else "hidden"
             if existing.platform_action_ok:
-                raise Conflict("That message is already hidden.")
-            raise Conflict("That message is being hidden.")
+                raise Conflict(f"That message is already {done}.")
+            raise Conflict(f"That message is being {done}.")
         if existing is not None:  # refused before: try again, on the same row
             ModerationHide.objects.filter(pk=existing.pk).update(
                 actor=actor, at=now, platform_action_ok=None, platform_result={}
@@ -300,11 +324,12 @@ def message_hide(*, conversation: Conversation, message_id, actor: User) -> Mode
             except IntegrityError:
                 raise Conflict("That message was just hidden by someone else.") from None
         account_services.audit_record(
-            action="moderation.hide",
+            action="moderation.remove" if deleting else "moderation.hide",
             actor=actor,
             brand=conversation.brand,
             obj=conversation,
-            message=f"{message.author_handle}: message {message.pk} hidden",
+            message=f"{message.author_handle}: message {message.pk} "
+            + ("deleted" if deleting else "hidden"),
             data={"record": record.pk, "message": message.pk, "remote_id": message.remote_id},
         )
     _platform_hide(hide, message=message, conversation=conversation, actor=actor)
@@ -319,7 +344,10 @@ def _platform_hide(
 
     try:
         client = clients.cached_client(conversation.channel)
-        result, ok = client.hide(message_id=message.remote_id), True
+        if "remove" in client.moderation_actions and "hide" not in client.moderation_actions:
+            result, ok = client.remove(message_id=message.remote_id), True
+        else:
+            result, ok = client.hide(message_id=message.remote_id), True
     except (ValidationError, DomainError, platform_errors.PlatformError) as exc:
         text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         result, ok = {"error": text[:500]}, False
@@ -329,8 +357,8 @@ def _platform_hide(
         actor=actor,
         brand=conversation.brand,
         obj=conversation,
-        message=f"hide of message {message.pk} by {message.author_handle}: "
-        + ("done" if ok else result.get("error", "failed")),
+        message=f"{'deletion' if 'removed' in result else 'hide'} of message {message.pk} by "
+        f"{message.author_handle}: " + ("done" if ok else result.get("error", "failed")),
         data={"hide": hide.pk, "result": result},
     )
     return ok

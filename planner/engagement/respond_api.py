@@ -124,6 +124,11 @@ class HideRequestSerializer(serializers.Serializer):
     message = serializers.IntegerField(
         min_value=1, max_value=2**63 - 1, help_text="The id of a message of the conversation."
     )
+    confirm = serializers.BooleanField(
+        default=False,
+        help_text="LinkedIn has no hide: the comment is deleted for good, which must be "
+        "confirmed (true); ignored on the platforms that hide.",
+    )
 
 
 class HideSerializer(serializers.ModelSerializer):
@@ -151,8 +156,9 @@ class HideSerializer(serializers.ModelSerializer):
     responses={201: HideSerializer, **error_responses(400, 401, 403, 404, 409)},
 )
 class ConversationHide(APIView):
-    """POST ``{message}``: hide that message of the conversation on the platform (Facebook
-    and Instagram comments), kept on its author's moderation record; once per message (409
+    """POST ``{message, confirm?}``: hide that message of the conversation on the platform
+    (Facebook and Instagram comments; LinkedIn, which has no hide, deletes the comment and
+    needs ``confirm: true``), kept on its author's moderation record; once per message (409
     when it is hidden already; a hide the platform refused, ``platform_action_ok`` false,
     may be asked again)."""
 
@@ -164,6 +170,7 @@ class ConversationHide(APIView):
             conversation=conversation,
             message_id=serializer.validated_data["message"],
             actor=request.user,
+            confirm=serializer.validated_data["confirm"],
         )
         hide = ModerationHide.objects.select_related("actor").get(pk=hide.pk)
         return Response(HideSerializer(hide).data, status=status.HTTP_201_CREATED)

@@ -79,9 +79,12 @@ def panel_context(request: HttpRequest, conversation, *, reply_form=None, refusa
     ]
     customer = (conversation.customer_display_name or "").strip()
     prefill = ""
-    # A reply starts with the person's @handle; Facebook names people, it has no handles
-    # (a comment's reply sits under it already).
-    if conversation.customer_handle and conversation.customer_platform != "facebook":
+    # A reply starts with the person's @handle; Facebook and LinkedIn have no handles (a
+    # comment's reply sits under it already).
+    if conversation.customer_handle and conversation.customer_platform not in (
+        "facebook",
+        "linkedin",
+    ):
         mention = conversation.customer_handle
         prefill = (mention if mention.startswith("@") else f"@{mention}") + " "
     can_reply = permissions.has_perm(user, Action.DRAFT, channel)
@@ -94,6 +97,8 @@ def panel_context(request: HttpRequest, conversation, *, reply_form=None, refusa
         "record": record,
         # Hiding a message (Facebook, Instagram comments): who may, and what is hidden.
         "can_hide": can_reply and moderation.can_hide(channel),
+        # LinkedIn has no hide: the click deletes the comment, after a confirmation.
+        "removes": moderation.removes(channel),
         "hidden_ids": {pk for pk, h in hides.items() if h.platform_action_ok},
         "hide_pending_ids": {pk for pk, h in hides.items() if h.platform_action_ok is None},
         "strike_steps": StrikeStep.choices,
@@ -287,15 +292,25 @@ def message_hide(request: HttpRequest, slug: str, pk: int, message_id: int) -> H
 
     def call(conversation):
         hide = moderation.message_hide(
-            conversation=conversation, message_id=message_id, actor=request.user
+            conversation=conversation,
+            message_id=message_id,
+            actor=request.user,
+            confirm=request.POST.get("confirm") == "1",
         )
         if hide.platform_action_ok is False:
             raise DomainError(
-                "Recorded, but the platform did not hide it: "
+                f"Recorded, but the platform did not {'delete' if removed else 'hide'} it: "
                 f"{hide.platform_result.get('error', 'no answer')}"
             )
 
-    label = "Hidden on the platform: only its author (and their friends) still see it."
+    brand = permissions.get_brand(request.user, slug)
+    conversation = access.conversation_get(user=request.user, pk=pk, brand=brand)
+    removed = moderation.removes(conversation.channel)
+    label = (
+        "Deleted on the platform."
+        if removed
+        else "Hidden on the platform: only its author (and their friends) still see it."
+    )
     return _action(request, slug, pk, call, label, action=Action.DRAFT)
 
 

@@ -239,3 +239,89 @@ def test_a_facebook_comment_is_answered_and_another_hidden(facebook, new_page):
     expect(page.get_by_test_id("hide-state")).to_have_attribute("data-ok", "1")
     [hidden] = [c for c in graph.comments() if c["hidden"]]
     assert hidden["id"] == spam["id"]
+
+
+@pytest.fixture
+def linkedin(demo, monkeypatch, settings):
+    """The demo brand with a LinkedIn organisation channel on the fake LinkedIn API, a post
+    of the organisation's, and the reply's send task right after commit."""
+    from planner.publishing import clients
+    from planner.publishing import services as publishing
+    from tests.fakes.linkedin import FakeLinkedIn
+
+    publishing.clear_caches()
+    with FakeLinkedIn() as fake:
+        fake.add_account("m1", "dana", "Dana Admin")
+        org = fake.add_organization(
+            "9001", "Demo Kitchen", "demo-kitchen", admins={"m1": "ADMINISTRATOR"}
+        )
+        settings.COUNTERSIGN = {
+            **settings.COUNTERSIGN,
+            "OAUTH_APPS": {
+                **settings.COUNTERSIGN.get("OAUTH_APPS", {}),
+                "linkedin": {"client_id": "li", "client_secret": "li-secret", "api_url": fake.url},
+            },
+        }
+        brand, admin = demo["brands"][0], demo["users"]["admin"]
+        channel = account_services.channel_connect(
+            brand=brand,
+            actor=admin,
+            platform="linkedin",
+            instance_url=fake.url,
+            credential={
+                "access_token": fake.issue_token("m1")["access_token"],
+                "organization_urn": org,
+            },
+        )
+        post = clients.cached_client(channel).publish(text="New kettles!", idempotency_key="k")
+        monkeypatch.setattr(
+            reply_tasks.send_reply,
+            "delay_on_commit",
+            lambda pk: transaction.on_commit(lambda: replies.reply_send(message_id=pk)),
+        )
+        yield {"brand": brand, "channel": channel, "fake": fake, "post": post.remote_id, "org": org}
+    publishing.clear_caches()
+
+
+def test_a_linkedin_comment_is_answered_and_another_deleted(linkedin, new_page):
+    brand, fake, channel = linkedin["brand"], linkedin["fake"], linkedin["channel"]
+    question = fake.add_comment(
+        on=linkedin["post"], actor="urn:li:person:carol", text="Does the kettle whistle?"
+    )
+    spam = fake.add_comment(
+        on=linkedin["post"],
+        actor="urn:li:person:spammer",
+        text="<script>alert(1)</script> buy followers at spam.example",
+    )
+    fetch.channel_fetch(channel_id=channel.pk, force=True)
+    asked = Conversation.objects.get(channel=channel, customer_remote_id="urn:li:person:carol")
+    spammed = Conversation.objects.get(channel=channel, customer_remote_id="urn:li:person:spammer")
+
+    page = new_page()
+    sign_in(page, "author")
+    page.goto(f"/b/{brand.slug}/conversations/")
+    expect(page.get_by_test_id("inbox-platforms")).to_contain_text("LinkedIn")
+    page.get_by_test_id("conversation-row").filter(has_text="Does the kettle whistle?").click()
+    expect(page.get_by_test_id("reply-text")).to_have_value("")  # no @handles on LinkedIn
+    page.get_by_test_id("reply-text").fill("Yes, a gentle whistle when it boils.")
+    page.get_by_test_id("reply-send").click()
+    expect(page.get_by_test_id("reply-row").first).to_have_attribute("data-status", "sent")
+    [sent] = [c for c in fake.comments() if c["actor"] == linkedin["org"]]
+    assert sent["parentComment"] == question["commentUrn"]
+    assert sent["message"]["text"] == "Yes, a gentle whistle when it boils."
+    asked.refresh_from_db()
+    assert asked.status == "answered"
+
+    # The spam: shown escaped; deleted on LinkedIn only once the confirmation is ticked.
+    page.goto(f"/b/{brand.slug}/conversations/{spammed.pk}/")
+    expect(page.get_by_test_id("message-text").first).to_contain_text("<script>alert(1)</script>")
+    expect(page.get_by_test_id("hide-message")).to_have_count(0)
+    page.get_by_test_id("remove-message").first.click()  # the browser asks for the tick
+    assert spam["commentUrn"] in {c["commentUrn"] for c in fake.comments()}
+    page.get_by_test_id("remove-confirm").first.check()
+    page.get_by_test_id("remove-message").first.click()
+    expect(page.get_by_test_id("message-hidden")).to_contain_text("Deleted on LinkedIn")
+    expect(page.get_by_test_id("remove-message")).to_have_count(0)
+    expect(page.get_by_test_id("hide-state")).to_have_attribute("data-ok", "1")
+    assert spam["commentUrn"] not in {c["commentUrn"] for c in fake.comments()}
+    assert question["commentUrn"] in {c["commentUrn"] for c in fake.comments()}

@@ -19,6 +19,21 @@ Serves:
   ``ETag``, ``finalizeUpload`` checks the ETags, ``GET /rest/videos/{urn}``
   (``PROCESSING`` -> ``AVAILABLE`` or ``PROCESSING_FAILED`` with ``fail_processing``)
 
+Comments (the inbox, as the Comments API documents them): ``GET /rest/socialActions/{target}
+/comments?start=&count=`` (target: a post's share, ugcPost or activity URN -> its top-level
+comments; a comment URN -> its replies; newest first, ``count`` default 10, at most 100,
+``paging: {start, count, total}``), ``GET /rest/socialActions/{target}/comments/{id}``,
+``POST /rest/socialActions/{target}/comments`` ``{actor, object, message: {text},
+parentComment?}`` (201, the comment in the body and its URN in ``x-restli-id``; the actor
+must be an organisation the member may post for; a reply must answer a top-level comment),
+``DELETE /rest/socialActions/{target}/comments/{id}?actor=`` (the organisation may delete
+comments under its posts; 204, 404 once gone). Each comment: ``{id, commentUrn, actor,
+object (the post's activity URN), message: {text, attributes}, created: {actor, time},
+lastModified, parentComment?, commentsSummary: {aggregatedTotalComments, selectedComments}}``.
+``add_comment(on=post urn, actor=, text=, reply_to=None)`` has someone comment. A token
+issued with a scope (``issue_token(..., scope=)``) without ``r_organization_social`` cannot
+read comments, without ``w_organization_social`` cannot write them (403 ACCESS_DENIED).
+
 Errors: ``{"status", "serviceErrorCode", "code", "message"}`` (401 ``INVALID_ACCESS_TOKEN``
 65600, 429 throttling when ``rate_limits`` (path -> calls) run out).
 
@@ -65,6 +80,7 @@ class FakeLinkedIn(OAuthFake, FakeServer):
         self._usage: dict[str, int] = {}
         self._posts: dict[str, dict] = {}
         self._assets: dict[str, dict] = {}
+        self._comments: dict[str, dict] = {}  # comment URN -> comment
         self._ids = itertools.count(7_200_000_000_000_000_001)
 
     def add_organization(self, id: str, name: str, vanity: str, *, admins: dict) -> str:
@@ -80,6 +96,7 @@ class FakeLinkedIn(OAuthFake, FakeServer):
     def reset_state(self) -> None:
         self._posts.clear()
         self._assets.clear()
+        self._comments.clear()
         self._usage.clear()
 
     def configure(self, **settings) -> dict:
@@ -101,7 +118,56 @@ class FakeLinkedIn(OAuthFake, FakeServer):
             return [dict(a) for a in self._assets.values()]
 
     def is_write(self, request: Request) -> bool:
-        return request.method == "POST" and request.path == "/rest/posts"
+        return request.method == "POST" and (
+            request.path == "/rest/posts"
+            or (
+                request.path.startswith("/rest/socialActions/")
+                and request.path.endswith("/comments")
+            )
+        )
+
+    def comments(self) -> list[dict]:
+        with self.lock:
+            return [dict(c) for c in self._comments.values()]
+
+    def add_comment(
+        self, *, on: str, actor: str, text: str, reply_to: str | None = None, ago: float = 0
+    ) -> dict:
+        """Someone (``actor``, a member URN) comments ``text`` on the post ``on``, or answers
+        the comment ``reply_to``; ``ago`` seconds in the past."""
+        with self.lock:
+            post = self._posts[on]
+            return self._new_comment(post, actor=actor, text=text, parent=reply_to, ago=ago)
+
+    def _new_comment(self, post: dict, *, actor: str, text: str, parent, ago: float = 0) -> dict:
+        n = str(next(self._ids))
+        urn = f"urn:li:comment:({post['activity']},{n})"
+        at = int((time.time() - ago) * 1000)
+        comment = {
+            "id": n,
+            "commentUrn": urn,
+            "actor": actor,
+            "object": post["activity"],
+            "post": post["id"],
+            "message": {"text": text, "attributes": []},
+            "created": {"actor": actor, "time": at},
+            "lastModified": {"actor": actor, "time": at},
+        }
+        if parent:
+            comment["parentComment"] = parent
+        self._comments[urn] = comment
+        return dict(comment)
+
+    def _view(self, comment: dict) -> dict:
+        view = {k: v for k, v in comment.items() if k != "post"}
+        replies = [
+            c for c in self._comments.values() if c.get("parentComment") == comment["commentUrn"]
+        ]
+        view["commentsSummary"] = {
+            "aggregatedTotalComments": len(replies),
+            "selectedComments": [c["commentUrn"] for c in replies[:2]],
+        }
+        return view
 
     def token_body(self, account, access, refresh, ttl, scope):
         body = {"access_token": access, "expires_in": int(ttl), "scope": scope.replace(" ", ",")}
@@ -199,7 +265,123 @@ class FakeLinkedIn(OAuthFake, FakeServer):
         match = re.fullmatch(r"/rest/(images|videos)/(.+)", path)
         if match and method == "GET":
             return self._asset_status(unquote(match.group(2)))
+        match = re.fullmatch(r"/rest/socialActions/([^/]+)/comments(?:/([0-9]+))?", path)
+        if match:
+            return self._social(request, member, unquote(match.group(1)), match.group(2))
         return li_error(404, "Not Found")
+
+    # -- comments ------------------------------------------------------------------------
+
+    def _scoped(self, request: Request, scope: str) -> bool:
+        with self.lock:
+            entry = self._access.get(request.bearer() or "") or {}
+        granted = str(entry.get("scope") or "").replace(",", " ").split()
+        return not granted or scope in granted
+
+    def _post_for(self, target: str) -> dict | None:
+        for post in self._posts.values():
+            if target in (post["id"], post["activity"]):
+                return post
+        return None
+
+    def _social(self, request: Request, member: dict, target: str, comment_id) -> Response:
+        method = request.method
+        write = method in ("POST", "DELETE")
+        scope = "w_organization_social" if write else "r_organization_social"
+        if not self._scoped(request, scope):
+            return li_error(
+                403,
+                f"Not enough permissions to access: socialActions.{method}.{self_version(request)}",
+                "ACCESS_DENIED",
+                100,
+            )
+        with self.lock:
+            parent = self._comments.get(target)
+            post = self._post_for(target) if parent is None else self._posts.get(parent["post"])
+            if post is None:
+                return li_error(404, f"Entity {target} not found", "NOT_FOUND")
+            if comment_id is not None:
+                comment = self._comments.get(f"urn:li:comment:({post['activity']},{comment_id})")
+                if comment is None:
+                    return li_error(404, "Comment not found", "NOT_FOUND")
+                if method == "GET":
+                    return json_response(200, self._view(comment))
+                if method == "DELETE":
+                    actor = request.arg("actor") or ""
+                    if not self._may_post_as(member, actor) or post["author"] != actor:
+                        return li_error(403, "Not enough permissions to delete", "ACCESS_DENIED")
+                    for urn in [
+                        u
+                        for u, c in self._comments.items()
+                        if u == comment["commentUrn"]
+                        or c.get("parentComment") == comment["commentUrn"]
+                    ]:
+                        del self._comments[urn]
+                    return Response(204, b"")
+                return li_error(405, "Method Not Allowed")
+            if method == "GET":
+                if parent is None:
+                    chosen = [
+                        c
+                        for c in self._comments.values()
+                        if c["post"] == post["id"] and not c.get("parentComment")
+                    ]
+                else:
+                    chosen = [
+                        c for c in self._comments.values() if c.get("parentComment") == target
+                    ]
+                chosen.sort(key=lambda c: (c["created"]["time"], int(c["id"])), reverse=True)
+                try:
+                    start = max(0, int(request.arg("start") or 0))
+                    count = max(1, min(100, int(request.arg("count") or 10)))
+                except ValueError:
+                    return li_error(400, "start and count are numbers", "ILLEGAL_ARGUMENT")
+                page = [self._view(c) for c in chosen[start : start + count]]
+                return json_response(
+                    200,
+                    {
+                        "elements": page,
+                        "paging": {
+                            "start": start,
+                            "count": count,
+                            "total": len(chosen),
+                            "links": [],
+                        },
+                    },
+                )
+            if method == "POST":
+                return self._create_comment(request, member, post, parent)
+        return li_error(405, "Method Not Allowed")
+
+    def _create_comment(self, request: Request, member: dict, post: dict, target) -> Response:
+        try:
+            body = request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(
+            (body.get("message") or {}).get("text"), str
+        ):
+            return li_error(422, "message.text is required", "UNPROCESSABLE_ENTITY")
+        actor = str(body.get("actor") or "")
+        if not self._may_post_as(member, actor):
+            return li_error(403, "Not enough permissions to comment as this actor", "ACCESS_DENIED")
+        if body.get("object") not in (post["id"], post["activity"]):
+            return li_error(400, "object does not match the target", "ILLEGAL_ARGUMENT")
+        parent = body.get("parentComment")
+        if parent is not None:
+            answered = self._comments.get(str(parent))
+            if answered is None or answered["post"] != post["id"]:
+                return li_error(400, "parentComment not found", "ILLEGAL_ARGUMENT")
+            if answered.get("parentComment"):
+                return li_error(
+                    400, "Nested comments may only answer a top-level comment", "ILLEGAL_ARGUMENT"
+                )
+        if target is not None and target["commentUrn"] != parent:
+            return li_error(400, "The target comment must be the parentComment", "ILLEGAL_ARGUMENT")
+        comment = self._new_comment(post, actor=actor, text=body["message"]["text"], parent=parent)
+        return json_response(
+            201, self._view(comment), headers={"x-restli-id": comment["commentUrn"]}
+        )
 
     def _may_post_as(self, member: dict, author: str) -> bool:
         return any(r["organization"] == author for r in self._roles(member))
@@ -236,9 +418,11 @@ class FakeLinkedIn(OAuthFake, FakeServer):
                     return li_error(
                         422, f"Content is a duplicate of {post['id']}", "DUPLICATE_POST"
                     )
-            urn = f"urn:li:share:{next(self._ids)}"
+            n = next(self._ids)
+            urn = f"urn:li:share:{n}"
             self._posts[urn] = {
                 "id": urn,
+                "activity": f"urn:li:activity:{n + 500_000_000}",
                 "author": author,
                 "commentary": body["commentary"],
                 "content": content,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
+from accounts import services as account_services
 from planner.engagement import fetch, moderation, replies, services
 from planner.engagement.models import (
     Conversation,
@@ -158,15 +159,26 @@ def test_listening_is_not_offered_on_x(xteam):
         )
 
 
-def test_a_channel_of_a_platform_without_an_inbox_is_not_fetched(pub, fakes):
-    linkedin = connect(pub, fakes, "linkedin", "m1")
-    assert "linkedin" not in fetch.INBOX_PLATFORMS
-    assert linkedin.pk not in fetch.channels_due(now=fetch.timezone.now())
-    before = len(fakes["linkedin"].requests_log())
-    report = fetch.channel_fetch(channel_id=linkedin.pk, force=True)
-    assert report.streams == [] and report.new_messages == 0
-    assert len(fakes["linkedin"].requests_log()) == before
-    assert not FetchCursor.objects.filter(channel=linkedin).exists()
+def test_a_channel_of_a_platform_without_an_inbox_is_not_fetched(pub):
+    # LinkedIn has an inbox now; a webhook channel (a receiver of ours) has none.
+    from tests.fakes.webhook import FakeWebhookReceiver
+
+    endpoints = {"/hook": {"secret": "s3cret-hook-key", "account_id": "hook-1", "handle": "@oven"}}
+    with FakeWebhookReceiver(endpoints=endpoints) as fake:
+        webhook = account_services.channel_connect(
+            brand=pub["brand"],
+            actor=pub["admin"],
+            platform="webhook",
+            instance_url=f"{fake.url}/hook",
+            credential={"secret": "s3cret-hook-key"},
+        )
+        assert "webhook" not in fetch.INBOX_PLATFORMS
+        assert webhook.pk not in fetch.channels_due(now=fetch.timezone.now())
+        before = len(fake.requests_log())
+        report = fetch.channel_fetch(channel_id=webhook.pk, force=True)
+        assert report.streams == [] and report.new_messages == 0
+        assert len(fake.requests_log()) == before
+    assert not FetchCursor.objects.filter(channel=webhook).exists()
 
 
 def test_the_inbox_page_says_which_platforms_have_an_inbox(client, xteam):
@@ -174,6 +186,6 @@ def test_the_inbox_page_says_which_platforms_have_an_inbox(client, xteam):
     page = client.get(f"/b/{xteam['brand'].slug}/conversations/")
     assert page.status_code == 200
     assert (
-        "Fetched from Mastodon, Bluesky, X, Threads, Facebook Page, Instagram;"
+        "Fetched from Mastodon, Bluesky, X, Threads, Facebook Page, Instagram, LinkedIn;"
         in page.content.decode()
     )
