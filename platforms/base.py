@@ -296,6 +296,8 @@ class PlatformClient:
     # (None: no limit), and whether the channel's instance may set another one (its
     # ``instance_limits()['max_characters']``, stored on the channel at connect time).
     text_limit: ClassVar[int | None] = None
+    # a reply's limit where the platform's comments have their own (Facebook, LinkedIn)
+    reply_text_limit: ClassVar[int | None] = None
     text_byte_limit: ClassVar[int | None] = None  # a cap on the UTF-8 size as well
     limit_from_instance: ClassVar[bool] = False
     # Default limit when instance_limits() is not asked; "mastodon" counting = URLs count 23,

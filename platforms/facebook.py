@@ -96,6 +96,7 @@ class FacebookClient(GraphClient):
     supports_reply = True
     moderation_actions = ("hide",)  # Pages can hide comments; there is no report API
     text_limit = 63206
+    reply_text_limit = 8000  # a comment
     max_characters = text_limit
     default_instance_url = "https://graph.facebook.com"
     credential_fields = ["access_token"]  # a Page access token; "page_id" is kept beside it

@@ -101,6 +101,7 @@ class LinkedInClient(OAuthTokenClient):
     #: No hide and no report API: the organisation may only delete a comment under its posts.
     moderation_actions = ("remove",)
     text_limit = 3000
+    reply_text_limit = 1250  # a comment
     max_characters = text_limit
     default_instance_url = "https://api.linkedin.com"
     credential_fields = ["access_token"]  # plus "organization_urn", chosen when connecting

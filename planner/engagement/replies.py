@@ -159,7 +159,7 @@ def _check_text(text, channel: Channel) -> str:
         raise ValidationError({"text": "Write the reply first."})
     if len(text) > MAX_REPLY_CHARS:
         raise ValidationError({"text": f"The reply is {len(text):,} characters; too long."})
-    count = character_count(text, channel)
+    count = character_count(text, channel, reply=True)
     if count.over:
         raise ValidationError(
             {

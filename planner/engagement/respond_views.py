@@ -177,7 +177,7 @@ def reply_preview(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             )
             findings = list(linted.result.findings)
             context.update(
-                count=character_count(text, conversation.channel),
+                count=character_count(text, conversation.channel, reply=True),
                 findings=findings,
                 blocked=any(f.severity == "block" for f in findings),
                 html=highlight_findings(text, findings),

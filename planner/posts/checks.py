@@ -96,13 +96,16 @@ def clean_campaign(campaign: Campaign | None, *, brand: Brand) -> Campaign | Non
     return campaign
 
 
-def character_count(text: str, channel: Channel) -> CharCount:
+def character_count(text: str, channel: Channel, *, reply: bool = False) -> CharCount:
     """The text's length on the channel's platform, against its limit (the instance's own
-    ``max_characters`` where the platform lets the instance set it, e.g. Mastodon)."""
+    ``max_characters`` where the platform lets the instance set it, e.g. Mastodon; with
+    ``reply``, a comment's limit where the platform's differs from a post's)."""
     from platforms.registry import PLATFORMS
 
     client = PLATFORMS.get(channel.platform)
     max_characters = channel.max_characters if client and client.limit_from_instance else None
+    if reply and client and client.reply_text_limit:
+        max_characters = min(max_characters or client.reply_text_limit, client.reply_text_limit)
     return count_characters(text, channel.platform, max_characters=max_characters or None)
 
 

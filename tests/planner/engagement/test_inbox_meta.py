@@ -546,3 +546,22 @@ def test_two_clicks_together_hide_once_and_ask_the_platform_once(fb):
         assert ModerationHide.objects.filter(message=message).count() == 1
         calls = [r for r in fb["fake"].requests_log() if r["path"] == f"{V}/{written['id']}"]
         assert len(calls) == 1
+
+
+def test_a_facebook_reply_is_held_to_a_comments_limit_not_a_posts(fb):
+    """A Page post may be 63,206 characters; a comment 8,000: the composer counts against the
+    comment's limit and a longer reply is refused before anything is stored or sent."""
+    from django.core.exceptions import ValidationError
+
+    conversation, _ = _conversation(fb)
+    with pytest.raises(ValidationError) as refused:
+        replies.reply_create(conversation=conversation, actor=fb["author"], text="a" * 8001)
+    assert "8001 of 8000" in str(refused.value)
+    assert not Message.objects.filter(conversation=conversation, direction="out").exists()
+    client = Client()
+    client.force_login(fb["author"])
+    url = reverse("reply_preview", args=[fb["brand"].slug, conversation.pk])
+    response = client.post(url, {"text": "Thanks!"})
+    assert response.status_code == 200 and "7 / 8000" in response.content.decode()
+    reply = replies.reply_create(conversation=conversation, actor=fb["author"], text="a" * 8000)
+    assert reply.pk
