@@ -886,6 +886,8 @@ class CompiledPolicy:
         if not self._screener:
             self._screener.append(_screen_automaton(self._screen_keys, self._batch_keys))
             self._screener.append(_collapsed_automaton(self._screen_keys, self._batch_keys))
+            # the longest pattern: how far before its end a hit may start
+            self._screener.append(max(map(len, [*self._screen_keys, *_TRIPLES]), default=1))
         return self._screener[0], self._screener[1]
 
     def _screen_read(self, padded: str) -> str:
@@ -918,17 +920,24 @@ class CompiledPolicy:
         screened = nz.screen_text(f" {piece} ")
         if _SINGLES_RE.search(screened):
             return True
-        before = None
+        # Where the reading's screen differs from the original's (same length: the same
+        # places): a one-word pattern that ends before that or starts after it was in the
+        # original too, and its own lint finds it.
+        first, last = 0, len(screened)
         if original is not None:
             plain = nz.screen_text(f" {' '.join(original[a:b].split())} ")
-            if len(plain) == len(screened):  # the same places
-                before = {e for e, batch in automaton.iter(plain) if batch is True}
+            if len(plain) == len(screened):
+                changed_at = [
+                    i for i, (x, y) in enumerate(zip(plain, screened, strict=True)) if x != y
+                ]
+                if changed_at:  # (read alike: no narrowing, the skeleton may still differ)
+                    first, last = changed_at[0], changed_at[-1] + self._screener[2] - 1
         doubled = []
         for e, batch in automaton.iter(screened):
             if batch is _DOUBLE:
                 doubled.append(e)
             elif batch is True:  # a one-word spelling's pattern
-                if before is None or e not in before:
+                if first <= e <= last:
                     return True
             elif joined:  # the pattern word of a spelling of several words
                 return True

@@ -144,3 +144,33 @@ READ = compile_policy(
 def test_readings_of_apostrophes_digits_beside_symbols_and_short_words(text, found):
     assert [f.match for f in READ.lint(text).findings] == found
     assert READ.lint_many([text]) == [READ.lint(text)]
+
+
+def test_a_reading_finds_another_rules_term_where_the_text_as_written_finds_one():
+    """f4ck is "fack" as written (4 as a) and "fuck" read: two rules, two findings, even in a
+    text whose other words the prescreen finds too."""
+    two = compile_policy(
+        [
+            {
+                "id": "de",
+                "kind": "banned_terms",
+                "severity": "block",
+                "message": "m",
+                "terms": ["fack"],
+            },
+            {
+                "id": "en",
+                "kind": "banned_terms",
+                "severity": "block",
+                "message": "m",
+                "terms": ["fuck"],
+            },
+        ]
+    )
+    for text in ["f4ck", "what the f4ck", "f4ck f4ck f4ck f4ck fack fuck"]:
+        found = two.lint(text).findings
+        assert {(f.rule, f.match) for f in found if f.match == "f4ck"} == {
+            ("de", "f4ck"),
+            ("en", "f4ck"),
+        }
+        assert two.lint_many([text]) == [two.lint(text)]
