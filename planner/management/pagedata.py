@@ -58,22 +58,7 @@ def add_posts(*, brand, channels, author, approver, n: int, start: int = 0) -> l
     created: list[Post] = []
     for status, posts in by_status.items():
         created += lifecycle.seed(posts, status=status)
-    Revision.objects.bulk_create(
-        (
-            Revision(
-                post=post,
-                number=1,
-                text=post.text,
-                channel_id=post.channel_id,
-                category=post.category,
-                scheduled_at=post.scheduled_at,
-                content_hash=post.content_hash,
-                editor=author,
-            )
-            for post in created
-        ),
-        batch_size=500,
-    )
+    first_revisions(created, editor=author)
     now = timezone.now()
     Approval.objects.bulk_create(
         (
@@ -107,3 +92,23 @@ def add_posts(*, brand, channels, author, approver, n: int, start: int = 0) -> l
         batch_size=500,
     )
     return created
+
+
+def first_revisions(posts: list[Post], *, editor) -> None:
+    """Each bench post's first revision, as composing it would have written it."""
+    Revision.objects.bulk_create(
+        (
+            Revision(
+                post=post,
+                number=1,
+                text=post.text,
+                channel_id=post.channel_id,
+                category=post.category,
+                scheduled_at=post.scheduled_at,
+                content_hash=post.content_hash,
+                editor=editor,
+            )
+            for post in posts
+        ),
+        batch_size=500,
+    )

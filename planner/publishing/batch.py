@@ -34,7 +34,6 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import Brand, Channel
 from planner import lifecycle
 from planner.models import Delivery, Post, Status
 from planner.publishing import checks
@@ -57,6 +56,7 @@ from planner.publishing.send import (
     outcome_of,
     prepare,
     publish_one,
+    share_lock_brands_and_channels,
 )
 from policy import services as policy_services
 
@@ -174,25 +174,6 @@ def publish_many(post_ids: list[int], *, now: dt.datetime | None = None) -> list
 # --- the set -------------------------------------------------------------------------------
 
 
-def _share_lock_brands_and_channels(post_ids: list[int]) -> None:
-    """See ``send._share_lock_brand_and_channel``: the same, for a set of posts."""
-    if connection.vendor != "postgresql":
-        return
-    post_table, brand_table, channel_table = (
-        Post._meta.db_table,
-        Brand._meta.db_table,
-        Channel._meta.db_table,
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT b."id" FROM "{post_table}" p '  # noqa: S608 - table names from _meta
-            f'JOIN "{brand_table}" b ON b."id" = p."brand_id" '
-            f'JOIN "{channel_table}" c ON c."id" = p."channel_id" '
-            'WHERE p."id" = ANY(%s) FOR SHARE OF b, c',
-            [list(post_ids)],
-        )
-
-
 def _publish_set(
     prepared: Prepared, others: list[int], *, now: dt.datetime, pass_only: bool = True
 ) -> list[Outcome]:
@@ -247,7 +228,7 @@ def _begin_set(
     credential = None  # the first post's credential as locked (a refresh may have stored one)
     ready: list[_Ready] = []
     with transaction.atomic():
-        _share_lock_brands_and_channels(ids)
+        share_lock_brands_and_channels(ids)
         locking = Post.objects.select_for_update(
             of=("self",), skip_locked=connection.vendor == "postgresql"
         )

@@ -74,11 +74,12 @@ class _Attempt:
     post: Post
 
 
-def _share_lock_brand_and_channel(post_id: int) -> None:
-    """Until the transaction ends, a pause (which locks the brand or channel row to write
-    it) waits: it lands before the checks read the flags, or after the send is marked in
-    flight, never in between. PostgreSQL: ``FOR SHARE`` (sends of a brand do not wait for
-    each other). SQLite: every write transaction is IMMEDIATE, so a pause already waits."""
+def share_lock_brands_and_channels(post_ids: list[int]) -> None:
+    """Until the transaction ends, a pause of the brand or channel of any of ``post_ids``
+    (which locks that row to write it) waits: it lands before the checks read the flags, or
+    after the send is marked in flight, never in between. PostgreSQL: ``FOR SHARE`` (sends
+    of a brand do not wait for each other). SQLite: every write transaction is IMMEDIATE, so
+    a pause already waits."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -93,8 +94,8 @@ def _share_lock_brand_and_channel(post_id: int) -> None:
             f'SELECT b."id" FROM "{post_table}" p '  # noqa: S608 - table names from _meta
             f'JOIN "{brand_table}" b ON b."id" = p."brand_id" '
             f'JOIN "{channel_table}" c ON c."id" = p."channel_id" '
-            'WHERE p."id" = %s FOR SHARE OF b, c',
-            [post_id],
+            'WHERE p."id" = ANY(%s) FOR SHARE OF b, c',
+            [list(post_ids)],
         )
 
 
@@ -172,7 +173,7 @@ def begin_attempt(
     # The brand's policy version exists already (started by the dispatcher with the claim,
     # or by the submit): nothing here writes anything but the send's own rows.
     with transaction.atomic():
-        _share_lock_brand_and_channel(post_id)
+        share_lock_brands_and_channels([post_id])
         post = lock_post(post_id)
         if post is None or post.status != expect:
             return None

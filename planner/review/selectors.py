@@ -162,20 +162,7 @@ def approval_state(
     people = approval_people(
         brand=post.brand, channel=post.channel, users=[*live_ids, *extra_people]
     )
-    return ApprovalState(
-        steps=rules,
-        approvals=approvals,
-        votes=votes,
-        people=people,
-        tally=tally(
-            steps=rules,
-            votes=votes,
-            content_hash=post.content_hash,
-            author_id=post.author_id,
-            last_editor_id=post.last_editor_id,
-            people=people,
-        ),
-    )
+    return _state(post, rules, approvals, votes, people)
 
 
 def approval_states(*, posts: list[Post]) -> dict[int, ApprovalState]:
@@ -229,21 +216,26 @@ def approval_states(*, posts: list[Post]) -> dict[int, ApprovalState]:
                 people[a.approver_id] = person_of(
                     membership, channel=post.channel, group_ids=groups.get(a.approver_id, ())
                 )
-        states[post.pk] = ApprovalState(
-            steps=rules,
-            approvals=rows,
-            votes=votes,
-            people=people,
-            tally=tally(
-                steps=rules,
-                votes=votes,
-                content_hash=post.content_hash,
-                author_id=post.author_id,
-                last_editor_id=post.last_editor_id,
-                people=people,
-            ),
-        )
+        states[post.pk] = _state(post, rules, rows, votes, people)
     return states
+
+
+def _state(post, rules, approvals, votes, people) -> ApprovalState:
+    """The approvals of ``post`` and their tally against its steps."""
+    return ApprovalState(
+        steps=rules,
+        approvals=approvals,
+        votes=votes,
+        people=people,
+        tally=tally(
+            steps=rules,
+            votes=votes,
+            content_hash=post.content_hash,
+            author_id=post.author_id,
+            last_editor_id=post.last_editor_id,
+            people=people,
+        ),
+    )
 
 
 def approvals_satisfied(*, post: Post) -> bool:

@@ -20,7 +20,8 @@ from accounts.models import Brand, User
 from config.commands import DatabaseCommand
 from planner.benchmarking import header, signed_in, throwaway_brand, time_get
 from planner.content import fingerprint
-from planner.models import Category, Post, PostGroup, Revision
+from planner.management.pagedata import first_revisions
+from planner.models import Category, Post, PostGroup
 
 
 class Command(DatabaseCommand):
@@ -79,22 +80,7 @@ class Command(DatabaseCommand):
                 )
             )
         created = Post.objects.bulk_create(rows, batch_size=500)
-        Revision.objects.bulk_create(
-            (
-                Revision(
-                    post=post,
-                    number=1,
-                    text=post.text,
-                    channel_id=post.channel_id,
-                    category=post.category,
-                    scheduled_at=post.scheduled_at,
-                    content_hash=post.content_hash,
-                    editor=user,
-                )
-                for post in created
-            ),
-            batch_size=500,
-        )
+        first_revisions(created, editor=user)
         return brand, user
 
     def _measure(self, brand: Brand, user: User, *, runs: int) -> None:
