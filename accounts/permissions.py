@@ -122,17 +122,38 @@ def _decision(user) -> _Decision | None:
     if decision is None:
         granted: dict[tuple[int, str], set[str]] = {}
         if not user.is_superuser:
-            rows = UserObjectPermission.objects.filter(user_id=user.pk).values_list(
-                "content_type_id", "object_pk", "permission__codename"
+            rows = list(
+                UserObjectPermission.objects.filter(user_id=user.pk).values_list(
+                    "content_type_id", "object_pk", "permission_id"
+                )
             )
-            for ct_id, object_pk, codename in rows:
-                granted.setdefault((ct_id, object_pk), set()).add(codename)
+            codenames = _codenames({permission_id for *_, permission_id in rows})
+            for ct_id, object_pk, permission_id in rows:
+                granted.setdefault((ct_id, object_pk), set()).add(codenames[permission_id])
         decision = _Decision(
             granted={key: frozenset(names) for key, names in granted.items()},
             superuser=bool(user.is_superuser),
         )
         scope.decisions[user.pk] = decision
     return decision
+
+
+_CODENAMES: dict[int, str] = {}
+
+
+def _codenames(ids: set[int]) -> dict[int, str]:
+    """Permission codenames by id, read once per process (the rows are written by migrations
+    and never change; an id not seen yet reads them again)."""
+    if not ids <= _CODENAMES.keys():
+        from django.contrib.auth.models import Permission
+
+        _CODENAMES.clear()
+        _CODENAMES.update(Permission.objects.values_list("pk", "codename"))
+    return _CODENAMES
+
+
+def forget_codenames(**_kwargs) -> None:
+    _CODENAMES.clear()
 
 
 def _allowed(user, codename: str, obj: Brand | Channel) -> bool:
@@ -369,12 +390,31 @@ def inbox_channels(
 
 def get_brand(user, slug: str, action: Action = Action.VIEW) -> Brand:
     """The brand by slug if the user is in it (else 404), checked for ``action`` (else 403)."""
-    brand = Brand.objects.filter(slug=slug).first()
+    # The slug is unique: no ordering and no clone for .first() (the hot path of every page).
+    brand = next(iter(Brand.objects.filter(slug=slug).order_by()[:1]), None)
     if brand is None or not has_perm(user, Action.VIEW, brand):
         raise Http404("No such brand.")
     if action is not Action.VIEW:
         require(user, action, brand)
     return brand
+
+
+def get_brand_and_channel(user, slug: str, channel_pk) -> tuple[Brand, Channel | None]:
+    """The brand by slug, checked as :func:`get_brand` does for viewing, and its channel
+    ``channel_pk`` if it has one by that id (else None), in one query when it has."""
+    try:
+        pk = int(channel_pk)
+    except (TypeError, ValueError):
+        pk = 0
+    if not 0 < pk < 2**63:  # no such id (and none the database would overflow on)
+        return get_brand(user, slug), None
+    found = Channel.objects.select_related("brand").filter(pk=pk, brand__slug=slug).order_by()
+    channel = next(iter(found[:1]), None)
+    if channel is None:
+        return get_brand(user, slug), None
+    if not has_perm(user, Action.VIEW, channel.brand):
+        raise Http404("No such brand.")
+    return channel.brand, channel
 
 
 def get_channel(user, pk, action: Action = Action.VIEW, *, brand: Brand | None = None) -> Channel:

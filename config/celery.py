@@ -28,3 +28,16 @@ def _make_broker_dirs(**_kwargs) -> None:
             folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get(key)
             if folder:
                 os.makedirs(folder, exist_ok=True)
+
+
+@worker_init.connect
+def _warm_up(**_kwargs) -> None:
+    """Load, once in the worker's main process and before it forks its pool, what every
+    task would otherwise load on its first run in each pool process: the URLconf (a sent
+    post's link, a notification's) and the platform clients. A process then sends its
+    first post as fast as its hundredth."""
+    from django.urls import reverse
+
+    import platforms.registry  # noqa: F401 - the clients, imported for their side effect
+
+    reverse("healthz")

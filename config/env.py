@@ -130,9 +130,14 @@ WORKER_PREFETCH_MULTIPLIER = env_int("WORKER_PREFETCH_MULTIPLIER", 1)
 PUBLISH_SEND_CONCURRENCY = env_int("PUBLISH_SEND_CONCURRENCY", 8)
 #: Claimed posts of one channel a dispatcher pass puts in one publish task (one broker
 #: message): checked together, in-flight markers committed together, sent
-#: PUBLISH_SEND_CONCURRENCY at a time, recorded together (0: PUBLISH_SEND_CONCURRENCY;
+#: PUBLISH_SEND_CONCURRENCY at a time, recorded together (0: by the pass, below;
 #: 1 and concurrency 1: one task a post).
 PUBLISH_SET_SIZE = env_int("PUBLISH_SET_SIZE", 0)
+#: With PUBLISH_SET_SIZE 0, a channel's claimed posts of a pass are spread over the worker's
+#: processes (WORKER_CONCURRENCY, as the Procfiles start it), in sets of at least
+#: PUBLISH_SEND_CONCURRENCY and at most PUBLISH_SET_MAX posts.
+WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 2)
+PUBLISH_SET_MAX = env_int("PUBLISH_SET_MAX", 100)
 PLATFORM_TIMEOUT_SECONDS = env_int("PLATFORM_TIMEOUT_SECONDS", 10)
 # Fetching instance URLs on private/loopback addresses is refused unless this is on
 # (development with local fake platforms, tests, single-machine installs).

@@ -156,7 +156,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "accounts.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -277,6 +277,8 @@ COUNTERSIGN = {
     "PUBLISH_LEASE_SECONDS": env.PUBLISH_LEASE_SECONDS,
     "PUBLISH_SEND_CONCURRENCY": env.PUBLISH_SEND_CONCURRENCY,
     "PUBLISH_SET_SIZE": env.PUBLISH_SET_SIZE,
+    "PUBLISH_SET_MAX": env.PUBLISH_SET_MAX,
+    "WORKER_CONCURRENCY": env.WORKER_CONCURRENCY,
     "PLATFORM_TIMEOUT_SECONDS": env.PLATFORM_TIMEOUT_SECONDS,
     "ALLOW_PRIVATE_INSTANCE_URLS": env.ALLOW_PRIVATE_INSTANCE_URLS,
     "OAUTH_APPS": env.OAUTH_APPS,

@@ -63,4 +63,10 @@ def periodic_tasks() -> list[Periodic]:
             description="Email people a week before their policy certification lapses, and "
             "when it lapses (once each).",
         ),
+        Periodic(
+            name="Purge expired API tokens",
+            task="accounts.tasks.purge_expired_tokens",
+            every_seconds=24 * 60 * 60,
+            description="Delete API tokens past their expiry (each is refused from then on).",
+        ),
     ]

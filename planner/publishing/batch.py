@@ -66,11 +66,23 @@ def send_concurrency() -> int:
     return max(1, int(settings.COUNTERSIGN.get("PUBLISH_SEND_CONCURRENCY", 1)))
 
 
-def set_size() -> int:
+def set_size(posts: int = 0, *, processes: int | None = None) -> int:
     """Posts of one channel a dispatcher pass puts in one publish task: checked together,
-    their in-flight markers committed together, then sent ``send_concurrency()`` at a time."""
-    size = int(settings.COUNTERSIGN.get("PUBLISH_SET_SIZE", 0) or 0)
-    return max(1, size or send_concurrency())
+    their in-flight markers committed together, then sent ``send_concurrency()`` at a time.
+
+    ``PUBLISH_SET_SIZE`` when set. Else by the pass: the channel's ``posts`` spread over the
+    worker's ``processes`` (``WORKER_CONCURRENCY``), so every process has a share, in sets
+    of at least the send concurrency and at most ``PUBLISH_SET_MAX``: a set's fixed cost
+    (its message, its checks' queries, its two commits) is paid once for many posts when
+    many fall due together, and a few posts still go out as soon as there is a free call."""
+    fixed = int(settings.COUNTERSIGN.get("PUBLISH_SET_SIZE", 0) or 0)
+    if fixed:
+        return max(1, fixed)
+    if processes is None:
+        processes = int(settings.COUNTERSIGN.get("WORKER_CONCURRENCY", 1) or 1)
+    largest = max(1, int(settings.COUNTERSIGN.get("PUBLISH_SET_MAX", 100) or 100))
+    spread = -(-posts // max(1, processes))  # ceiling
+    return max(send_concurrency(), min(largest, spread))
 
 
 @dataclass
@@ -129,11 +141,10 @@ def _skip(post_id: int, *, now: dt.datetime) -> Outcome | None:
 
 
 def claimed_sets(post_ids: list[int], *, size: int | None = None) -> list[list[int]]:
-    """The claimed posts of a pass cut into sets of up to ``size`` (the send concurrency)
+    """The claimed posts of a pass cut into sets of up to ``size`` (else :func:`set_size`)
     posts on one channel, in claim order: one publish task each (one broker message a set,
     not one a post). A set's posts are claimed by this pass alone, so no other task sends
     them (a lost or late message: the leases run out and the sweeper brings them back)."""
-    size = size or set_size()
     channels = dict(Post.objects.filter(pk__in=post_ids).values_list("pk", "channel_id"))
     by_channel: dict[int, list[int]] = {}
     for pk in post_ids:
@@ -141,7 +152,8 @@ def claimed_sets(post_ids: list[int], *, size: int | None = None) -> list[list[i
             by_channel.setdefault(channels[pk], []).append(pk)
     sets = []
     for ids in by_channel.values():
-        sets += [ids[i : i + size] for i in range(0, len(ids), size)]
+        step = size or set_size(len(ids))
+        sets += [ids[i : i + step] for i in range(0, len(ids), step)]
     order = {pk: i for i, pk in enumerate(post_ids)}
     return sorted(sets, key=lambda ids: order[ids[0]])
 
@@ -152,11 +164,11 @@ def publish_many(post_ids: list[int], *, now: dt.datetime | None = None) -> list
     now = now or timezone.now()
     rows = dict(Post.objects.filter(pk__in=post_ids).values_list("pk", "channel_id").order_by("pk"))
     outcomes: dict[int, Outcome] = {}
-    size = set_size()
     pending = [pk for pk in post_ids if pk in rows]
     while pending:
         first, rest = pending[0], pending[1:]
-        same = [pk for pk in rest if rows[pk] == rows[first]][: size - 1]
+        same = [pk for pk in rest if rows[pk] == rows[first]]
+        same = same[: set_size(len(same) + 1, processes=1) - 1]  # this process sends them all
         pending = [pk for pk in rest if pk not in same]
         prepared = prepare(first, now=now)
         if isinstance(prepared, Outcome):

@@ -176,3 +176,33 @@ def test_a_password_hash_upgrade_keeps_tokens(make_user, settings):
     jo.refresh_from_db()
     assert jo.password.startswith("pbkdf2_sha1$")
     assert _api(token).get("/api/me/").status_code == 200
+
+
+def test_a_request_reads_its_own_token_only_and_expired_ones_are_purged(make_user):
+    """Authenticating reads the token's row (with its person) and no other token of theirs;
+    an expired token is refused all the same, and the daily purge deletes expired tokens."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from knox.settings import CONSTANTS
+
+    from accounts.tasks import purge_expired_tokens
+    from planner.periodic import periodic_tasks
+
+    key = CONSTANTS.TOKEN_KEY_LENGTH
+
+    make_user("jo")
+    live, stale, other = _token("jo"), _token("jo"), _token("jo")
+    past = timezone.now() - dt.timedelta(seconds=1)
+    AuthToken.objects.filter(token_key=stale[:key]).update(expiry=past)
+    AuthToken.objects.filter(token_key=other[:key]).update(expiry=past)
+    api = _api(live)
+    api.get("/api/me/")
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get("/api/me/").status_code == 200
+    assert sum("knox_authtoken" in q["sql"] for q in queries) == 1
+    assert AuthToken.objects.count() == 3  # the expired ones wait for the purge...
+    assert _api(stale).get("/api/me/").status_code == 401  # ...and are refused (and deleted)
+    assert AuthToken.objects.count() == 2
+    assert purge_expired_tokens() == 1
+    assert list(AuthToken.objects.values_list("token_key", flat=True)) == [live[:key]]
+    assert "accounts.tasks.purge_expired_tokens" in {p.task for p in periodic_tasks()}

@@ -134,6 +134,49 @@ def test_lint_api(brand_with_team, brand):
     assert api.post(url, "not json", content_type="application/json").status_code == 400
 
 
+def test_the_lint_api_reads_a_token_the_permissions_and_the_brand_with_its_channel(
+    brand_with_team, brand, make_user
+):
+    """Three queries for a lint by token naming a channel by id (the composer's call): the
+    token with its person, the person's permissions, the brand with the channel. A channel of
+    another brand is never used, and an id no database could hold is a handle like any."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts import services as account_services
+    from accounts.tokens import token_create
+
+    channel = brand_with_team["channel"]
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=brand_with_team['author'])}")
+    url = f"/api/brands/{brand.slug}/lint/"
+    api.post(url, {"text": "warm", "channel": channel.pk}, format="json")
+    for named in (channel.pk, str(channel.pk)):
+        with CaptureQueriesContext(connection) as queries:
+            response = api.post(url, {"text": "oh ｆｕｃｋ", "channel": named}, format="json")
+        assert response.status_code == 200 and response.json()["blocked"] is True
+        assert len(queries) == 3, [q["sql"] for q in queries]
+    elsewhere = account_services.channel_create_outbox(
+        brand=make_brand_for(make_user), handle="@elsewhere", actor=None
+    )
+    for named in (elsewhere.pk, "9" * 30, "²", "@team", "@nobody", "", None):
+        response = api.post(url, {"text": "Fresh bread", "channel": named}, format="json")
+        assert response.status_code in (200, 400), (named, response.content)
+    stranger = APIClient()
+    stranger.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=make_user('nosy'))}")
+    assert stranger.post(url, {"text": "x", "channel": channel.pk}, format="json").status_code == (
+        404
+    )
+
+
+def make_brand_for(make_user):
+    from accounts import services as account_services
+
+    return account_services.brand_create(
+        slug="other-brand", name="Other", created_by=make_user("other-admin")
+    )
+
+
 def test_lint_api_is_brand_scoped(brand, make_user):
     api = APIClient()
     api.force_authenticate(make_user("stranger"))

@@ -451,6 +451,30 @@ def test_the_dispatcher_task_enqueues_one_publish_task_per_set_after_commit(
     assert len(mastodon.posts()) == 7
 
 
+def test_a_pass_spreads_a_channels_posts_over_the_worker_processes(pub, settings):
+    """By default a set is neither one post nor the whole pass: a channel's claimed posts are
+    shared out among the worker's processes, at least the send concurrency and at most
+    PUBLISH_SET_MAX a set (many posts falling due together cost few sets' overheads)."""
+    from planner.publishing.batch import claimed_sets, set_size
+    from tests.planner.publishing.support import bulk_approved_posts
+
+    settings.COUNTERSIGN = {
+        **settings.COUNTERSIGN,
+        "PUBLISH_SET_SIZE": 0,
+        "PUBLISH_SEND_CONCURRENCY": 8,
+        "PUBLISH_SET_MAX": 100,
+        "WORKER_CONCURRENCY": 2,
+    }
+    assert [set_size(n) for n in (1, 8, 17, 40, 200, 1000)] == [8, 8, 9, 20, 100, 100]
+    assert set_size(40, processes=4) == 10 and set_size(40, processes=1) == 40
+    ids = bulk_approved_posts(pub, 250)
+    assert [len(s) for s in claimed_sets(ids)] == [100, 100, 50]
+    assert [len(s) for s in claimed_sets(ids[:40])] == [20, 20]
+    assert [pk for s in claimed_sets(ids) for pk in s] == ids  # claim order, each once
+    settings.COUNTERSIGN = {**settings.COUNTERSIGN, "PUBLISH_SET_SIZE": 3}
+    assert set_size(1000) == 3  # a set size, when configured, is the size
+
+
 def test_publish_due_command_runs_one_pass(pub, due, mastodon):
     import io
 
