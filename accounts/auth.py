@@ -9,6 +9,7 @@ owner lists their tokens.
 from __future__ import annotations
 
 from django.utils import timezone
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.signals import token_expired
 
@@ -21,3 +22,9 @@ class TokenAuthentication(KnoxTokenAuthentication):
             token_expired.send(sender=self.__class__, username=username, source="auth_token")
             return True
         return False
+
+
+class TokenScheme(KnoxTokenScheme):
+    """The OpenAPI description of the scheme: knox's, for this class."""
+
+    target_class = "accounts.auth.TokenAuthentication"
