@@ -18,15 +18,10 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="planner.tasks.dispatch_due", ignore_result=True)
 def dispatch_due(limit: int = publishing.DISPATCH_BATCH) -> dict:
-    """Sweep expired leases, claim due posts, then enqueue after commit one task per set of
-    claimed posts on one channel (up to PUBLISH_SEND_CONCURRENCY posts: one broker message a
-    set) and one per post to reconcile."""
-    result = publishing.dispatch(limit=limit)
-    for post_ids in publishing.claimed_sets(result.claimed):
-        if len(post_ids) == 1:
-            publish_post.delay_on_commit(post_ids[0])
-        else:
-            publish_set.delay_on_commit(post_ids)
+    """Sweep expired leases, claim due posts a chunk at a time, enqueueing after each
+    chunk's commit one task per set of its posts on one channel (one broker message a set,
+    planner.publishing.batch.set_size), then one per post to reconcile."""
+    result = publishing.dispatch(limit=limit, on_claimed=_enqueue_sets)
     for post_id in result.reconcile:
         reconcile_post.delay_on_commit(post_id)
     if result.claimed or result.reconcile or result.swept:
@@ -37,6 +32,15 @@ def dispatch_due(limit: int = publishing.DISPATCH_BATCH) -> dict:
             len(result.swept),
         )
     return {"claimed": result.claimed, "reconcile": result.reconcile, "swept": result.swept}
+
+
+def _enqueue_sets(claimed: list[int]) -> None:
+    """One task per set of claimed posts on one channel, after the claim's commit."""
+    for post_ids in publishing.claimed_sets(claimed):
+        if len(post_ids) == 1:
+            publish_post.delay_on_commit(post_ids[0])
+        else:
+            publish_set.delay_on_commit(post_ids)
 
 
 @shared_task(bind=True, name="planner.tasks.publish_post", ignore_result=True, max_retries=None)

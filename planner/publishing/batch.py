@@ -245,11 +245,11 @@ def _begin_set(
             of=("self",), skip_locked=connection.vendor == "postgresql"
         )
         locked = {
-            p.pk: p
-            for p in locking.select_related("brand", "channel", "channel__brand", "author").filter(
-                pk__in=ids
-            )
+            p.pk: p for p in locking.select_related("brand", "channel", "author").filter(pk__in=ids)
         }
+        for post in locked.values():  # the channel's brand is the post's (read once, not twice)
+            if post.channel.brand_id == post.brand_id:
+                post.channel.brand = post.brand
         deliveries = {
             d.post_id: d for d in Delivery.objects.select_for_update().filter(post_id__in=locked)
         }
@@ -450,9 +450,7 @@ def record_published_set(published: list[tuple[_Ready, object]], *, now) -> list
             .only("id", "status", "brand_id", "content_hash", "revision")
             .filter(pk__in=answers)
         }
-        deliveries = {
-            d.post_id: d for d in Delivery.objects.select_for_update().filter(post_id__in=posts)
-        }
+        deliveries = _locked_deliveries(posts, {r.post.pk: r.delivery for r, _ in published})
         changed, moves = [], []
         for pk, (sent, answer) in answers.items():
             post, delivery = posts.get(pk), deliveries.get(pk)
@@ -476,6 +474,26 @@ def record_published_set(published: list[tuple[_Ready, object]], *, now) -> list
             [(answers[post.pk][0], d.remote_id, d.remote_url) for post, d in moves], now=now
         )
     return outcomes
+
+
+def _locked_deliveries(post_ids, held: dict[int, Delivery]) -> dict[int, Delivery]:
+    """The posts' deliveries, locked. One this set wrote is used as it is in hand when its
+    row is still in flight under the same key: nothing has written it since (the sweeper,
+    the only other writer of a delivery in flight, ends the flight); any other is read."""
+    rows = Delivery.objects.select_for_update().filter(post_id__in=post_ids)
+    found: dict[int, Delivery] = {}
+    others = []
+    for post_id, pk, flying, key in rows.values_list(
+        "post_id", "pk", "send_in_flight", "idempotency_key"
+    ):
+        mine = held.get(post_id)
+        if mine is not None and mine.pk == pk and flying and mine.idempotency_key == key:
+            found[post_id] = mine
+        else:
+            others.append(post_id)
+    if others:  # locked just now
+        found.update({d.post_id: d for d in Delivery.objects.filter(post_id__in=others)})
+    return found
 
 
 _RECORD_FIELDS = [

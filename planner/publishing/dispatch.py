@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -96,16 +97,43 @@ def _start_missing_policies(claimed: list[int]) -> None:
         policy_services.policy_ensure(brand=brand)
 
 
-def dispatch(*, now: dt.datetime | None = None, limit: int = DISPATCH_BATCH) -> DispatchResult:
+def claim_chunk() -> int:
+    """Due posts claimed in one transaction: one round of sets for every worker process
+    (``WORKER_CONCURRENCY`` sets of the largest size), so the first sets of a large pass
+    are being sent while the rest of it is claimed."""
+    from django.conf import settings
+
+    from planner.publishing.batch import set_size
+
+    processes = max(1, int(settings.COUNTERSIGN.get("WORKER_CONCURRENCY", 1) or 1))
+    return processes * set_size(2**31)
+
+
+def dispatch(
+    *,
+    now: dt.datetime | None = None,
+    limit: int = DISPATCH_BATCH,
+    on_claimed: Callable[[list[int]], None] | None = None,
+) -> DispatchResult:
     """One dispatcher pass: sweep expired leases, claim due posts, pick reconciliations.
 
-    The caller enqueues one publish task per claimed post and one reconcile task per
-    unconfirmed post (planner.tasks.dispatch_due), or runs them inline (publish_due)."""
+    Up to ``limit`` posts are claimed, :func:`claim_chunk` at a time, each chunk in its own
+    transaction and handed to ``on_claimed`` once its policies are started (the task
+    enqueues its sets there). The caller enqueues the reconcile tasks
+    (planner.tasks.dispatch_due), or runs everything inline (publish_due)."""
     now = now or timezone.now()
     result = DispatchResult()
     result.swept = sweep(now=now)
-    result.claimed = lifecycle.claim_due(now, limit, lease_seconds())
-    _start_missing_policies(result.claimed)
+    step = claim_chunk()
+    while len(result.claimed) < limit:
+        wanted = min(step, limit - len(result.claimed))
+        claimed = lifecycle.claim_due(now, wanted, lease_seconds())
+        _start_missing_policies(claimed)
+        result.claimed += claimed
+        if claimed and on_claimed is not None:
+            on_claimed(claimed)
+        if len(claimed) < wanted:
+            break
     result.reconcile = _claim_reconciles(now, limit)
     return result
 

@@ -475,6 +475,30 @@ def test_a_pass_spreads_a_channels_posts_over_the_worker_processes(pub, settings
     assert set_size(1000) == 3  # a set size, when configured, is the size
 
 
+def test_a_large_pass_is_claimed_a_round_of_sets_at_a_time(pub, settings):
+    """The sets of the first chunk can be queued (after its commit) while the rest of the
+    pass is still being claimed; every due post is claimed once, in due order."""
+    from tests.planner.publishing.support import bulk_approved_posts
+
+    settings.COUNTERSIGN = {
+        **settings.COUNTERSIGN,
+        "PUBLISH_SET_SIZE": 0,
+        "PUBLISH_SEND_CONCURRENCY": 4,
+        "PUBLISH_SET_MAX": 10,
+        "WORKER_CONCURRENCY": 2,
+    }
+    ids = bulk_approved_posts(pub, 45)
+    make_due(ids)
+    chunks = []
+    result = publishing.dispatch(limit=42, on_claimed=chunks.append)
+    assert [len(c) for c in chunks] == [20, 20, 2]
+    assert result.claimed == [pk for c in chunks for pk in c] and len(set(result.claimed)) == 42
+    assert Post.objects.filter(pk__in=ids, status=Status.PUBLISHING).count() == 42
+    assert publishing.dispatch(limit=100, on_claimed=chunks.append).claimed == sorted(
+        set(ids) - set(result.claimed)
+    )
+
+
 def test_publish_due_command_runs_one_pass(pub, due, mastodon):
     import io
 
