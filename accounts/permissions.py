@@ -143,17 +143,21 @@ _CODENAMES: dict[int, str] = {}
 
 def _codenames(ids: set[int]) -> dict[int, str]:
     """Permission codenames by id, read once per process (the rows are written by migrations
-    and never change; an id not seen yet reads them again)."""
-    if not ids <= _CODENAMES.keys():
+    and never change; an id not seen yet reads them again). The map is replaced whole, never
+    changed in place, so a request on another thread always reads a complete one."""
+    global _CODENAMES
+    known = _CODENAMES
+    if not ids <= known.keys():
         from django.contrib.auth.models import Permission
 
-        _CODENAMES.clear()
-        _CODENAMES.update(Permission.objects.values_list("pk", "codename"))
-    return _CODENAMES
+        known = dict(Permission.objects.values_list("pk", "codename"))
+        _CODENAMES = known
+    return known
 
 
 def forget_codenames(**_kwargs) -> None:
-    _CODENAMES.clear()
+    global _CODENAMES
+    _CODENAMES = {}
 
 
 def _allowed(user, codename: str, obj: Brand | Channel) -> bool:
