@@ -43,7 +43,7 @@ def _channel(brand, value, found=None):
 )
 class Lint(APIView):
     def post(self, request, slug):
-        # A channel named by id comes in the brand's query (the composer always sends ids).
+        # A channel named by id (what API clients send) comes in the brand's query.
         named = request.data.get("channel") if isinstance(request.data, dict) else None
         if type(named) is int or (isinstance(named, str) and named.isascii() and named.isdigit()):
             brand, found = permissions.get_brand_and_channel(request.user, slug, named)
