@@ -168,6 +168,9 @@ class GuardedPolicy:
         extra = moments.lint(text, channel, platform, category, fast).findings if moments else []
         return self._guard(text, result, extra, channel, platform, category)
 
+    def prepare(self) -> None:
+        self.base.prepare()
+
     def lint_many(
         self,
         texts: list[str],

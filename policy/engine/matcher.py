@@ -279,6 +279,9 @@ class TermAutomaton:
         # reading of it to find anything (``compiler.readings``)
         self.words: set[str] = set()
         self.joined_words: set[str] = set()  # those of the spellings of several words
+        # for the pattern of a spelling of several words, the other words of the spelling
+        # (as in ``words``): what a reading must make for the spelling to stand
+        self.partners: dict[str, set[str]] = {}
         # whether a term's prescreen pattern is a word of digits alone (9/11)
         self.digit_words = False
         self.respelled = 0
@@ -311,6 +314,13 @@ class TermAutomaton:
                 solo.add(key)
             else:
                 self.pairs.add(_pair_key(variant, form.prefix))
+                parts = variant.split(nz.GAP)
+                k = _key_index(parts)
+                self.partners.setdefault(key, set()).update(
+                    _word_key(w, form.prefix and i == len(parts) - 1)
+                    for i, w in enumerate(parts)
+                    if i != k
+                )
         if len(form.words) > 1 and not any(w.isdigit() for w in form.words):
             key = _screen_key("".join(form.words), form.prefix)
             screen.add(key)

@@ -131,6 +131,23 @@ def test_jsonl_uses_the_channel_of_the_line_or_the_default(brand):
     assert ran.code == 0 and len(ran.lines) == 2
 
 
+def _bulk(count: int) -> list[bytes]:
+    return [
+        b'{"text": "broken' if k % 97 == 5 else json.dumps({"text": f"shit #{k}"}).encode()
+        for k in range(count)
+    ]
+
+
+def test_the_command_lints_a_bulk_with_processes_and_refuses_none(brand):
+    stdin = b"\n".join(_bulk(700)) + b"\n"
+    one = manage("policy_lint", brand.slug, "--jsonl", "--processes", "1", stdin=stdin)
+    two = manage("policy_lint", brand.slug, "--jsonl", "--processes", "2", stdin=stdin)
+    assert two.out == one.out and two.code == one.code == 2  # bad lines: exit 2
+    assert len(two.lines) == 700
+    zero = manage("policy_lint", brand.slug, "--jsonl", "--processes", "0", stdin=stdin)
+    assert zero.code == 2 and "--processes" in zero.err and zero.out == ""
+
+
 # --- policy_import / policy_export --------------------------------------------------------------
 
 

@@ -7,11 +7,16 @@ With --jsonl, reads one JSON object a line from stdin ({"text", "channel"?, "cat
 and writes exactly one line for each input line, in order: the result, or {"error": ...}
 for a line that is not valid input (not UTF-8, not JSON, nested too deeply, blank, not an
 object with a "text" string). Every line is answered; the exit status is then 2 if any line
-was not valid input, else 1 if any post was blocked, else 0.
+was not valid input, else 1 if any post was blocked, else 0 (3 if a linting process died:
+the lines answered before it are out, the message on stderr says how many).
+
+A stream that arrives in bulk is linted by forked processes, one per CPU this process may
+use (--processes N to choose; 1 lints in this process only); the answers keep the order.
 """
 
 import json
 import sys
+from concurrent.futures.process import BrokenProcessPool
 
 from django.core.exceptions import ValidationError
 
@@ -35,6 +40,13 @@ class Command(DatabaseCommand):
         parser.add_argument("--channel", help="lint as for this channel handle (or platform)")
         parser.add_argument("--category", help="lint as for this category")
         parser.add_argument("--jsonl", action="store_true", help="lint a stream, one JSON a line")
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=None,
+            help="with --jsonl, processes that lint a bulk stream (default: the CPUs this "
+            "process may use, at most 8; 1 lints in this process only)",
+        )
 
     def execute(self, *args, **options):
         try:
@@ -43,7 +55,7 @@ class Command(DatabaseCommand):
             sys.stderr.write(f"policy_lint: {exc}\n")
             sys.exit(2)
 
-    def handle(self, *args, brand_slug, text, channel, category, jsonl, **options):
+    def handle(self, *args, brand_slug, text, channel, category, jsonl, processes, **options):
         brand = Brand.objects.filter(slug=brand_slug).first()
         if brand is None:
             raise UsageError(f"no brand with slug {brand_slug!r}")
@@ -51,6 +63,8 @@ class Command(DatabaseCommand):
             raise UsageError("give either TEXT or --jsonl, not both")
         if not jsonl and text is None:
             raise UsageError("give the text to lint, or - to read it from stdin")
+        if processes is not None and processes < 1:
+            raise UsageError("--processes must be 1 or more")
         version = policy_ensure(brand=brand)
         channels = {c.handle.lower().lstrip("@"): c for c in Channel.objects.filter(brand=brand)}
 
@@ -62,7 +76,7 @@ class Command(DatabaseCommand):
             return channels.get(handle.lower().lstrip("@"), handle)
 
         if jsonl:
-            sys.exit(self._stream(brand, version, resolve, channel, category))
+            sys.exit(self._stream(brand, version, resolve, channel, category, processes))
         if text == "-":
             try:
                 text = _decode(_stdin_bytes().read())
@@ -77,9 +91,10 @@ class Command(DatabaseCommand):
         self.stdout.write(json.dumps(linted.result.to_dict(), ensure_ascii=False))
         sys.exit(1 if linted.result.blocked else 0)
 
-    def _stream(self, brand, version, resolve, default_channel, default_category) -> int:
+    def _stream(self, brand, version, resolve, default_channel, default_category, processes) -> int:
         """The lines of stdin through ``policy.engine.jsonl``: the same answers as
-        ``policy_lint`` gives one text at a time, linted in batches."""
+        ``policy_lint`` gives one text at a time, linted in batches (a bulk stream by
+        ``processes`` forked processes)."""
 
         def scope(handle):
             try:
@@ -92,18 +107,32 @@ class Command(DatabaseCommand):
 
         stats: dict = {}
         out = self.stdout
-        lines = jsonl_mod.lint_lines(
-            policy_linter(version, brand=brand),  # with its vocabulary and active moments
+        policy = policy_linter(version, brand=brand)  # with its vocabulary and active moments
+        policy.prepare()  # before the first line is read
+        blocks = jsonl_mod.lint_blocks(
+            policy,
             jsonl_mod.read_batches(_stdin_bytes()),
             scope,
             default_channel,
             default_category,
             MAX_LINT_CHARS,
             stats,
+            processes=jsonl_mod.default_processes() if processes is None else processes,
         )
-        for line in lines:
-            out.write(line)
-        out.flush()
+        answered = 0
+        try:
+            with jsonl_mod.long_lived():
+                for block in blocks:  # one write and a flush a block, not a line
+                    out.write("\n".join(block))
+                    out.flush()
+                    answered += len(block)
+        except BrokenProcessPool:
+            out.flush()
+            sys.stderr.write(
+                f"policy_lint: a linting process ended without answering (killed, or out of "
+                f"memory?); lines 1 to {answered:,} were answered, the rest were not\n"
+            )
+            return 3
         return 2 if stats["bad"] else 1 if stats["blocked"] else 0
 
 
