@@ -246,6 +246,12 @@ def reading_plans(
     return out
 
 
+def _digit_reading(reading: str, moved) -> bool:
+    """Whether a reading (``readings``) put letters for digits (else it dropped
+    separators: zero-width spaces where they stood)."""
+    return reading[moved[0]] != "\u200b"
+
+
 def _token_at(text: str, at: int) -> str:
     """The whitespace-delimited token (between spaces) that holds ``text[at]``."""
     a = text.rfind(" ", 0, at) + 1
@@ -1247,7 +1253,14 @@ class CompiledPolicy:
                     base,
                     [
                         f
-                        for f in self._terms_once(reading, active, False, whole, base)
+                        for f in self._terms_once(
+                            reading,
+                            active,
+                            False,
+                            whole,
+                            base,
+                            strict=_digit_reading(reading, moved),
+                        )
                         if any(f.start - base <= c < f.end - base for c in moved)
                     ],
                 )
@@ -1268,8 +1281,12 @@ class CompiledPolicy:
         likely: bool = False,
         whole: str | None = None,
         offset: int = 0,
+        strict: bool = False,
     ) -> list[Finding]:
-        """Findings of the term rules in ``active``. ``likely``: the caller knows of a
+        """Findings of the term rules in ``active``. ``strict``: the text is a reading
+        that put a vowel for a digit that does not look like it, so no letter of a term
+        is read once from a pair there either (as for a respelling: one evasion rule at
+        a time; "muff73" is not "mufti"). ``likely``: the caller knows of a
         candidate, so the skeleton is built tracked straight away (it is the same string,
         with each character's span) instead of untracked first. ``text`` may be a
         stretch of ``whole`` that starts at ``offset``: findings are in ``whole``."""
@@ -1304,6 +1321,10 @@ class CompiledPolicy:
             if entry.singles:
                 if marks is None:
                     marks = nz.runs(nz.skeleton(text) if s is None else s)
+                if (strict or entry.respelled) and any(
+                    marks[first + o] == "2" for o in entry.singles
+                ):
+                    continue  # a pair read as one letter on top of another rule
                 if not self._folds(tracked.s, marks, first, entry):
                     continue
             start, stop = tracked.span(end - length + 2, end - entry.trail)

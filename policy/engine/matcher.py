@@ -29,7 +29,7 @@ digit for a vowel are read on the text's side: see ``compiler.readings``.)
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import ahocorasick
 
@@ -55,6 +55,9 @@ class Entry:
     trail: int  # 1 when the pattern ends with a gap (whole word), 0 for a prefix
     spelled: bool = False  # only when the text spells it out letter by letter
     singles: tuple[int, ...] = ()  # offsets of letters the term has once (not doubled)
+    # a phonetic respelling: matched only where no letter is read once from a pair
+    # (one evasion rule at a time: "stykku" is not "stykou" respelled with a k doubled)
+    respelled: bool = False
 
 
 def parse_term(term: str) -> TermForm | None:
@@ -341,7 +344,7 @@ class TermAutomaton:
             self.words.add(_word_key(spelling, form.prefix))
             for variant in (spelling, marked) if marked != spelling else (spelling,):
                 key, entry = _entry(slot, lead, variant, trail)
-                self._put(key, entry)
+                self._put(key, replace(entry, respelled=True))
                 key = _screen_key(variant, form.prefix)
                 screen.add(key)
                 solo.add(key)

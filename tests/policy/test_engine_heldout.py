@@ -60,6 +60,11 @@ def test_lint_many_gives_what_lint_gives(held_out):
         ("hell", "he'll be there"),
         ("rape", "rap music"),
         ("penis", "pens and pencils"),
+        # a pair read as one letter on top of another rule: a respelling, a digit for a
+        # vowel it does not look like
+        ("stykou", "stykku"),
+        ("mufti", "muff73"),
+        ("mufti", "@muff73 ok"),
     ],
 )
 def test_doubled_letters_contractions_and_respellings_stay_innocent(term, text):
@@ -85,6 +90,10 @@ def test_doubled_letters_contractions_and_respellings_stay_innocent(term, text):
         ("fuck", "phuck"),
         ("bitch", "biatch"),
         ("god", "godddd"),
+        ("stykou", "styku"),  # each rule alone still reads
+        ("mufti", "muft1"),
+        ("mufti", "mufffti"),
+        ("fuck", "fuuuk"),  # a run longer than a pair, respelled
     ],
 )
 def test_the_evasions_of_the_issue_are_found(term, text):
