@@ -252,6 +252,28 @@ def _digit_reading(reading: str, moved) -> bool:
     return reading[moved[0]] != "\u200b"
 
 
+def _differ(a: str, b: str) -> tuple[int, int]:
+    """The first and the last index where two different strings of one length differ
+    (slices compared in C, halving: a reading's piece is read once, not char by char)."""
+    lo, hi = 0, len(a)  # a[:lo] == b[:lo]; they differ before hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid
+    first = lo if a[lo] != b[lo] else hi - 1
+    lo, hi = 0, len(a)  # a[len - lo:] == b[len - lo:]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[len(a) - mid :] == b[len(b) - mid :]:
+            lo = mid
+        else:
+            hi = mid
+    last = len(a) - 1 - lo if a[len(a) - 1 - lo] != b[len(b) - 1 - lo] else len(a) - hi
+    return first, last
+
+
 def _token_at(text: str, at: int) -> str:
     """The whitespace-delimited token (between spaces) that holds ``text[at]``."""
     a = text.rfind(" ", 0, at) + 1
@@ -1001,12 +1023,10 @@ class CompiledPolicy:
         first, last = 0, len(screened)
         if original is not None:
             plain = nz.screen_text(f" {' '.join(original[a:b].split())} ")
-            if len(plain) == len(screened):
-                changed_at = [
-                    i for i, (x, y) in enumerate(zip(plain, screened, strict=True)) if x != y
-                ]
-                if changed_at:  # (read alike: no narrowing, the skeleton may still differ)
-                    first, last = changed_at[0], changed_at[-1] + self._screener[2] - 1
+            if len(plain) == len(screened) and plain != screened:
+                # (read alike: no narrowing, the skeleton may still differ)
+                first, last = _differ(plain, screened)
+                last += self._screener[2] - 1
         doubled = []
         for e, batch in automaton.iter(screened):
             if batch is _DOUBLE:

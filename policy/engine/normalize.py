@@ -406,13 +406,16 @@ def _run_class(match: re.Match) -> str:
 
 _NOT_RUN_CLASS_RE = re.compile("[^\x02\x03]")
 _RUN_DIGITS = str.maketrans("\x02\x03", "23")
+_RUN_MARKS = dict.fromkeys(range(128), "1") | {2: "2", 3: "3"}  # one table pass, for ASCII
 
 
 def runs(s: str) -> str:
     """Same length as ``collapse(s)``: for each character "1", or "2" when it was written
     twice, "3" when three times or more."""
-    marked = _NOT_RUN_CLASS_RE.sub("1", RUN_RE.sub(_run_class, s))
-    return marked.translate(_RUN_DIGITS)
+    marked = RUN_RE.sub(_run_class, s)
+    if marked.isascii():
+        return marked.translate(_RUN_MARKS)
+    return _NOT_RUN_CLASS_RE.sub("1", marked).translate(_RUN_DIGITS)
 
 
 def flags(s: str) -> str:
