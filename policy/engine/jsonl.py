@@ -177,11 +177,13 @@ def _ready() -> None:
 
 
 class _Parallel:
-    """Chunks of lines linted by forked processes that inherit the compiled policy (it is
-    never pickled); a thread reads the stream and hands chunks out while the caller
-    writes answers in order, so a client that sends a bulk of lines and waits for their
-    answers gets them (no chunk waits for more input than has arrived). A process that
-    dies ends the stream with an error, never a silent gap."""
+    """Chunks of lines linted by ``processes`` processes: this one, which lints every
+    ``processes``-th chunk itself when its answers are due, and forked ones that inherit
+    the compiled policy (it is never pickled) for the others. A thread reads the stream
+    and hands chunks out while the caller writes answers in order, so a client that
+    sends a bulk of lines and waits for their answers gets them (no chunk waits for more
+    input than has arrived). A process that dies ends the stream with an error, never a
+    silent gap."""
 
     def __init__(self, work: _Work, processes: int):
         self.work = work
@@ -198,7 +200,7 @@ class _Parallel:
             prepare()
         pending: queue.Queue = queue.Queue(maxsize=4 * self.processes)
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(self.processes, mp_context=context) as pool:
+        with ProcessPoolExecutor(self.processes - 1, mp_context=context) as pool:
             pool.submit(_ready).result()  # the processes forked here, before any thread starts
             done = threading.Event()
             reader = threading.Thread(
@@ -209,10 +211,14 @@ class _Parallel:
                 while (item := pending.get()) is not None:
                     if isinstance(item, BaseException):
                         raise item
-                    out, bad, blocked = item.result()
+                    if isinstance(item, tuple):  # this process's own chunk
+                        lines, bad, blocked = self.work(*item)
+                    else:
+                        out, bad, blocked = item.result()
+                        lines = out.split("\n")
                     stats["bad"] += bad
                     stats["blocked"] += blocked
-                    yield out.split("\n")
+                    yield lines
             finally:
                 done.set()
                 while True:  # let the reader see that it is done
@@ -224,14 +230,19 @@ class _Parallel:
 
     def _read(self, pool, batches, number, pending, done) -> None:
         try:
+            k = 0
             for lines in batches:
                 for lo in range(0, len(lines), PARALLEL_CHUNK):
                     chunk = lines[lo : lo + PARALLEL_CHUNK]
-                    future = pool.submit(_work_in_child, (number, b"\n".join(chunk)))
+                    if k % self.processes == 0:
+                        item = (number, chunk)  # linted here when its answers are due
+                    else:
+                        item = pool.submit(_work_in_child, (number, b"\n".join(chunk)))
+                    k += 1
                     number += len(chunk)
                     while not done.is_set():
                         try:
-                            pending.put(future, timeout=0.1)
+                            pending.put(item, timeout=0.1)
                             break
                         except queue.Full:
                             continue
