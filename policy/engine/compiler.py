@@ -341,24 +341,26 @@ def _place(text: str, spots, chars: str) -> str:
 
 def _contraction(text: str, at: int, sep: str) -> bool:
     """An apostrophe before a contraction's or possessive's ending (he'll, it's, Anna's,
-    I'm, don't). "'m" stands after "I" only, "'t" after the negatives of English's
-    auxiliary verbs and "'s" after an everyday word or a capitalised one (a name):
-    elsewhere (bds'm, clitori's) the apostrophe is a separator in a word."""
+    I'm, don't, you'd, we're, could've). "'m" stands after "I" only, "'t" after the
+    negatives of English's auxiliary verbs, and "'s", "'d", "'ll", "'re" and "'ve"
+    after "I", an everyday word or a capitalised one (a name): elsewhere (bds'm,
+    clitori's, barenake'd) the apostrophe is a separator in a word."""
     if sep not in _APOSTROPHES:
         return False
     m = _CONTRACTION_RE.match(text, at + 1)
     if m is None:
         return False
     ending = m.group().casefold()
-    if ending not in ("m", "t", "s"):
-        return True
     start = at
     while start > 0 and text[start - 1].isalpha():
         start -= 1
     stem = text[start:at].casefold()
-    if ending == "s":  # a word's possessive, or a name's; not clitori's
-        return dictionary.is_word(stem) or text[start : start + 1].isupper()
-    return stem == "i" if ending == "m" else stem in _NEGATIVE_STEMS
+    if ending == "m":
+        return stem == "i"
+    if ending == "t":
+        return stem in _NEGATIVE_STEMS
+    # a word's possessive or contraction, or a name's; not clitori's, barenake'd
+    return stem == "i" or dictionary.is_word(stem) or text[start : start + 1].isupper()
 
 
 # the words before "'t" (don't, won't, ain't, y'all aside)
@@ -1012,7 +1014,9 @@ class CompiledPolicy:
         if self._masked and "*" in piece:
             return True
         words = _token_at(reading, min(changed)) + _token_at(reading, max(changed))
-        if _LEET_SYMBOL_RE.search(words):  # read as gaps by the prescreen (b@st1rd)
+        if _LEET_SYMBOL_RE.search(piece if joined else words):
+            # read as gaps by the prescreen (b@st1rd; with a word of several read apart,
+            # in any word around: alabam@ hot p4cket)
             return True
         screened = nz.screen_text(f" {piece} ")
         if _SINGLES_RE.search(screened):

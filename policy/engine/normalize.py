@@ -29,7 +29,10 @@ Steps, in order (the working string always starts and ends with a gap):
 5. A run of single characters separated by gaps is joined: ``f.u.c.k``,
    ``f u c k``, ``f_u_c_k``, ``ff.u.c.k`` -> ``fuck``. Only *single* characters
    (or one character repeated) join, so ``pen is`` stays two words and ``an Al``
-   never becomes ``anal``.
+   never becomes ``anal``. A run that starts with a word of one letter (``a``, ``I``)
+   and three single characters or more after it is read both ways, one after the
+   other: ``a b i t c h`` -> ``a bitch abitch`` (the article before a spelled-out
+   word, or its first letter: ``a s s h o l e``).
 6. Leetspeak, per word: in a word that has at least one real letter,
    ``0 2 3 4 5 6 7 8 9 @ $ ! |`` read as ``o z e a s b t b g a s i l`` and ``1`` as a marker that
    stands for either ``i`` or ``l``. A word of only digits and symbols (``455``,
@@ -240,11 +243,23 @@ def non_ascii_runs(s: str) -> list[tuple[int, int]]:
     return found
 
 
+_ONE_LETTER_WORDS = frozenset("ai1" + MARK)  # "a", "i", and "I" (read as a "1", then the marker)
+
+
+def _split_first(chain: str) -> bool:
+    """Whether a chain (step 5: a gap before each word) starts with a word of one
+    letter followed by three single characters or more: it is read both ways."""
+    return chain[1] in _ONE_LETTER_WORDS and chain[2] == GAP and chain.count(GAP) >= 4
+
+
 def _join_chain(match: re.Match) -> str:
     chain = match.group()
     if not _LETTER_RE.search(chain):
         return chain
-    return GAP + chain.replace(GAP, "")
+    joined = chain.replace(GAP, "")
+    if _split_first(chain):
+        return GAP + joined[0] + GAP + joined[1:] + GAP + joined
+    return GAP + joined
 
 
 def _leet_word(word: str) -> str:
@@ -591,9 +606,12 @@ def tracked_skeleton(text: str) -> Tracked:
         a = m.start()
         if not _LETTER_RE.search(m.group()):
             return [(t.s[k], t.starts[k], t.ends[k]) for k in range(a, m.end())]
-        keep = [(GAP, t.starts[a], t.ends[a])]
-        keep += [(t.s[k], t.starts[k], t.ends[k]) for k in range(a + 1, m.end()) if t.s[k] != GAP]
-        return keep
+        gap = (GAP, t.starts[a], t.ends[a])
+        letters = [(t.s[k], t.starts[k], t.ends[k]) for k in range(a + 1, m.end()) if t.s[k] != GAP]
+        if _split_first(m.group()):  # read both ways (step 5)
+            after = (GAP, t.starts[a + 2], t.ends[a + 2])
+            return [gap, letters[0], after, *letters[1:], after, *letters]
+        return [gap, *letters]
 
     t = _rebuild(t, CHAIN_RE.finditer(t.s), chain_piece)
     if LEET_CHAR_RE.search(t.s):

@@ -7,6 +7,7 @@ import pytest
 
 from policy.engine import bench
 from policy.engine import corpus as cp
+from policy.engine import normalize as nz
 from policy.engine.compiler import compile_policy
 
 
@@ -101,3 +102,50 @@ def test_the_evasions_of_the_issue_are_found(term, text):
     found = policy.lint(f"well {text} then")
     assert [f.match for f in found.findings] == [text]
     assert policy.lint_many([f"well {text} then"]) == [found]
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("my boss is a b i t c h today", "b i t c h"),  # the article stays an article
+        ("you are a f.u.c.k.i.n.g joke", "f.u.c.k.i.n.g"),
+        ("I f u c k e d up", "f u c k e d"),
+        ("a s s h o l e", "a s s h o l e"),  # or the first letter of the word
+        ("what a s s", "a s s"),
+    ],
+)
+def test_a_word_of_one_letter_before_a_spelled_out_word_is_read_both_ways(text, match):
+    policy = compile_policy(
+        bench.build_policy(["bitch", "fucking", "fucked", "asshole", "ass"])[:1]
+    )
+    found = policy.lint(text)
+    assert [f.match for f in found.findings] == [match]
+    assert policy.lint_many([text]) == [found]
+    tracked = nz.tracked_skeleton(text)
+    assert tracked.s == nz.collapse(nz.skeleton(text))
+
+
+def test_a_leet_symbol_in_one_word_and_a_digit_for_a_vowel_in_another():
+    policy = compile_policy(bench.build_policy(["alabama hot pocket"])[:1])
+    for text in ("alabam@ hot p4cket this", "al@bama hot p4cket!"):
+        found = policy.lint(text)
+        assert len(found.findings) == 1 and policy.lint_many([text]) == [found]
+
+
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("barenake'd", True),  # no word before the ending: a separator
+        ("we'd go", False),
+        ("I'd say", False),
+        ("you're here", False),
+        ("could've been", False),
+        ("John'll come", False),  # a name
+        ("he'll be fine", False),
+    ],
+)
+def test_an_apostrophe_before_d_ll_re_ve_is_a_contraction_only_after_a_word(text, flagged):
+    policy = compile_policy(
+        bench.build_policy(["barenaked", "hell", "wed", "youre", "couldve"])[:1]
+    )
+    assert bool(policy.lint(text).findings) is flagged
