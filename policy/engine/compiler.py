@@ -342,9 +342,11 @@ def _place(text: str, spots, chars: str) -> str:
 def _contraction(text: str, at: int, sep: str) -> bool:
     """An apostrophe before a contraction's or possessive's ending (he'll, it's, Anna's,
     I'm, don't, you'd, we're, could've). "'m" stands after "I" only, "'t" after the
-    negatives of English's auxiliary verbs, and "'s", "'d", "'ll", "'re" and "'ve"
-    after "I", an everyday word or a capitalised one (a name): elsewhere (bds'm,
-    clitori's, barenake'd) the apostrophe is a separator in a word."""
+    negatives of English's auxiliary verbs, "'d", "'ll", "'re" and "'ve" after the
+    words they shorten with (pronouns, there, that, who, the modal verbs: not ba'll)
+    or a name, and "'s" after an everyday word but a function word (not as's) or a
+    name: elsewhere (bds'm, clitori's, barenake'd) the apostrophe is a separator in a
+    word."""
     if sep not in _APOSTROPHES:
         return False
     m = _CONTRACTION_RE.match(text, at + 1)
@@ -359,9 +361,102 @@ def _contraction(text: str, at: int, sep: str) -> bool:
         return stem == "i"
     if ending == "t":
         return stem in _NEGATIVE_STEMS
-    # a word's possessive or contraction, or a name's; not clitori's, barenake'd
-    return stem == "i" or dictionary.is_word(stem) or text[start : start + 1].isupper()
+    if text[start : start + 1].isupper() or stem in _CONTRACTION_STEMS:
+        return True  # a name's (Anna's, John'll), or a contraction (it's, we'd, they'll)
+    # a word's possessive; not clitori's, as's
+    return ending == "s" and dictionary.is_word(stem) and stem not in _NO_POSSESSIVE
 
+
+# the words that "'d", "'ll", "'re", "'ve" and "'s" shorten with (I'd, they'll, we're,
+# could've, that's, let's; u and ya as written in posts)
+_CONTRACTION_STEMS = frozenset(
+    [
+        "i",
+        "you",
+        "he",
+        "she",
+        "it",
+        "we",
+        "they",
+        "that",
+        "there",
+        "here",
+        "this",
+        "these",
+        "those",
+        "who",
+        "what",
+        "where",
+        "when",
+        "why",
+        "how",
+        "everyone",
+        "everybody",
+        "someone",
+        "somebody",
+        "nobody",
+        "one",
+        "let",
+        "could",
+        "would",
+        "should",
+        "might",
+        "must",
+        "may",
+        "will",
+        "shall",
+        "can",
+        "u",
+        "ya",
+        "y",
+    ]
+)
+# function words, which take no possessive "'s" (as's is a separator in a word)
+_NO_POSSESSIVE = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "as",
+        "at",
+        "in",
+        "on",
+        "of",
+        "to",
+        "by",
+        "or",
+        "and",
+        "but",
+        "if",
+        "so",
+        "for",
+        "with",
+        "from",
+        "up",
+        "off",
+        "out",
+        "into",
+        "onto",
+        "than",
+        "then",
+        "nor",
+        "yet",
+        "is",
+        "was",
+        "be",
+        "am",
+        "are",
+        "were",
+        "do",
+        "did",
+        "does",
+        "has",
+        "had",
+        "have",
+        "not",
+        "no",
+    ]
+)
 
 # the words before "'t" (don't, won't, ain't, y'all aside)
 _NEGATIVE_STEMS = frozenset(
@@ -1455,21 +1550,23 @@ _LEET_SYMBOLS_RE = re.compile(r"[@!$|]")
 
 def _symbol_digits(joined: str) -> list[int]:
     """Where a leet symbol stands between a letter and a digit (naej@4, worp|0; not
-    id=42! or $5): the few symbols found first, their neighbours looked at after."""
+    id=42! or $5) or another leet symbol (copro|@gnia): the few symbols found first,
+    their neighbours looked at after."""
     out = []
     last = len(joined) - 1
     for m in _LEET_SYMBOLS_RE.finditer(joined):
         at = m.start()
         if 0 < at < last:
             before, after = joined[at - 1], joined[at + 1]
-            if (before in _READ_DIGITS and after.isalpha()) or (
-                after in _READ_DIGITS and before.isalpha()
+            if (before in _READ_SYMBOLS and after.isalpha()) or (
+                after in _READ_SYMBOLS and before.isalpha()
             ):
                 out.append(at)
     return out
 
 
 _READ_DIGITS = frozenset("012346789")
+_READ_SYMBOLS = _READ_DIGITS | frozenset("@!$|")  # a letter's stand-in beside a symbol
 _CLASS_SEPARATOR_RE = re.compile(r"a\.a")
 _CAMEL_TAG_RE = re.compile(r"#\w+")
 _BATCH = 2000
@@ -1617,6 +1714,9 @@ def _fold_forms(token: str) -> list[str]:
     out = [token]
     if "@" in token or "!" in token or "$" in token or "|" in token:
         out.append(token.translate(_AT_BANG))
+        core = token.lstrip("@").rstrip("!")  # a mention sign, punctuation (step 6)
+        if core != token:
+            out.append(core.translate(_AT_BANG))
     if "#" in token and not token.islower():
         out += [nz.camel_split(form) for form in out]
     return out

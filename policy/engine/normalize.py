@@ -30,9 +30,9 @@ Steps, in order (the working string always starts and ends with a gap):
    ``f u c k``, ``f_u_c_k``, ``ff.u.c.k`` -> ``fuck``. Only *single* characters
    (or one character repeated) join, so ``pen is`` stays two words and ``an Al``
    never becomes ``anal``. A run that starts with a word of one letter (``a``, ``I``)
-   and three single characters or more after it is read both ways, one after the
-   other: ``a b i t c h`` -> ``a bitch abitch`` (the article before a spelled-out
-   word, or its first letter: ``a s s h o l e``).
+   and three single characters or more after it (or digits alone) is read both ways,
+   one after the other: ``a b i t c h`` -> ``abitch a bitch`` (the article before a
+   spelled-out word, or its first letter: ``a s s h o l e``; ``a 2 girls``).
 6. Leetspeak, per word: in a word that has at least one real letter,
    ``0 2 3 4 5 6 7 8 9 @ $ ! |`` read as ``o z e a s b t b g a s i l`` and ``1`` as a marker that
    stands for either ``i`` or ``l``. A word of only digits and symbols (``455``,
@@ -248,8 +248,11 @@ _ONE_LETTER_WORDS = frozenset("ai1" + MARK)  # "a", "i", and "I" (read as a "1",
 
 def _split_first(chain: str) -> bool:
     """Whether a chain (step 5: a gap before each word) starts with a word of one
-    letter followed by three single characters or more: it is read both ways."""
-    return chain[1] in _ONE_LETTER_WORDS and chain[2] == GAP and chain.count(GAP) >= 4
+    letter followed by three single characters or more, or by digits alone (a 2 girls):
+    it is read both ways."""
+    if chain[1] not in _ONE_LETTER_WORDS or chain[2] != GAP:
+        return False
+    return chain.count(GAP) >= 4 or chain[3:].replace(GAP, "").isdigit()
 
 
 def _join_chain(match: re.Match) -> str:
@@ -257,8 +260,8 @@ def _join_chain(match: re.Match) -> str:
     if not _LETTER_RE.search(chain):
         return chain
     joined = chain.replace(GAP, "")
-    if _split_first(chain):
-        return GAP + joined[0] + GAP + joined[1:] + GAP + joined
+    if _split_first(chain):  # joined beside the word before, apart beside the next one
+        return GAP + joined + GAP + joined[0] + GAP + joined[1:]
     return GAP + joined
 
 
@@ -610,7 +613,7 @@ def tracked_skeleton(text: str) -> Tracked:
         letters = [(t.s[k], t.starts[k], t.ends[k]) for k in range(a + 1, m.end()) if t.s[k] != GAP]
         if _split_first(m.group()):  # read both ways (step 5)
             after = (GAP, t.starts[a + 2], t.ends[a + 2])
-            return [gap, letters[0], after, *letters[1:], after, *letters]
+            return [gap, *letters, after, letters[0], after, *letters[1:]]
         return [gap, *letters]
 
     t = _rebuild(t, CHAIN_RE.finditer(t.s), chain_piece)

@@ -142,10 +142,31 @@ def test_a_leet_symbol_in_one_word_and_a_digit_for_a_vowel_in_another():
         ("could've been", False),
         ("John'll come", False),  # a name
         ("he'll be fine", False),
+        ("ba'll gag", True),  # "ba" is no word "'ll" shortens with
+        ("as's", True),  # a function word takes no possessive
+        ("the dog's bowl", False),
+        ("that's it", False),
     ],
 )
 def test_an_apostrophe_before_d_ll_re_ve_is_a_contraction_only_after_a_word(text, flagged):
     policy = compile_policy(
-        bench.build_policy(["barenaked", "hell", "wed", "youre", "couldve"])[:1]
+        bench.build_policy(["barenaked", "hell", "wed", "youre", "couldve", "ball gag", "ass"])[:1]
     )
     assert bool(policy.lint(text).findings) is flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "new post: copro|@gnia (link in bio)",  # two leet symbols side by side
+        "zuzplourmsk3!n!!! cannot believe i",  # "!" inside, "!!!" after
+        "my boss is a 2 girl$ 1 c0p today",  # "a 2": the article and a number
+    ],
+)
+def test_the_batch_prescreen_sends_these_to_the_exact_lint(text):
+    policy = compile_policy(
+        bench.build_policy(["coprolagnia", "zuzplourmskein", "2 girls 1 cup"])[:2]
+    )
+    found = policy.lint(text)
+    assert len(found.findings) == 1
+    assert policy.lint_many([text, "a clean one"]) == [found, policy.lint("a clean one")]
