@@ -170,3 +170,28 @@ def test_the_batch_prescreen_sends_these_to_the_exact_lint(text):
     found = policy.lint(text)
     assert len(found.findings) == 1
     assert policy.lint_many([text, "a clean one"]) == [found, policy.lint("a clean one")]
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_the_batch_prescreen_never_drops_what_lint_finds(seed):
+    """lint_many against lint on fresh seeds of every evasion class and of the
+    outside-like corpus: a text the prescreen let go with a finding is a lost post."""
+    rng = random.Random(seed)
+    terms = bench.build_terms(150, rng)
+    policy = compile_policy(bench.build_policy(terms)[:2])
+    texts = [t for items in cp.adversarial(terms, seed, 60).values() for t, _, _ in items]
+    assert policy.lint_many(texts) == [policy.lint(t) for t in texts]
+    outside_terms, items = cp.outside_corpus(seed, 600, 150)
+    outside = compile_policy(
+        [
+            {
+                "id": "b",
+                "kind": "banned_terms",
+                "severity": "block",
+                "message": "x",
+                "terms": outside_terms,
+            }
+        ]
+    )
+    texts = [t for t, *_ in items]
+    assert outside.lint_many(texts) == [outside.lint(t) for t in texts]
