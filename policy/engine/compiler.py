@@ -205,6 +205,13 @@ def reading_plans(
             alone = [c for at in wanted if 1 < len(at) <= _MAX_SEPARATORS for c in at]
         if len(alone) > 1:
             out += [((c,), "\u200b") for c in alone]
+    if "@" in text or "!" in text:  # a symbol at a word's edge read as a letter
+        for at, letter in _edge_symbols(text):
+            token = _token_at(text, at)
+            a = text.rfind(" ", 0, at) + 1
+            form = token[: at - a] + letter + token[at - a + 1 :]
+            if relevant is None or relevant([form.rstrip("!")]):
+                out.append(((at,), letter))
     groups = []  # the digits of each word, in order
     tokens = []  # and the whitespace-delimited token that holds it
     end = 0
@@ -221,6 +228,13 @@ def reading_plans(
         if relevant is not None and not relevant([_token_at(text, start)]):
             continue  # no reading of it can find anything: its digits stay
         mine = [start + i for i, ch in enumerate(word) if ch in DIGIT_READINGS]
+        if (
+            word[0] == "@"
+            and (start == 0 or text[start - 1].isspace())
+            and (after := _LETTERS_AFTER_RE.match(text, start + 1)) is not None
+            and not dictionary.is_word(after.group().casefold())
+        ):
+            mine.insert(0, start)  # @ssm4nch: the mention sign read as an a too
         if len(mine) <= _MAX_DIGITS:  # more is a code (x4y5z6w7), not a word
             groups.append(mine)
             tokens.append(_token_at(text, start))
@@ -282,9 +296,34 @@ def _token_at(text: str, at: int) -> str:
 
 
 def _digit_readings(text: str, spots: list[int]) -> list[str]:
-    """What each reading puts at ``spots`` (not all of them digits as written)."""
-    options = [text[at] + DIGIT_READINGS[text[at]] for at in spots]
-    return [r for r in map("".join, itertools.product(*options)) if not r.isdigit()]
+    """What each reading puts at ``spots`` (not all of them as written)."""
+    written = "".join(text[at] for at in spots)
+    options = [text[at] + _SPOT_READINGS[text[at]] for at in spots]
+    return [r for r in map("".join, itertools.product(*options)) if r != written]
+
+
+# a word's first "@" (a mention sign to normalisation) may stand for an a (@rsehole)
+_SPOT_READINGS = {**DIGIT_READINGS, "@": "a"}
+# a leet symbol at a word's edge, which normalisation reads as a mention sign or as
+# punctuation: "@" for a first letter (@rsehole), "!" for a last one (naz!); not beside
+# an everyday word, whose mention or exclamation it is (@team, pip!)
+_EDGE_SYMBOL_RE = re.compile(r"(?<!\S)@(?=[^\W\d_])|(?<=[^\W\d_])!(?![^\W\d_])")
+_LETTERS_BEFORE_RE = re.compile(r"[^\W\d_]+$")
+_LETTERS_AFTER_RE = re.compile(r"[^\W\d_]+")
+
+
+def _edge_symbols(text: str):
+    """The "@" and "!" at a word's edge that may stand for a letter: (offset, letter)."""
+    for m in _EDGE_SYMBOL_RE.finditer(text):
+        at = m.start()
+        if m.group() == "@":
+            word = _LETTERS_AFTER_RE.match(text, at + 1).group()
+            letter = "a"
+        else:
+            word = _LETTERS_BEFORE_RE.search(text, 0, at).group()
+            letter = "i"
+        if not dictionary.is_word(word.casefold()):
+            yield at, letter
 
 
 _TOKEN_RE = re.compile(r"\S+")
@@ -364,7 +403,7 @@ def _contraction(text: str, at: int, sep: str) -> bool:
     if text[start : start + 1].isupper() or stem in _CONTRACTION_STEMS:
         return True  # a name's (Anna's, John'll), or a contraction (it's, we'd, they'll)
     # a word's possessive; not clitori's, as's
-    return ending == "s" and dictionary.is_word(stem) and stem not in _NO_POSSESSIVE
+    return ending == "s" and dictionary.is_word(stem) and stem not in NO_POSSESSIVE
 
 
 # the words that "'d", "'ll", "'re", "'ve" and "'s" shorten with (I'd, they'll, we're,
@@ -412,7 +451,7 @@ _CONTRACTION_STEMS = frozenset(
     ]
 )
 # function words, which take no possessive "'s" (as's is a separator in a word)
-_NO_POSSESSIVE = frozenset(
+NO_POSSESSIVE = frozenset(
     [
         "a",
         "an",
@@ -953,6 +992,12 @@ class CompiledPolicy:
             while at >= 0:
                 found.add(bisect.bisect_right(starts, max(at - 1, 0)) - 1)
                 at = classes.find(_AT_HINT, at + 1)
+        if "@" in joined or "!" in joined:  # at a word's edge, read as a letter
+            for at, letter in _edge_symbols(joined):
+                a = joined.rfind(" ", 0, at) + 1
+                b = joined.find(" ", at)
+                token = joined[a : len(joined) if b < 0 else b]
+                side.append((a, token[: at - a] + letter + token[at - a + 1 :]))
         if "!" in joined:  # "!" inside a word, or starting one
             for m in _BANG_HINT_RE.finditer(classes):
                 before = classes[m.start() - 1]
@@ -1139,7 +1184,11 @@ class CompiledPolicy:
 
     def _reading_may_match(self, text: str) -> bool:
         """Whether a reading of ``text`` (see ``readings``) may find a term."""
-        if not (SEPARATOR_RE.search(text) or DIGIT_WORD_RE.search(text)):
+        if not (
+            SEPARATOR_RE.search(text)
+            or DIGIT_WORD_RE.search(text)
+            or (("@" in text or "!" in text) and next(_edge_symbols(text), None))
+        ):
             return False
         return next(self._readings(text, lazy=True), None) is not None
 

@@ -195,3 +195,24 @@ def test_the_batch_prescreen_never_drops_what_lint_finds(seed):
     )
     texts = [t for t, *_ in items]
     assert outside.lint_many(texts) == [outside.lint(t) for t in texts]
+
+
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("honestly what the @rsehole is this", True),  # "@" for a first letter
+        ("new post: @ssm4nch (link in bio)", True),  # and a digit for a vowel
+        ("naz! scum", True),  # "!" for a last one
+        ("thanks @assistant!", False),  # a mention, an exclamation
+        ("hi @team great!!", False),
+        ("cry pip!", False),  # an everyday word's exclamation
+        ("go @team4life", False),
+    ],
+)
+def test_a_leet_symbol_at_a_words_edge(text, flagged):
+    policy = compile_policy(
+        bench.build_policy(["arsehole", "assmunch", "nazi", "pipi", "ateam", "ateam4life"])[:2]
+    )
+    found = policy.lint(text)
+    assert bool(found.findings) is flagged
+    assert policy.lint_many([text, "fine"])[0] == found

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from policy.engine import compile_policy, starter_rules
 from policy.engine import normalize as nz
+from policy.engine.compiler import NO_POSSESSIVE
 from policy.engine.corpus import SCUNTHORPE_TERMS
 from policy.engine.corpus import SCUNTHORPE_WORDS as _WORDS
 
@@ -244,6 +245,13 @@ def test_evaded_banned_terms_are_found(evasion, before, after):
     st.booleans(),
 )
 def test_everyday_words_are_never_flagged(words, separators, shout):
+    # (a function word takes no possessive: "as's" is "ass" with an apostrophe in it)
+    assume(
+        not any(
+            w.casefold() in NO_POSSESSIVE and s == "'s "
+            for w, s in zip(words, separators, strict=False)
+        )
+    )
     text = "".join(w + s for w, s in zip(words, separators, strict=False)).strip()
     if shout:
         text = text.upper()
