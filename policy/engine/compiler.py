@@ -120,8 +120,9 @@ SEPARATOR_RE = re.compile(
 _CONTRACTION_RE = re.compile(r"(?:s|t|d|m|ll|re|ve)(?![^\W_])", re.IGNORECASE)
 # a digit next to a letter; the word around it is found by ``_word_around``
 DIGIT_WORD_RE = re.compile(
-    r"[^\W\d_][@$|!]?[012346789]|[012346789][@$|!]?[^\W\d_]"
-)  # a digit beside a letter, or beside a leet symbol beside a letter (naej@4)
+    r"[^\W\d_][@$|!]?[0-9]|[0-9][@$|!]?[^\W\d_]"
+)  # a digit beside a letter, or beside a leet symbol beside a letter (naej@4); the
+# word around it is read for the digits that stand for letters (pous50: the 0)
 
 
 def _word_around(text: str, at: int) -> tuple[int, int]:
@@ -222,9 +223,9 @@ def reading_plans(
         word = text[start:end]
         letters = sum(not ch.isdigit() for ch in word)
         if letters < 3 and (
-            not letters or len(word) < 3 or joined is None or not joined([_token_at(text, start)])
+            not letters or len(word) < 2 or joined is None or not joined([_token_at(text, start)])
         ):
-            continue  # three letters pin a word down; one, a word of a term of several (60d)
+            continue  # three letters pin a word down; one, a word of a term of several (t0)
         if relevant is not None and not relevant([_token_at(text, start)]):
             continue  # no reading of it can find anything: its digits stay
         mine = [start + i for i, ch in enumerate(word) if ch in DIGIT_READINGS]
@@ -288,6 +289,23 @@ def _differ(a: str, b: str) -> tuple[int, int]:
     return first, last
 
 
+def _number_suffix(text: str, start: int, stop: int) -> bool:
+    """Whether ``text[start:stop]`` is digits that end a word whose letters before them
+    are an everyday word (a handle's or a name's number: idiot44, not h33ll)."""
+    if not text[start:stop].isdigit() or text[stop : stop + 1].isalnum():
+        return False
+    word = _letters_before(text, start)
+    return bool(word) and dictionary.is_word(word.casefold())
+
+
+def _shows(span: str, accents: str) -> bool:
+    """Whether a span of text shows one of a term's accented letters."""
+    if span.isascii():
+        return False
+    written = unicodedata.normalize("NFC", span.casefold())
+    return any(ch in written for ch in accents)
+
+
 def _token_at(text: str, at: int) -> str:
     """The whitespace-delimited token (between spaces) that holds ``text[at]``."""
     a = text.rfind(" ", 0, at) + 1
@@ -308,7 +326,16 @@ _SPOT_READINGS = {**DIGIT_READINGS, "@": "a"}
 # punctuation: "@" for a first letter (@rsehole), "!" for a last one (naz!); not beside
 # an everyday word, whose mention or exclamation it is (@team, pip!)
 _EDGE_SYMBOL_RE = re.compile(r"(?<!\S)@(?=[^\W\d_])|(?<=[^\W\d_])!(?![^\W\d_])")
-_LETTERS_BEFORE_RE = re.compile(r"[^\W\d_]+$")
+
+
+def _letters_before(text: str, at: int, most: int = 64) -> str:
+    """The letters right before ``text[at]`` (at most ``most``: a word, not a text)."""
+    start = at
+    while start > 0 and at - start < most and text[start - 1].isalpha():
+        start -= 1
+    return text[start:at]
+
+
 _LETTERS_AFTER_RE = re.compile(r"[^\W\d_]+")
 
 
@@ -320,7 +347,7 @@ def _edge_symbols(text: str):
             word = _LETTERS_AFTER_RE.match(text, at + 1).group()
             letter = "a"
         else:
-            word = _LETTERS_BEFORE_RE.search(text, 0, at).group()
+            word = _letters_before(text, at)
             letter = "i"
         if not dictionary.is_word(word.casefold()):
             yield at, letter
@@ -992,12 +1019,6 @@ class CompiledPolicy:
             while at >= 0:
                 found.add(bisect.bisect_right(starts, max(at - 1, 0)) - 1)
                 at = classes.find(_AT_HINT, at + 1)
-        if "@" in joined or "!" in joined:  # at a word's edge, read as a letter
-            for at, letter in _edge_symbols(joined):
-                a = joined.rfind(" ", 0, at) + 1
-                b = joined.find(" ", at)
-                token = joined[a : len(joined) if b < 0 else b]
-                side.append((a, token[: at - a] + letter + token[at - a + 1 :]))
         if "!" in joined:  # "!" inside a word, or starting one
             for m in _BANG_HINT_RE.finditer(classes):
                 before = classes[m.start() - 1]
@@ -1489,15 +1510,18 @@ class CompiledPolicy:
             if entry.singles:
                 if marks is None:
                     marks = nz.runs(nz.skeleton(text) if s is None else s)
-                if (strict or entry.respelled) and any(
-                    marks[first + o] == "2" for o in entry.singles
-                ):
+                pairs = [first + o for o in entry.singles if marks[first + o] == "2"]
+                if pairs and (strict or entry.respelled):
                     continue  # a pair read as one letter on top of another rule
+                if any(_number_suffix(text, *tracked.span(k, k)) for k in pairs):
+                    continue  # idiot44: a number after a word, not a stretched letter
                 if not self._folds(tracked.s, marks, first, entry):
                     continue
             start, stop = tracked.span(end - length + 2, end - entry.trail)
             if entry.spelled and not _spelled_out(text[start:stop]):
                 continue
+            if entry.accents and not _shows(text[start:stop], entry.accents):
+                continue  # "Peter" is a name, "péter" the term
             # A link made only of single letters (4.s.s.h.o.l.ee) is spelled-out evasion.
             if _LEET_OR_TAG.search(text, start, stop) and not _spelled_out(text[start:stop]):
                 if urls is None:
@@ -1607,15 +1631,24 @@ def _symbol_digits(joined: str) -> list[int]:
         at = m.start()
         if 0 < at < last:
             before, after = joined[at - 1], joined[at + 1]
-            if (before in _READ_SYMBOLS and after.isalpha()) or (
-                after in _READ_SYMBOLS and before.isalpha()
+            if (
+                (before in _READ_DIGITS and after.isalpha())
+                or (after in _READ_DIGITS and before.isalpha())
+                or (  # two symbols inside a word: copro|@gnia, not great!!
+                    (after in _LEET_PAIR and before.isalpha() and joined[at + 2 : at + 3].isalpha())
+                    or (
+                        before in _LEET_PAIR
+                        and after.isalpha()
+                        and joined[at - 2 : at - 1].isalpha()
+                    )
+                )
             ):
                 out.append(at)
     return out
 
 
 _READ_DIGITS = frozenset("012346789")
-_READ_SYMBOLS = _READ_DIGITS | frozenset("@!$|")  # a letter's stand-in beside a symbol
+_LEET_PAIR = frozenset("@!$|")  # a letter's stand-in beside another one
 _CLASS_SEPARATOR_RE = re.compile(r"a\.a")
 _CAMEL_TAG_RE = re.compile(r"#\w+")
 _BATCH = 2000
@@ -1679,6 +1712,18 @@ def _screen_automaton(keys, batch_keys) -> _Patterns:
     pattern word of a spelling of several words counts only with its pair (see
     ``CompiledPolicy._screen``). The words read apart count every pattern."""
     patterns: dict[str, Any] = {key: key in batch_keys for key in keys if key}
+    # A word's first "@" and last "!" are gaps here (a mention sign, punctuation); where
+    # they stand for an a or an i (@rsehole, naz!), the word is the pattern without it.
+    # Not where what is left is short or an everyday word (which the exact lint never
+    # reads so): "@team", "pip!".
+    for key in keys:
+        word = key.strip(nz.GAP)
+        if nz.GAP in word or not key.startswith(nz.GAP):
+            continue
+        for rest in (word[1:] if word[0] == "a" else "", word[:-1] if word[-1] == "i" else ""):
+            if len(rest) >= 3 and not dictionary.is_word(rest):
+                edge = nz.GAP + rest + key[len(nz.GAP) + len(word) :]
+                patterns.setdefault(edge, key in batch_keys)
     patterns.update(dict.fromkeys(_TRIPLES, True))
     for key in _DOUBLES:
         patterns.setdefault(key, _DOUBLE)

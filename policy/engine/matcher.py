@@ -29,6 +29,7 @@ digit for a vowel are read on the text's side: see ``compiler.readings``.)
 from __future__ import annotations
 
 import itertools
+import unicodedata
 from dataclasses import dataclass, replace
 
 import ahocorasick
@@ -58,6 +59,9 @@ class Entry:
     # a phonetic respelling: matched only where no letter is read once from a pair
     # (one evasion rule at a time: "stykku" is not "stykou" respelled with a k doubled)
     respelled: bool = False
+    # a term whose letters without their accents make everyday words ("péter" is
+    # "peter"): found only where the text shows one of these accented letters
+    accents: str = ""
 
 
 def parse_term(term: str) -> TermForm | None:
@@ -119,7 +123,10 @@ def patterns(form: TermForm) -> list[tuple[str, tuple[int, ...], int, bool]]:
         if "" not in join:
             leads = [(" # " if form.hashtag else nz.GAP, False)]
         else:
-            leads = [(" # ", False)]
+            # (not a hashtag of words run together into an everyday word: #hardcore is
+            # not "hard core"; spelled out, t.h.e.r.a.p.i.s.t still is "the rapist")
+            everyday = not any(join) and _everyday(joined)
+            leads = [] if everyday else [(" # ", False)]
             if not form.hashtag and not any(join):
                 leads.append((nz.GAP, True))
         for variant in _il_variants(joined):
@@ -133,6 +140,12 @@ def patterns(form: TermForm) -> list[tuple[str, tuple[int, ...], int, bool]]:
             if len(out) >= MAX_VARIANTS_PER_TERM:
                 break
     return [(key, required, len(trail), spelled) for key, required, spelled in out]
+
+
+def _everyday(word: str) -> bool:
+    from policy.engine.dictionary import is_word
+
+    return is_word(word)
 
 
 def _phonetic_once(word: str) -> set[str]:
@@ -265,6 +278,21 @@ def _word_key(word: str, prefix: bool) -> str:
     return nz.GAP + word.translate(_SCREEN_DIGITS) + ("" if prefix else nz.GAP)
 
 
+def _accents(term: str, form: TermForm) -> str:
+    """The accented letters a text must show for ``term`` to be found, when its words
+    without their accents are everyday words (else none: "putain" is no English word)."""
+    from policy.engine.dictionary import is_word
+
+    accented = "".join(
+        ch
+        for ch in unicodedata.normalize("NFC", term.casefold())
+        if ch.isalpha() and not ch.isascii()
+    )
+    if not accented or not all(is_word(word) for word in form.words):
+        return ""
+    return accented
+
+
 class TermAutomaton:
     """All patterns of all term rules of one policy, and the prescreen's patterns (see
     ``CompiledPolicy.lint_many``)."""
@@ -301,11 +329,12 @@ class TermAutomaton:
         form = parse_term(term)
         if form is None:  # validation refuses these; be safe for direct callers
             return
+        accents = _accents(term, form)
         for key, required, trail, spelled in patterns(form):
             singles = tuple(
                 i for i, ch in enumerate(key) if ch in _SINGLE_LETTERS and i not in required
             )
-            self._put(key, Entry(slot, required, trail, spelled, singles))
+            self._put(key, Entry(slot, required, trail, spelled, singles, accents=accents))
         screen = self.screen
         words = form.words
         self.digit_words = self.digit_words or words[_key_index(list(words))].isdigit()
@@ -324,7 +353,11 @@ class TermAutomaton:
                     for i, w in enumerate(parts)
                     if i != k
                 )
-        if len(form.words) > 1 and not any(w.isdigit() for w in form.words):
+        if (
+            len(form.words) > 1
+            and not any(w.isdigit() for w in form.words)
+            and not _everyday("".join(form.words))
+        ):
             key = _screen_key("".join(form.words), form.prefix)
             screen.add(key)
             solo.add(key)

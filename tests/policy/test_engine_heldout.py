@@ -216,3 +216,28 @@ def test_a_leet_symbol_at_a_words_edge(text, flagged):
     found = policy.lint(text)
     assert bool(found.findings) is flagged
     assert policy.lint_many([text, "fine"])[0] == found
+
+
+@pytest.mark.parametrize(
+    "terms, text, flagged",
+    [
+        (["hard core"], "#hardcore fans", False),  # run together: an everyday word
+        (["hard core"], "#HardCore", True),  # the words apart
+        (["the rapist"], "t.h.e.r.a.p.i.s.t", True),  # spelled out still counts
+        (["péter"], "ego peter ox", False),  # a name without the term's accent
+        (["péter"], "ne pas péter", True),
+        (["idiota"], "@idiot44 get ta", False),  # a number after a word
+        (["hell"], "h33ll", True),  # digits inside a word stretch it
+        (["how to murder"], "um h1w t3 murder", True),  # a word of two with a digit
+        (["la putain de ta mère"], "la puta4n de t0 mère", True),
+        (["pousse-crotte"], "rib keg pous50-crotte ur", True),  # 5 as s, then 0 for e
+        (["how to murder"], "go t0 bed", False),
+    ],
+)
+def test_words_that_are_everyday_words_and_digits_beside_letters(terms, text, flagged):
+    policy = compile_policy(
+        [{"id": "b", "kind": "banned_terms", "severity": "block", "message": "x", "terms": terms}]
+    )
+    found = policy.lint(text)
+    assert bool(found.findings) is flagged
+    assert policy.lint_many([text, "fine"])[0] == found
