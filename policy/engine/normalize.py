@@ -162,8 +162,16 @@ ASCII_TABLE = {code: map_char(chr(code)) for code in range(128)}
 CHAR_TABLE.update(ASCII_TABLE)
 
 _TAG_RE = re.compile(r"#\w+")
-CAMEL_RE = regex.compile(r"(?<=\p{Ll})(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})")
-_ASCII_CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # same, ASCII
+# Camel case: before a capital after a small letter, before the last of a run of capitals
+# followed by a small letter, and around digits between words (#2Girls1Cup; not sh1tShow's
+# "1t", a digit inside a word).
+CAMEL_RE = regex.compile(
+    r"(?<=\p{Ll})(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})"
+    r"|(?<=\p{L})(?=[0-9]+\p{Lu})|(?<=[0-9])(?=\p{Lu})"
+)
+_ASCII_CAMEL_RE = re.compile(  # the same, for ASCII
+    r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=[0-9]+[A-Z])|(?<=[0-9])(?=[A-Z])"
+)
 
 
 def camel_split(tag: str) -> str:

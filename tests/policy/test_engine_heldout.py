@@ -232,6 +232,9 @@ def test_a_leet_symbol_at_a_words_edge(text, flagged):
         (["la putain de ta mère"], "la puta4n de t0 mère", True),
         (["pousse-crotte"], "rib keg pous50-crotte ur", True),  # 5 as s, then 0 for e
         (["how to murder"], "go t0 bed", False),
+        (["2 girls 1 cup"], "aw this and thought #2Girls1Cup", True),  # digits between words
+        (["shit show"], "#sh1tShow", True),  # a digit inside a word stays in it
+        (["2 girls 1 cup"], "#Area51Party #iPhone15Pro", False),
     ],
 )
 def test_words_that_are_everyday_words_and_digits_beside_letters(terms, text, flagged):
