@@ -5,7 +5,8 @@ the compiled policy, how to read a channel, and the most characters a text may h
 Lines are read with orjson when it is installed (the standard library's json gives the
 error message for a line that is not valid, so answers are the same either way); the
 texts of a batch of lines are linted together (``CompiledPolicy.lint_many``); an answer
-with no findings is one constant line.
+with no findings is one constant line. A bulk stream is shared out among processes
+(``lint_blocks``, ``_Parallel``).
 """
 
 from __future__ import annotations
@@ -99,8 +100,9 @@ def lint_blocks(
     platform). ``stats`` counts "bad" and "blocked".
 
     With ``processes`` above 1, a stream that arrives in bulk (a batch of ``BULK`` lines
-    or more) is linted by that many forked processes, a batch each, the answers still
-    in order (see ``_Parallel``); what comes before is linted here."""
+    or more) is linted by that many processes, this one and forked ones, a chunk of
+    ``PARALLEL_CHUNK`` lines each in turn, the answers still in order (see
+    ``_Parallel``); what comes before is linted here."""
     stats = {} if stats is None else stats
     stats.setdefault("bad", 0)
     stats.setdefault("blocked", 0)
