@@ -162,7 +162,9 @@ class Transport(kombu_sqla.Transport):
                     raise TimeoutError() from None
                 busy = now - self._last_delivery < BUSY_SECONDS
                 interval = BUSY_POLLING_INTERVAL if busy else (self.polling_interval or 0)
-                sleep(min(interval, timeout) if timeout else interval)
+                if timeout is not None:  # never past the caller's timeout
+                    interval = min(interval, timeout - (now - started))
+                sleep(interval)
             else:
                 self._last_delivery = monotonic()
                 return

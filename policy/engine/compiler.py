@@ -270,23 +270,23 @@ def _digit_reading(reading: str, moved) -> bool:
 def _differ(a: str, b: str) -> tuple[int, int]:
     """The first and the last index where two different strings of one length differ
     (slices compared in C, halving: a reading's piece is read once, not char by char)."""
-    lo, hi = 0, len(a)  # a[:lo] == b[:lo]; they differ before hi
+    n = len(a)
+    lo, hi = 0, n  # a[:lo] == b[:lo] and a[:hi] != b[:hi]: at the end, a[lo] != b[lo]
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if a[:mid] == b[:mid]:
             lo = mid
         else:
             hi = mid
-    first = lo if a[lo] != b[lo] else hi - 1
-    lo, hi = 0, len(a)  # a[len - lo:] == b[len - lo:]
+    first = lo
+    lo, hi = 0, n  # the same from the end: the last lo characters agree, the last hi not
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if a[len(a) - mid :] == b[len(b) - mid :]:
+        if a[n - mid :] == b[n - mid :]:
             lo = mid
         else:
             hi = mid
-    last = len(a) - 1 - lo if a[len(a) - 1 - lo] != b[len(b) - 1 - lo] else len(a) - hi
-    return first, last
+    return first, n - 1 - lo
 
 
 def _number_suffix(text: str, start: int, stop: int) -> bool:

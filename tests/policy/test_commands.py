@@ -51,6 +51,8 @@ def test_lint_exit_status_is_0_clean_1_blocked(brand):
         (["policy_lint", "no-such-brand", "--jsonl"], "no brand"),
         (["policy_lint"], "brand_slug"),  # argparse
         (["policy_lint", "{brand}", "x", "--no-such-option"], "unrecognized"),
+        (["policy_lint", "{brand}", "x", "--processes", "2"], "--jsonl"),
+        (["policy_lint", "{brand}", "--jsonl", "--processes", "x"], "invalid int"),
     ],
 )
 def test_lint_bad_usage_exits_2_with_a_reason(brand, argv, words):

@@ -63,6 +63,8 @@ class Command(DatabaseCommand):
             raise UsageError("give either TEXT or --jsonl, not both")
         if not jsonl and text is None:
             raise UsageError("give the text to lint, or - to read it from stdin")
+        if processes is not None and not jsonl:
+            raise UsageError("--processes is for --jsonl streams")
         if processes is not None and processes < 1:
             raise UsageError("--processes must be 1 or more")
         version = policy_ensure(brand=brand)
