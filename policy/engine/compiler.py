@@ -236,7 +236,8 @@ def reading_plans(
             and not dictionary.is_word(after.group().casefold())
         ):
             mine.insert(0, start)  # @ssm4nch: the mention sign read as an a too
-        if len(mine) <= _MAX_DIGITS:  # more is a code (x4y5z6w7), not a word
+        if mine and len(mine) <= _MAX_DIGITS:  # none: only look-alikes (5h), which the
+            # skeleton reads; more: a code (x4y5z6w7), not a word
             groups.append(mine)
             tokens.append(_token_at(text, start))
     spots = [at for group in groups for at in group]
