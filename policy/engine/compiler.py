@@ -1490,8 +1490,8 @@ class CompiledPolicy:
         hits = []
         for end, (length, entries) in self._automaton.iter(padded):
             for entry in entries:
-                if entry.slot not in active:
-                    continue
+                if entry.slot not in active or (strict and entry.respelled):
+                    continue  # (a respelling read in a digit's reading: two evasion rules)
                 if entry.required:
                     if flagged is None:
                         flagged = nz.flags(nz.skeleton(text) if s is None else s)

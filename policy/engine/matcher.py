@@ -157,7 +157,7 @@ def _phonetic_once(word: str) -> set[str]:
             out.add(word[:i] + "ph" + word[i + 1 :])
         if c in VOWELS and 0 < i < n - 1 and n >= 4:  # one vowel dropped: fck, sht
             out.add(word[:i] + word[i + 1 :])
-        if c == "i" and 0 < i < n - 1 and word[i + 1] not in VOWELS:  # i -> ia: biatch
+        if c == "i" and i < n - 1 and word[i + 1] not in VOWELS:  # i -> ia: biatch, iadiot
             out.add(word[:i] + "ia" + word[i + 1 :])
     if "ck" in word:  # ck -> k, kk, q: fuk, fukk, fuq
         out.update(word.replace("ck", r) for r in ("k", "kk", "q"))

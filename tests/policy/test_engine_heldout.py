@@ -66,6 +66,7 @@ def test_lint_many_gives_what_lint_gives(held_out):
         ("stykou", "stykku"),
         ("mufti", "muff73"),
         ("mufti", "@muff73 ok"),
+        ("boobs", "#9995Ancients"),  # 9 for b, then "bbs" with its vowels dropped
     ],
 )
 def test_doubled_letters_contractions_and_respellings_stay_innocent(term, text):
@@ -90,6 +91,7 @@ def test_doubled_letters_contractions_and_respellings_stay_innocent(term, text):
         ("fuck", "fck"),
         ("fuck", "phuck"),
         ("bitch", "biatch"),
+        ("infierno", "ianfierno"),
         ("god", "godddd"),
         ("stykou", "styku"),  # each rule alone still reads
         ("mufti", "muft1"),
