@@ -1229,19 +1229,26 @@ class CompiledPolicy:
         starts = [a for a, _ in tokens]
         joined: dict[str, bool] = {}  # per token: may it hold a word of a term of several
         for changed, chars in plans:
-            lo, hi = _stretch(tokens, starts, min(changed), max(changed), self._reach)
-            moved = [at - lo for at in changed]
-            original = text[lo:hi]
-            piece = _place(original, moved, chars)
-            if "\u200b" in chars or _GAP_RE.search(text, changed[0], changed[-1]):
-                several = True  # separators dropped, or words read together
+            if _GAP_RE.search(text, changed[0], changed[-1]):
+                several = True  # words read together
             else:
                 token = _token_at(text, changed[0])
+                if "\u200b" in chars:  # separators dropped: the token as this reading reads it
+                    a = text.rfind(" ", 0, changed[0]) + 1
+                    token = _place(token, [at - a for at in changed], chars).replace("\u200b", "")
+                # (a digit's reading folds as the digit does: the token as written)
                 if token not in joined:
                     joined[token] = self._folded_joined is not None and self._relevant_joined(
                         [token]
                     )
                 several = joined[token]
+            # a reading of a token that no spelling of several words can take in: the
+            # token alone (and the short tokens beside it) holds its findings
+            reach = self._reach if several else 0
+            lo, hi = _stretch(tokens, starts, min(changed), max(changed), reach)
+            moved = [at - lo for at in changed]
+            original = text[lo:hi]
+            piece = _place(original, moved, chars)
             if self._may_match(piece, moved, original, several):
                 yield piece, changed, lo
 
