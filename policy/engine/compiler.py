@@ -1020,11 +1020,17 @@ class CompiledPolicy:
             while at >= 0:
                 found.add(bisect.bisect_right(starts, max(at - 1, 0)) - 1)
                 at = classes.find(_AT_HINT, at + 1)
-        if "!" in joined:  # "!" inside a word, or starting one
-            for m in _BANG_HINT_RE.finditer(classes):
-                before = classes[m.start() - 1]
-                if before == "a" or (before == " " and classes[m.end() - 1] == "a"):
-                    found.add(bisect.bisect_right(starts, max(m.start() - 1, 0)) - 1)
+        if "!" in joined:  # "!" inside a word, or starting one (before a letter)
+            for hint in _BANG_HINTS:  # (two literals found: faster than a pattern)
+                at = classes.find(hint)
+                while at >= 0:
+                    first = at  # the run of "!" that ends here
+                    while classes[first - 1] == "!":
+                        first -= 1
+                    before = classes[first - 1]
+                    if before == "a" or (before == " " and hint == "!a"):
+                        found.add(bisect.bisect_right(starts, max(first - 1, 0)) - 1)
+                    at = classes.find(hint, at + 2)
         # A token with a digit next to a letter: its digits may stand for any vowel, or
         # make a run with a letter. Its folded reading against the patterns' (one pass
         # for the batch) says whether any of that can find something.
@@ -1624,7 +1630,7 @@ _NUMBER_RE = regex.compile(
     rf"(?=[{_WHITESPACE}\"#%&()+,/:;<=>?\[\]^{{}}~\\])"
 )
 _AT_HINT = "a@"
-_BANG_HINT_RE = re.compile("!+[a0]")  # after a letter, or after a gap and before one
+_BANG_HINTS = ("!a", "!0")  # after a letter, or after a gap and before one
 _DIGIT_HINTS = (re.compile("a0"), re.compile("0a"))  # two literals: faster than "a0|0a"
 _LEET_SYMBOLS_RE = re.compile(r"[@!$|]")
 
