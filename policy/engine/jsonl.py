@@ -92,6 +92,7 @@ def lint_blocks(
     max_chars: int = 100_000,
     stats: dict | None = None,
     processes: int = 1,
+    workers: Workers | None = None,
 ) -> Iterator[list[str]]:
     """One output line (without its newline) for each input line, given in batches of
     lines as they arrive, a list of them for each chunk of a batch (each batch is
@@ -102,17 +103,26 @@ def lint_blocks(
     With ``processes`` above 1, a stream that arrives in bulk (a batch of ``BULK`` lines
     or more) is linted by that many processes, this one and forked ones, a chunk of
     ``PARALLEL_CHUNK`` lines each in turn, the answers still in order (see
-    ``_Parallel``); what comes before is linted here."""
+    ``_Parallel``); what comes before is linted here. ``workers`` (``start_workers``):
+    processes forked already, with what they lint (the arguments before ``stats`` are
+    then theirs, and so is ``processes``)."""
     stats = {} if stats is None else stats
     stats.setdefault("bad", 0)
     stats.setdefault("blocked", 0)
-    work = _Work(policy, resolve, default_channel, default_category, max_chars)
+    if workers is not None:
+        work, processes = workers.work, workers.processes
+    else:
+        work = _Work(policy, resolve, default_channel, default_category, max_chars)
     number = 0
     batches = iter(batches)
     for lines in batches:
         if processes > 1 and len(lines) >= BULK:
             rest = itertools.chain([lines], batches)
-            yield from _Parallel(work, processes).run(rest, number, stats)
+            if workers is not None:
+                yield from _Parallel(work, processes).run(rest, number, stats, workers.pool)
+            else:
+                with _forked(work, processes) as pool:
+                    yield from _Parallel(work, processes).run(rest, number, stats, pool)
             return
         for lo in range(0, len(lines), BATCH):
             chunk = lines[lo : lo + BATCH]
@@ -191,44 +201,35 @@ class _Parallel:
         self.work = work
         self.processes = processes
 
-    def run(self, batches: Iterator[list[bytes]], number: int, stats: dict) -> Iterator[list[str]]:
-        global _WORK
-        # The processes never touch the database (the policy is compiled and the
-        # channels resolved in memory) and leave by os._exit, so the connections they
-        # inherit are neither used nor closed there.
-        _WORK = self.work
-        prepare = getattr(self.work.policy, "prepare", None)
-        if prepare is not None:  # built once here, not in each process
-            prepare()
+    def run(
+        self, batches: Iterator[list[bytes]], number: int, stats: dict, pool
+    ) -> Iterator[list[str]]:
+        """The answers, a chunk at a time; ``pool``: the forked processes (``_forked``)."""
         pending: queue.Queue = queue.Queue(maxsize=4 * self.processes)
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(self.processes - 1, mp_context=context) as pool:
-            pool.submit(_ready).result()  # the processes forked here, before any thread starts
-            done = threading.Event()
-            reader = threading.Thread(
-                target=self._read, args=(pool, batches, number, pending, done), daemon=True
-            )
-            reader.start()
-            try:
-                while (item := pending.get()) is not None:
-                    if isinstance(item, BaseException):
-                        raise item
-                    if isinstance(item, tuple):  # this process's own chunk
-                        lines, bad, blocked = self.work(*item)
-                    else:
-                        out, bad, blocked = item.result()
-                        lines = out.split("\n")
-                    stats["bad"] += bad
-                    stats["blocked"] += blocked
-                    yield lines
-            finally:
-                done.set()
-                while True:  # let the reader see that it is done
-                    try:
-                        pending.get_nowait()
-                    except queue.Empty:
-                        break
-                _WORK = None
+        done = threading.Event()
+        reader = threading.Thread(
+            target=self._read, args=(pool, batches, number, pending, done), daemon=True
+        )
+        reader.start()
+        try:
+            while (item := pending.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                if isinstance(item, tuple):  # this process's own chunk
+                    lines, bad, blocked = self.work(*item)
+                else:
+                    out, bad, blocked = item.result()
+                    lines = out.split("\n")
+                stats["bad"] += bad
+                stats["blocked"] += blocked
+                yield lines
+        finally:
+            done.set()
+            while True:  # let the reader see that it is done
+                try:
+                    pending.get_nowait()
+                except queue.Empty:
+                    break
 
     def _read(self, pool, batches, number, pending, done) -> None:
         try:
@@ -253,6 +254,57 @@ class _Parallel:
             pending.put(None)
         except BaseException as exc:  # the stream's own error, raised where answers are
             pending.put(exc)
+
+
+@contextlib.contextmanager
+def _forked(work: _Work, processes: int):
+    """``processes - 1`` processes forked now, each with ``work`` (inherited, never
+    pickled), as an executor."""
+    global _WORK
+    # The processes never touch the database (the policy is compiled and the channels
+    # resolved in memory) and leave by os._exit, so the connections they inherit are
+    # neither used nor closed there.
+    prepare = getattr(work.policy, "prepare", None)
+    if prepare is not None:  # built once here, not in each process
+        prepare()
+    _WORK = work
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(processes - 1, mp_context=context) as pool:
+            pool.submit(_ready).result()  # forked here, before any thread starts
+            yield pool
+    finally:
+        _WORK = None
+
+
+class Workers:
+    """Processes forked before a stream's first line (``start_workers``), for
+    ``lint_blocks``: what they lint, how many processes lint (this one too), the pool."""
+
+    def __init__(self, work: _Work, processes: int, pool):
+        self.work = work
+        self.processes = processes
+        self.pool = pool
+
+
+@contextlib.contextmanager
+def start_workers(
+    policy,
+    resolve: Callable[[str | None], tuple[str | None, str | None]],
+    default_channel: str | None = None,
+    default_category: str | None = None,
+    max_chars: int = 100_000,
+    processes: int = 1,
+) -> Iterator[Workers]:
+    """The processes a bulk stream will be linted with, forked now (the command forks them
+    as it starts, not when the first bulk of lines has arrived), ended on leaving. With
+    ``processes`` 1, none."""
+    work = _Work(policy, resolve, default_channel, default_category, max_chars)
+    if processes <= 1:
+        yield Workers(work, 1, None)
+        return
+    with _forked(work, processes) as pool:
+        yield Workers(work, processes, pool)
 
 
 def default_processes(limit: int = 8) -> int:

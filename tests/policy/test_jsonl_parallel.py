@@ -55,6 +55,26 @@ def test_a_bulk_linted_by_two_processes_answers_as_one_does():
     assert [b["line"] for b in bad] == [k + 1 for k in range(2500) if k % 97 == 5]
 
 
+def test_processes_forked_before_the_first_line_answer_as_one_does():
+    """The command forks its processes as it starts (``start_workers``); the pool then
+    serves the stream, a conversation first and a bulk after it."""
+    lines = _lines(2500)
+    one, _ = _run(lines, 1)
+    policy = compile_policy(RULES)
+    with jsonl.start_workers(policy, lambda c: (c, None), processes=2) as workers:
+        assert workers.pool is not None
+        pids = {workers.pool.submit(os.getpid).result() for _ in range(4)}
+        assert os.getpid() not in pids  # forked already, before any line
+        stats: dict = {}
+        out = list(
+            jsonl.lint_lines(policy, [lines[:3], lines[3:]], None, stats=stats, workers=workers)
+        )
+    assert out == one and stats["bad"] == 26
+    with jsonl.start_workers(policy, lambda c: (c, None), processes=1) as workers:
+        assert workers.pool is None  # one process: none forked
+        assert list(jsonl.lint_lines(policy, [lines], None, workers=workers)) == one
+
+
 def test_a_short_stream_stays_in_this_process(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("forked for a conversation")

@@ -111,19 +111,26 @@ class Command(DatabaseCommand):
         out = self.stdout
         policy = policy_linter(version, brand=brand)  # with its vocabulary and active moments
         policy.prepare()  # before the first line is read
-        blocks = jsonl_mod.lint_blocks(
-            policy,
-            jsonl_mod.read_batches(_stdin_bytes()),
-            scope,
-            default_channel,
-            default_category,
-            MAX_LINT_CHARS,
-            stats,
-            processes=jsonl_mod.default_processes() if processes is None else processes,
-        )
         answered = 0
         try:
-            with jsonl_mod.long_lived():
+            with (
+                jsonl_mod.long_lived(),
+                jsonl_mod.start_workers(  # forked as the command starts
+                    policy,
+                    scope,
+                    default_channel,
+                    default_category,
+                    MAX_LINT_CHARS,
+                    jsonl_mod.default_processes() if processes is None else processes,
+                ) as workers,
+            ):
+                blocks = jsonl_mod.lint_blocks(
+                    policy,
+                    jsonl_mod.read_batches(_stdin_bytes()),
+                    scope,
+                    stats=stats,
+                    workers=workers,
+                )
                 for block in blocks:  # one write and a flush a block, not a line
                     out.write("\n".join(block))
                     out.flush()
