@@ -25,6 +25,7 @@ from policy.engine.schema import validate_rules
 
 TERM_KINDS = ("banned_terms", "sensitive_topics")
 _LEET_OR_TAG = re.compile(r"[0-9@$!|#]")
+_NONE: frozenset = frozenset()
 _SCOPE_CACHE_LIMIT = 1024
 
 
@@ -691,6 +692,7 @@ class CompiledPolicy:
         "_folded_joined",
         "_frozen",
         "_masked",
+        "_masked_letters",
         "_non_ascii",
         "_numbers_blank",
         "_pairs",
@@ -774,6 +776,14 @@ class CompiledPolicy:
             None if terms.interior_hash else sm.TokenSummaries(self._summarize, _matched_size)
         )
         self._masked = {n: tuple(words) for n, words in masked.items()}
+        # which of them (indexes in ``_masked[n]``) have a letter at a place: a masked
+        # token's candidates are the intersection for the letters it shows
+        shown: dict[tuple[int, int, str], set[int]] = {}
+        for n, words in self._masked.items():
+            for k, (_, word) in enumerate(words):
+                for i, ch in enumerate(word):
+                    shown.setdefault((n, i, ch), set()).add(k)
+        self._masked_letters = {key: frozenset(ks) for key, ks in shown.items()}
         # how many tokens either side of a reading's change can belong to a finding over
         # it: each word of the longest term, with a token of junk between any two
         self._reach = 2 * max(
@@ -1425,8 +1435,15 @@ class CompiledPolicy:
             token = m.group().casefold()
             if token.count("*") < 2 and token.endswith("*"):
                 continue
-            for slot, word in self._masked.get(len(token), ()):
-                if slot in active and all(c in ("*", w) for c, w in zip(token, word, strict=True)):
+            words = self._masked.get(len(token))
+            if not words:
+                continue
+            letters = self._masked_letters
+            n = len(token)
+            shown = [letters.get((n, i, c), _NONE) for i, c in enumerate(token) if c != "*"]
+            for k in frozenset.intersection(*shown) if shown else range(len(words)):
+                slot = words[k][0]
+                if slot in active:
                     found.setdefault(slot, set()).add((m.start(), m.end()))
         return found
 
