@@ -1017,10 +1017,14 @@ class CompiledPolicy:
         starts = list(itertools.accumulate((len(t) + 3 for t in texts), initial=0))
         side: list[tuple[int, str]] = []
         if "#" in joined:
-            for m in _CAMEL_TAG_RE.finditer(joined):
-                tag = m.group()
-                if not tag.islower() and not tag.isupper():
-                    side.append((m.start(), nz.camel_split(tag)))
+            tags = [
+                (m.start(), m.group())
+                for m in _CAMEL_TAG_RE.finditer(joined)
+                if not m.group().islower() and not m.group().isupper()
+            ]
+            if tags:  # split at their camel-case boundaries in one pass
+                split = nz.camel_split(end.join(tag for _, tag in tags)).split(end)
+                side += [(at, tag) for (at, _), tag in zip(tags, split, strict=True)]
         if self._masked and "*" in joined:
             for m in re.finditer(r"\*", joined):
                 found.add(bisect.bisect_right(starts, m.start()) - 1)

@@ -165,12 +165,15 @@ _TAG_RE = re.compile(r"#\w+")
 # Camel case: before a capital after a small letter, before the last of a run of capitals
 # followed by a small letter, and around digits between words (#2Girls1Cup; not sh1tShow's
 # "1t", a digit inside a word).
+# (Each boundary is before a capital or a digit: that lookahead first, so most places
+# are passed over at once.)
 CAMEL_RE = regex.compile(
-    r"(?<=\p{Ll})(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})"
-    r"|(?<=\p{L})(?=[0-9]+\p{Lu})|(?<=[0-9])(?=\p{Lu})"
+    r"(?=[\p{Lu}0-9])(?:(?<=\p{Ll})(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})"
+    r"|(?<=\p{L})(?=[0-9]+\p{Lu})|(?<=[0-9])(?=\p{Lu}))"
 )
 _ASCII_CAMEL_RE = re.compile(  # the same, for ASCII
-    r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=[0-9]+[A-Z])|(?<=[0-9])(?=[A-Z])"
+    r"(?=[A-Z0-9])(?:(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])"
+    r"|(?<=[A-Za-z])(?=[0-9]+[A-Z])|(?<=[0-9])(?=[A-Z]))"
 )
 
 
