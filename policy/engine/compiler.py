@@ -976,8 +976,9 @@ class CompiledPolicy:
         joined = f" {end} ".join(texts)
         if joined.count(end) != len(texts) - 1:  # a text holds the separator itself
             return set(range(len(texts)))
-        # Gaps squeezed, for the patterns of two words.
-        screened = _GAPS_RE.sub(nz.GAP, self._screen_read(f" {joined} "))
+        # (Gaps are not squeezed: every pattern is one word between gaps, and the pairs
+        # of words below are read with runs collapsed.)
+        screened = self._screen_read(f" {joined} ")
         # where each text ends in the screened string
         ends = [m.start() for m in re.finditer(end, screened)]
         batch_screened = screened
@@ -1689,7 +1690,6 @@ _CAMEL_TAG_RE = re.compile(r"#\w+")
 _BATCH = 2000
 
 
-_GAPS_RE = re.compile("  +")
 _RUNS_RE = re.compile(r"(.)(?=\1)")  # each character the same one follows
 _LOOSE_RE = re.compile(r"[a0]\.[a0]")  # in the character classes
 _LEET_WORD_RE = re.compile(r"[$|]")
