@@ -327,7 +327,10 @@ _SPOT_READINGS = {**DIGIT_READINGS, "@": "a"}
 # a leet symbol at a word's edge, which normalisation reads as a mention sign or as
 # punctuation: "@" for a first letter (@rsehole), "!" for a last one (naz!); not beside
 # an everyday word, whose mention or exclamation it is (@team, pip!)
-_EDGE_SYMBOL_RE = re.compile(r"(?<!\S)@(?=[^\W\d_])|(?<=[^\W\d_])!(?![^\W\d_])")
+_EDGE_SYMBOL_RE = re.compile(  # a leading "@" before a letter; a last "!" after a letter,
+    # or after a digit after a letter (dumpp4!)
+    r"(?<!\S)@(?=[^\W\d_])|(?<=[^\W\d_])!(?![^\W\d_])|(?<=[^\W\d_][0-9])!(?![^\W\d_])"
+)
 
 
 def _letters_before(text: str, at: int, most: int = 64) -> str:

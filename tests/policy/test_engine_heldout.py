@@ -92,6 +92,7 @@ def test_doubled_letters_contractions_and_respellings_stay_innocent(term, text):
         ("fuck", "phuck"),
         ("bitch", "biatch"),
         ("infierno", "ianfierno"),
+        ("dumppai", "dumpp4!"),  # a digit for a, "!" for i after it
         ("god", "godddd"),
         ("stykou", "styku"),  # each rule alone still reads
         ("mufti", "muft1"),
