@@ -1033,28 +1033,31 @@ class CompiledPolicy:
             for m in re.finditer(r"\*", joined):
                 found.add(bisect.bisect_right(starts, m.start()) - 1)
         classes = nz.char_classes(f" {joined} ")  # one more character in front
-        if "@" in joined:  # "@" inside a word
-            at = classes.find(_AT_HINT)
-            while at >= 0:
-                found.add(bisect.bisect_right(starts, max(at - 1, 0)) - 1)
-                at = classes.find(_AT_HINT, at + 1)
+        # (Each pattern over the classes starts with a rare character: a scan for a
+        # literal that starts with a letter stops at every letter.)
+        if "@" in joined:  # "@" after a letter
+            for m in _AT_RE.finditer(classes, 1):
+                if classes[m.start() - 1] == "a":
+                    found.add(bisect.bisect_right(starts, max(m.start() - 2, 0)) - 1)
         if "!" in joined:  # "!" inside a word, or starting one (before a letter)
-            for hint in _BANG_HINTS:  # (two literals found: faster than a pattern)
-                at = classes.find(hint)
-                while at >= 0:
-                    first = at  # the run of "!" that ends here
-                    while classes[first - 1] == "!":
-                        first -= 1
-                    before = classes[first - 1]
-                    if before == "a" or (before == " " and hint == "!a"):
-                        found.add(bisect.bisect_right(starts, max(first - 1, 0)) - 1)
-                    at = classes.find(hint, at + 2)
+            for m in _BANG_HINT_RE.finditer(classes):
+                first = m.start()  # the run of "!" that ends here
+                while classes[first - 1] == "!":
+                    first -= 1
+                before = classes[first - 1]
+                if before == "a" or (before == " " and classes[m.end() - 1] == "a"):
+                    found.add(bisect.bisect_right(starts, max(first - 1, 0)) - 1)
         # A token with a digit next to a letter: its digits may stand for any vowel, or
         # make a run with a letter. Its folded reading against the patterns' (one pass
         # for the batch) says whether any of that can find something.
         folded: list[tuple[int, str]] = []
         last = -1
-        digits = sorted(m.start() for p in _DIGIT_HINTS for m in p.finditer(classes, 1))
+        # "a0" found as "0a" in the classes reversed
+        backwards = len(classes) - 2
+        digits = sorted(
+            [backwards - m.start() for m in _DIGIT_HINT_RE.finditer(classes[::-1])]
+            + [m.start() for m in _DIGIT_HINT_RE.finditer(classes, 1)]
+        )
         symbols = _symbol_digits(joined)  # naej@4
         if symbols:
             digits = sorted(digits + [at + 1 for at in symbols])
@@ -1070,10 +1073,13 @@ class CompiledPolicy:
             found.add(bisect.bisect_right(starts, at) - 1)
         last = -1
         taken: list[tuple[int, str]] = []
-        for m in _CLASS_SEPARATOR_RE.finditer(classes, 1):
-            if m.start() - 1 < last:
+        for m in _CLASS_SEPARATOR_RE.finditer(classes, 2):
+            dot = m.start()  # (in joined: dot - 1)
+            if classes[dot - 1] != "a":
+                continue  # not after a letter
+            if dot - 2 < last:
                 continue  # in the word already taken
-            a = joined.rfind(" ", 0, m.start() - 1) + 1
+            a = joined.rfind(" ", 0, dot - 2) + 1
             last = joined.find(" ", m.end() - 1)
             last = len(joined) if last < 0 else last
             taken.append((a, joined[a:last]))
@@ -1654,9 +1660,9 @@ _NUMBER_RE = regex.compile(
     rf"(?<=[{_WHITESPACE}\"#%&()+,/:;<=>?\[\]^{{}}~\\])[0-9]{{2,}}"
     rf"(?=[{_WHITESPACE}\"#%&()+,/:;<=>?\[\]^{{}}~\\])"
 )
-_AT_HINT = "a@"
-_BANG_HINTS = ("!a", "!0")  # after a letter, or after a gap and before one
-_DIGIT_HINTS = (re.compile("a0"), re.compile("0a"))  # two literals: faster than "a0|0a"
+_BANG_HINT_RE = re.compile("![a0]")  # after a letter, or after a gap and before one
+_AT_RE = re.compile("@")
+_DIGIT_HINT_RE = re.compile("0a")  # and "a0", read backwards
 _LEET_SYMBOLS_RE = re.compile(r"[@!$|]")
 
 
@@ -1688,7 +1694,7 @@ def _symbol_digits(joined: str) -> list[int]:
 
 _READ_DIGITS = frozenset("012346789")
 _LEET_PAIR = frozenset("@!$|")  # a letter's stand-in beside another one
-_CLASS_SEPARATOR_RE = re.compile(r"a\.a")
+_CLASS_SEPARATOR_RE = re.compile(r"\.a")  # after a letter (checked apart)
 _CAMEL_TAG_RE = re.compile(r"#\w+")
 _BATCH = 2000
 
