@@ -996,7 +996,8 @@ class CompiledPolicy:
         # A letter written twice stands for one where no everyday word has it doubled
         # ("fuuck", "sshhiitt"; not "good"): the words with a doubled letter, collapsed,
         # against the collapsed patterns.
-        for at, batch in _doubled_hits(collapsed_keys, screened, doubled):
+        runs: list[int] = []
+        for at, batch in _doubled_hits(collapsed_keys, screened, doubled, runs):
             (found if batch else maybe).add(bisect.bisect_left(ends, at))
         maybe -= found
         if maybe:
@@ -1013,6 +1014,11 @@ class CompiledPolicy:
             maybe -= hits
         for m in _SINGLES_RE.finditer(screened):
             found.add(bisect.bisect_left(ends, m.start()))
+        if runs:  # a word of one letter written twice (a ss): with a single beside it?
+            bounds = [0, *(e + 1 for e in ends), len(screened)]
+            for k in {bisect.bisect_left(ends, a) for a in runs} - found:
+                if _RUN_SINGLES_RE.search(screened, bounds[k], bounds[k + 1]):
+                    found.add(k)
         if nz.UNMAPPED in screened and self._non_ascii_terms():
             for m in re.finditer(nz.UNMAPPED, screened):
                 found.add(bisect.bisect_left(ends, m.start()))
@@ -1211,7 +1217,7 @@ class CompiledPolicy:
             # in any word around: alabam@ hot p4cket)
             return True
         screened = nz.screen_text(f" {piece} ")
-        if _SINGLES_RE.search(screened):
+        if _RUN_SINGLES_RE.search(screened):
             return True
         # Where the reading's screen differs from the original's (same length: the same
         # places): a one-word pattern that ends before that or starts after it was in the
@@ -1648,6 +1654,9 @@ def compile_policy(rules) -> CompiledPolicy:
 _TRIPLES = [c * 3 for c in "abcdefghijklmnpqrstuvxyz" + nz.MARK] + ["wwww"]
 _TRIPLES += [c + "ooo" for c in "abcdefghijklmnopqrstuvwxyz"]
 _SINGLES_RE = re.compile(" [^ \x1e] +[^ \x1e] ")
+# the same, where a "single character" may be written several times (a ss, ff uu cc kk:
+# normalisation step 5 joins those too); slower, for short strings
+_RUN_SINGLES_RE = re.compile(" ([^ \x1e])\\1* +([^ \x1e])\\2* ")
 # "@" or "!" inside a word (b@stard, sh!t), a word that starts with "!" (!diot): such a
 # text is linted the exact way. A digit next to a letter (f4ck, or94n, g00d) marks a
 # token that is read apart, folded (see ``_folded_hits``).
@@ -1791,11 +1800,12 @@ _DOUBLES = [c * 2 for c in "abcdefghijklmnopqrstuvwxyz" + nz.MARK]
 _DOUBLE = "doubled"
 
 
-def _doubled_hits(automaton: ahocorasick.Automaton, screened: str, doubled: list[int]):
+def _doubled_hits(automaton: ahocorasick.Automaton, screened: str, doubled: list[int], runs=None):
     """``(position in screened, batch)`` for each word of ``screened`` with a doubled letter
     (``doubled``: where the prescreen's pass found one) that, its runs collapsed, is a
     collapsed pattern, unless it is an everyday word (an everyday word's doubled letter
-    never stands for one)."""
+    never stands for one). ``runs``, given a list, gets where each word that is one
+    character written several times starts ("ss")."""
     known = dictionary.words()
     words = []
     last = -1
@@ -1808,6 +1818,8 @@ def _doubled_hits(automaton: ahocorasick.Automaton, screened: str, doubled: list
         if last < 0:
             last = len(screened)
         word = screened[a:last]
+        if runs is not None and word[0] == word[-1] and word.count(word[0]) == len(word):
+            runs.append(a)
         if word not in known:
             words.append((a, word))
     if not words:

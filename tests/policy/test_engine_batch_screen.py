@@ -32,6 +32,9 @@ EVADED = [
     "ffuck this",
     "shiitt happens",  # two letters twice
     "a muff diiver",
+    "ff uu cc kk",  # single letters written twice, spelled out
+    "f u 😀 cc k",
+    "s h ii t",
 ]
 CLEAN = [
     "@designer46 loved the show https://shop.example.com/p?id=173888",
@@ -174,3 +177,22 @@ def test_a_reading_finds_another_rules_term_where_the_text_as_written_finds_one(
             ("en", "f4ck"),
         }
         assert two.lint_many([text]) == [two.lint(text)]
+
+
+@pytest.mark.parametrize("text", ["a ss", "a😀ß", "a ß!", "what a ss", "a  ss"])
+def test_a_single_letter_written_twice_is_a_single_letter_in_a_batch_too(text):
+    """Normalisation joins "a" and "ss" (or "ß", read "ss") as it joins single letters;
+    the batch prescreen had let these through unread."""
+    policy = compile_policy(
+        [
+            {
+                "id": "b",
+                "kind": "banned_terms",
+                "severity": "block",
+                "message": "No.",
+                "terms": ["ass"],
+            }
+        ]
+    )
+    assert policy.lint(text).blocked
+    assert policy.lint_many([text, "hello"])[0] == policy.lint(text)
