@@ -1766,15 +1766,15 @@ def _screen_automaton(keys, batch_keys) -> _Patterns:
     ``CompiledPolicy._screen``). The words read apart count every pattern."""
     patterns: dict[str, Any] = {key: key in batch_keys for key in keys if key}
     # A word's first "@" and last "!" are gaps here (a mention sign, punctuation); where
-    # they stand for an a or an i (@rsehole, naz!), the word is the pattern without it.
-    # Not where what is left is short or an everyday word (which the exact lint never
-    # reads so): "@team", "pip!".
+    # they stand for an a or an i (@rsehole, @ss, naz!), the word is the pattern without
+    # it. Not where what is left is an everyday word (which the exact lint never reads
+    # so): "@team", "pip!".
     for key in keys:
         word = key.strip(nz.GAP)
         if nz.GAP in word or not key.startswith(nz.GAP):
             continue
         for rest in (word[1:] if word[0] == "a" else "", word[:-1] if word[-1] == "i" else ""):
-            if len(rest) >= 3 and not dictionary.is_word(rest):
+            if rest and not dictionary.is_word(rest):
                 edge = nz.GAP + rest + key[len(nz.GAP) + len(word) :]
                 patterns.setdefault(edge, key in batch_keys)
     patterns.update(dict.fromkeys(_TRIPLES, True))
