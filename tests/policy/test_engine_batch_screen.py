@@ -149,27 +149,20 @@ def test_readings_of_apostrophes_digits_beside_symbols_and_short_words(text, fou
     assert READ.lint_many([text]) == [READ.lint(text)]
 
 
+def _banned(rule_id: str, *terms: str) -> dict:
+    return {
+        "id": rule_id,
+        "kind": "banned_terms",
+        "severity": "block",
+        "message": "m",
+        "terms": list(terms),
+    }
+
+
 def test_a_reading_finds_another_rules_term_where_the_text_as_written_finds_one():
     """f4ck is "fack" as written (4 as a) and "fuck" read: two rules, two findings, even in a
     text whose other words the prescreen finds too."""
-    two = compile_policy(
-        [
-            {
-                "id": "de",
-                "kind": "banned_terms",
-                "severity": "block",
-                "message": "m",
-                "terms": ["fack"],
-            },
-            {
-                "id": "en",
-                "kind": "banned_terms",
-                "severity": "block",
-                "message": "m",
-                "terms": ["fuck"],
-            },
-        ]
-    )
+    two = compile_policy([_banned("de", "fack"), _banned("en", "fuck")])
     for text in ["f4ck", "what the f4ck", "f4ck f4ck f4ck f4ck fack fuck"]:
         found = two.lint(text).findings
         assert {(f.rule, f.match) for f in found if f.match == "f4ck"} == {
@@ -184,16 +177,6 @@ def test_short_spellings_are_read_in_a_batch_too(text):
     """Normalisation joins "a" and "ss" (or "ß", read "ss") as it joins single letters,
     and "@" before letters that are no everyday word may be an a however few they are;
     the batch prescreen had let these through unread."""
-    policy = compile_policy(
-        [
-            {
-                "id": "b",
-                "kind": "banned_terms",
-                "severity": "block",
-                "message": "No.",
-                "terms": ["ass"],
-            }
-        ]
-    )
+    policy = compile_policy([_banned("b", "ass")])
     assert policy.lint(text).blocked
     assert policy.lint_many([text, "hello"])[0] == policy.lint(text)
