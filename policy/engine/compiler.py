@@ -1042,7 +1042,7 @@ class CompiledPolicy:
         # (Each pattern over the classes starts with a rare character: a scan for a
         # literal that starts with a letter stops at every letter.)
         if "@" in joined:  # "@" after a letter
-            for m in _AT_RE.finditer(classes, 1):
+            for m in _AT_SIGN_RE.finditer(classes, 1):
                 if classes[m.start() - 1] == "a":
                     found.add(bisect.bisect_right(starts, max(m.start() - 2, 0)) - 1)
         if "!" in joined:  # "!" inside a word, or starting one (before a letter)
@@ -1670,9 +1670,8 @@ _NUMBER_RE = regex.compile(
     rf"(?=[{_WHITESPACE}\"#%&()+,/:;<=>?\[\]^{{}}~\\])"
 )
 _BANG_HINT_RE = re.compile("![a0]")  # after a letter, or after a gap and before one
-_AT_RE = re.compile("@")
+_AT_SIGN_RE = re.compile("@")  # in the character classes
 _DIGIT_HINT_RE = re.compile("0a")  # and "a0", read backwards
-_LEET_SYMBOLS_RE = re.compile(r"[@!$|]")
 
 
 def _symbol_digits(joined: str) -> list[int]:
@@ -1681,7 +1680,7 @@ def _symbol_digits(joined: str) -> list[int]:
     their neighbours looked at after."""
     out = []
     last = len(joined) - 1
-    for m in _LEET_SYMBOLS_RE.finditer(joined):
+    for m in _LEET_SYMBOL_RE.finditer(joined):
         at = m.start()
         if 0 < at < last:
             before, after = joined[at - 1], joined[at + 1]

@@ -21,6 +21,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 try:
     import orjson
@@ -110,6 +111,8 @@ def lint_blocks(
     stats.setdefault("bad", 0)
     stats.setdefault("blocked", 0)
     if workers is not None:
+        if policy is not None and policy is not workers.work.policy:
+            raise ValueError("the workers were started with another policy")
         work, processes = workers.work, workers.processes
     else:
         work = _Work(policy, resolve, default_channel, default_category, max_chars)
@@ -281,10 +284,11 @@ class Workers:
     """Processes forked before a stream's first line (``start_workers``), for
     ``lint_blocks``: what they lint, how many processes lint (this one too), the pool."""
 
-    def __init__(self, work: _Work, processes: int, pool):
+    def __init__(self, work: _Work, processes: int, pool, refused: str | None = None):
         self.work = work
         self.processes = processes
         self.pool = pool
+        self.refused = refused  # why none could be forked
 
 
 @contextlib.contextmanager
@@ -298,13 +302,21 @@ def start_workers(
 ) -> Iterator[Workers]:
     """The processes a bulk stream will be linted with, forked now (the command forks them
     as it starts, not when the first bulk of lines has arrived), ended on leaving. With
-    ``processes`` 1, none."""
+    ``processes`` 1, none. When the system refuses to fork (too many processes, no
+    memory), none either: ``Workers.processes`` is then 1 and ``Workers.refused`` says why,
+    and the stream is linted in this process."""
     work = _Work(policy, resolve, default_channel, default_category, max_chars)
     if processes <= 1:
         yield Workers(work, 1, None)
         return
-    with _forked(work, processes) as pool:
-        yield Workers(work, processes, pool)
+    with contextlib.ExitStack() as stack:
+        try:
+            pool = stack.enter_context(_forked(work, processes))
+        except (OSError, BrokenProcessPool) as exc:
+            workers = Workers(work, 1, None, refused=str(exc) or type(exc).__name__)
+        else:
+            workers = Workers(work, processes, pool)
+        yield workers
 
 
 def default_processes(limit: int = 8) -> int:

@@ -150,6 +150,21 @@ def test_the_command_lints_a_bulk_with_processes_and_refuses_none(brand):
     assert zero.code == 2 and "--processes" in zero.err and zero.out == ""
 
 
+def test_the_command_lints_alone_when_the_system_refuses_to_fork(brand, monkeypatch):
+    import multiprocessing.context
+
+    def refuse(self):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", refuse)
+    stdin = b"\n".join(_bulk(700)) + b"\n"
+    one = manage("policy_lint", brand.slug, "--jsonl", "--processes", "1", stdin=stdin)
+    two = manage("policy_lint", brand.slug, "--jsonl", "--processes", "2", stdin=stdin)
+    assert two.out == one.out and two.code == one.code == 2  # every line answered
+    assert "no linting process could be started" in two.err
+    assert "Traceback" not in two.err
+
+
 # --- policy_import / policy_export --------------------------------------------------------------
 
 

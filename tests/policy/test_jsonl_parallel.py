@@ -125,3 +125,31 @@ def test_a_process_that_dies_ends_the_stream_with_an_error():
     lines = _lines(5000)
     with pytest.raises(BrokenProcessPool):
         list(jsonl.lint_lines(_Dies(), [lines], lambda c: (c, None), processes=2))
+
+
+def test_a_system_that_refuses_to_fork_lints_in_this_process(monkeypatch):
+    """Too many processes or no memory: the stream is still answered, in this process,
+    and the caller is told why."""
+    import multiprocessing.context
+
+    def refuse(self):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", refuse)
+    lines = _lines(600)
+    one, _ = _run(lines, 1)
+    policy = compile_policy(RULES)
+    with jsonl.start_workers(policy, lambda c: (c, None), processes=2) as workers:
+        assert workers.processes == 1 and workers.pool is None
+        assert "Resource temporarily unavailable" in workers.refused
+        assert list(jsonl.lint_lines(policy, [lines], None, workers=workers)) == one
+
+
+def test_workers_serve_only_the_policy_they_were_started_with():
+    policy, other = compile_policy(RULES), compile_policy(RULES)
+    stream = [[b'{"text": "x"}']]
+    with (
+        jsonl.start_workers(policy, lambda c: (c, None), processes=1) as workers,
+        pytest.raises(ValueError, match="another policy"),
+    ):
+        list(jsonl.lint_lines(other, stream, None, workers=workers))

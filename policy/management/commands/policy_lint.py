@@ -124,6 +124,11 @@ class Command(DatabaseCommand):
                     jsonl_mod.default_processes() if processes is None else processes,
                 ) as workers,
             ):
+                if workers.refused:
+                    sys.stderr.write(
+                        f"policy_lint: no linting process could be started "
+                        f"({workers.refused}); linting in this process only\n"
+                    )
                 blocks = jsonl_mod.lint_blocks(
                     policy,
                     jsonl_mod.read_batches(_stdin_bytes()),
