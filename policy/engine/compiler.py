@@ -1077,17 +1077,25 @@ class CompiledPolicy:
             folded.append((a, joined[a:last]))
         for at in _folded_hits(self._folded, folded, self._non_ascii, keys=True):
             found.add(bisect.bisect_right(starts, at) - 1)
+        # A word with a separator inside, between the nearest characters on either side
+        # that the prescreen reads as a gap whatever is around them (not the whole
+        # token: the words of a link beside its host's are read as they are already).
         last = -1
         taken: list[tuple[int, str]] = []
+        backwards = None
+        size = len(joined)
         for m in _CLASS_SEPARATOR_RE.finditer(classes, 2):
             dot = m.start()  # (in joined: dot - 1)
             if classes[dot - 1] != "a":
                 continue  # not after a letter
             if dot - 2 < last:
                 continue  # in the word already taken
-            a = joined.rfind(" ", 0, dot - 2) + 1
-            last = joined.find(" ", m.end() - 1)
-            last = len(joined) if last < 0 else last
+            if backwards is None:
+                backwards = joined[::-1]
+            gap = _WORD_GAP_RE.search(backwards, size - (dot - 2))
+            a = size - gap.start() if gap else 0
+            gap = _WORD_GAP_RE.search(joined, m.end() - 1)
+            last = gap.start() if gap else size
             taken.append((a, joined[a:last]))
         if taken:  # the separators dropped, in one pass for all the words
             words = f" {end} ".join(word for _, word in taken)
@@ -1703,6 +1711,17 @@ def _symbol_digits(joined: str) -> list[int]:
 _READ_DIGITS = frozenset("012346789")
 _LEET_PAIR = frozenset("@!$|")  # a letter's stand-in beside another one
 _CLASS_SEPARATOR_RE = re.compile(r"\.a")  # after a letter (checked apart)
+# an ASCII character the prescreen reads as a gap wherever it stands: not a separator
+# (dropped inside a word), "$" or "|" (letters), a letter or a digit
+_WORD_GAP_RE = re.compile(
+    "["
+    + re.escape(
+        "".join(
+            chr(c) for c in range(128) if nz.SCREEN_TABLE[c] == nz.GAP and chr(c) not in ".-_'*`"
+        )
+    )
+    + "]"
+)
 _CAMEL_TAG_RE = re.compile(r"#\w+")
 _BATCH = 2000
 
