@@ -946,6 +946,20 @@ class CompiledPolicy:
         digits next to letters). Only a text with a hit there is linted the exact way;
         the prescreen can let through a text with nothing to find, never drop one with
         something. The other rule kinds run on every text, as in ``lint``."""
+        return [
+            LintResult([]) if result is None else result
+            for result in self.lint_batch(texts, channel, platform, category)
+        ]
+
+    def lint_batch(
+        self,
+        texts: list[str],
+        channel: str | None = None,
+        platform: str | None = None,
+        category: str | None = None,
+    ) -> list[LintResult | None]:
+        """``lint_many``, with None for a text with no findings (a stream of mostly clean
+        texts answers those with one constant line, no result built)."""
         plan = self._scope_cache.get((channel, platform, category)) or self._plan(
             channel, platform, category
         )
@@ -959,17 +973,21 @@ class CompiledPolicy:
             needs_runs=plan.needs_runs,
         )
         has_other = bool(plan.brands or plan.required or plan.counts or plan.links)
-        results: list[LintResult] = []
+        results: list[LintResult | None] = []
         for lo in range(0, len(texts), _BATCH):
             chunk = texts[lo : lo + _BATCH]
             hits = self._screen(chunk) if plan.terms is not None else set()
+            if not has_other:
+                found = [None] * len(chunk)
+                for i in hits:
+                    result = self._lint_exact(chunk[i], plan)
+                    if result.findings:
+                        found[i] = result
+                results += found
+                continue
             for i, text in enumerate(chunk):
-                if i in hits:
-                    results.append(self._lint_exact(text, plan))
-                elif has_other:
-                    results.append(self._lint_exact(text, other))
-                else:
-                    results.append(LintResult([]))
+                result = self._lint_exact(text, plan if i in hits else other)
+                results.append(result if result.findings else None)
         return results
 
     def _screen(self, texts: list[str]) -> set[int]:

@@ -29,6 +29,7 @@ from policy.engine.compiler import CompiledPolicy, Finding, LintResult, compile_
 from policy.engine.promo import Promotion, promotion
 
 MOMENT_PREFIX = "moment-"
+_NOTHING = LintResult([])  # read only, never returned
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +190,35 @@ class GuardedPolicy:
             self._guard(text, result, extra, channel, platform, category)
             for text, result, extra in zip(texts, results, extras, strict=True)
         ]
+
+    def lint_batch(
+        self,
+        texts: list[str],
+        channel: str | None = None,
+        platform: str | None = None,
+        category: str | None = None,
+    ) -> list[LintResult | None]:
+        """``lint_many``, with None for a text with no findings (``CompiledPolicy.lint_batch``)."""
+        results = self.base.lint_batch(texts, channel, platform, category)
+        moments = self.context.moments
+        extras = moments.lint_batch(texts, channel, platform, category) if moments else None
+        tagged = self.context.vocabulary is not None and bool(self._tag_rules)
+        out: list[LintResult | None] = []
+        for k, (text, result) in enumerate(zip(texts, results, strict=True)):
+            extra = extras[k] if extras is not None else None
+            if result is None and extra is None and not (tagged and "#" in text):
+                out.append(None)  # nothing found, and no hashtag to vet
+                continue
+            guarded = self._guard(
+                text,
+                _NOTHING if result is None else result,
+                [] if extra is None else extra.findings,
+                channel,
+                platform,
+                category,
+            )
+            out.append(guarded if guarded.findings else None)
+        return out
 
     # --- the guard -------------------------------------------------------------------------
 

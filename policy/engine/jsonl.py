@@ -361,23 +361,28 @@ def read_batches(stream, size: int = 1 << 16) -> Iterator[list[bytes]]:
 
 
 def _flush(policy, batch, resolve, stats) -> Iterator[str]:
+    lint = getattr(policy, "lint_batch", None) or policy.lint_many
     groups: dict[tuple, list[int]] = {}
+    scopes: dict = {}  # each channel resolved once a batch
     for k, item in enumerate(batch):
         if len(item) == 4:
-            handle, platform = resolve(item[2])
-            groups.setdefault((handle, platform, item[3]), []).append(k)
-    results: dict[int, object] = {}
+            channel = item[2]
+            scope = scopes.get(channel)
+            if scope is None:
+                scope = scopes[channel] = resolve(channel)
+            groups.setdefault((*scope, item[3]), []).append(k)
+    results: list = [None] * len(batch)
     for (handle, platform, category), ks in groups.items():
-        linted = policy.lint_many([batch[k][1] for k in ks], handle, platform, category)
-        results.update(zip(ks, linted, strict=True))
-    for k, item in enumerate(batch):
+        linted = lint([batch[k][1] for k in ks], handle, platform, category)
+        for k, result in zip(ks, linted, strict=True):
+            results[k] = result
+    for item, result in zip(batch, results, strict=True):
         if len(item) == 2:
             stats["bad"] += 1
             number = item[0]
             yield json.dumps({"error": f"line {number}: {item[1]}", "line": number})
             continue
-        result = results[k]
-        if not result.findings:
+        if result is None or not result.findings:
             yield CLEAN
             continue
         if result.blocked:

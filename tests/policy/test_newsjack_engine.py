@@ -7,6 +7,7 @@ import pytest
 
 from policy.engine import PolicyFormatError, compile_policy, parse_policy_yaml, validate_rules
 from policy.engine import newsjack_corpus as corpus
+from policy.engine.compiler import LintResult
 from policy.engine.guard import GuardedPolicy, LintContext, Moment, compile_moments
 from policy.engine.hashtags import tag_key, vocabulary_keys
 from policy.engine.presets import PRESETS, apply_preset, preset_rules
@@ -329,3 +330,15 @@ def test_the_generator_asks_about_an_active_moment():
     assert any({c.rule_id for c in q.choices if c.is_correct} == {"moment-9"} for q in questions)
     again = generator.generate(policy, count=4, seed=1, rule_ids=["moment-9"])
     assert [q.sample_text for q in again] == [q.sample_text for q in questions]
+
+
+def test_lint_batch_gives_what_lint_many_gives_with_none_for_nothing_found():
+    # the --jsonl path's call: a guarded policy (moments, a vocabulary, escalation)
+    moments = compile_moments([Moment(7, "Storm", "block", ("Sandy",), ())])
+    texts = [t for t, _ in corpus.ordinary_posts(6, 60)] + [i.text for i in corpus.INCIDENTS]
+    texts += ["Sandy sale: 20% off #new", "#BakingDay again", "Hurricane relief, 20% off", ""]
+    for policy in (GENERAL.with_context(LintContext(VOCAB, moments)), GENERAL, GENERAL.base):
+        batch = policy.lint_batch(texts)
+        assert [LintResult([]) if r is None else r for r in batch] == policy.lint_many(texts)
+        assert all(r is None or r.findings for r in batch)
+        assert any(r is None for r in batch) and any(r is not None for r in batch)
