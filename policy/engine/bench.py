@@ -23,6 +23,7 @@ import ahocorasick
 
 from policy.engine.compiler import compile_policy
 from policy.engine.corpus import SCUNTHORPE_TERMS, SCUNTHORPE_WORDS
+from policy.engine.guard import guard
 from policy.engine.matcher import parse_term
 from policy.engine.normalize import collapse, skeleton
 from policy.engine.starter import read_wordlist
@@ -707,7 +708,8 @@ def outside_path(seed: int, posts: int = 20000, terms: int = 1000, repeat: int =
     for _ in range(repeat):
         gc.collect()
         started = time.perf_counter()
-        policy = compile_policy(rules)
+        # wrapped as the command's brand policy is (here with no vocabulary or moments)
+        policy = guard(compile_policy(rules))
         compiles.append(time.perf_counter() - started)
         policy.prepare()  # as the command does before it reads a line
         with jsonl.long_lived():  # as the command streams
