@@ -4,8 +4,10 @@ gets them; a process that dies ends the stream with an error, never a silent gap
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+import sys
 import threading
 
 import pytest
@@ -153,3 +155,14 @@ def test_workers_serve_only_the_policy_they_were_started_with():
         pytest.raises(ValueError, match="another policy"),
     ):
         list(jsonl.lint_lines(other, stream, None, workers=workers))
+
+
+def test_a_stream_gives_back_the_collector_and_thread_settings_it_changes():
+    threshold, switch = gc.get_threshold(), sys.getswitchinterval()
+    lines = _lines(600)
+    one, _ = _run(lines, 1)
+    with jsonl.long_lived():
+        assert gc.get_threshold()[0] >= jsonl.YOUNG
+        two, _ = _run(lines, 2)  # a bulk: the threads that feed the processes are used
+    assert two == one
+    assert gc.get_threshold() == threshold and sys.getswitchinterval() == switch
