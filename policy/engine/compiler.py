@@ -941,7 +941,7 @@ class CompiledPolicy:
         The term rules go through a prescreen: the texts are joined and read once with
         one translate table (``normalize.screen_text``) and one Aho-Corasick pass over a
         pattern per spelling (its longest word, as a whole word), plus the places where
-        that context-free reading can differ from the skeleton (runs of three letters,
+        that context-free reading can differ from the skeleton (letters written several times,
         single characters in a row, camel-case hashtags, stars, separators inside words,
         digits next to letters). Only a text with a hit there is linted the exact way;
         the prescreen can let through a text with nothing to find, never drop one with
@@ -1093,8 +1093,6 @@ class CompiledPolicy:
             last = joined.find(" ", at)
             last = len(joined) if last < 0 else last
             folded.append((a, joined[a:last]))
-        for at in _folded_hits(self._folded, folded, self._non_ascii, keys=True):
-            found.add(bisect.bisect_right(starts, at) - 1)
         # A word with a separator inside, between the nearest characters on either side
         # that the prescreen reads as a gap whatever is around them (not the whole
         # token: the words of a link beside its host's are read as they are already).
@@ -1104,8 +1102,8 @@ class CompiledPolicy:
         size = len(joined)
         for m in _CLASS_SEPARATOR_RE.finditer(classes, 2):
             dot = m.start()  # (in joined: dot - 1)
-            if classes[dot - 1] != "a":
-                continue  # not after a letter
+            if classes[dot - 1] not in "a0":
+                continue  # not after a letter or a digit
             if dot - 2 < last:
                 continue  # in the word already taken
             if backwards is None:
@@ -1121,9 +1119,14 @@ class CompiledPolicy:
             if len(dropped) != len(taken):  # a word holds the separator itself
                 dropped = [SEPARATOR_RE.sub("", word) for _, word in taken]
             for (a, word), joined_word in zip(taken, dropped, strict=True):
-                side.append((a, joined_word))
+                read = [joined_word]
                 if 1 < len(word) - len(joined_word) <= _MAX_SEPARATORS:  # and each alone
-                    side += [(a, word[:k] + word[k + 1 :]) for k in _seps(word)]
+                    read += [word[:k] + word[k + 1 :] for k in _seps(word)]
+                side += [(a, form) for form in read]
+                if _DIGIT_RE.search(joined_word):  # sh'1t, f.4ck: its digits read too
+                    folded += [(a, form) for form in read]
+        for at in _folded_hits(self._folded, folded, self._non_ascii, keys=True):
+            found.add(bisect.bisect_right(starts, at) - 1)
         if side:
             text = " " + f" {end} ".join(s for _, s in side) + " "
             screened = self._screen_read(text)
@@ -1207,10 +1210,11 @@ class CompiledPolicy:
         """The prescreen's automaton and that of its patterns with runs collapsed, built
         on first use."""
         if not self._screener:
-            self._screener.append(_screen_automaton(self._screen_keys, self._batch_keys))
-            self._screener.append(_collapsed_automaton(self._screen_keys, self._batch_keys))
+            patterns = _word_patterns(self._screen_keys, self._batch_keys)
+            self._screener.append(_screen_automaton(patterns))
+            self._screener.append(_collapsed_automaton(patterns))
             # the longest pattern: how far before its end a hit may start
-            self._screener.append(max(map(len, [*self._screen_keys, *_TRIPLES]), default=1))
+            self._screener.append(max(map(len, self._screen_keys), default=1))
         return self._screener[0], self._screener[1]
 
     def _screen_read(self, padded: str) -> str:
@@ -1674,11 +1678,9 @@ def compile_policy(rules) -> CompiledPolicy:
 # --- many texts at once ----------------------------------------------------------------------
 
 # Places where the prescreen's context-free reading (``normalize.screen_text``) can differ
-# from the skeleton, found in the screened batch: a letter written three times or more (a
-# run the skeleton collapses; "www" is a host, not a run), two single characters in a row
-# (normalisation step 5 may join them), and the star of a self-censored word.
-_TRIPLES = [c * 3 for c in "abcdefghijklmnpqrstuvxyz" + nz.MARK] + ["wwww"]
-_TRIPLES += [c + "ooo" for c in "abcdefghijklmnopqrstuvwxyz"]
+# from the skeleton, found in the screened batch: two single characters in a row
+# (normalisation step 5 may join them), and the star of a self-censored word. (A letter
+# written several times is a doubled letter: see ``_doubled_hits``.)
 _SINGLES_RE = re.compile(" [^ \x1e] +[^ \x1e] ")
 # the same, where a "single character" may be written several times (a ss, ff uu cc kk:
 # normalisation step 5 joins those too); slower, for short strings
@@ -1728,7 +1730,8 @@ def _symbol_digits(joined: str) -> list[int]:
 
 _READ_DIGITS = frozenset("012346789")
 _LEET_PAIR = frozenset("@!$|")  # a letter's stand-in beside another one
-_CLASS_SEPARATOR_RE = re.compile(r"\.a")  # after a letter (checked apart)
+_CLASS_SEPARATOR_RE = re.compile(r"\.[a0]")  # after a letter or digit (checked apart)
+_DIGIT_RE = re.compile("[0-9]")
 # an ASCII character the prescreen reads as a gap wherever it stands: not a separator
 # (dropped inside a word), "$" or "|" (letters), a letter or a digit
 _WORD_GAP_RE = re.compile(
@@ -1796,11 +1799,20 @@ class _Patterns:
         ]
 
 
-def _screen_automaton(keys, batch_keys) -> _Patterns:
+def _screen_automaton(words: dict[str, bool]) -> _Patterns:
     """The prescreen's patterns; a value says whether a batch counts a hit at once: the
     pattern word of a spelling of several words counts only with its pair (see
     ``CompiledPolicy._screen``). The words read apart count every pattern."""
-    patterns: dict[str, Any] = {key: key in batch_keys for key in keys if key}
+    patterns: dict[str, Any] = dict(words)
+    for key in _DOUBLES:
+        patterns.setdefault(key, _DOUBLE)
+    return _Patterns(patterns)
+
+
+def _word_patterns(keys, batch_keys) -> dict[str, bool]:
+    """The prescreen's patterns (each a word between gaps), with whether a batch counts a
+    hit at once (see ``_screen_automaton``)."""
+    patterns: dict[str, bool] = {key: key in batch_keys for key in keys if key}
     # A word's first "@" and last "!" are gaps here (a mention sign, punctuation); where
     # they stand for an a or an i (@rsehole, @ss, naz!), the word is the pattern without
     # it. Not where what is left is an everyday word (which the exact lint never reads
@@ -1813,18 +1825,16 @@ def _screen_automaton(keys, batch_keys) -> _Patterns:
             if rest and not dictionary.is_word(rest):
                 edge = nz.GAP + rest + key[len(nz.GAP) + len(word) :]
                 patterns.setdefault(edge, key in batch_keys)
-    patterns.update(dict.fromkeys(_TRIPLES, True))
-    for key in _DOUBLES:
-        patterns.setdefault(key, _DOUBLE)
-    return _Patterns(patterns)
+    return patterns
 
 
-def _collapsed_automaton(keys, batch_keys) -> ahocorasick.Automaton:
-    """The prescreen's patterns with each run of a character made one (" muff " -> " muf ")."""
-    keys = sorted(keys)
+def _collapsed_automaton(patterns: dict[str, bool]) -> ahocorasick.Automaton:
+    """The prescreen's patterns (``_word_patterns``: those at a word's edge too) with each
+    run of a character made one (" muff " -> " muf ")."""
+    keys = sorted(patterns)
     automaton = ahocorasick.Automaton()
     for key, collapsed in zip(keys, _RUNS_RE.sub("", "\n".join(keys)).split("\n"), strict=True):
-        batch = key in batch_keys or automaton.get(collapsed, False)
+        batch = patterns[key] or automaton.get(collapsed, False)
         automaton.add_word(collapsed, batch)
     automaton.add_word(" \x00 ", False)  # never empty
     automaton.make_automaton()

@@ -35,6 +35,10 @@ EVADED = [
     "ff uu cc kk",  # single letters written twice, spelled out
     "f u 😀 cc k",
     "s h ii t",
+    "sh'1t happens",  # a separator before a digit
+    "sh1.t happens",  # after one
+    "fuuuck",  # a letter written three times is a run like any
+    "a muff diiiver",
 ]
 CLEAN = [
     "@designer46 loved the show https://shop.example.com/p?id=173888",
@@ -43,6 +47,7 @@ CLEAN = [
     "a good dog, in style",
     "v2.0 release notes: www.example.com/help-page",
     "a good book, feed the class, all week",  # everyday words with a doubled letter
+    "@provost77 sooo good, #Ha4402 zzz",  # runs of three that no term collapses to
 ]
 
 
@@ -180,3 +185,23 @@ def test_short_spellings_are_read_in_a_batch_too(text):
     policy = compile_policy([_banned("b", "ass")])
     assert policy.lint(text).blocked
     assert policy.lint_many([text, "hello"])[0] == policy.lint(text)
+
+
+def test_runs_and_separators_beside_digits_at_a_words_edge_are_read():
+    # found by fuzzing lint_many against lint: a "!" for an i after a run ("shibaaar!!!":
+    # the word's edge pattern, runs collapsed), a separator before a digit that stands for
+    # a vowel ("#ukp'0litics"), digits read in a word whose separator was dropped
+    policy = compile_policy(
+        [
+            {
+                "id": "b",
+                "kind": "banned_terms",
+                "severity": "block",
+                "message": "No.",
+                "terms": ["shibari", "ukpolitics", "bastard"],
+            }
+        ]
+    )
+    for text in ["shibaaar!!! now", "#ukp'0litics", "#ukp'0liiiitics", "b'4stard", "b4.stard"]:
+        [many, _] = policy.lint_many([text, "hello"])
+        assert many == policy.lint(text) and many.blocked, text
