@@ -33,6 +33,7 @@ BATCH = 2000
 PARALLEL_CHUNK = 1000  # lines a forked process lints at a time
 BULK = 256  # a batch this long arrived at once: the stream is a bulk, not a conversation
 CLEAN = '{"blocked": false, "findings": []}'
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False)
 YOUNG = 50_000  # allocations between the garbage collector's passes over young objects
 SWITCH = 0.0005  # s: how soon the threads that feed the forked processes get their turn
 
@@ -402,4 +403,4 @@ def _flush(policy, batch, resolve, stats) -> Iterator[str]:
             continue
         if result.blocked:
             stats["blocked"] += 1
-        yield json.dumps(result.to_dict(), ensure_ascii=False)
+        yield _ENCODE(result.to_dict())
