@@ -4,6 +4,7 @@ exit status (0 / 1 / 2), a one-line reason on stderr, never a traceback, nothing
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -53,6 +54,7 @@ def test_lint_exit_status_is_0_clean_1_blocked(brand):
         (["policy_lint", "{brand}", "x", "--no-such-option"], "unrecognized"),
         (["policy_lint", "{brand}", "x", "--processes", "2"], "--jsonl"),
         (["policy_lint", "{brand}", "--jsonl", "--processes", "x"], "invalid int"),
+        (["policy_lint", "{brand}", "x", "--timing"], "--jsonl"),
     ],
 )
 def test_lint_bad_usage_exits_2_with_a_reason(brand, argv, words):
@@ -150,6 +152,20 @@ def test_the_command_lints_a_bulk_with_processes_and_refuses_none(brand):
     assert zero.code == 2 and "--processes" in zero.err and zero.out == ""
 
 
+def test_timing_reports_the_stream_on_stderr_and_changes_no_answer(brand):
+    stdin = b"\n".join(_bulk(700)) + b"\n"
+    plain = manage("policy_lint", brand.slug, "--jsonl", "--processes", "2", stdin=stdin)
+    timed = manage(
+        "policy_lint", brand.slug, "--jsonl", "--processes", "2", "--timing", stdin=stdin
+    )
+    assert timed.out == plain.out and timed.code == plain.code == 2
+    assert re.search(
+        r"^policy_lint: 700 lines in [\d.]+ s, .* \(CPU [\d.]+ s, 2 processes\)$", timed.err, re.M
+    ), timed.err
+    empty = manage("policy_lint", brand.slug, "--jsonl", "--timing", stdin=b"")
+    assert empty.code == 0 and empty.out == "" and "0 lines in" in empty.err
+
+
 def test_the_command_lints_alone_when_the_system_refuses_to_fork(brand, monkeypatch):
     import multiprocessing.context
 
@@ -245,3 +261,12 @@ def test_export_of_an_unknown_brand_is_bad_usage(brand):
 def test_bench_bad_arguments_exit_2(db, argv):
     ran = manage("policy_bench", *argv)
     assert ran.code == 2 and ran.err
+
+
+def test_the_benchmark_reads_what_timing_writes(brand):
+    from policy.engine.bench import TIMED_RE
+
+    timed = manage("policy_lint", brand.slug, "--jsonl", "--timing", stdin=b'{"text": "hi"}\n')
+    found = TIMED_RE.search(timed.err)
+    assert found and found[1] == "1" and float(found[2]) >= 0 and int(found[4]) >= 1
+    assert "policy_lint: 1 line in" in timed.err

@@ -6,7 +6,7 @@ recall and false positives per evasion class for the tuning and held-out seeds; 
 single-post lint of a 280-character post (the composer's); and the ``policy_lint --jsonl``
 path on the outside-like corpus for a tuning and a held-out seed, next to the bare pass
 in the same run. ``--subprocess`` also runs ``policy_import`` and ``policy_lint --jsonl``
-as processes on that corpus (CPU of the run less an empty run).
+as processes on that corpus (the stream as ``--timing`` reports it).
 """
 
 import json

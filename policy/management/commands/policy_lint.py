@@ -12,10 +12,14 @@ the lines answered before it are out, the message on stderr says how many).
 
 A stream that arrives in bulk is linted by forked processes, one per CPU this process may
 use (--processes N to choose; 1 lints in this process only); the answers keep the order.
+With --timing, the stream's own time (from its first read to its last answer, the start
+of the process excluded) is written on stderr when it ends.
 """
 
 import json
+import resource
 import sys
+import time
 from concurrent.futures.process import BrokenProcessPool
 
 from django.core.exceptions import ValidationError
@@ -47,6 +51,12 @@ class Command(DatabaseCommand):
             help="with --jsonl, processes that lint a bulk stream (default: the CPUs this "
             "process may use, at most 8; 1 lints in this process only)",
         )
+        parser.add_argument(
+            "--timing",
+            action="store_true",
+            help="with --jsonl, write on stderr how long the stream took (wall and CPU, this "
+            "process and the ones it forked), the start of the process excluded",
+        )
 
     def execute(self, *args, **options):
         try:
@@ -55,7 +65,9 @@ class Command(DatabaseCommand):
             sys.stderr.write(f"policy_lint: {exc}\n")
             sys.exit(2)
 
-    def handle(self, *args, brand_slug, text, channel, category, jsonl, processes, **options):
+    def handle(
+        self, *args, brand_slug, text, channel, category, jsonl, processes, timing, **options
+    ):
         brand = Brand.objects.filter(slug=brand_slug).first()
         if brand is None:
             raise UsageError(f"no brand with slug {brand_slug!r}")
@@ -65,6 +77,8 @@ class Command(DatabaseCommand):
             raise UsageError("give the text to lint, or - to read it from stdin")
         if processes is not None and not jsonl:
             raise UsageError("--processes is for --jsonl streams")
+        if timing and not jsonl:
+            raise UsageError("--timing is for --jsonl streams")
         if processes is not None and processes < 1:
             raise UsageError("--processes must be 1 or more")
         version = policy_ensure(brand=brand)
@@ -78,7 +92,7 @@ class Command(DatabaseCommand):
             return channels.get(handle.lower().lstrip("@"), handle)
 
         if jsonl:
-            sys.exit(self._stream(brand, version, resolve, channel, category, processes))
+            sys.exit(self._stream(brand, version, resolve, channel, category, processes, timing))
         if text == "-":
             try:
                 text = _decode(_stdin_bytes().read())
@@ -93,7 +107,9 @@ class Command(DatabaseCommand):
         self.stdout.write(json.dumps(linted.result.to_dict(), ensure_ascii=False))
         sys.exit(1 if linted.result.blocked else 0)
 
-    def _stream(self, brand, version, resolve, default_channel, default_category, processes) -> int:
+    def _stream(
+        self, brand, version, resolve, default_channel, default_category, processes, timing=False
+    ) -> int:
         """The lines of stdin through ``policy.engine.jsonl``: the same answers as
         ``policy_lint`` gives one text at a time, linted in batches (a bulk stream by
         ``processes`` forked processes)."""
@@ -129,6 +145,7 @@ class Command(DatabaseCommand):
                         f"policy_lint: no linting process could be started "
                         f"({workers.refused}); linting in this process only\n"
                     )
+                clock = _Clock() if timing else None  # the stream starts here
                 blocks = jsonl_mod.lint_blocks(
                     policy,
                     jsonl_mod.read_batches(_stdin_bytes()),
@@ -140,6 +157,10 @@ class Command(DatabaseCommand):
                     out.write("\n".join(block))
                     out.flush()
                     answered += len(block)
+                if clock is not None:
+                    clock.answered(answered, workers.processes)
+            if clock is not None:  # the forked processes have ended: their CPU counts
+                sys.stderr.write(f"policy_lint: {clock.summary()}\n")
         except BrokenProcessPool:
             out.flush()
             sys.stderr.write(
@@ -148,6 +169,39 @@ class Command(DatabaseCommand):
             )
             return 3
         return 2 if stats["bad"] else 1 if stats["blocked"] else 0
+
+
+class _Clock:
+    """``--timing``: the stream's wall time to its last answer, and the CPU time of this
+    process and of the processes it forked (counted once they have ended)."""
+
+    def __init__(self):
+        self.started = time.perf_counter()
+        self.cpu = self._cpu()
+        self.wall = None
+        self.lines = 0
+        self.processes = 1
+
+    @staticmethod
+    def _cpu() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        forked = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + forked.ru_utime + forked.ru_stime
+
+    def answered(self, lines: int, processes: int) -> None:
+        self.wall = time.perf_counter() - self.started
+        self.lines = lines
+        self.processes = processes
+
+    def summary(self) -> str:
+        cpu = self._cpu() - self.cpu
+        wall = time.perf_counter() - self.started if self.wall is None else self.wall
+        per_s = f", {self.lines / wall:,.0f} lines/s" if wall > 0 else ""
+        return (
+            f"{self.lines:,} line{'' if self.lines == 1 else 's'} in {wall:.3f} s{per_s} "
+            f"(CPU {cpu:.3f} s, "
+            f"{self.processes} process{'es' if self.processes > 1 else ''})"
+        )
 
 
 def _stdin_bytes():
