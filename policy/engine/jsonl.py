@@ -154,7 +154,9 @@ class _Work:
         default_channel, max_chars = self.default_channel, self.max_chars
         default = (default_channel, self.default_category or None)
         fast = orjson.loads if orjson is not None else None
-        batch: list = []
+        first = number
+        texts: list[str] = []  # while every line is {"text": "..."}: their texts
+        batch: list | None = None  # once one is not: (number, text, channel, category)
         for raw in lines:
             number += 1
             if fast is not None:  # the common line, {"text": "..."}, read at once
@@ -165,8 +167,13 @@ class _Work:
                 if type(item) is dict and len(item) == 1:
                     text = item.get("text")
                     if type(text) is str and len(text) <= max_chars:
-                        batch.append((number, text, *default))
+                        if batch is None:
+                            texts.append(text)
+                        else:
+                            batch.append((number, text, *default))
                         continue
+            if batch is None:
+                batch = [(first + k + 1, text, *default) for k, text in enumerate(texts)]
             try:
                 text, channel, category = parse_line(
                     raw, default_channel, self.default_category, max_chars
@@ -175,9 +182,26 @@ class _Work:
                 batch.append((number, str(exc)))
             else:
                 batch.append((number, text, channel, category or None))
+        if batch is None:  # one scope for all: no grouping, no line numbers
+            return self._plain(texts)
         stats = {"bad": 0, "blocked": 0}
         out = list(_flush(self.policy, batch, self.resolve, stats))
         return out, stats["bad"], stats["blocked"]
+
+    def _plain(self, texts: list[str]) -> tuple[list[str], int, int]:
+        """The answers to lines that are all ``{"text": "..."}``, linted in the default
+        scope (``_flush``, without the bookkeeping of lines that differ)."""
+        handle, platform = self.resolve(self.default_channel)
+        lint = getattr(self.policy, "lint_batch", None) or self.policy.lint_many
+        out: list[str] = []
+        blocked = 0
+        for result in lint(texts, handle, platform, self.default_category or None):
+            if result is None or not result.findings:
+                out.append(CLEAN)
+            else:
+                blocked += result.blocked
+                out.append(_ENCODE(result.to_dict()))
+        return out, 0, blocked
 
 
 _WORK: _Work | None = None  # what a forked process lints with (see ``_Parallel``)
