@@ -1005,12 +1005,9 @@ class CompiledPolicy:
         batch_screened = screened
         found = set()
         maybe = set()  # the pattern word of a spelling of several words
-        doubled = []  # where a letter is written twice
-        for e, batch in automaton.iter(screened):
-            if batch is _DOUBLE:
-                doubled.append(e)
-            else:
-                (found if batch else maybe).add(bisect.bisect_left(ends, e))
+        hits, doubled = automaton.split(screened)  # doubled: where a letter is written twice
+        for e, batch in hits:
+            (found if batch else maybe).add(bisect.bisect_left(ends, e))
         # A letter written twice stands for one where no everyday word has it doubled
         # ("fuuck", "sshhiitt"; not "good"): the words with a doubled letter, collapsed,
         # against the collapsed patterns.
@@ -1131,10 +1128,8 @@ class CompiledPolicy:
             text = " " + f" {end} ".join(s for _, s in side) + " "
             screened = self._screen_read(text)
             side_ends = [m.start() for m in re.finditer(end, screened)]
-            hit_ends = []
-            side_doubled = []
-            for e, batch in automaton.iter(screened):
-                (side_doubled if batch is _DOUBLE else hit_ends).append(e)
+            hits, side_doubled = automaton.split(screened)
+            hit_ends = [e for e, _ in hits]
             hit_ends += [at for at, _ in _doubled_hits(collapsed_keys, screened, side_doubled)]
             for e in hit_ends:
                 at = side[bisect.bisect_left(side_ends, e)][0]
@@ -1769,7 +1764,7 @@ class _Patterns:
     ahocorasick-rs, whose scan of the joined batch is two to four times faster; as a
     dense DFA while that stays small (a few tens of MB), else as its contiguous NFA."""
 
-    __slots__ = ("automaton", "patterns", "values")
+    __slots__ = ("automaton", "doubles_from", "patterns", "values")
     DFA_CHARACTERS = 400_000  # of all patterns together
 
     def __init__(self, mapping: dict[str, Any]):
@@ -1783,6 +1778,12 @@ class _Patterns:
         self.automaton = ahocorasick_rs.AhoCorasick(patterns, implementation=implementation)
         self.values = list(mapping.values())
         self.patterns = patterns
+        # the doubled letters come last (``_screen_automaton``)
+        self.doubles_from = next(
+            (k for k, value in enumerate(self.values) if value is _DOUBLE), len(self.values)
+        )
+        if any(value is not _DOUBLE for value in self.values[self.doubles_from :]):
+            raise ValueError("the doubled letters must be the last patterns")
 
     def keys(self, s: str) -> set[str]:
         """The patterns that occur in ``s``."""
@@ -1797,6 +1798,16 @@ class _Patterns:
             (stop - 1, values[k])
             for k, _, stop in self.automaton.find_matches_as_indexes(s, overlapping=True)
         ]
+
+    def split(self, s: str) -> tuple[list[tuple[int, Any]], list[int]]:
+        """``iter`` in two: the hits of the patterns but the doubled letters, and where
+        each doubled letter ends (a batch has tens of thousands: "good", "all")."""
+        found = self.automaton.find_matches_as_indexes(s, overlapping=True)
+        values, doubles = self.values, self.doubles_from
+        return (
+            [(stop - 1, values[k]) for k, _, stop in found if k < doubles],
+            [stop - 1 for k, _, stop in found if k >= doubles],
+        )
 
 
 def _screen_automaton(words: dict[str, bool]) -> _Patterns:
