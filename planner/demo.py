@@ -338,6 +338,21 @@ DEMO_MENTIONS = [
 ]
 
 
+def _overdue_shift(brand: Brand, now: dt.datetime) -> dt.timedelta:
+    """How much further back the mentions a day old or more go so that the oldest is
+    overdue by the brand's business hours whatever the day: two days before a Sunday or a
+    Monday is a weekend, when the clock does not run (the mentions keep their order)."""
+    clock = engagement_services.brand_clock(brand)
+    oldest = now - dt.timedelta(hours=max(m[3] for m in DEMO_MENTIONS))
+    shift = dt.timedelta()
+    for _ in range(14):
+        _, due = clock.due_times(oldest - shift)
+        if due is None or due < now:
+            break
+        shift += dt.timedelta(days=1)
+    return shift
+
+
 def _demo_conversations(brand: Brand) -> None:
     """A few people writing to the demo brand: one just in, one overdue with a follow-up,
     an unfriendly one and a thank-you (once: nothing when the brand has conversations)."""
@@ -347,6 +362,7 @@ def _demo_conversations(brand: Brand) -> None:
     if channel is None:
         return
     now = timezone.now()
+    shift = _overdue_shift(brand, now)
     messages = [
         RemoteMessage(
             remote_id=f"demo-mention-{rid}",
@@ -355,7 +371,7 @@ def _demo_conversations(brand: Brand) -> None:
             author_remote_id=f"demo-person:{handle}",
             author_handle=f"@{handle}",
             author_display_name=name,
-            created_at=now - dt.timedelta(hours=hours),
+            created_at=now - dt.timedelta(hours=hours) - (shift if hours >= 24 else dt.timedelta()),
             in_reply_to=f"demo-mention-{parent}" if parent else "",
         )
         for rid, handle, name, hours, text, parent in sorted(DEMO_MENTIONS, key=lambda m: -m[3])

@@ -73,3 +73,19 @@ def test_the_third_strike_on_a_demo_troll_is_reported_through_the_outbox(demo):
         actions = [json.loads(line)["action"] for line in fh if line.strip()]
     assert "report" in actions
     assert all(a in ("report", "block", "mute") for a in actions)
+
+
+def test_the_demo_mention_two_days_old_is_overdue_whatever_the_day(demo):
+    # the clock runs Monday to Friday: two days before a Sunday or a Monday is a weekend
+    import datetime as dt
+
+    from planner.demo import _overdue_shift
+    from planner.engagement.services import brand_clock
+
+    clock = brand_clock(demo)
+    for day in range(7):
+        for hour in (3, 8, 13, 20):
+            now = dt.datetime(2026, 12, 7 + day, hour, 30, tzinfo=dt.UTC)  # the 7th: a Monday
+            oldest = now - dt.timedelta(hours=max(m[3] for m in DEMO_MENTIONS))
+            _, due = clock.due_times(oldest - _overdue_shift(demo, now))
+            assert due < now, now
