@@ -22,6 +22,7 @@ import unicodedata
 
 import ahocorasick
 
+from policy.engine import dictionary
 from policy.engine.compiler import compile_policy
 from policy.engine.corpus import SCUNTHORPE_TERMS, SCUNTHORPE_WORDS
 from policy.engine.guard import guard
@@ -590,8 +591,12 @@ def accuracy(seed: int, terms: int = 300, per_class: int = 300) -> dict:
     out: dict = {"seed": seed}
     for cls, items in cp.adversarial(term_list, seed, per_class).items():
         results = policy.lint_many([t for t, _, _ in items])
-        found = sum(_hit(r, a, b) for r, (_, a, b) in zip(results, items, strict=True))
-        out[f"recall_{cls}"] = round(found / max(len(items), 1), 4)
+        missed = [t[a:b] for r, (t, a, b) in zip(results, items, strict=True) if not _hit(r, a, b)]
+        out[f"recall_{cls}"] = round(1 - len(missed) / max(len(items), 1), 4)
+        # a spelling the generator made that is itself an everyday word ("bob" for
+        # "boob"): reading it as the term would flag every post with the word
+        out[f"missed_{cls}"] = len(missed)
+        out[f"everyday_{cls}"] = sum(dictionary.is_word(w.lower()) for w in missed)
     clean = [clean_post(rng) for _ in range(1000)]
     scunthorpe = [scunthorpe_post(rng) for _ in range(500)]
     out["fp_clean"] = sum(bool(r.findings) for r in policy.lint_many(clean))
@@ -659,6 +664,21 @@ def format_accuracy(rows: list[dict], hazards: tuple[int, int]) -> str:
         lines.append(
             f"{label:<16}{cells}   FP clean {row['fp_clean']}/1000, "
             f"Scunthorpe {row['fp_scunthorpe']}/500"
+        )
+    everyday = [
+        f"{row['seed']}: "
+        + ", ".join(
+            f"{c} {row['everyday_' + c]} of {row['missed_' + c]}"
+            for c in EVASION_CLASSES
+            if row.get("missed_" + c)
+        )
+        for row in rows
+        if any(row.get("missed_" + c) for c in EVASION_CLASSES)
+    ]
+    if everyday:
+        lines.append(
+            "misses that are everyday words (read as terms, they would flag every post with "
+            "the word): " + "; ".join(everyday)
         )
     lines.append(f"false-positive hazards (held-out seed): {hazards[0]} of {hazards[1]} texts")
     return "\n".join(lines)
@@ -729,8 +749,9 @@ def outside_path(seed: int, posts: int = 20000, terms: int = 1000, repeat: int =
     wall, bare, compile_s = (statistics.median(x) for x in (walls, bares, compiles))
     forked_wall = statistics.median(parallel) if parallel else None
     found: dict[str, list[int]] = {}
+    everyday = 0  # misses that are everyday words (see ``accuracy``)
     fp = clean = 0
-    for line, (_, label, a, b) in zip(out, items, strict=True):
+    for line, (text, label, a, b) in zip(out, items, strict=True):
         result = json.loads(line)
         if label == "clean":
             clean += 1
@@ -738,6 +759,7 @@ def outside_path(seed: int, posts: int = 20000, terms: int = 1000, repeat: int =
             continue
         hit = any(f["start"] < b and a < f["end"] for f in result["findings"])
         found.setdefault(label, []).append(hit)
+        everyday += not hit and dictionary.is_word(text[a:b].lower())
     return {
         "seed": seed,
         "posts": len(texts),
@@ -751,6 +773,8 @@ def outside_path(seed: int, posts: int = 20000, terms: int = 1000, repeat: int =
         "processes_posts_per_s": round(len(texts) / forked_wall) if forked_wall else None,
         "processes_ratio": round(bare / forked_wall, 3) if forked_wall else None,
         "recall": {k: round(sum(v) / len(v), 4) for k, v in sorted(found.items())},
+        "missed": sum(len(v) - sum(v) for v in found.values()),
+        "missed_everyday": everyday,
         "fp_clean": fp,
         "clean_posts": clean,
     }
@@ -775,7 +799,8 @@ def format_outside(rows: list[dict]) -> str:
         lines.append(
             f"  seed {r['seed']} {kind}: one process {r['posts_per_s']:,} posts/s, bare pass "
             f"{r['bare_posts_per_s']:,}, ratio {r['ratio']} (with the compile, "
-            f"{r['compile_ms']} ms: {r['ratio_with_compile']}){forked}; recall {recall}; "
+            f"{r['compile_ms']} ms: {r['ratio_with_compile']}){forked}; recall {recall} "
+            f"({r['missed']} missed, {r['missed_everyday']} of them everyday words); "
             f"FP clean {r['fp_clean']}/{r['clean_posts']}"
         )
     return "\n".join(lines)
