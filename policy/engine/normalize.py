@@ -596,31 +596,11 @@ def _tracked_prepare(s: str) -> Tracked:
     return Tracked("".join(chars), starts, ends)
 
 
-def _squeeze(t: Tracked, matches, whole: bool) -> Tracked:
-    """Each match (a run of one character) made its first character: with the span of
-    that character, or with ``whole`` of the run. (``_rebuild`` with that piece, without
-    a call for each match.)"""
-    s, starts, ends = t.s, t.starts, t.ends
-    out: list[str] = []
-    new_starts: list[int] = []
-    new_ends: list[int] = []
-    last = 0
-    for m in matches:
-        a, b = m.span()
-        out.append(s[last : a + 1])
-        new_starts += starts[last : a + 1]
-        if whole:
-            new_ends += ends[last:a]
-            new_ends.append(ends[b - 1])
-        else:
-            new_ends += ends[last : a + 1]
-        last = b
-    if last == 0:
-        return t
-    out.append(s[last:])
-    new_starts += starts[last:]
-    new_ends += ends[last:]
-    return Tracked("".join(out), new_starts, new_ends)
+def _gap_piece(t: Tracked):
+    def piece(m):
+        return ((GAP, t.starts[m.start()], t.ends[m.start()]),)
+
+    return piece
 
 
 def tracked_skeleton(text: str) -> Tracked:
@@ -634,7 +614,7 @@ def tracked_skeleton(text: str) -> Tracked:
             return ((GAP, a, b), ("#", a, b), (GAP, a, b))
 
         t = _rebuild(t, _HASH_RE.finditer(t.s), hash_piece)
-    t = _squeeze(t, GAPS_RE.finditer(t.s), False)
+    t = _rebuild(t, GAPS_RE.finditer(t.s), _gap_piece(t))
 
     def chain_piece(m, t=t):
         a = m.start()
@@ -650,9 +630,12 @@ def tracked_skeleton(text: str) -> Tracked:
     t = _rebuild(t, CHAIN_RE.finditer(t.s), chain_piece)
     if LEET_CHAR_RE.search(t.s):
         t = Tracked(_leet(t.s), t.starts, t.ends)
-        t = _squeeze(t, GAPS_RE.finditer(t.s), False)
+        t = _rebuild(t, GAPS_RE.finditer(t.s), _gap_piece(t))
 
-    return _squeeze(t, RUN_RE.finditer(t.s), True)
+    def run_piece(m, t=t):
+        return ((m.group(1), t.starts[m.start()], t.ends[m.end() - 1]),)
+
+    return _rebuild(t, RUN_RE.finditer(t.s), run_piece)
 
 
 # --- prescreen ------------------------------------------------------------------------------
