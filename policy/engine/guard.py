@@ -179,16 +179,10 @@ class GuardedPolicy:
         platform: str | None = None,
         category: str | None = None,
     ) -> list[LintResult]:
-        results = self.base.lint_many(texts, channel, platform, category)
-        moments = self.context.moments
-        extras = (
-            [r.findings for r in moments.lint_many(texts, channel, platform, category)]
-            if moments
-            else [[]] * len(texts)
-        )
+        """``[self.lint(text, ...) for text in texts]``, batched (``lint_batch``)."""
         return [
-            self._guard(text, result, extra, channel, platform, category)
-            for text, result, extra in zip(texts, results, extras, strict=True)
+            LintResult([]) if result is None else result
+            for result in self.lint_batch(texts, channel, platform, category)
         ]
 
     def lint_batch(
