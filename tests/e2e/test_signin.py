@@ -9,6 +9,7 @@ import re
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,21 +76,23 @@ def test_password_reset_in_the_product_layout_end_to_end(demo, new_page):
     page = new_page()
     page.goto("/login/")
     page.get_by_role("link", name="Forgotten your password?").click()
-    assert page.get_by_role("heading", name="Reset your password").is_visible()
+    # each heading waited for: a click's page may not have loaded yet (is_visible() does not
+    # wait, and failed once on a loaded machine)
+    expect(page.get_by_role("heading", name="Reset your password")).to_be_visible()
     assert page.locator(".navbar-brand", has_text="Countersign").is_visible()
     assert "Django administration" not in page.content()
     page.get_by_label("Email").fill(author.email)
     page.get_by_label("Email").press("Enter")
-    assert page.get_by_role("heading", name="Check your email").is_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     assert "Django administration" not in page.content()
 
     link = re.search(r"https?://\S+/password/reset/\S+/\S+/", mail.outbox[-1].body).group(0)
     page.goto("/" + link.split("/", 3)[3])
-    assert page.get_by_role("heading", name="Choose a new password").is_visible()
+    expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
     page.locator("#id_new_password1").fill("a-fresh-passphrase-42")
     page.get_by_label("New password confirmation").fill("a-fresh-passphrase-42")
     page.get_by_role("button", name="Set my password").click()
-    assert page.get_by_role("heading", name="Password set").is_visible()
+    expect(page.get_by_role("heading", name="Password set")).to_be_visible()
     assert "Django administration" not in page.content()
 
     page.get_by_role("link", name="Sign in").click()
@@ -114,16 +117,16 @@ def test_change_password_and_tokens_on_my_page(demo, new_page):
     tokens = page.get_by_test_id("api-tokens")
     assert tokens.get_by_role("button", name="Revoke").count() == 1
     page.get_by_role("link", name="Change my password").click()
-    assert page.get_by_role("heading", name="Change your password").is_visible()
+    expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
     assert "Django administration" not in page.content()
     page.get_by_label("Old password").fill("e2e-password")
     page.locator("#id_new_password1").fill("a-fresh-passphrase-42")
     page.get_by_label("New password confirmation").fill("a-fresh-passphrase-42")
     page.get_by_role("button", name="Change my password").click()
-    assert page.get_by_role("heading", name="Password changed").is_visible()
+    expect(page.get_by_role("heading", name="Password changed")).to_be_visible()
     assert page.get_by_text("Your API tokens were revoked").is_visible()
     page.get_by_role("link", name="Back to my accounts").click()
-    assert page.get_by_test_id("api-tokens").get_by_text("No API tokens.").is_visible()
+    expect(page.get_by_test_id("api-tokens").get_by_text("No API tokens.")).to_be_visible()
 
 
 def test_the_csp_check_sees_an_inline_script(demo, new_page, csp_violations):
