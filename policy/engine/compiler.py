@@ -946,10 +946,7 @@ class CompiledPolicy:
         digits next to letters). Only a text with a hit there is linted the exact way;
         the prescreen can let through a text with nothing to find, never drop one with
         something. The other rule kinds run on every text, as in ``lint``."""
-        return [
-            LintResult([]) if result is None else result
-            for result in self.lint_batch(texts, channel, platform, category)
-        ]
+        return filled(self.lint_batch(texts, channel, platform, category))
 
     def lint_batch(
         self,
@@ -1663,6 +1660,11 @@ class CompiledPolicy:
                 continue  # #CocaCola for Coca-Cola
             found.append(self._finding(rule, text, start, stop))
         return found
+
+
+def filled(results: list[LintResult | None]) -> list[LintResult]:
+    """``lint_batch``'s results as ``lint_many``'s: an empty result for each None."""
+    return [LintResult([]) if result is None else result for result in results]
 
 
 def compile_policy(rules) -> CompiledPolicy:

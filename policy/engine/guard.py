@@ -25,7 +25,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from policy.engine import hashtags as tags_mod
-from policy.engine.compiler import CompiledPolicy, Finding, LintResult, compile_policy
+from policy.engine.compiler import (
+    CompiledPolicy,
+    Finding,
+    LintResult,
+    compile_policy,
+    filled,
+)
 from policy.engine.promo import Promotion, promotion
 
 MOMENT_PREFIX = "moment-"
@@ -180,10 +186,7 @@ class GuardedPolicy:
         category: str | None = None,
     ) -> list[LintResult]:
         """``[self.lint(text, ...) for text in texts]``, batched (``lint_batch``)."""
-        return [
-            LintResult([]) if result is None else result
-            for result in self.lint_batch(texts, channel, platform, category)
-        ]
+        return filled(self.lint_batch(texts, channel, platform, category))
 
     def lint_batch(
         self,
