@@ -128,3 +128,52 @@ def sign_in(page, username: str, password: str = "e2e-password") -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("domcontentloaded")
+
+
+# --- dragging on the calendar ---------------------------------------------------------------
+
+
+def drag_onto(page, moving, target) -> None:
+    """Press on a calendar event and move it, in small steps as a hand would, over the
+    middle of ``target``; the caller releases the button (to wait for the request)."""
+    source, box = moving.bounding_box(), target.bounding_box()
+    start = (source["x"] + 10, source["y"] + source["height"] / 2)
+    end = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.move(*start)
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(
+            start[0] + (end[0] - start[0]) * step / 20, start[1] + (end[1] - start[1]) * step / 20
+        )
+        page.wait_for_timeout(15)
+
+
+def moves_of(page, post) -> list:
+    """Every answer the server gives from now on to a move (a PATCH) of ``post``."""
+    answers: list = []
+    page.on(
+        "response",
+        lambda r: (
+            answers.append(r)
+            if f"/api/posts/{post.pk}/" in r.url and r.request.method == "PATCH"
+            else None
+        ),
+    )
+    return answers
+
+
+def drop(page, moving, target, answers: list, until, seconds: float = 15) -> None:
+    """Drag ``moving`` onto ``target`` and release, then wait until ``until()``. Only a
+    gesture the calendar did not take as a drop (no move asked of the server at all: on a
+    loaded machine the drag can start late) is made once more, after a reload; a move the
+    server answered is never repeated."""
+    for attempt in (1, 2):
+        drag_onto(page, moving, target)
+        page.mouse.up()
+        for _ in range(int(seconds * 10)):
+            if until():
+                return
+            page.wait_for_timeout(100)
+        assert attempt == 1 and not answers, [(r.status, r.text()) for r in answers]
+        page.reload()
+        moving.wait_for()

@@ -15,7 +15,7 @@ from accounts import permissions
 from accounts.models import Brand, Channel, Platform
 from planner.models import Post, Status
 from planner.posts import services
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import drop, moves_of, sign_in
 
 WIDTHS = [pytest.param(1280, id="desktop"), pytest.param(390, id="phone")]
 NO_SIDEWAYS = "document.documentElement.scrollWidth <= window.innerWidth"
@@ -151,52 +151,6 @@ def test_composer_at_any_width_has_no_sideways_scroll_and_no_cutting_textarea(
     )
 
 
-def _drag_onto(page, moving, target) -> None:
-    """Press on a calendar event and move it, in small steps as a hand would, over the
-    middle of ``target``; the caller releases the button (to wait for the request)."""
-    source, box = moving.bounding_box(), target.bounding_box()
-    start = (source["x"] + 10, source["y"] + source["height"] / 2)
-    end = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.move(*start)
-    page.mouse.down()
-    for step in range(1, 21):
-        page.mouse.move(
-            start[0] + (end[0] - start[0]) * step / 20, start[1] + (end[1] - start[1]) * step / 20
-        )
-        page.wait_for_timeout(15)
-
-
-def _moves_of(page, post) -> list:
-    """Every answer the server gives from now on to a move (a PATCH) of ``post``."""
-    answers: list = []
-    page.on(
-        "response",
-        lambda r: (
-            answers.append(r)
-            if f"/api/posts/{post.pk}/" in r.url and r.request.method == "PATCH"
-            else None
-        ),
-    )
-    return answers
-
-
-def _drop(page, moving, target, answers: list, until, seconds: float = 15) -> None:
-    """Drag ``moving`` onto ``target`` and release, then wait until ``until()``. Only a
-    gesture the calendar did not take as a drop (no move asked of the server at all: on a
-    loaded machine the drag can start late) is made once more, after a reload; a move the
-    server answered is never repeated."""
-    for attempt in (1, 2):
-        _drag_onto(page, moving, target)
-        page.mouse.up()
-        for _ in range(int(seconds * 10)):
-            if until():
-                return
-            page.wait_for_timeout(100)
-        assert attempt == 1 and not answers, [(r.status, r.text()) for r in answers]
-        page.reload()
-        moving.wait_for()
-
-
 def test_calendar_refuses_a_drag_into_the_past_in_plain_words(demo, new_page):
     brand = Brand.objects.get(slug="demo")
     tz = brand.tz
@@ -222,8 +176,8 @@ def test_calendar_refuses_a_drag_into_the_past_in_plain_words(demo, new_page):
     past = page.locator(f"[data-date='{(today - dt.timedelta(days=1)).isoformat()}']").first
     if not past.count():
         pytest.skip("yesterday is not in this month's grid")
-    answers = _moves_of(page, post)
-    _drop(page, moving, past, answers, until=lambda: bool(answers))
+    answers = moves_of(page, post)
+    drop(page, moving, past, answers, until=lambda: bool(answers))
     assert [r.status for r in answers] == [400]
     message = page.get_by_test_id("calendar-message")
     message.wait_for()
@@ -264,9 +218,9 @@ def test_calendar_drag_to_within_minutes_asks_for_the_handle(demo, new_page):
         dialog.accept(channel.handle)
 
     page.on("dialog", answer)
-    answers = _moves_of(page, post)
+    answers = moves_of(page, post)
     moved = "(id) => document.querySelector('[data-post-api]').dataset.lastMoved === id"
-    _drop(page, moving, today_cell, answers, until=lambda: page.evaluate(moved, str(post.pk)))
+    drop(page, moving, today_cell, answers, until=lambda: page.evaluate(moved, str(post.pk)))
     assert answers[-1].status == 200, [(r.status, r.text()) for r in answers]
     assert asked and f"Type {channel.handle}" in asked[0]
     post.refresh_from_db()

@@ -10,7 +10,7 @@ from accounts.models import Brand
 from planner.models import Post
 from policy import selectors as policy_selectors
 from policy import services as policy_services
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import drop, moves_of, sign_in
 
 BANNED = "frobnicate"
 
@@ -91,20 +91,9 @@ def test_author_composes_for_two_channels_and_reschedules_on_the_calendar(demo, 
     moving = page.locator(f"[data-testid=calendar-event][data-post-id='{posts[0].pk}']")
     new_day = target + dt.timedelta(days=1)
     cell = page.locator(f"[data-date='{new_day.isoformat()}']").first
-    source_box = moving.bounding_box()
-    cell_box = cell.bounding_box()
-    start_x, start_y = source_box["x"] + 10, source_box["y"] + source_box["height"] / 2
-    end_x, end_y = cell_box["x"] + cell_box["width"] / 2, cell_box["y"] + cell_box["height"] / 2
-    page.mouse.move(start_x, start_y)
-    page.mouse.down()
-    for step in range(1, 21):
-        page.mouse.move(
-            start_x + (end_x - start_x) * step / 20, start_y + (end_y - start_y) * step / 20
-        )
-        page.wait_for_timeout(15)
-    with page.expect_response(lambda r: f"/api/posts/{posts[0].pk}/" in r.url) as patched:
-        page.mouse.up()
-    assert patched.value.status == 200
+    answers = moves_of(page, posts[0])
+    drop(page, moving, cell, answers, until=lambda: bool(answers))
+    assert [r.status for r in answers] == [200]
 
     moved = Post.objects.get(pk=posts[0].pk)
     assert moved.scheduled_at.astimezone(tz).date() == new_day
