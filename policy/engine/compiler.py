@@ -209,8 +209,8 @@ def reading_plans(
             out += [((c,), "\u200b") for c in alone]
     if "@" in text or "!" in text:  # a symbol at a word's edge read as a letter
         for at, letter in _edge_symbols(text):
-            token = _token_at(text, at)
-            a = text.rfind(" ", 0, at) + 1
+            a, b = _token_bounds(text, at)
+            token = text[a:b]
             form = token[: at - a] + letter + token[at - a + 1 :]
             if relevant is None or relevant([form.rstrip("!")]):
                 out.append(((at,), letter))
@@ -293,11 +293,14 @@ def _differ(a: str, b: str) -> tuple[int, int]:
 
 def _number_suffix(text: str, start: int, stop: int) -> bool:
     """Whether ``text[start:stop]`` is digits that end a word whose letters before them
-    are an everyday word (a handle's or a name's number: idiot44, not h33ll)."""
+    are an everyday word (a handle's or a name's number: idiot44, not h33ll; nor 5hi77,
+    whose first digit is a letter too)."""
     if not text[start:stop].isdigit() or text[stop : stop + 1].isalnum():
         return False
     word = _letters_before(text, start)
-    return bool(word) and dictionary.is_word(word.casefold())
+    if not word or text[max(start - len(word) - 1, 0) : start - len(word)].isalnum():
+        return False
+    return dictionary.is_word(word.casefold())
 
 
 def _shows(span: str, accents: str) -> bool:
@@ -308,11 +311,27 @@ def _shows(span: str, accents: str) -> bool:
     return any(ch in written for ch in accents)
 
 
-def _token_at(text: str, at: int) -> str:
-    """The whitespace-delimited token (between spaces) that holds ``text[at]``."""
+def _token_bounds(text: str, at: int) -> tuple[int, int]:
+    """Where the whitespace-delimited token that holds ``text[at]`` starts and ends (as
+    ``str.split`` reads tokens: a newline ends one as a space does)."""
     a = text.rfind(" ", 0, at) + 1
     b = text.find(" ", at)
-    return text[a:] if b < 0 else text[a:b]
+    if b < 0:
+        b = len(text)
+    if not text[a:b].isprintable():  # other whitespace (or invisible characters) in it
+        for m in _GAP_RE.finditer(text, a, b):
+            if m.start() < at:
+                a = m.end()
+            else:
+                b = m.start()
+                break
+    return a, b
+
+
+def _token_at(text: str, at: int) -> str:
+    """The whitespace-delimited token that holds ``text[at]``."""
+    a, b = _token_bounds(text, at)
+    return text[a:b]
 
 
 def _digit_readings(text: str, spots: list[int]) -> list[str]:
@@ -387,14 +406,11 @@ def _seps(word: str) -> list[int]:
 
 def _tokens_of(text: str, spots: list[int]) -> list[tuple[str, int, tuple[int, ...]]]:
     """The whitespace-delimited tokens that hold ``spots`` (sorted): each token's text,
-    its start and its spots. (Only a space ends a token here: a wider token is safe.)"""
+    its start and its spots."""
     out = []
     k = 0
     while k < len(spots):
-        at = spots[k]
-        a = text.rfind(" ", 0, at) + 1
-        b = text.find(" ", at)
-        b = len(text) if b < 0 else b
+        a, b = _token_bounds(text, spots[k])
         mine = []
         while k < len(spots) and spots[k] < b:
             mine.append(spots[k])
@@ -1290,9 +1306,9 @@ class CompiledPolicy:
             if _GAP_RE.search(text, changed[0], changed[-1]):
                 several = True  # words read together
             else:
-                token = _token_at(text, changed[0])
+                a, b = _token_bounds(text, changed[0])
+                token = text[a:b]
                 if "\u200b" in chars:  # separators dropped: the token as this reading reads it
-                    a = text.rfind(" ", 0, changed[0]) + 1
                     token = _place(token, [at - a for at in changed], chars).replace("\u200b", "")
                 # (a digit's reading folds as the digit does: the token as written)
                 if token not in joined:

@@ -19,11 +19,13 @@ Variants made per term:
 
 Respellings (``respellings``): phonetic and dropped-letter spellings of a single-word
 term of a banned_terms rule, made by a small set of rules (``PHONETIC_RULES``), one or two
-at a time; a result that is an everyday English word (``rap`` from "rape", ``pens`` from
-"penis") or shorter than three letters is left out. A policy's respellings are capped
-(``MAX_RESPELLINGS``) so that a policy at the file limits still compiles in seconds; past
-the cap, later terms get the plain spellings only. (One separator inside a word and a
-digit for a vowel are read on the text's side: see ``compiler.readings``.)
+at a time; a result shorter than three letters is left out, and so is one that is an
+everyday English word (``rap`` from "rape", ``pens`` from "penis") unless the term has
+accents: it is then found only where the text shows one ("pêns" from "pênis"). A policy's
+respellings are capped (``MAX_RESPELLINGS``) so that a policy at the file limits still
+compiles in seconds; past the cap, later terms get the plain spellings only. (One
+separator inside a word and a digit for a vowel are read on the text's side: see
+``compiler.readings``.)
 """
 
 from __future__ import annotations
@@ -193,9 +195,10 @@ PHONETIC_RULES = (
 )
 
 
-def phonetic_spellings(word: str) -> list[str]:
+def phonetic_spellings(word: str, everyday: bool = False) -> list[str]:
     """Phonetic and dropped-letter spellings of one word (``PHONETIC_RULES``, one or two
-    at a time), without everyday words and words under three letters."""
+    at a time), without words under three letters, and without everyday words (or only
+    those, with ``everyday``)."""
     if len(word) < 3 or not word.isalpha() or not word.isascii():
         return []
     from policy.engine.dictionary import is_word
@@ -205,14 +208,21 @@ def phonetic_spellings(word: str) -> list[str]:
     for w in once:  # and two changes: phuk, fcking
         found.update(_phonetic_once(w))
     found.discard(word)
-    return sorted(w for w in found if len(w) >= 3 and not is_word(w))
+    return sorted(w for w in found if len(w) >= 3 and is_word(w) == everyday)
 
 
-def respellings(form: TermForm, phonetic: bool) -> list[str]:
-    """The term's phonetic respellings (single-word terms of banned_terms rules)."""
-    if phonetic and len(form.words) == 1:
-        return phonetic_spellings(form.words[0])
-    return []
+def respellings(form: TermForm, phonetic: bool, accented: str = "") -> list[tuple[str, str]]:
+    """The term's phonetic respellings (single-word terms of banned_terms rules), each
+    with the accented letters a text must show for it to be found: none, or, for a
+    respelling that is an everyday word, the term's own (``accented``: "ânus" respelled
+    "âns" is the term, "ans" a word; a term without accents has no such respellings)."""
+    if not phonetic or len(form.words) != 1:
+        return []
+    word = form.words[0]
+    out = [(spelling, "") for spelling in phonetic_spellings(word)]
+    if accented:
+        out += [(spelling, accented) for spelling in phonetic_spellings(word, everyday=True)]
+    return out
 
 
 _NOT_RUN = frozenset("0123456789# ")
@@ -278,16 +288,21 @@ def _word_key(word: str, prefix: bool) -> str:
     return nz.GAP + word.translate(_SCREEN_DIGITS) + ("" if prefix else nz.GAP)
 
 
+def _accented(term: str) -> str:
+    """The letters of ``term`` written with accents (or of other scripts)."""
+    return "".join(
+        ch
+        for ch in unicodedata.normalize("NFC", term.casefold())
+        if ch.isalpha() and not ch.isascii()
+    )
+
+
 def _accents(term: str, form: TermForm) -> str:
     """The accented letters a text must show for ``term`` to be found, when its words
     without their accents are everyday words (else none: "putain" is no English word)."""
     from policy.engine.dictionary import is_word
 
-    accented = "".join(
-        ch
-        for ch in unicodedata.normalize("NFC", term.casefold())
-        if ch.isalpha() and not ch.isascii()
-    )
+    accented = _accented(term)
     if not accented or not all(is_word(word) for word in form.words):
         return ""
     return accented
@@ -372,12 +387,12 @@ class TermAutomaton:
             return
         lead = " # " if form.hashtag else nz.GAP
         trail = 0 if form.prefix else 1
-        for spelling in respellings(form, phonetic):
+        for spelling, shown in respellings(form, phonetic, _accented(term)):
             marked = "".join(nz.MARK if ch in _IL else ch for ch in spelling)
             self.words.add(_word_key(spelling, form.prefix))
             for variant in (spelling, marked) if marked != spelling else (spelling,):
                 key, entry = _entry(slot, lead, variant, trail)
-                self._put(key, replace(entry, respelled=True))
+                self._put(key, replace(entry, respelled=True, accents=shown))
                 key = _screen_key(variant, form.prefix)
                 screen.add(key)
                 solo.add(key)

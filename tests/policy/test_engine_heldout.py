@@ -229,7 +229,14 @@ def test_a_leet_symbol_at_a_words_edge(text, flagged):
         (["the rapist"], "t.h.e.r.a.p.i.s.t", True),  # spelled out still counts
         (["péter"], "ego peter ox", False),  # a name without the term's accent
         (["péter"], "ne pas péter", True),
+        (["ânus"], "rib âns keg", True),  # a respelling that is a word, with the accent
+        (["ânus"], "rib ans keg", False),  # the word itself
+        (["pênis"], "ok PÊNS, pens", True),
+        (["pênis"], "pens and pans", False),
+        (["anus"], "rib âns keg", False),  # the term has no accent: "âns" is "ans"
         (["idiota"], "@idiot44 get ta", False),  # a number after a word
+        (["shit"], "say hi77", False),
+        (["shit"], "5hi77", True),  # not after a word: a digit before its letters too
         (["hell"], "h33ll", True),  # digits inside a word stretch it
         (["how to murder"], "um h1w t3 murder", True),  # a word of two with a digit
         (["la putain de ta mère"], "la puta4n de t0 mère", True),
@@ -246,4 +253,33 @@ def test_words_that_are_everyday_words_and_digits_beside_letters(terms, text, fl
     )
     found = policy.lint(text)
     assert bool(found.findings) is flagged
+    assert policy.lint_many([text, "fine"])[0] == found
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("a.b.c\nfi.stfucks.lol", "fi.stfucks"),  # the line before has separators too
+        ("a.b.c\tfi.stfucks.lol", "fi.stfucks"),
+        ("muff.muff.muff\nmuff.f.fuck ", "f.fuck"),
+        ("a.b.c fi.stfucks.lol", "fi.stfucks"),
+    ],
+)
+def test_a_newline_ends_a_word_as_a_space_does(text, match):
+    """A word's separators are read per word; the words of the line before a newline
+    are not part of it (they made one word of "a.b.c\\nfi.stfucks.lol", whose five
+    separators were too many to read one at a time)."""
+    policy = compile_policy(
+        [
+            {
+                "id": "b",
+                "kind": "banned_terms",
+                "severity": "block",
+                "message": "x",
+                "terms": ["fistfucks", "fuck"],
+            }
+        ]
+    )
+    found = policy.lint(text)
+    assert [f.to_dict()["match"] for f in found.findings] == [match]
     assert policy.lint_many([text, "fine"])[0] == found
