@@ -303,6 +303,29 @@ def _number_suffix(text: str, start: int, stop: int) -> bool:
     return dictionary.is_word(word.casefold())
 
 
+def _name_ending(text: str, start: int, stop: int) -> bool:
+    """Whether ``text[start:stop]`` is a letter written twice that ends a word, or a
+    camel-case hashtag's last word, written as a name is (a capital, then small letters):
+    a name's spelling (Twatt, Scott, Kidd, #VisitTwatt), not a stretched letter ("twatt"
+    and "TWATT" still are, and so is "Fuuuck")."""
+    if stop - start != 2 or text[stop : stop + 1].isalnum():
+        return False
+    letters = _letters_before(text, stop)
+    word = letters[_last_capital(letters) :]
+    if len(word) < 3 or not word[0].isupper() or not word[1:].islower():
+        return False
+    if len(word) < len(letters):  # a camel-case word: after a small letter
+        return letters[-len(word) - 1].islower()
+    return not text[max(stop - len(word) - 1, 0) : stop - len(word)].isalnum()
+
+
+def _last_capital(letters: str) -> int:
+    for i in range(len(letters) - 1, -1, -1):
+        if letters[i].isupper():
+            return i
+    return 0
+
+
 def _shows(span: str, accents: str) -> bool:
     """Whether a span of text shows one of a term's accented letters."""
     if span.isascii():
@@ -1604,6 +1627,8 @@ class CompiledPolicy:
                     continue  # a pair read as one letter on top of another rule
                 if any(_number_suffix(text, *tracked.span(k, k)) for k in pairs):
                     continue  # idiot44: a number after a word, not a stretched letter
+                if any(_name_ending(text, *tracked.span(k, k)) for k in pairs):
+                    continue  # Twatt, a place: a name's double letter
                 if not self._folds(tracked.s, marks, first, entry):
                     continue
             start, stop = tracked.span(end - length + 2, end - entry.trail)

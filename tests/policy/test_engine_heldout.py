@@ -32,8 +32,6 @@ def test_no_false_positives_on_clean_scunthorpe_and_hazard_texts(held_out):
     clean = [bench.clean_post(rng) for _ in range(300)]
     scunthorpe = [bench.scunthorpe_post(rng) for _ in range(150)]
     assert [r.findings for r in policy.lint_many(clean + scunthorpe) if r.findings] == []
-    # Known limit: "Twatt" (a place in Orkney) is not an everyday word, so its doubled t
-    # may stand for the single t of "twat", as "ffuck" stands for "fuck". Nothing else.
     from policy.engine.compiler import compile_policy as compile_
 
     flagged = [
@@ -41,7 +39,7 @@ def test_no_false_positives_on_clean_scunthorpe_and_hazard_texts(held_out):
         for terms, text in cp.hazards()
         if compile_(bench.build_policy(list(terms))[:1]).lint(text).findings
     ]
-    assert all("Twatt" in text for text in flagged), flagged
+    assert flagged == []
 
 
 def test_lint_many_gives_what_lint_gives(held_out):
@@ -235,6 +233,13 @@ def test_a_leet_symbol_at_a_words_edge(text, flagged):
         (["pênis"], "pens and pans", False),
         (["anus"], "rib âns keg", False),  # the term has no accent: "âns" is "ans"
         (["idiota"], "@idiot44 get ta", False),  # a number after a word
+        (["twat"], "Off to Twatt this weekend ☀️", False),  # a place: a name's double t
+        (["twat"], "#VisitTwatt", False),
+        (["scot"], "Thanks Scott!", False),
+        (["twat"], "you twatt", True),  # written small, or shouted, a stretched letter
+        (["twat"], "TWATT", True),
+        (["twat"], "you Twattt", True),  # three: no name's spelling
+        (["fuck"], "#FuckkYou", True),  # not the hashtag's last word
         (["shit"], "say hi77", False),
         (["shit"], "5hi77", True),  # not after a word: a digit before its letters too
         (["hell"], "h33ll", True),  # digits inside a word stretch it
