@@ -305,18 +305,22 @@ def _number_suffix(text: str, start: int, stop: int) -> bool:
 
 def _name_ending(text: str, start: int, stop: int) -> bool:
     """Whether ``text[start:stop]`` is a letter written twice that ends a word, or a
-    camel-case hashtag's last word, written as a name is (a capital, then small letters):
-    a name's spelling (Twatt, Scott, Kidd, #VisitTwatt), not a stretched letter ("twatt"
-    and "TWATT" still are, and so is "Fuuuck")."""
-    if stop - start != 2 or text[stop : stop + 1].isalnum():
+    camel-case hashtag's last word, written as a name is (a capital, then small letters;
+    a consonant that English names double at their end): a name's spelling (Twatt,
+    Scott, Kidd, #VisitTwatt), not a stretched letter ("twatt", "TWATT", "Twattt" and
+    "Fuckk" still are)."""
+    if stop - start != 2 or text[stop - 1] not in _NAME_DOUBLES or text[stop : stop + 1].isalnum():
         return False
     letters = _letters_before(text, stop)
     word = letters[_last_capital(letters) :]
-    if len(word) < 3 or not word[0].isupper() or not word[1:].islower():
+    if len(word) < 4 or not word[0].isupper() or not word[1:].islower():
         return False
     if len(word) < len(letters):  # a camel-case word: after a small letter
         return letters[-len(word) - 1].islower()
     return not text[max(stop - len(word) - 1, 0) : stop - len(word)].isalnum()
+
+
+_NAME_DOUBLES = frozenset("bdfglmnprstz")  # (Robb, Kidd, Hoff, Legg, Hall, Grimm, Penn, ...)
 
 
 def _last_capital(letters: str) -> int:

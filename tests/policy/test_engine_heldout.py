@@ -240,6 +240,9 @@ def test_a_leet_symbol_at_a_words_edge(text, flagged):
         (["twat"], "TWATT", True),
         (["twat"], "you Twattt", True),  # three: no name's spelling
         (["fuck"], "#FuckkYou", True),  # not the hashtag's last word
+        (["fuck"], "Fuckk", True),  # no name ends in kk
+        (["fuck"], "fuCkk\u200b", True),
+        (["cunt"], "Cuntt", False),  # (as Scott)
         (["shit"], "say hi77", False),
         (["shit"], "5hi77", True),  # not after a word: a digit before its letters too
         (["hell"], "h33ll", True),  # digits inside a word stretch it
