@@ -1752,27 +1752,31 @@ _DIGIT_HINT_RE = re.compile("0a")  # and "a0", read backwards
 
 def _symbol_digits(joined: str) -> list[int]:
     """Where a leet symbol stands between a letter and a digit (naej@4, worp|0; not
-    id=42! or $5) or another leet symbol (copro|@gnia): the few symbols found first,
-    their neighbours looked at after."""
+    id=42! or $5) or in a run of them inside a word (copro|@gnia, 8@@ngbus; not
+    great!!): the few symbols found first, their neighbours looked at after."""
     out = []
     last = len(joined) - 1
     for m in _LEET_SYMBOL_RE.finditer(joined):
         at = m.start()
         if 0 < at < last:
             before, after = joined[at - 1], joined[at + 1]
-            if (
-                (before in _READ_DIGITS and after.isalpha())
-                or (after in _READ_DIGITS and before.isalpha())
-                or (  # two symbols inside a word: copro|@gnia, not great!!
-                    (after in _LEET_PAIR and before.isalpha() and joined[at + 2 : at + 3].isalpha())
-                    or (
-                        before in _LEET_PAIR
-                        and after.isalpha()
-                        and joined[at - 2 : at - 1].isalpha()
-                    )
-                )
+            if (before in _READ_DIGITS and after.isalpha()) or (
+                after in _READ_DIGITS and before.isalpha()
             ):
                 out.append(at)
+            elif before in _LEET_PAIR or after in _LEET_PAIR:
+                first, stop = at, at + 1  # the run of symbols, and a letter or digit each side
+                while first > 0 and joined[first - 1] in _LEET_PAIR:
+                    first -= 1
+                while stop <= last and joined[stop] in _LEET_PAIR:
+                    stop += 1
+                if (
+                    first > 0
+                    and stop <= last
+                    and joined[first - 1].isalnum()
+                    and joined[stop].isalnum()
+                ):
+                    out.append(at)
     return out
 
 

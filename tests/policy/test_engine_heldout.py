@@ -164,11 +164,14 @@ def test_an_apostrophe_before_d_ll_re_ve_is_a_contraction_only_after_a_word(text
         "my boss is a 2 girl$ 1 c0p today",  # "a 2": the article and a number
         "stop #uroph!||ia",  # "!" before a "|": both leet symbols the classes read as gaps
         "stop uroph!|!a",
+        "brrr 8@@ngbus",  # a run of symbols after a digit
     ],
 )
 def test_the_batch_prescreen_sends_these_to_the_exact_lint(text):
     policy = compile_policy(
-        bench.build_policy(["coprolagnia", "zuzplourmskein", "2 girls 1 cup", "urophilia"])[:2]
+        bench.build_policy(
+            ["coprolagnia", "zuzplourmskein", "2 girls 1 cup", "urophilia", "bangbus"]
+        )[:2]
     )
     found = policy.lint(text)
     assert len(found.findings) == 1
