@@ -282,17 +282,7 @@ def test_a_newline_ends_a_word_as_a_space_does(text, match):
     """A word's separators are read per word; the words of the line before a newline
     are not part of it (they made one word of "a.b.c\\nfi.stfucks.lol", whose five
     separators were too many to read one at a time)."""
-    policy = compile_policy(
-        [
-            {
-                "id": "b",
-                "kind": "banned_terms",
-                "severity": "block",
-                "message": "x",
-                "terms": ["fistfucks", "fuck"],
-            }
-        ]
-    )
+    policy = compile_policy(bench.build_policy(["fistfucks", "fuck"])[:1])
     found = policy.lint(text)
     assert [f.to_dict()["match"] for f in found.findings] == [match]
     assert policy.lint_many([text, "fine"])[0] == found
