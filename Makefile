@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 
-.PHONY: run serve test lint format bench clean
+.PHONY: run serve test fuzz lint format bench clean
 
 run:
 	@./scripts/run
@@ -13,6 +13,10 @@ serve:
 
 test:
 	@./scripts/test
+
+fuzz:  # the policy engine's long fuzz run (README: Tests); make test builds the venv first
+	@test -x $(VENV)/bin/python || { echo "make fuzz: run make test first (it builds $(VENV))"; exit 2; }
+	@$(VENV)/bin/python -m pytest -q -o python_files='fuzz_*.py' tests/fuzz
 
 lint:
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
