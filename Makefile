@@ -16,6 +16,9 @@ test:
 
 fuzz:  # the policy engine's long fuzz run (README: Tests); make test builds the venv first
 	@test -x $(VENV)/bin/python || { echo "make fuzz: run make test first (it builds $(VENV))"; exit 2; }
+	@$(VENV)/bin/python -c "import os, sys; v = os.environ.get('FUZZ_SCALE', '1'); \
+		ok = v.replace('.', '', 1).isdigit() and 0 < float(v) < 1000; \
+		ok or sys.exit(f'make fuzz: FUZZ_SCALE must be a number above 0 and below 1000 (1: the full run), not {v!r}')"
 	@$(VENV)/bin/python -m pytest -q -o python_files='fuzz_*.py' tests/fuzz
 
 lint:

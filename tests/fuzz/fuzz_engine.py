@@ -12,6 +12,7 @@ minutes on 2 CPUs.
 import os
 import random
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +23,21 @@ from tests.policy.test_engine_batch_screen import POLICY
 from tests.policy.test_engine_batch_screen import TERMS as BATCH_TERMS
 from tests.policy.test_engine_properties import FULL, STARTER, tricky_text
 
-SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
+
+def _scale() -> float:
+    raw = os.environ.get("FUZZ_SCALE", "1")
+    try:
+        scale = float(raw)
+    except ValueError:
+        scale = 0.0
+    if not 0 < scale < 1_000:
+        pytest.exit(
+            f"FUZZ_SCALE must be a number above 0 and below 1000 (1: the full run), not {raw!r}", 2
+        )
+    return scale
+
+
+SCALE = _scale()
 POLICIES = (FULL, STARTER, POLICY)
 
 
