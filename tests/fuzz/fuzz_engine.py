@@ -83,19 +83,32 @@ _SEPARATORS = [" ", "  ", ".", "-", "_", "'", "*", "", "#", "@", "!", "$", "|", 
 _SEPARATORS += ["😀", "\u200b", "’"]
 _LEET = str.maketrans("aeiosug", "4310509")
 
-word_forms = st.sampled_from(_WORDS).flatmap(
-    lambda w: st.sampled_from(
-        [
+
+def _evasions(words: list[str], forms) -> st.SearchStrategy[str]:
+    """A word of ``words`` written one of the ways ``forms(word)`` lists."""
+    return st.sampled_from(words).flatmap(lambda w: st.sampled_from(forms(w)))
+
+
+def _joined(words: st.SearchStrategy[str], separators: list[str], most: int):
+    """Up to ``most`` of ``words``, each followed by one of ``separators``."""
+    return st.lists(st.tuples(words, st.sampled_from(separators)), max_size=most).map(
+        lambda pairs: "".join(a + b for a, b in pairs)
+    )
+
+
+words_text = _joined(
+    _evasions(
+        _WORDS,
+        lambda w: [
             w,
             w.upper(),
             w.capitalize(),
             w.translate(_LEET),
             w[:1] + w[1:].replace(w[1:2], w[1:2] * 2, 1),
-        ]
-    )
-)
-words_text = st.lists(st.tuples(word_forms, st.sampled_from(_SEPARATORS)), max_size=8).map(
-    lambda pairs: "".join(a + b for a, b in pairs)
+        ],
+    ),
+    _SEPARATORS,
+    8,
 )
 
 
@@ -132,9 +145,10 @@ _BIG_SEPARATORS = [" ", "  ", ".", "-", "_", "'", "*", "", "#", "@", "!", "$", "
 _BIG_SEPARATORS += ["\u200b", "4", "0", "1", "3", "ß"]
 _BIG_LEET = str.maketrans("aeiosg", "431059")
 
-big_forms = st.sampled_from(_BIG_WORDS).flatmap(
-    lambda w: st.sampled_from(
-        [
+big_text = _joined(
+    _evasions(
+        _BIG_WORDS,
+        lambda w: [
             w,
             w.upper(),
             w.capitalize(),
@@ -144,17 +158,15 @@ big_forms = st.sampled_from(_BIG_WORDS).flatmap(
             ".".join(w),
             w[:1] + "*" * (len(w) - 2) + w[-1:],
             w[:3] + w[3:4] * 2 + w[4:],
-        ]
-    )
+        ],
+    ),
+    _BIG_SEPARATORS,
+    6,
 )
 
 
 @_settings(25_000)
-@given(
-    st.lists(st.tuples(big_forms, st.sampled_from(_BIG_SEPARATORS)), max_size=6).map(
-        lambda pairs: "".join(a + b for a, b in pairs)
-    )
-)
+@given(big_text)
 def test_big_policy(text):
     assert_batch_agrees(text, (BIG,))
     assert BIG.lint(text) == BIG.lint(text, fast=False), text
