@@ -66,6 +66,19 @@ def test_policy_lint_exit_codes(brand):
     assert _lint_cmd("no-such-brand", "x")[0] == 2
 
 
+def test_a_text_of_several_lines_is_read_a_line_at_a_time(brand_with_team, brand):
+    """The command, one text and --jsonl, and the lint API: a newline ends a word."""
+    text = "Recap:\nwww.example.com\nsh.it.happens"
+    code, out = _lint_cmd(brand.slug, text)
+    assert code == 1 and json.loads(out)["findings"][0]["match"] == "sh.it"
+    code, out = _lint_cmd(brand.slug, "--jsonl", stdin=json.dumps({"text": text}) + "\n")
+    assert code == 1 and json.loads(out)["findings"][0]["match"] == "sh.it"
+    api = APIClient()
+    api.force_authenticate(brand_with_team["author"])
+    response = api.post(f"/api/brands/{brand.slug}/lint/", {"text": text}, format="json")
+    assert response.json()["findings"][0]["match"] == "sh.it"
+
+
 def test_policy_lint_jsonl_keeps_order(brand):
     lines = [
         {"text": "clean"},

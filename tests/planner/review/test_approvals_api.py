@@ -109,6 +109,25 @@ def test_a_blocked_submit_answers_the_findings(api, team):
     assert body["policy_version"] == 1
 
 
+def test_a_post_of_several_lines_is_read_a_line_at_a_time(api, team):
+    """A newline ends a word as a space does: the link on the line before does not join
+    the evasion on the next one into one word with too many dots to read (it did)."""
+    text = f"Recap:\nwww.example.com\n{BANNED[:3]}.{BANNED[3:]}.now"
+    post = (
+        api(team["author"])
+        .post(
+            "/api/brands/team/posts/",
+            {"channel": team["channel"].pk, "text": text, "category": "news"},
+            format="json",
+        )
+        .json()
+    )
+    response = api(team["author"]).post(f"/api/posts/{post['id']}/submit/", format="json")
+    assert response.status_code == 409
+    (finding,) = response.json()["findings"]
+    assert finding["match"] == f"{BANNED[:3]}.{BANNED[3:]}"
+
+
 @pytest.mark.parametrize(
     ("who", "status", "code"),
     [

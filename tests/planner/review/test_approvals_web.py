@@ -53,6 +53,17 @@ def test_a_blocked_submit_shows_the_findings_in_place(client, team, make_post):
     assert refused(post, "submit").count() == 1
 
 
+def test_a_blocked_submit_of_several_lines_shows_the_finding_on_its_line(client, team, make_post):
+    evaded = f"{BANNED[:3]}.{BANNED[3:]}"
+    post = make_post(f"Recap:\nwww.example.com\n{evaded}.now", when=soon(2))
+    client.force_login(team["author"])
+    response = client.post(url("post_submit", post))
+    assert response.status_code == 409
+    assert f'<mark class="finding-block" title="We never say frobnicate.">{evaded}</mark>' in (
+        response.content.decode()
+    )
+
+
 def test_approvers_see_the_review_and_approve_the_version_they_saw(client, team, in_review):
     client.force_login(team["approver1"])
     page = client.get(url("post_detail", in_review)).content.decode()
