@@ -1108,7 +1108,7 @@ class CompiledPolicy:
                 before = classes[first - 1]
                 if before == "a" or (before == " " and classes[m.end() - 1] == "a"):
                     found.add(bisect.bisect_right(starts, max(first - 1, 0)) - 1)
-            if "|" in joined or "$" in joined:  # and before a "|" or "$" (uroph!||ia)
+            if "!|" in joined or "!$" in joined:  # and before a "|" or "$" (uroph!||ia)
                 for m in _BANG_LEET_RE.finditer(joined):
                     found.add(bisect.bisect_right(starts, m.start()) - 1)
         # A token with a digit next to a letter: its digits may stand for any vowel, or
@@ -1745,8 +1745,9 @@ _NUMBER_RE = regex.compile(
 _BANG_HINT_RE = re.compile("![a0]")  # after a letter, or after a gap and before one
 _AT_SIGN_RE = re.compile("@")  # in the character classes
 # "!" after a letter or digit and before a "|" or "$" (leet symbols the classes read as
-# gaps), in the texts themselves
-_BANG_LEET_RE = re.compile(r"(?<=[^\W_])!+[|$]")
+# gaps), in the texts themselves; starting at its literal "!" (a lookbehind first is
+# tried at every character: ~40 ms a 20,000-post stream)
+_BANG_LEET_RE = re.compile(r"!(?<=[^\W_]!)!*[|$]")
 _DIGIT_HINT_RE = re.compile("0a")  # and "a0", read backwards
 
 
