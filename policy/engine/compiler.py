@@ -241,6 +241,16 @@ def reading_plans(
             # skeleton reads; more: a code (x4y5z6w7), not a word
             groups.append(mine)
             tokens.append(_token_at(text, start))
+    if joined is not None and _LONE_DIGIT_RE.search(text):
+        # A digit that is a word alone may be a word of one letter of a term of several
+        # words ("menage 4 trois", "9-spot"), where such a word may take it in.
+        lone = [m.start() for m in _LONE_DIGIT_RE.finditer(text) if joined([m.group()])]
+        if lone:
+            pairs = sorted(
+                [*zip(groups, tokens, strict=True), *(([at], _token_at(text, at)) for at in lone)]
+            )
+            groups = [group for group, _ in pairs]
+            tokens = [token for _, token in pairs]
     spots = [at for group in groups for at in group]
     if len(spots) <= _MAX_DIGITS:  # all of them together
         if spots:
@@ -364,12 +374,27 @@ def _token_at(text: str, at: int) -> str:
 def _digit_readings(text: str, spots: list[int]) -> list[str]:
     """What each reading puts at ``spots`` (not all of them as written)."""
     written = "".join(text[at] for at in spots)
-    options = [text[at] + _SPOT_READINGS[text[at]] for at in spots]
+    options = [
+        text[at]
+        + (_LONE_READINGS if _word_around(text, at) == (at, at + 1) else _SPOT_READINGS)[text[at]]
+        for at in spots
+    ]
     return [r for r in map("".join, itertools.product(*options)) if r != written]
 
 
 # a word's first "@" (a mention sign to normalisation) may stand for an a (@rsehole)
 _SPOT_READINGS = {**DIGIT_READINGS, "@": "a"}
+# A digit alone, a word of one letter: its look-alikes too, which normalisation reads only
+# beside letters (9 as g, 4 as a; 1 as i or l).
+_LONE_READINGS = {
+    digit: "".join(
+        dict.fromkeys(("il" if image == nz.MARK else image) + DIGIT_READINGS.get(digit, ""))
+    )
+    for digit, image in nz.DIGIT_IMAGES.items()
+}
+_LONE_REACH = 64  # characters on either side of a digit alone that the prescreen reads
+# a digit with no letter, digit or leet symbol beside it
+_LONE_DIGIT_RE = re.compile(r"[0-9](?<![^\W_][0-9])(?<![@$|!][0-9])(?![^\W_])(?![@$|!])")
 # a leet symbol at a word's edge, which normalisation reads as a mention sign or as
 # punctuation: "@" for a first letter (@rsehole), "!" for a last one (naz!); not beside
 # an everyday word, whose mention or exclamation it is (@team, pip!)
@@ -737,6 +762,7 @@ class CompiledPolicy:
         "_folded",
         "_folded_joined",
         "_frozen",
+        "_lone_pairs",
         "_masked",
         "_masked_letters",
         "_non_ascii",
@@ -804,6 +830,10 @@ class CompiledPolicy:
         # the batch prescreen counts these patterns; the other ones only in words read apart
         self._batch_keys = frozenset(terms.solo)
         self._pairs = _pair_automaton(terms.pairs)
+        # whether a pair has a word of one letter, which a digit alone may stand for
+        self._lone_pairs = any(
+            len(word) == 1 for pair in terms.pairs for word in pair.strip(nz.GAP).split(nz.GAP)
+        )
         self._screener = []  # the prescreen's automaton, built on first use (lint_many)
         # The folded readings (``normalize.fold``) of the prescreen's patterns, for the
         # words the prescreen reads apart, and of every word of every spelling, for the
@@ -1093,6 +1123,8 @@ class CompiledPolicy:
         if self._masked and "*" in joined:
             for m in re.finditer(r"\*", joined):
                 found.add(bisect.bisect_right(starts, m.start()) - 1)
+        if self._lone_pairs and _LONE_DIGIT_RE.search(joined):
+            found |= self._lone_digit_hits(texts, joined, starts, found)
         classes = nz.char_classes(f" {joined} ")  # one more character in front
         # (Each pattern over the classes starts with a rare character: a scan for a
         # literal that starts with a letter stops at every letter.)
@@ -1206,6 +1238,36 @@ class CompiledPolicy:
         found.discard(len(texts))
         return found
 
+    def _lone_digit_hits(self, texts, joined: str, starts, found: set[int]) -> set[int]:
+        """Of the texts not ``found``, those where a digit alone, read as a word of one
+        letter (a vowel digit as any vowel, 6 or 9 as b or g: ``DIGIT_READINGS``; the
+        screen reads its look-alike), makes a pair of words of a spelling of several
+        ("menage 3 trois", "tongue in 3"): the words around it so read, against the
+        pairs."""
+        pieces: list[str] = []
+        owners: list[int] = []
+        for m in _LONE_DIGIT_RE.finditer(joined):
+            at = m.start()
+            k = bisect.bisect_right(starts, at) - 1
+            others = DIGIT_READINGS.get(m.group())
+            if not others or k in found:
+                continue
+            lo = max(starts[k], at - _LONE_REACH)
+            hi = min(starts[k] + len(texts[k]), at + _LONE_REACH)
+            before, after = joined[lo:at], joined[at + 1 : hi]
+            for letter in others:
+                pieces.append(f"{before} {letter} {after}")
+                owners.append(k)
+        if not pieces:
+            return set()
+        end = nz.SCREEN_END
+        text = f" {end} ".join(pieces)
+        if text.count(end) != len(pieces) - 1:  # a text holds the separator itself
+            return set(owners)
+        collapsed = _RUNS_RE.sub("", self._screen_read(f" {text} "))
+        bounds = [m.start() for m in _END_RE.finditer(collapsed)]
+        return {owners[bisect.bisect_left(bounds, e)] for e, _ in self._pairs.iter(collapsed)}
+
     def _partner_hits(self, screened: str, ends: list[int], tokens) -> set[int]:
         """Of the texts (``tokens``: text, word read apart) where a spelling of several
         words has only its pattern word, those where a word read apart may become
@@ -1314,6 +1376,7 @@ class CompiledPolicy:
             SEPARATOR_RE.search(text)
             or DIGIT_WORD_RE.search(text)
             or (("@" in text or "!" in text) and next(_edge_symbols(text), None))
+            or (self._folded_joined is not None and _LONE_DIGIT_RE.search(text))
         ):
             return False
         return next(self._readings(text, lazy=True), None) is not None
@@ -1806,7 +1869,7 @@ _LEET_WORD_RE = re.compile(r"[$|]")
 
 
 def _pair_automaton(pairs) -> ahocorasick.Automaton | None:
-    pairs = list(pairs)
+    pairs = _edge_pairs(pairs)
     if not pairs:
         return None
     automaton = ahocorasick.Automaton()
@@ -1814,6 +1877,24 @@ def _pair_automaton(pairs) -> ahocorasick.Automaton | None:
         automaton.add_word(key, True)
     automaton.make_automaton()
     return automaton
+
+
+def _edge_pairs(pairs) -> list[str]:
+    """The batch prescreen's pairs of words, and each with a word's first a or last i
+    left out: a leet symbol at a word's edge ("brunette @ction", "naz! party") is a gap
+    to it. Not where what is left is an everyday word, as for one word
+    (``_word_patterns``)."""
+    out = []
+    for pair in pairs:
+        out.append(pair)
+        words = pair.strip(nz.GAP).split(nz.GAP)
+        trail = nz.GAP if pair.endswith(nz.GAP) else ""
+        for k, word in enumerate(words):
+            for rest in (word[1:] if word[0] == "a" else "", word[:-1] if word[-1] == "i" else ""):
+                if rest and not dictionary.is_word(rest):
+                    edged = [*words[:k], rest, *words[k + 1 :]]
+                    out.append(nz.GAP + nz.GAP.join(edged) + trail)
+    return out
 
 
 class _Patterns:

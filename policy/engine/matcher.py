@@ -19,7 +19,8 @@ Variants made per term:
 
 Respellings (``respellings``): phonetic and dropped-letter spellings of a single-word
 term of a banned_terms rule, made by a small set of rules (``PHONETIC_RULES``), one or two
-at a time; a result shorter than three letters is left out, and so is one that is an
+at a time (not two that only write one vowel as another, in a word of under six letters);
+a result shorter than three letters is left out, and so is one that is an
 everyday English word (``rap`` from "rape", ``pens`` from "penis") unless the term has
 accents: it is then found only where the text shows one ("pêns" from "pênis"). A policy's
 respellings are capped (``MAX_RESPELLINGS``) so that a policy at the file limits still
@@ -205,10 +206,25 @@ def phonetic_spellings(word: str, everyday: bool = False) -> list[str]:
 
     once = _phonetic_once(word)
     found = set(once)
+    pinned = len(word) >= SWAP_PINNED  # the rest of a long word pins it down: swastaka
     for w in once:  # and two changes: phuk, fcking
-        found.update(_phonetic_once(w))
+        found.update(w2 for w2 in _phonetic_once(w) if pinned or not _vowel_swapped(word, w2))
     found.discard(word)
     return sorted(w for w in found if len(w) >= 3 and is_word(w) == everyday)
+
+
+SWAP_PINNED = 6  # letters a word needs for one vowel written as another to be read
+
+
+def _vowel_swapped(word: str, spelling: str) -> bool:
+    """Whether ``spelling`` is ``word`` with one vowel written as another: what two
+    changes may make ("kimme" -> "kiamme" -> "kamme"). In a short word that is as likely
+    another word; a word of ``SWAP_PINNED`` letters or more is pinned down by the rest
+    ("swastika" -> "swastaka")."""
+    if len(spelling) != len(word):
+        return False
+    differ = [(a, b) for a, b in zip(word, spelling, strict=True) if a != b]
+    return len(differ) == 1 and differ[0][0] in VOWELS and differ[0][1] in VOWELS
 
 
 def respellings(form: TermForm, phonetic: bool, accented: str = "") -> list[tuple[str, str]]:

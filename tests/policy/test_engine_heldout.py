@@ -286,3 +286,68 @@ def test_a_newline_ends_a_word_as_a_space_does(text, match):
     found = policy.lint(text)
     assert [f.to_dict()["match"] for f in found.findings] == [match]
     assert policy.lint_many([text, "fine"])[0] == found
+
+
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("oh la la menage 4 trois tonight", True),  # the look-alike
+        ("menage 3 trois", True),  # a vowel digit for another vowel
+        ("menage 4 tr4is", True),  # and a digit inside the next word
+        ("t4ngue in 3", True),
+        ("tongue in 4", True),
+        ("dar 0 rabo", True),
+        ("the 9-spot", True),  # 9 for g, before a hyphen
+        ("the 9 spot", True),
+        ("back in 4 minutes", False),  # a number in a sentence
+        ("top 3 in a row", False),
+        ("4 trois", False),  # one word of the term alone
+    ],
+)
+def test_a_digit_alone_may_be_a_word_of_one_letter_of_a_term_of_several(text, flagged):
+    """Found on fresh seeds of the outside-like corpus: a digit that is a word by itself
+    was never read (normalisation reads a digit as a letter only beside letters)."""
+    policy = compile_policy(
+        bench.build_policy(["menage a trois", "tongue in a", "dar o rabo", "g-spot"])[:1]
+    )
+    found = policy.lint(text)
+    assert bool(found.findings) is flagged
+    assert policy.lint_many([text, "fine"])[0] == found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@shoring2 as brunette @ction cybernetic",  # "@" for the a of a term's second word
+        "brunette @ction",
+        "naz! party",  # "!" for the i of its first
+        "menage 3 trois",  # a digit alone, any vowel
+        "tongue in 3",
+    ],
+)
+def test_the_batch_prescreen_reads_a_pair_of_words_with_a_symbol_or_digit_for_a_letter(text):
+    """``lint`` found these and the batch prescreen let them go: its pairs of words had
+    no "@" or "!" at a word's edge, nor a digit alone for a word of one letter."""
+    policy = compile_policy(
+        bench.build_policy(["brunette action", "nazi party", "menage a trois", "tongue in a"])[:1]
+    )
+    found = policy.lint(text)
+    assert len(found.findings) == 1
+    assert policy.lint_many([text, "a clean one"])[0] == found
+
+
+@pytest.mark.parametrize(
+    "term, text, flagged",
+    [
+        ("zizi", "zazi", False),  # i -> ia, then the i dropped: one vowel for another
+        ("kimme", "kamme", False),
+        ("swastika", "swastaka", True),  # a long word: the rest pins it down
+        ("sadism", "sadasm", True),
+        ("bitch", "biatch", True),  # i -> ia alone
+        ("fucking", "fckng", True),  # two vowels dropped
+        ("pissen", "piassen", True),
+    ],
+)
+def test_two_respellings_that_only_swap_a_vowel_are_no_respelling(term, text, flagged):
+    policy = compile_policy(bench.build_policy([term])[:1])
+    assert bool(policy.lint(f"so {text} today").findings) is flagged
