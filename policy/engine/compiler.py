@@ -244,7 +244,11 @@ def reading_plans(
     if joined is not None and _LONE_DIGIT_RE.search(text):
         # A digit that is a word alone may be a word of one letter of a term of several
         # words ("menage 4 trois", "9-spot"), where such a word may take it in.
-        lone = [m.start() for m in _LONE_DIGIT_RE.finditer(text) if joined([m.group()])]
+        lone = [
+            m.start()
+            for m in _LONE_DIGIT_RE.finditer(text)
+            if _alone(text, m.start()) and joined([m.group()])
+        ]
         if lone:
             pairs = sorted(
                 [*zip(groups, tokens, strict=True), *(([at], _token_at(text, at)) for at in lone)]
@@ -371,12 +375,24 @@ def _token_at(text: str, at: int) -> str:
     return text[a:b]
 
 
+def _alone(text: str, at: int) -> bool:
+    """Whether the digit at ``at`` is a word by itself as normalisation reads the text:
+    what stands on either side reads as a gap ("Ⓐ6" is a letter and a digit)."""
+    return all(
+        nz.screen_text(ch) == nz.GAP for ch in (text[at - 1 : at], text[at + 1 : at + 2]) if ch
+    )
+
+
 def _digit_readings(text: str, spots: list[int]) -> list[str]:
     """What each reading puts at ``spots`` (not all of them as written)."""
     written = "".join(text[at] for at in spots)
     options = [
         text[at]
-        + (_LONE_READINGS if _word_around(text, at) == (at, at + 1) else _SPOT_READINGS)[text[at]]
+        + (
+            _LONE_READINGS
+            if _word_around(text, at) == (at, at + 1) and _alone(text, at)
+            else _SPOT_READINGS
+        )[text[at]]
         for at in spots
     ]
     return [r for r in map("".join, itertools.product(*options)) if r != written]

@@ -32,7 +32,10 @@ Steps, in order (the working string always starts and ends with a gap):
    never becomes ``anal``. A run that starts with a word of one letter (``a``, ``I``)
    and three single characters or more after it (or digits alone) is read both ways,
    one after the other: ``a b i t c h`` -> ``abitch a bitch`` (the article before a
-   spelled-out word, or its first letter: ``a s s h o l e``; ``a 2 girls``).
+   spelled-out word, or its first letter: ``a s s h o l e``; ``a 2 girls``); so is one
+   that starts with a letter written twice or more and three words after it
+   (``oo f l o u h a e n``). Any other run is read joined and then as written:
+   ``oo xxx`` -> ``ooxxx oo xxx``, ``a g spot`` -> ``ag a g spot``.
 6. Leetspeak, per word: in a word that has at least one real letter,
    ``0 2 3 4 5 6 7 8 9 @ $ ! |`` read as ``o z e a s b t b g a s i l`` and ``1`` as a marker that
    stands for either ``i`` or ``l``. A word of only digits and symbols (``455``,
@@ -257,13 +260,19 @@ def non_ascii_runs(s: str) -> list[tuple[int, int]]:
 _ONE_LETTER_WORDS = frozenset("ai1" + MARK)  # "a", "i", and "I" (read as a "1", then the marker)
 
 
-def _split_first(chain: str) -> bool:
-    """Whether a chain (step 5: a gap before each word) starts with a word of one
-    letter followed by three single characters or more, or by digits alone (a 2 girls):
-    it is read both ways."""
-    if chain[1] not in _ONE_LETTER_WORDS or chain[2] != GAP:
-        return False
-    return chain.count(GAP) >= 4 or chain[3:].replace(GAP, "").isdigit()
+def _split_first(chain: str) -> int:
+    """How many characters of a chain's first word (step 5: a gap before each word) to
+    read apart too, the rest joined; 0: none. A word of one letter followed by three
+    single characters or more, or by digits alone (a 2 girls); a letter written twice or
+    more followed by three words or more (an "oo" or "xx" before a spelled-out term)."""
+    first = chain.find(GAP, 1)
+    if first == 2:
+        if chain[1] not in _ONE_LETTER_WORDS:
+            return 0
+        return 1 if chain.count(GAP) >= 4 or chain[3:].replace(GAP, "").isdigit() else 0
+    if chain[1].isalpha() and chain.count(GAP) >= 4:
+        return first - 1
+    return 0
 
 
 def _join_chain(match: re.Match) -> str:
@@ -271,9 +280,12 @@ def _join_chain(match: re.Match) -> str:
     if not _LETTER_RE.search(chain):
         return chain
     joined = chain.replace(GAP, "")
-    if _split_first(chain):  # joined beside the word before, apart beside the next one
-        return GAP + joined + GAP + joined[0] + GAP + joined[1:]
-    return GAP + joined
+    first = _split_first(chain)
+    if first:  # joined beside the word before, apart beside the next one
+        return GAP + joined + GAP + joined[:first] + GAP + joined[first:]
+    # joined beside the word before, and as written beside the next one: its words are
+    # words too ("oo xxx" holds "xxx", "a g spot" "g spot")
+    return GAP + joined + chain
 
 
 def _leet_word(word: str) -> str:
@@ -622,10 +634,11 @@ def tracked_skeleton(text: str) -> Tracked:
             return [(t.s[k], t.starts[k], t.ends[k]) for k in range(a, m.end())]
         gap = (GAP, t.starts[a], t.ends[a])
         letters = [(t.s[k], t.starts[k], t.ends[k]) for k in range(a + 1, m.end()) if t.s[k] != GAP]
-        if _split_first(m.group()):  # read both ways (step 5)
-            after = (GAP, t.starts[a + 2], t.ends[a + 2])
-            return [gap, *letters, after, letters[0], after, *letters[1:]]
-        return [gap, *letters]
+        first = _split_first(m.group())
+        if first:  # read both ways (step 5)
+            after = (GAP, t.starts[a + 1 + first], t.ends[a + 1 + first])
+            return [gap, *letters, after, *letters[:first], after, *letters[first:]]
+        return [gap, *letters, *((t.s[k], t.starts[k], t.ends[k]) for k in range(a, m.end()))]
 
     t = _rebuild(t, CHAIN_RE.finditer(t.s), chain_piece)
     if LEET_CHAR_RE.search(t.s):

@@ -351,3 +351,33 @@ def test_the_batch_prescreen_reads_a_pair_of_words_with_a_symbol_or_digit_for_a_
 def test_two_respellings_that_only_swap_a_vowel_are_no_respelling(term, text, flagged):
     policy = compile_policy(bench.build_policy([term])[:1])
     assert bool(policy.lint(f"so {text} today").findings) is flagged
+
+
+@pytest.mark.parametrize(
+    "terms, text, matches",
+    [
+        (["xxx"], "brig oo xxx slices", ["xxx"]),  # a chain's words are words too
+        (["g-spot"], "found a g spot", ["g spot"]),
+        (["flouhaen"], "faro oo 👩🏽‍💻 f l o u h a e n cherie", ["f l o u h a e n"]),
+        (["fuck"], "zzz f u c k you", ["f u c k"]),  # a letter written thrice, then letters
+        (["bitch"], "my boss is a b i t c h", ["b i t c h"]),  # "a", then letters
+        (["fuck"], "f u n and x o x o", []),
+    ],
+)
+def test_a_chain_of_one_character_words_is_read_joined_and_as_written(terms, text, matches):
+    """Found on fresh seeds of the outside-like corpus: normalisation joined "oo xxx" into
+    one word (the term "xxx" was missed as written), and "oo f l o u h a e n" too (an
+    "oo" before a spelled-out term)."""
+    policy = compile_policy(bench.build_policy(terms)[:1])
+    found = policy.lint(text)
+    assert [f.to_dict()["match"] for f in found.findings] == matches
+    assert policy.lint_many([text, "fine"])[0] == found
+
+
+def test_a_digit_beside_a_symbol_normalisation_reads_as_a_letter_is_not_alone():
+    """Found by ``make fuzz``: "Ⓐ" is no letter to ``re`` but an a to normalisation, so
+    the 6 of "fⒶ6" is in a word; read alone (as g) it made "fag" for ``lint`` and not for
+    the batch prescreen."""
+    policy = compile_policy(bench.build_policy(["fag", "menage a trois"])[:1])
+    assert policy.lint("fⒶ6").findings == []
+    assert policy.lint_many(["fⒶ6", "fine"])[0] == policy.lint("fⒶ6")
