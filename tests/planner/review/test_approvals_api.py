@@ -89,8 +89,8 @@ def test_a_stale_hash_is_a_409(api, team, draft):
     assert not Approval.objects.exists()
 
 
-def test_a_blocked_submit_answers_the_findings(api, team):
-    text = f"Let us {BANNED} now"
+def submitted(api, team, text):
+    """The answer to submitting a new draft of ``text`` over the API."""
     post = (
         api(team["author"])
         .post(
@@ -100,7 +100,12 @@ def test_a_blocked_submit_answers_the_findings(api, team):
         )
         .json()
     )
-    response = api(team["author"]).post(f"/api/posts/{post['id']}/submit/", format="json")
+    return api(team["author"]).post(f"/api/posts/{post['id']}/submit/", format="json")
+
+
+def test_a_blocked_submit_answers_the_findings(api, team):
+    text = f"Let us {BANNED} now"
+    response = submitted(api, team, text)
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "policy_blocked" and body["blocked"] is True
@@ -113,16 +118,7 @@ def test_a_post_of_several_lines_is_read_a_line_at_a_time(api, team):
     """A newline ends a word as a space does: the link on the line before does not join
     the evasion on the next one into one word with too many dots to read (it did)."""
     text = f"Recap:\nwww.example.com\n{BANNED[:3]}.{BANNED[3:]}.now"
-    post = (
-        api(team["author"])
-        .post(
-            "/api/brands/team/posts/",
-            {"channel": team["channel"].pk, "text": text, "category": "news"},
-            format="json",
-        )
-        .json()
-    )
-    response = api(team["author"]).post(f"/api/posts/{post['id']}/submit/", format="json")
+    response = submitted(api, team, text)
     assert response.status_code == 409
     (finding,) = response.json()["findings"]
     assert finding["match"] == f"{BANNED[:3]}.{BANNED[3:]}"
