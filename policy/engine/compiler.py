@@ -317,6 +317,26 @@ def _number_suffix(text: str, start: int, stop: int) -> bool:
     return dictionary.is_word(word.casefold())
 
 
+def _mention_number(text: str, start: int, stop: int) -> bool:
+    """Whether ``text[start:stop]`` ends in the number of a mention whose letters are an
+    everyday word (@idiot0, @racist1, @idiot4): a handle, not a term with a digit for its
+    last letters ("idiot0" alone and "@idi0ta" still are)."""
+    if not text[stop - 1 : stop].isdigit():
+        return False
+    at = start if text[start] == "@" else start - 1
+    if at < 0 or text[at] != "@" or (at and (text[at - 1].isalnum() or text[at - 1] == "@")):
+        return False
+    m = _MENTION_NUMBER_RE.match(text, at)
+    return (
+        m is not None
+        and start <= m.start(2) < stop <= m.end()
+        and dictionary.is_word(m.group(1).casefold())
+    )
+
+
+_MENTION_NUMBER_RE = re.compile(r"@([^\W\d_]+)([0-9]+)(?![^\W_])")
+
+
 def _name_ending(text: str, start: int, stop: int) -> bool:
     """Whether ``text[start:stop]`` is a letter written twice that ends a word, or a
     camel-case hashtag's last word, written as a name is (a capital, then small letters;
@@ -1718,6 +1738,8 @@ class CompiledPolicy:
                 if not self._folds(tracked.s, marks, first, entry):
                     continue
             start, stop = tracked.span(end - length + 2, end - entry.trail)
+            if _mention_number(whole, start + offset, stop + offset):
+                continue  # @idiot0: a handle's number, not a letter
             if entry.spelled and not _spelled_out(text[start:stop]):
                 continue
             if entry.accents and not _shows(text[start:stop], entry.accents):

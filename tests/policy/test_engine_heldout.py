@@ -381,3 +381,25 @@ def test_a_digit_beside_a_symbol_normalisation_reads_as_a_letter_is_not_alone():
     policy = compile_policy(bench.build_policy(["fag", "menage a trois"])[:1])
     assert policy.lint("fⒶ6").findings == []
     assert policy.lint_many(["fⒶ6", "fine"])[0] == policy.lint("fⒶ6")
+
+
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("thanks @idiot0 for the tip", False),  # a handle: an everyday word and its number
+        ("cc @racist1: see thread", False),
+        ("(@idiot4)", False),  # a look-alike digit too
+        ("@idiot0_ said so", False),
+        ("what an idiot0 move", True),  # not a mention: a digit for the last letter
+        ("@idi0ta again", True),  # the digit inside the word
+        ("@1diota again", True),
+        ("@@idiot0", True),  # no mention sign before the word itself
+    ],
+)
+def test_a_mentions_number_after_an_everyday_word_is_no_letter(text, flagged):
+    """Found on fresh seeds of the outside-like corpus: "@idiot0" (a handle made of an
+    everyday word and a number) was read as "idiota", its 0 as the missing vowel."""
+    policy = compile_policy(bench.build_policy(["idiota", "racista"])[:1])
+    found = policy.lint(text)
+    assert bool(found.findings) is flagged
+    assert policy.lint_many([text, "fine"])[0] == found
