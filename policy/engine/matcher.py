@@ -178,6 +178,8 @@ def _phonetic_once(word: str) -> set[str]:
         out.update((word[:-2] + "a", word[:-2] + "ah"))
     if word.endswith("s") and n > 3:  # a final s -> z: titz
         out.add(word[:-1] + "z")
+    if "ss" in word:  # a double s -> zz: azz, puzzy
+        out.add(word.replace("ss", "zz"))
     if word.endswith("ing") and n > 5:  # -ing -> -in, -n: fuckin, fuckn
         out.update((word[:-1], word[:-3] + "n"))
     out.discard(word)
@@ -192,6 +194,7 @@ PHONETIC_RULES = (
     "ph -> f",
     "a final -er -> -a or -ah",
     "a final s -> z",
+    "a double s -> zz",
     "a final -ing -> -in or -n",
 )
 

@@ -403,3 +403,20 @@ def test_a_mentions_number_after_an_everyday_word_is_no_letter(text, flagged):
     found = policy.lint(text)
     assert bool(found.findings) is flagged
     assert policy.lint_many([text, "fine"])[0] == found
+
+
+@pytest.mark.parametrize(
+    "term, text, flagged",
+    [
+        ("ass", "azz", True),  # a double s written zz
+        ("asshole", "azzhole", True),
+        ("pussy", "puzzy", True),
+        ("ass", "jazz and buzz", False),  # everyday words with zz
+        ("pussy", "a puzzle", False),
+    ],
+)
+def test_a_double_s_written_zz_is_a_respelling(term, text, flagged):
+    policy = compile_policy(bench.build_policy([term])[:1])
+    found = policy.lint(f"so {text} today")
+    assert bool(found.findings) is flagged
+    assert policy.lint_many([f"so {text} today", "fine"])[0] == found
