@@ -180,6 +180,8 @@ def _phonetic_once(word: str) -> set[str]:
         out.add(word[:-1] + "z")
     if "ss" in word:  # a double s -> zz: azz, puzzy
         out.add(word.replace("ss", "zz"))
+    if word.endswith("y") and n > 3 and word[-2] not in VOWELS:  # a final y -> i, ie: pussi
+        out.update((word[:-1] + "i", word[:-1] + "ie"))
     if word.endswith("ing") and n > 5:  # -ing -> -in, -n: fuckin, fuckn
         out.update((word[:-1], word[:-3] + "n"))
     out.discard(word)
@@ -195,6 +197,7 @@ PHONETIC_RULES = (
     "a final -er -> -a or -ah",
     "a final s -> z",
     "a double s -> zz",
+    "a final y after a consonant -> i or ie",
     "a final -ing -> -in or -n",
 )
 

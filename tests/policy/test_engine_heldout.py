@@ -420,3 +420,20 @@ def test_a_double_s_written_zz_is_a_respelling(term, text, flagged):
     found = policy.lint(f"so {text} today")
     assert bool(found.findings) is flagged
     assert policy.lint_many([f"so {text} today", "fine"])[0] == found
+
+
+@pytest.mark.parametrize(
+    "term, text, flagged",
+    [
+        ("pussy", "pussi", True),  # a final y written i or ie
+        ("pussy", "pussie", True),
+        ("horny", "horni", True),
+        ("gay", "gai", False),  # after a vowel: no
+        ("horny", "hornier", False),
+    ],
+)
+def test_a_final_y_written_i_or_ie_is_a_respelling(term, text, flagged):
+    policy = compile_policy(bench.build_policy([term])[:1])
+    found = policy.lint(f"so {text} today")
+    assert bool(found.findings) is flagged
+    assert policy.lint_many([f"so {text} today", "fine"])[0] == found
