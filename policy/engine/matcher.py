@@ -180,6 +180,8 @@ def _phonetic_once(word: str) -> set[str]:
         out.add(word[:-1] + "z")
     if "ss" in word:  # a double s -> zz: azz, puzzy
         out.add(word.replace("ss", "zz"))
+    if "x" in word:  # x -> ks or cks: seks, secks
+        out.update((word.replace("x", "ks"), word.replace("x", "cks")))
     if word.endswith("y") and n > 3 and word[-2] not in VOWELS:  # a final y -> i, ie: pussi
         out.update((word[:-1] + "i", word[:-1] + "ie"))
     if word.endswith("ing") and n > 5:  # -ing -> -in, -n: fuckin, fuckn
@@ -197,6 +199,7 @@ PHONETIC_RULES = (
     "a final -er -> -a or -ah",
     "a final s -> z",
     "a double s -> zz",
+    "x -> ks or cks",
     "a final y after a consonant -> i or ie",
     "a final -ing -> -in or -n",
 )

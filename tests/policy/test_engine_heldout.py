@@ -437,3 +437,19 @@ def test_a_final_y_written_i_or_ie_is_a_respelling(term, text, flagged):
     found = policy.lint(f"so {text} today")
     assert bool(found.findings) is flagged
     assert policy.lint_many([f"so {text} today", "fine"])[0] == found
+
+
+@pytest.mark.parametrize(
+    "term, text, flagged",
+    [
+        ("sex", "seks", True),  # x written ks or cks
+        ("sex", "secks", True),
+        ("sexy", "secksy", True),
+        ("sex", "socks and sucks", False),
+    ],
+)
+def test_an_x_written_ks_or_cks_is_a_respelling(term, text, flagged):
+    policy = compile_policy(bench.build_policy([term])[:1])
+    found = policy.lint(f"so {text} today")
+    assert bool(found.findings) is flagged
+    assert policy.lint_many([f"so {text} today", "fine"])[0] == found
