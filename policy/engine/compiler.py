@@ -223,10 +223,12 @@ def reading_plans(
         start, end = _word_around(text, m.start())
         word = text[start:end]
         letters = sum(not ch.isdigit() for ch in word)
-        if letters < 3 and (
-            not letters or len(word) < 2 or joined is None or not joined([_token_at(text, start)])
+        # a digit read as one letter only (2 5 7 8: z s t b) pins its place as a letter does
+        pins = letters + sum(ch in _PINNING_DIGITS for ch in word)
+        if not letters or (
+            pins < 3 and (len(word) < 2 or joined is None or not joined([_token_at(text, start)]))
         ):
-            continue  # three letters pin a word down; one, a word of a term of several (t0)
+            continue  # three letters pin a word down (5k1t); one, a word of a term of several (t0)
         if relevant is not None and not relevant([_token_at(text, start)]):
             continue  # no reading of it can find anything: its digits stay
         mine = [start + i for i, ch in enumerate(word) if ch in DIGIT_READINGS]
@@ -275,6 +277,9 @@ def reading_plans(
             continue  # too far apart to be one term's
         out += [(tuple(a + b), x + y) for x in alone[a[0]] for y in alone[b[0]]]
     return out
+
+
+_PINNING_DIGITS = frozenset("2578")
 
 
 def _digit_reading(reading: str, moved) -> bool:

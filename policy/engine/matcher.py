@@ -17,9 +17,10 @@ Variants made per term:
 - a leading ``#`` makes a hashtag-only term (``#prayfor*`` matches ``#PrayForParis`` and
   ``#prayforparis`` but not the words "pray for").
 
-Respellings (``respellings``): phonetic and dropped-letter spellings of a single-word
-term of a banned_terms rule, made by a small set of rules (``PHONETIC_RULES``), one or two
-at a time (not two that only write one vowel as another, in a word of under six letters);
+Respellings (``respellings``): phonetic and dropped-letter spellings of a term of a
+banned_terms rule, made by a small set of rules (``PHONETIC_RULES``), one or two at a time
+(not two that only write one vowel as another, in a word of under six letters), in one
+word of the term at a time (``cok sucker``, ``pusse-crotte``; the others as written);
 a result shorter than three letters is left out, and so is one that is an
 everyday English word (``rap`` from "rape", ``pens`` from "penis") unless the term has
 accents: it is then found only where the text shows one ("pêns" from "pênis"). A policy's
@@ -369,12 +370,32 @@ class TermAutomaton:
         form = parse_term(term)
         if form is None:  # validation refuses these; be safe for direct callers
             return
-        accents = _accents(term, form)
+        self._add_form(slot, form, _accents(term, form))
+        if self.respelled >= MAX_RESPELLINGS:
+            return
+        if phonetic and len(form.words) > 1:
+            # a term of several words: one word respelled, the others as written
+            # ("cok sucker", "blw job", "pusse-crotte")
+            for k, word in enumerate(form.words):
+                for spelling in phonetic_spellings(word):
+                    words = (*form.words[:k], spelling, *form.words[k + 1 :])
+                    self._add_form(slot, replace(form, words=words), "", respelled=True)
+                    self.respelled += 1
+                    if self.respelled >= MAX_RESPELLINGS:
+                        return
+            return
+        self._add_respellings(slot, term, form, phonetic)
+
+    def _add_form(self, slot: int, form: TermForm, accents: str, respelled: bool = False):
+        """A spelling's patterns (``patterns``) and the prescreen's."""
         for key, required, trail, spelled in patterns(form):
             singles = tuple(
                 i for i, ch in enumerate(key) if ch in _SINGLE_LETTERS and i not in required
             )
-            self._put(key, Entry(slot, required, trail, spelled, singles, accents=accents))
+            self._put(
+                key,
+                Entry(slot, required, trail, spelled, singles, respelled, accents=accents),
+            )
         screen = self.screen
         words = form.words
         self.digit_words = self.digit_words or words[_key_index(list(words))].isdigit()
@@ -408,8 +429,10 @@ class TermAutomaton:
             self.joined_words.update(
                 _word_key(w, form.prefix and k == last) for k, w in enumerate(form.words)
             )
-        if self.respelled >= MAX_RESPELLINGS:
-            return
+
+    def _add_respellings(self, slot: int, term: str, form: TermForm, phonetic: bool) -> None:
+        """A one-word term's phonetic respellings (``respellings``)."""
+        screen, solo = self.screen, self.solo
         lead = " # " if form.hashtag else nz.GAP
         trail = 0 if form.prefix else 1
         for spelling, shown in respellings(form, phonetic, _accented(term)):

@@ -9,6 +9,11 @@ done only for texts that have a candidate match (see ``matcher``).
 
 Steps, in order (the working string always starts and ends with a gap):
 
+0. The ending of a contraction or a possessive after a word's letters (``'s 't 'd 'm 'll
+   're 've``) before a word of one character is a gap, so it never becomes a word of one
+   letter that step 5 joins to the spelled-out word after it: ``that's b u l l s h i t``,
+   ``don't f u c k``, ``he's a c u n t``, ``I'm s h i t``. Elsewhere it stays a word
+   (``cat's`` reads ``cat s``, ``don't care`` ``don t care``).
 1. Hashtags are split at camel-case boundaries: ``#GoToHell`` -> ``#Go To Hell``, so
    each camel-case segment is a word. Such a hashtag is *also* appended whole after
    the text, so a term can match the tag as written (``#PrayForParis`` for
@@ -340,8 +345,31 @@ def _split_tags(s: str) -> tuple[str, list[str]]:
     return "".join(parts), [s[a:b] for a, b, _ in tags]
 
 
+# Step 0: an apostrophe after a letter and a contraction's or a possessive's ending, before
+# a word of one character (matched from its apostrophe: a scan for a literal stops only
+# there)
+_TAIL_RE = re.compile(  # before a word of one character (perhaps written several times)
+    r"['\u2019\u02bc](?<=[^\W\d_].)(?:[stdm]|ll|re|ve)(?=[\W_]+([^\W_])\1*(?![^\W_]))",
+    re.IGNORECASE,
+)
+
+
+def _blank_tail(match: re.Match) -> str:
+    return GAP * len(match.group())
+
+
+def endings(s: str) -> str:
+    """Step 0: each contraction's or possessive's ending before a word of one character a
+    gap, the same length."""
+    if "'" in s or "\u2019" in s or "\u02bc" in s:
+        return _TAIL_RE.sub(_blank_tail, s)
+    return s
+
+
 def _prepare(s: str) -> str:
-    """Step 1: the working string, padded with gaps, camel-case tags appended whole."""
+    """Steps 0 and 1: the working string, padded with gaps, camel-case tags appended
+    whole."""
+    s = endings(s)
     body, tags = _split_tags(s)
     if tags:
         return GAP + body + "".join(GAP + tag for tag in tags) + GAP
@@ -490,7 +518,7 @@ def token_skeleton(token: str) -> str:
 
     Repeated letters are collapsed and flagged (upper case), as ``flags`` does. The
     result has no leading or trailing gap and is empty for a token with no words."""
-    body, tags = _split_tags(token)
+    body, tags = _split_tags(endings(token))
     words = flags(_steps(GAP + body + GAP, chains=False)).strip(GAP)
     if tags:
         joined = GAP.join(flags(_steps(GAP + tag + GAP)).strip(GAP) for tag in tags)
@@ -500,7 +528,7 @@ def token_skeleton(token: str) -> str:
 
 def term_skeleton(term: str) -> str:
     """A term's skeleton before collapsing: camel case splits words anywhere in a term."""
-    return _steps(GAP + camel_split(term) + GAP).strip(GAP)
+    return _steps(GAP + camel_split(endings(term)) + GAP).strip(GAP)
 
 
 # --- tracked ------------------------------------------------------------------------------
@@ -578,6 +606,7 @@ _HASH_RE = re.compile("#")
 
 
 def _tracked_prepare(s: str) -> Tracked:
+    s = endings(s)  # (the same length: each character keeps its place)
     n = len(s)
     chars = [GAP, s]
     starts = [0, *range(n)]

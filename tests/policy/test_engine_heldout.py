@@ -453,3 +453,65 @@ def test_an_x_written_ks_or_cks_is_a_respelling(term, text, flagged):
     found = policy.lint(f"so {text} today")
     assert bool(found.findings) is flagged
     assert policy.lint_many([f"so {text} today", "fine"])[0] == found
+
+
+@pytest.mark.parametrize(
+    "terms, text, matches",
+    [
+        (["fuck"], "don't f u c k with me", ["f u c k"]),  # the 't joined "tfuck"
+        (["bullshit"], "that's b u l l s h i t", ["b u l l s h i t"]),
+        (["cunt"], "he's a c u n t", ["c u n t"]),  # then the article read apart
+        (["shit"], "I'm s h i t at this", ["s h i t"]),
+        (["zizi"], "IT’S Z I Z I", ["Z I Z I"]),  # a typographic apostrophe, capitals
+        (["fuck"], "you'll ff u c k up", ["ff u c k"]),
+        (["don't care"], "I don't care", ["don't care"]),  # elsewhere the ending stays
+        (["don't"], "Don Draper", []),
+        (["anus"], "Anu's birthday", []),  # a possessive is not a separator
+        (["shit"], "shi't", ["shi't"]),  # an apostrophe inside a word still is
+    ],
+)
+def test_a_contractions_ending_before_a_spelled_out_word_is_no_letter_of_it(terms, text, matches):
+    """Found with a corpus generator written apart from the repo's: "it's z i z i" read
+    the "s" of "'s" as the first letter of the spelled-out word ("szizi")."""
+    policy = compile_policy(bench.build_policy(terms)[:1])
+    found = policy.lint(text)
+    assert [f.to_dict()["match"] for f in found.findings] == matches
+    assert policy.lint_many([text, "fine"])[0] == found
+
+
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("so 5k1t today", True),  # 5 and 7 read as s and t pin the word down, as letters do
+        ("ân45. ok", True),
+        ("see h4r3 now", False),  # two letters and two digits read as vowels: no
+        ("code 2578 now", False),  # no letter
+        ("x7y1 mode", False),
+    ],
+)
+def test_a_digit_with_one_reading_pins_a_word_down_as_a_letter_does(text, flagged):
+    policy = compile_policy(bench.build_policy(["skut", "anus", "hure"])[:1])
+    found = policy.lint(text)
+    assert bool(found.findings) is flagged
+    assert policy.lint_many([text, "fine"])[0] == found
+
+
+@pytest.mark.parametrize(
+    "term, text, flagged",
+    [
+        ("cock sucker", "you cok sucker", True),  # one word of several respelled
+        ("blow job", "a blw job", True),
+        ("mother fucker", "mother fuker!", True),
+        ("pousse-crotte", "un pusse-crotte", True),
+        ("ass-hat", "what an azz-hat", True),
+        ("cock sucker", "cok suker", False),  # one word at a time
+        ("blow job", "blw jb", False),
+    ],
+)
+def test_a_word_of_a_term_of_several_is_respelled_too(term, text, flagged):
+    """Found with a corpus generator written apart from the repo's: the phonetic rules
+    respelled terms of one word only ("pusse-crotte" was missed)."""
+    policy = compile_policy(bench.build_policy([term])[:1])
+    found = policy.lint(text)
+    assert bool(found.findings) is flagged
+    assert policy.lint_many([text, "fine"])[0] == found
