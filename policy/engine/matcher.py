@@ -24,10 +24,10 @@ word of the term at a time (``cok sucker``, ``pusse-crotte``; the others as writ
 a result shorter than three letters is left out, and so is one that is an
 everyday English word (``rap`` from "rape", ``pens`` from "penis") unless the term has
 accents: it is then found only where the text shows one ("pêns" from "pênis"). A policy's
-respellings are capped (``MAX_RESPELLINGS``) so that a policy at the file limits still
-compiles in seconds; past the cap, later terms get the plain spellings only. (One
-separator inside a word and a digit for a vowel are read on the text's side: see
-``compiler.readings``.)
+respellings are capped (``MAX_RESPELLINGS``; ``MAX_SEVERAL_RESPELLED`` patterns for terms
+of several words) so that a policy at the file limits still compiles in seconds; past the
+cap, later terms get the plain spellings only. (One separator inside a word and a digit
+for a vowel are read on the text's side: see ``compiler.readings``.)
 """
 
 from __future__ import annotations
@@ -42,6 +42,10 @@ from policy.engine import normalize as nz
 
 MAX_VARIANTS_PER_TERM = 512
 MAX_RESPELLINGS = 200_000
+# and the patterns of the respellings of terms of several words (a word respelled in each
+# of up to ~527 patterns of its term): a policy of the longest such terms at the limits
+# compiles ~1 s slower, not ~5
+MAX_SEVERAL_RESPELLED = 50_000
 _IL = frozenset(("i", "l", nz.MARK))
 VOWELS = "aeiou"
 
@@ -357,6 +361,7 @@ class TermAutomaton:
         # whether a term's prescreen pattern is a word of digits alone (9/11)
         self.digit_words = False
         self.respelled = 0
+        self.several_respelled = 0  # patterns (``MAX_SEVERAL_RESPELLED``)
         # Whether a pattern has a "#" after its start (a term like "go #team"): the
         # per-token fast path does not keep such patterns' matches (see normalize).
         self.interior_hash = False
@@ -378,17 +383,19 @@ class TermAutomaton:
             # ("cok sucker", "blw job", "pusse-crotte")
             for k, word in enumerate(form.words):
                 for spelling in phonetic_spellings(word):
-                    words = (*form.words[:k], spelling, *form.words[k + 1 :])
-                    self._add_form(slot, replace(form, words=words), "", respelled=True)
-                    self.respelled += 1
-                    if self.respelled >= MAX_RESPELLINGS:
+                    if self.several_respelled >= MAX_SEVERAL_RESPELLED:
                         return
+                    words = (*form.words[:k], spelling, *form.words[k + 1 :])
+                    self.several_respelled += self._add_form(
+                        slot, replace(form, words=words), "", respelled=True
+                    )
             return
         self._add_respellings(slot, term, form, phonetic)
 
-    def _add_form(self, slot: int, form: TermForm, accents: str, respelled: bool = False):
-        """A spelling's patterns (``patterns``) and the prescreen's."""
-        for key, required, trail, spelled in patterns(form):
+    def _add_form(self, slot: int, form: TermForm, accents: str, respelled: bool = False) -> int:
+        """A spelling's patterns (``patterns``) and the prescreen's; how many patterns."""
+        found = patterns(form)
+        for key, required, trail, spelled in found:
             singles = tuple(
                 i for i, ch in enumerate(key) if ch in _SINGLE_LETTERS and i not in required
             )
@@ -429,6 +436,7 @@ class TermAutomaton:
             self.joined_words.update(
                 _word_key(w, form.prefix and k == last) for k, w in enumerate(form.words)
             )
+        return len(found)
 
     def _add_respellings(self, slot: int, term: str, form: TermForm, phonetic: bool) -> None:
         """A one-word term's phonetic respellings (``respellings``)."""
