@@ -10,10 +10,10 @@ done only for texts that have a candidate match (see ``matcher``).
 Steps, in order (the working string always starts and ends with a gap):
 
 0. The ending of a contraction or a possessive after a word's letters (``'s 't 'd 'm 'll
-   're 've``) before a word of one character is a gap, so it never becomes a word of one
-   letter that step 5 joins to the spelled-out word after it: ``that's b u l l s h i t``,
-   ``don't f u c k``, ``he's a c u n t``, ``I'm s h i t``. Elsewhere it stays a word
-   (``cat's`` reads ``cat s``, ``don't care`` ``don t care``).
+   're 've``) beside a word of one character is a gap, so it never becomes a word of one
+   letter that step 5 joins to a spelled-out word: ``that's b u l l s h i t``, ``don't f u
+   c k``, ``he's a c u n t``, ``I'm s h i t``, ``for f u c k's sake``. Elsewhere it stays a
+   word (``cat's`` reads ``cat s``, ``don't care`` ``don t care``).
 1. Hashtags are split at camel-case boundaries: ``#GoToHell`` -> ``#Go To Hell``, so
    each camel-case segment is a word. Such a hashtag is *also* appended whole after
    the text, so a term can match the tag as written (``#PrayForParis`` for
@@ -345,21 +345,24 @@ def _split_tags(s: str) -> tuple[str, list[str]]:
     return "".join(parts), [s[a:b] for a, b, _ in tags]
 
 
-# Step 0: an apostrophe after a letter and a contraction's or a possessive's ending, before
-# a word of one character (matched from its apostrophe: a scan for a literal stops only
-# there)
-_TAIL_RE = re.compile(  # before a word of one character (perhaps written several times)
-    r"['\u2019\u02bc](?<=[^\W\d_].)(?:[stdm]|ll|re|ve)(?=[\W_]+([^\W_])\1*(?![^\W_]))",
-    re.IGNORECASE,
-)
+# Step 0: a contraction's or a possessive's ending after a word's letters (matched from its
+# apostrophe: a scan for a literal stops only there), and what makes it a gap: a word of
+# one character after it (perhaps written several times), or before it
+_TAIL_RE = re.compile(r"['\u2019\u02bc](?<=[^\W\d_].)(?:[stdm]|ll|re|ve)(?![^\W_])", re.IGNORECASE)
+_SINGLE_AFTER_RE = re.compile(r"[\W_]+([^\W_])\1*(?![^\W_])")
 
 
 def _blank_tail(match: re.Match) -> str:
+    s, start = match.string, match.start()
+    if (start > 1 and (s[start - 2].isalnum() or s[start - 2] == "_")) and (
+        _SINGLE_AFTER_RE.match(s, match.end()) is None
+    ):
+        return match.group()  # a word before it and after it: "cat's", "don't care"
     return GAP * len(match.group())
 
 
 def endings(s: str) -> str:
-    """Step 0: each contraction's or possessive's ending before a word of one character a
+    """Step 0: each contraction's or possessive's ending beside a word of one character a
     gap, the same length."""
     if "'" in s or "\u2019" in s or "\u02bc" in s:
         return _TAIL_RE.sub(_blank_tail, s)

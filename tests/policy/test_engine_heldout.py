@@ -464,6 +464,8 @@ def test_an_x_written_ks_or_cks_is_a_respelling(term, text, flagged):
         (["shit"], "I'm s h i t at this", ["s h i t"]),
         (["zizi"], "IT’S Z I Z I", ["Z I Z I"]),  # a typographic apostrophe, capitals
         (["fuck"], "you'll ff u c k up", ["ff u c k"]),
+        (["fuck"], "for f u c k's sake", ["f u c k"]),  # after a spelled-out word too
+        (["leemjoumbrek"], "l e e m j o u m b r e k's bike", ["l e e m j o u m b r e k"]),
         (["don't care"], "I don't care", ["don't care"]),  # elsewhere the ending stays
         (["don't"], "Don Draper", []),
         (["anus"], "Anu's birthday", []),  # a possessive is not a separator
