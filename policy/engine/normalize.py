@@ -353,12 +353,29 @@ _SINGLE_AFTER_RE = re.compile(r"[\W_]+([^\W_])\1*(?![^\W_])")
 
 
 def _blank_tail(match: re.Match) -> str:
-    s, start = match.string, match.start()
-    if (start > 1 and (s[start - 2].isalnum() or s[start - 2] == "_")) and (
-        _SINGLE_AFTER_RE.match(s, match.end()) is None
-    ):
-        return match.group()  # a word before it and after it: "cat's", "don't care"
+    s = match.string
+    end = _past_vanishing(s, match.end())
+    if _wordish(s, end):
+        return match.group()  # letters after a character that vanishes: inside a word
+    single = _SINGLE_AFTER_RE.match(s, end)
+    if single is None or _wordish(s, _past_vanishing(s, single.end())):
+        before = match.start() - 2  # (the character before its letter)
+        while before >= 0 and CHAR_TABLE[ord(s[before])] == "":
+            before -= 1
+        if _wordish(s, before):
+            return match.group()  # a word before it and after it: "cat's", "don't care"
     return GAP * len(match.group())
+
+
+def _past_vanishing(s: str, at: int) -> int:
+    """``at``, past the characters that normalisation drops (zero-width, marks)."""
+    while at < len(s) and CHAR_TABLE[ord(s[at])] == "":
+        at += 1
+    return at
+
+
+def _wordish(s: str, at: int) -> bool:
+    return 0 <= at < len(s) and (s[at].isalnum() or s[at] == "_")
 
 
 def endings(s: str) -> str:

@@ -465,6 +465,7 @@ def test_an_x_written_ks_or_cks_is_a_respelling(term, text, flagged):
         (["zizi"], "IT’S Z I Z I", ["Z I Z I"]),  # a typographic apostrophe, capitals
         (["fuck"], "you'll ff u c k up", ["ff u c k"]),
         (["fuck"], "for f u c k's sake", ["f u c k"]),  # after a spelled-out word too
+        (["fuck"], "a'm\u200bfuck ", []),  # a zero-width space joins: "mfuck" (make fuzz)
         (["leemjoumbrek"], "l e e m j o u m b r e k's bike", ["l e e m j o u m b r e k"]),
         (["don't care"], "I don't care", ["don't care"]),  # elsewhere the ending stays
         (["don't"], "Don Draper", []),
