@@ -383,6 +383,15 @@ def test_a_digit_beside_a_symbol_normalisation_reads_as_a_letter_is_not_alone():
     assert policy.lint_many(["fⒶ6", "fine"])[0] == policy.lint("fⒶ6")
 
 
+def _lint_both(terms: list[str], text: str):
+    """``lint`` of ``text`` under a policy that bans ``terms``, which ``lint_many`` gives
+    too."""
+    policy = compile_policy(bench.build_policy(terms)[:1])
+    found = policy.lint(text)
+    assert policy.lint_many([text, "fine"])[0] == found
+    return found
+
+
 @pytest.mark.parametrize(
     "text, flagged",
     [
@@ -399,10 +408,7 @@ def test_a_digit_beside_a_symbol_normalisation_reads_as_a_letter_is_not_alone():
 def test_a_mentions_number_after_an_everyday_word_is_no_letter(text, flagged):
     """Found on fresh seeds of the outside-like corpus: "@idiot0" (a handle made of an
     everyday word and a number) was read as "idiota", its 0 as the missing vowel."""
-    policy = compile_policy(bench.build_policy(["idiota", "racista"])[:1])
-    found = policy.lint(text)
-    assert bool(found.findings) is flagged
-    assert policy.lint_many([text, "fine"])[0] == found
+    assert bool(_lint_both(["idiota", "racista"], text).findings) is flagged
 
 
 @pytest.mark.parametrize(
@@ -413,46 +419,19 @@ def test_a_mentions_number_after_an_everyday_word_is_no_letter(text, flagged):
         ("pussy", "puzzy", True),
         ("ass", "jazz and buzz", False),  # everyday words with zz
         ("pussy", "a puzzle", False),
-    ],
-)
-def test_a_double_s_written_zz_is_a_respelling(term, text, flagged):
-    policy = compile_policy(bench.build_policy([term])[:1])
-    found = policy.lint(f"so {text} today")
-    assert bool(found.findings) is flagged
-    assert policy.lint_many([f"so {text} today", "fine"])[0] == found
-
-
-@pytest.mark.parametrize(
-    "term, text, flagged",
-    [
         ("pussy", "pussi", True),  # a final y written i or ie
         ("pussy", "pussie", True),
         ("horny", "horni", True),
         ("gay", "gai", False),  # after a vowel: no
         ("horny", "hornier", False),
-    ],
-)
-def test_a_final_y_written_i_or_ie_is_a_respelling(term, text, flagged):
-    policy = compile_policy(bench.build_policy([term])[:1])
-    found = policy.lint(f"so {text} today")
-    assert bool(found.findings) is flagged
-    assert policy.lint_many([f"so {text} today", "fine"])[0] == found
-
-
-@pytest.mark.parametrize(
-    "term, text, flagged",
-    [
         ("sex", "seks", True),  # x written ks or cks
         ("sex", "secks", True),
         ("sexy", "secksy", True),
         ("sex", "socks and sucks", False),
     ],
 )
-def test_an_x_written_ks_or_cks_is_a_respelling(term, text, flagged):
-    policy = compile_policy(bench.build_policy([term])[:1])
-    found = policy.lint(f"so {text} today")
-    assert bool(found.findings) is flagged
-    assert policy.lint_many([f"so {text} today", "fine"])[0] == found
+def test_the_rules_for_common_respellings_of_profanity(term, text, flagged):
+    assert bool(_lint_both([term], f"so {text} today").findings) is flagged
 
 
 @pytest.mark.parametrize(
@@ -476,10 +455,7 @@ def test_an_x_written_ks_or_cks_is_a_respelling(term, text, flagged):
 def test_a_contractions_ending_before_a_spelled_out_word_is_no_letter_of_it(terms, text, matches):
     """Found with a corpus generator written apart from the repo's: "it's z i z i" read
     the "s" of "'s" as the first letter of the spelled-out word ("szizi")."""
-    policy = compile_policy(bench.build_policy(terms)[:1])
-    found = policy.lint(text)
-    assert [f.to_dict()["match"] for f in found.findings] == matches
-    assert policy.lint_many([text, "fine"])[0] == found
+    assert [f.to_dict()["match"] for f in _lint_both(terms, text).findings] == matches
 
 
 @pytest.mark.parametrize(
@@ -493,10 +469,7 @@ def test_a_contractions_ending_before_a_spelled_out_word_is_no_letter_of_it(term
     ],
 )
 def test_a_digit_with_one_reading_pins_a_word_down_as_a_letter_does(text, flagged):
-    policy = compile_policy(bench.build_policy(["skut", "anus", "hure"])[:1])
-    found = policy.lint(text)
-    assert bool(found.findings) is flagged
-    assert policy.lint_many([text, "fine"])[0] == found
+    assert bool(_lint_both(["skut", "anus", "hure"], text).findings) is flagged
 
 
 @pytest.mark.parametrize(
@@ -514,7 +487,4 @@ def test_a_digit_with_one_reading_pins_a_word_down_as_a_letter_does(text, flagge
 def test_a_word_of_a_term_of_several_is_respelled_too(term, text, flagged):
     """Found with a corpus generator written apart from the repo's: the phonetic rules
     respelled terms of one word only ("pusse-crotte" was missed)."""
-    policy = compile_policy(bench.build_policy([term])[:1])
-    found = policy.lint(text)
-    assert bool(found.findings) is flagged
-    assert policy.lint_many([text, "fine"])[0] == found
+    assert bool(_lint_both([term], text).findings) is flagged
