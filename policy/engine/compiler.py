@@ -800,6 +800,7 @@ class CompiledPolicy:
     __slots__ = (
         "_automaton",
         "_batch_keys",
+        "_edged_keys",
         "_folded",
         "_folded_joined",
         "_frozen",
@@ -870,7 +871,8 @@ class CompiledPolicy:
         self._screen_keys = frozenset(terms.screen)
         # the batch prescreen counts these patterns; the other ones only in words read apart
         self._batch_keys = frozenset(terms.solo)
-        self._pairs = _pair_automaton(terms.pairs)
+        self._edged_keys = frozenset(terms.edged)
+        self._pairs = _pair_automaton(terms.pairs, terms.edged_pairs)
         # whether a pair has a word of one letter, which a digit alone may stand for
         self._lone_pairs = any(
             len(word) == 1 for pair in terms.pairs for word in pair.strip(nz.GAP).split(nz.GAP)
@@ -1351,7 +1353,7 @@ class CompiledPolicy:
         """The prescreen's automaton and that of its patterns with runs collapsed, built
         on first use."""
         if not self._screener:
-            patterns = _word_patterns(self._screen_keys, self._batch_keys)
+            patterns = _word_patterns(self._screen_keys, self._batch_keys, self._edged_keys)
             self._screener.append(_screen_automaton(patterns))
             self._screener.append(_collapsed_automaton(patterns))
             # the longest pattern: how far before its end a hit may start
@@ -1911,8 +1913,8 @@ _LOOSE_RE = re.compile(r"[a0]\.[a0]")  # in the character classes
 _LEET_WORD_RE = re.compile(r"[$|]")
 
 
-def _pair_automaton(pairs) -> ahocorasick.Automaton | None:
-    pairs = _edge_pairs(pairs)
+def _pair_automaton(pairs, edged) -> ahocorasick.Automaton | None:
+    pairs = _edge_pairs(pairs, edged)
     if not pairs:
         return None
     automaton = ahocorasick.Automaton()
@@ -1922,21 +1924,23 @@ def _pair_automaton(pairs) -> ahocorasick.Automaton | None:
     return automaton
 
 
-def _edge_pairs(pairs) -> list[str]:
+def _edge_pairs(pairs, edged) -> list[str]:
     """The batch prescreen's pairs of words, and each with a word's first a or last i
     left out: a leet symbol at a word's edge ("brunette @ction", "naz! party") is a gap
     to it. Not where what is left is an everyday word, as for one word
-    (``_word_patterns``)."""
+    (``_word_patterns``); only for the pairs of spellings as written (``edged``)."""
     out = []
     for pair in pairs:
         out.append(pair)
+        if pair not in edged:
+            continue  # a respelling's: never read on top of a symbol's reading
         words = pair.strip(nz.GAP).split(nz.GAP)
         trail = nz.GAP if pair.endswith(nz.GAP) else ""
         for k, word in enumerate(words):
             for rest in (word[1:] if word[0] == "a" else "", word[:-1] if word[-1] == "i" else ""):
                 if rest and not dictionary.is_word(rest):
-                    edged = [*words[:k], rest, *words[k + 1 :]]
-                    out.append(nz.GAP + nz.GAP.join(edged) + trail)
+                    shown = [*words[:k], rest, *words[k + 1 :]]
+                    out.append(nz.GAP + nz.GAP.join(shown) + trail)
     return out
 
 
@@ -2002,15 +2006,16 @@ def _screen_automaton(words: dict[str, bool]) -> _Patterns:
     return _Patterns(patterns)
 
 
-def _word_patterns(keys, batch_keys) -> dict[str, bool]:
+def _word_patterns(keys, batch_keys, edged) -> dict[str, bool]:
     """The prescreen's patterns (each a word between gaps), with whether a batch counts a
     hit at once (see ``_screen_automaton``)."""
     patterns: dict[str, bool] = {key: key in batch_keys for key in keys if key}
     # A word's first "@" and last "!" are gaps here (a mention sign, punctuation); where
     # they stand for an a or an i (@rsehole, @ss, naz!), the word is the pattern without
     # it. Not where what is left is an everyday word (which the exact lint never reads
-    # so): "@team", "pip!".
-    for key in keys:
+    # so): "@team", "pip!"; nor for a respelling's pattern (``edged``: a respelling is
+    # never read on top of a symbol's reading, so "org!" is no "orgi", "orgy" respelled).
+    for key in edged:
         word = key.strip(nz.GAP)
         if nz.GAP in word or not key.startswith(nz.GAP):
             continue

@@ -350,6 +350,11 @@ class TermAutomaton:
         # ``solo``: the patterns of one-word spellings.
         self.solo: set[str] = set()
         self.pairs: set[str] = set()
+        # those of spellings as written, not respelled: the only ones a leet symbol at a
+        # word's edge (@rsehole, naz!) may complete (a respelling is never read on top of
+        # a symbol's reading: one evasion rule at a time)
+        self.edged: set[str] = set()
+        self.edged_pairs: set[str] = set()
         # every word of every spelling, between gaps as in ``screen`` (the last word of a
         # prefix term without its closing gap): what a rewritten word must hold for a
         # reading of it to find anything (``compiler.readings``)
@@ -410,10 +415,15 @@ class TermAutomaton:
         for variant in _il_variants(nz.GAP.join(form.words)):
             key = _screen_key(variant, form.prefix)
             screen.add(key)
+            if not respelled:
+                self.edged.add(key)
             if len(words) == 1:
                 solo.add(key)
             else:
-                self.pairs.add(_pair_key(variant, form.prefix))
+                pair = _pair_key(variant, form.prefix)
+                self.pairs.add(pair)
+                if not respelled:
+                    self.edged_pairs.add(pair)
                 parts = variant.split(nz.GAP)
                 k = _key_index(parts)
                 self.partners.setdefault(key, set()).update(
@@ -429,6 +439,8 @@ class TermAutomaton:
             key = _screen_key("".join(form.words), form.prefix)
             screen.add(key)
             solo.add(key)
+            if not respelled:
+                self.edged.add(key)
             self.words.add(_word_key("".join(form.words), form.prefix))
         last = len(form.words) - 1
         self.words.update(_word_key(w, form.prefix and k == last) for k, w in enumerate(form.words))
