@@ -89,6 +89,14 @@ class _Rule:
 # A word of letters with stars in it (starting with a letter, so *bold* is not one).
 _MASKED_TOKEN_RE = re.compile(r"(?<![\w*])[^\W\d_](?:[^\W\d_]|\*)*\*(?:[^\W\d_]|\*)*(?![\w*])")
 _MASKABLE_RE = re.compile(r"[^\W\d_]{3,}")
+# a term of words of letters joined by one hyphen, apostrophe or space: g-spot, foda-se,
+# blow job, vai-te foder
+_COMPOUND_MASKABLE_RE = re.compile(r"[^\W\d_]+(?:[-' ][^\W\d_]+)+")
+# a word of a masked compound: letters and stars, joined by a hyphen or an apostrophe
+_MASK_PART_RE = re.compile(r"(?:[^\W\d_]|\*)+(?:[-'](?:[^\W\d_]|\*)+)*")
+_MASK_LEAD_RE = re.compile(r"[^\W\d_]")  # where the first word of a compound starts
+_MASK_TRAIL_RE = re.compile(r"[^\w*]+$")  # what ends the last word (punctuation)
+_JOINERS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u2010": "-", "\u2011": "-"})
 
 
 def _spelled_out(written: str) -> bool:
@@ -792,6 +800,72 @@ class _Required:
         return False
 
 
+class _Masks:
+    """The terms a self-censored word may stand for (``CompiledPolicy._masked_hits``): by
+    length, with which of them have a character at a place (a masked word's candidates are
+    the intersection for the characters it shows), and the numbers of words of the terms
+    of several (``sizes``; a term of words joined by a hyphen or an apostrophe is one)."""
+
+    __slots__ = ("by_length", "letters", "sizes")
+
+    def __init__(self, terms: list[tuple[int, str]]):
+        by_length: dict[int, list[tuple[int, str]]] = {}
+        for slot, word in terms:
+            by_length.setdefault(len(word), []).append((slot, word))
+        self.by_length = {n: tuple(words) for n, words in by_length.items()}
+        shown: dict[tuple[int, int, str], set[int]] = {}
+        for n, words in self.by_length.items():
+            for k, (_, word) in enumerate(words):
+                for i, ch in enumerate(word):
+                    shown.setdefault((n, i, ch), set()).add(k)
+        self.letters = {key: frozenset(ks) for key, ks in shown.items()}
+        self.sizes = sorted(
+            {word.count(" ") + 1 for _, word in terms if not _MASKABLE_RE.fullmatch(word)}
+        )
+
+    def slots(self, token: str, words: int) -> list[int]:
+        """The rules of the terms of ``words`` words that ``token`` (casefolded, with at
+        least one star) may stand for."""
+        if token.count("*") < 2 and token.endswith("*"):
+            return []  # a footnote
+        terms = self.by_length.get(len(token))
+        if not terms:
+            return []
+        n = len(token)
+        letters = self.letters
+        shown = [letters.get((n, i, c), _NONE) for i, c in enumerate(token) if c != "*"]
+        ks = frozenset.intersection(*shown) if shown else range(len(terms))
+        return [terms[k][0] for k in ks if terms[k][1].count(" ") + 1 == words]
+
+    def compounds(self, text: str):
+        """(rule, span) of each run of ``sizes`` words of ``text`` that holds a star and
+        stands for a term of several words or of words joined by a hyphen or apostrophe
+        ("g-s*ot", "blow j*b", "vai-te f*der")."""
+        tokens = [(m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+        for at, (a, b) in enumerate(tokens):
+            if "*" not in text[a:b]:
+                continue
+            for size in self.sizes:
+                for first in range(max(0, at - size + 1), min(at, len(tokens) - size) + 1):
+                    lo, hi = tokens[first][0], tokens[first + size - 1][1]
+                    lead = _MASK_LEAD_RE.search(text, lo, tokens[first][1])
+                    if lead is None:
+                        continue
+                    lo = lead.start()
+                    trail = _MASK_TRAIL_RE.search(text[lo:hi])
+                    if trail is not None:
+                        hi = lo + trail.start()
+                    words = text[lo:hi].translate(_JOINERS).casefold().split()
+                    if len(words) != size or "*" not in text[lo:hi]:
+                        continue
+                    if size == 1 and _MASKED_TOKEN_RE.fullmatch(words[0]):
+                        continue  # a word of letters alone: ``_masked_hits`` reads it
+                    if not all(_MASK_PART_RE.fullmatch(word) for word in words):
+                        continue
+                    for slot in self.slots(" ".join(words), size):
+                        yield slot, (lo, hi)
+
+
 class CompiledPolicy:
     """A policy ready to lint with. Its rules cannot change; ``lint`` is safe to call from
     many threads. Inside, it learns the tokens it lints (``summaries.TokenSummaries``, a
@@ -806,7 +880,6 @@ class CompiledPolicy:
         "_frozen",
         "_lone_pairs",
         "_masked",
-        "_masked_letters",
         "_non_ascii",
         "_numbers_blank",
         "_pairs",
@@ -824,7 +897,7 @@ class CompiledPolicy:
         rules = validate_rules(rules)
         compiled: list[_Rule] = []
         terms = TermAutomaton()
-        masked: dict[int, list[tuple[int, str]]] = {}
+        masked: list[tuple[int, str]] = []
         for rule in rules:
             if not rule["enabled"]:
                 continue
@@ -835,8 +908,10 @@ class CompiledPolicy:
                 for term in rule["terms"]:
                     terms.add(slot, term, phonetic=kind == "banned_terms")
                     word = term.strip().casefold()
-                    if _MASKABLE_RE.fullmatch(word):
-                        masked.setdefault(len(word), []).append((slot, word))
+                    if _MASKABLE_RE.fullmatch(word) or (
+                        _COMPOUND_MASKABLE_RE.fullmatch(word) and len(word) >= 3
+                    ):
+                        masked.append((slot, word))
             elif kind == "brand_spelling":
                 core = brand_mod.core(rule["canonical"])
                 data = _Brand(
@@ -894,15 +969,7 @@ class CompiledPolicy:
         self._summaries = (
             None if terms.interior_hash else sm.TokenSummaries(self._summarize, _matched_size)
         )
-        self._masked = {n: tuple(words) for n, words in masked.items()}
-        # which of them (indexes in ``_masked[n]``) have a letter at a place: a masked
-        # token's candidates are the intersection for the letters it shows
-        shown: dict[tuple[int, int, str], set[int]] = {}
-        for n, words in self._masked.items():
-            for k, (_, word) in enumerate(words):
-                for i, ch in enumerate(word):
-                    shown.setdefault((n, i, ch), set()).add(k)
-        self._masked_letters = {key: frozenset(ks) for key, ks in shown.items()}
+        self._masked = _Masks(masked) if masked else None
         # how many tokens either side of a reading's change can belong to a finding over
         # it: each word of the longest term, with a token of junk between any two
         self._reach = 2 * max(
@@ -1622,23 +1689,19 @@ class CompiledPolicy:
 
     def _masked_hits(self, text: str, active: frozenset[int]) -> dict[int, set[tuple[int, int]]]:
         """Self-censored words: ``f*ck``, ``f**k``, ``sh*t``, ``f***`` stand for a term of the
-        same length whose letters agree where they are shown. A lone trailing star is a
-        footnote (``free*``), not a mask."""
+        same length whose letters agree where they are shown; so do ``g-s*ot`` and ``blow
+        j*b`` for a term of words joined by a hyphen, an apostrophe or a space. A lone
+        trailing star is a footnote (``free*``), not a mask."""
         found: dict[int, set[tuple[int, int]]] = {}
+        masks = self._masked
         for m in _MASKED_TOKEN_RE.finditer(text):
-            token = m.group().casefold()
-            if token.count("*") < 2 and token.endswith("*"):
-                continue
-            words = self._masked.get(len(token))
-            if not words:
-                continue
-            letters = self._masked_letters
-            n = len(token)
-            shown = [letters.get((n, i, c), _NONE) for i, c in enumerate(token) if c != "*"]
-            for k in frozenset.intersection(*shown) if shown else range(len(words)):
-                slot = words[k][0]
+            for slot in masks.slots(m.group().casefold(), 1):
                 if slot in active:
                     found.setdefault(slot, set()).add((m.start(), m.end()))
+        if masks.sizes:
+            for slot, span in masks.compounds(text):
+                if slot in active:
+                    found.setdefault(slot, set()).add(span)
         return found
 
     def _terms(
