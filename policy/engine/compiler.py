@@ -532,8 +532,8 @@ def _contraction(text: str, at: int, sep: str) -> bool:
     I'm, don't, you'd, we're, could've). "'m" stands after "I" only, "'t" after the
     negatives of English's auxiliary verbs, "'d", "'ll", "'re" and "'ve" after the
     words they shorten with (pronouns, there, that, who, the modal verbs: not ba'll)
-    or a name, and "'s" after an everyday word but a function word (not as's) or a
-    name: elsewhere (bds'm, clitori's, barenake'd) the apostrophe is a separator in a
+    or a name, and "'s" after an everyday word but a function word (not as's), a
+    name or a number: elsewhere (bds'm, clitori's, barenake'd) the apostrophe is a separator in a
     word."""
     if sep not in _APOSTROPHES:
         return False
@@ -545,6 +545,8 @@ def _contraction(text: str, at: int, sep: str) -> bool:
     while start > 0 and text[start - 1].isalpha():
         start -= 1
     stem = text[start:at].casefold()
+    if not stem and ending == "s" and text[at - 1 : at].isdigit():
+        return True  # a number's (the 80's, 747's, 1's and 0's)
     if ending == "m":
         return stem == "i"
     if ending == "t":

@@ -9,11 +9,12 @@ done only for texts that have a candidate match (see ``matcher``).
 
 Steps, in order (the working string always starts and ends with a gap):
 
-0. The ending of a contraction or a possessive after a word's letters (``'s 't 'd 'm 'll
-   're 've``) beside a word of one character is a gap, so it never becomes a word of one
-   letter that step 5 joins to a spelled-out word: ``that's b u l l s h i t``, ``don't f u
-   c k``, ``he's a c u n t``, ``I'm s h i t``, ``for f u c k's sake``. Elsewhere it stays a
-   word (``cat's`` reads ``cat s``, ``don't care`` ``don t care``).
+0. The ending of a contraction or a possessive after a word's letters or digits (``'s 't
+   'd 'm 'll 're 've``) beside a word of one character is a gap, so it never becomes a word
+   of one letter that step 5 joins to a spelled-out word: ``that's b u l l s h i t``,
+   ``don't f u c k``, ``he's a c u n t``, ``I'm s h i t``, ``for f u c k's sake``, ``1's and
+   0's``. Elsewhere it stays a word (``cat's`` reads ``cat s``, ``don't care`` ``don t
+   care``).
 1. Hashtags are split at camel-case boundaries: ``#GoToHell`` -> ``#Go To Hell``, so
    each camel-case segment is a word. Such a hashtag is *also* appended whole after
    the text, so a term can match the tag as written (``#PrayForParis`` for
@@ -45,7 +46,8 @@ Steps, in order (the working string always starts and ends with a gap):
    ``0 2 3 4 5 6 7 8 9 @ $ ! |`` read as ``o z e a s b t b g a s i l`` and ``1`` as a marker that
    stands for either ``i`` or ``l``. A word of only digits and symbols (``455``,
    ``$5``) is left alone. A leading ``@`` is a mention sign, a trailing ``!`` is
-   punctuation. (Length-preserving; gaps are squeezed again after.)
+   punctuation. So is a decade or a round number with a plural s (``80s``, ``1990s``,
+   ``100s``). (Length-preserving; gaps are squeezed again after.)
 7. ``collapse``: runs of a repeated letter become one (``fuuuck`` -> ``fuck``). A
    parallel "flags" string marks letters that were repeated, so a term that needs a
    double letter (``ass``) matches ``asssss`` but never the word ``as``.
@@ -348,7 +350,7 @@ def _split_tags(s: str) -> tuple[str, list[str]]:
 # Step 0: a contraction's or a possessive's ending after a word's letters (matched from its
 # apostrophe: a scan for a literal stops only there), and what makes it a gap: a word of
 # one character after it (perhaps written several times), or before it
-_TAIL_RE = re.compile(r"['\u2019\u02bc](?<=[^\W\d_].)(?:[stdm]|ll|re|ve)(?![^\W_])", re.IGNORECASE)
+_TAIL_RE = re.compile(r"['\u2019\u02bc](?<=[^\W_].)(?:[stdm]|ll|re|ve)(?![^\W_])", re.IGNORECASE)
 _SINGLE_AFTER_RE = re.compile(r"[\W_]+([^\W_])\1*(?![^\W_])")
 
 
@@ -428,7 +430,7 @@ def _leet(s: str) -> str:
         i = m.start()
         start = s.rfind(GAP, 0, i)
         end = s.find(GAP, i)
-        if not s[start + 1 : end].isdigit():  # a number ("2024", "4455") stays as it is
+        if not _number(s[start + 1 : end]):  # a number ("2024", "4455", "80s") stays
             parts += [s[last:start], _leet_word(s[start:end])]
             last = end
         m = search(s, end)
@@ -436,6 +438,13 @@ def _leet(s: str) -> str:
         return s
     parts.append(s[last:])
     return "".join(parts)
+
+
+def _number(word: str) -> bool:
+    """A number, or a decade or round number with a plural s ("80s", "1990s", "100s")."""
+    return word.isdigit() or (
+        len(word) > 2 and word[-1] == "s" and word[-2] == "0" and word[:-1].isdigit()
+    )
 
 
 def _steps(s: str, chains: bool = True) -> str:

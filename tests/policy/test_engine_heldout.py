@@ -499,3 +499,25 @@ def test_a_respellings_prescreen_pattern_has_no_variant_for_a_symbol_at_its_edge
     assert policy._screen(texts) == {2}
     assert policy.lint_many(texts) == [policy.lint(t) for t in texts]
     assert [bool(r.findings) for r in policy.lint_many(texts)] == [False, False, True]
+
+
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("back to the 80s", False),  # a decade: 8 and 0 are no b and o beside its s
+        ("the 80's were loud", False),  # nor is the apostrophe a separator in "80s"
+        ("1990s style", False),
+        ("100s of fans", False),
+        ("x 77's y", False),  # a number's "'s" ("tts", tits respelled)
+        ("1's and 0's", False),
+        ("b00bs", True),  # letters beside the digits, or digits not a round number
+        ("8008s", True),
+        ("b0s", True),
+        ("t1ts", True),
+        ("t17s", True),
+    ],
+)
+def test_a_number_with_a_plural_s_is_a_number(text, flagged):
+    """Found with a corpus generator written apart from the repo's: "77's" (a number with
+    a possessive) was read as "tts", tits respelled; "80s" read as "bos"."""
+    assert bool(_lint_both(["tits", "boobs", "bos", "loos", "is", "os"], text).findings) is flagged
