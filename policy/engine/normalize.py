@@ -45,9 +45,10 @@ Steps, in order (the working string always starts and ends with a gap):
 6. Leetspeak, per word: in a word that has at least one real letter,
    ``0 2 3 4 5 6 7 8 9 @ $ ! |`` read as ``o z e a s b t b g a s i l`` and ``1`` as a marker that
    stands for either ``i`` or ``l``. A word of only digits and symbols (``455``,
-   ``$5``) is left alone. A leading ``@`` is a mention sign, a trailing ``!`` is
-   punctuation. So is a decade or a round number with a plural s (``80s``, ``1990s``,
-   ``100s``). (Length-preserving; gaps are squeezed again after.)
+   ``$5``) is left alone, and so are a decade or a round number with a plural s (``80s``,
+   ``1990s``, ``100s``) and an ordinal (``1st``, ``22nd``, ``10th``). A leading ``@`` is a
+   mention sign, a trailing ``!`` is punctuation. (Length-preserving; gaps are squeezed
+   again after.)
 7. ``collapse``: runs of a repeated letter become one (``fuuuck`` -> ``fuck``). A
    parallel "flags" string marks letters that were repeated, so a term that needs a
    double letter (``ass``) matches ``asssss`` but never the word ``as``.
@@ -440,11 +441,17 @@ def _leet(s: str) -> str:
     return "".join(parts)
 
 
+_ORDINAL_ENDINGS = frozenset(("st", "nd", "rd", "th"))
+
+
 def _number(word: str) -> bool:
-    """A number, or a decade or round number with a plural s ("80s", "1990s", "100s")."""
-    return word.isdigit() or (
-        len(word) > 2 and word[-1] == "s" and word[-2] == "0" and word[:-1].isdigit()
-    )
+    """A number; a decade or round number with a plural s ("80s", "1990s", "100s"); an
+    ordinal ("1st", "22nd", "3rd", "10th")."""
+    if word.isdigit():
+        return True
+    if len(word) > 2 and word[-1] == "s" and word[-2] == "0" and word[:-1].isdigit():
+        return True
+    return len(word) > 2 and word[-2:] in _ORDINAL_ENDINGS and word[:-2].isdigit()
 
 
 def _steps(s: str, chains: bool = True) -> str:

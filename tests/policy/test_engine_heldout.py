@@ -510,6 +510,8 @@ def test_a_respellings_prescreen_pattern_has_no_variant_for_a_symbol_at_its_edge
         ("100s of fans", False),
         ("x 77's y", False),  # a number's "'s" ("tts", tits respelled)
         ("1's and 0's", False),
+        ("the 1st day", False),  # an ordinal: "lst", a made-up term respelled
+        ("on the 22nd, 3rd and 10th", False),
         ("b00bs", True),  # letters beside the digits, or digits not a round number
         ("8008s", True),
         ("b0s", True),
@@ -517,7 +519,8 @@ def test_a_respellings_prescreen_pattern_has_no_variant_for_a_symbol_at_its_edge
         ("t17s", True),
     ],
 )
-def test_a_number_with_a_plural_s_is_a_number(text, flagged):
+def test_a_number_with_a_plural_s_or_an_ordinal_is_a_number(text, flagged):
     """Found with a corpus generator written apart from the repo's: "77's" (a number with
-    a possessive) was read as "tts", tits respelled; "80s" read as "bos"."""
-    assert bool(_lint_both(["tits", "boobs", "bos", "loos", "is", "os"], text).findings) is flagged
+    a possessive) was read as "tts", tits respelled; "80s" read as "bos"; "1st" as "lst"."""
+    terms = ["tits", "boobs", "bos", "loos", "is", "os", "leest", "znd", "erd", "oth"]
+    assert bool(_lint_both(terms, text).findings) is flagged
