@@ -230,9 +230,7 @@ def reading_plans(
             continue  # in the word already taken
         start, end = _word_around(text, m.start())
         word = text[start:end]
-        letters = sum(not ch.isdigit() for ch in word)
-        # a digit read as one letter only (2 5 7 8: z s t b) pins its place as a letter does
-        pins = letters + sum(ch in _PINNING_DIGITS for ch in word)
+        letters, pins = _pins(word)
         if not letters or (
             pins < 3 and (len(word) < 2 or joined is None or not joined([_token_at(text, start)]))
         ):
@@ -288,6 +286,27 @@ def reading_plans(
 
 
 _PINNING_DIGITS = frozenset("2578")
+
+
+def _pins(word: str) -> tuple[int, int]:
+    """A word's letters, and the places that pin it down: its letters, and its digits read
+    as one letter only (2 5 7 8: z s t b). Three pin a word's other digits down as any
+    vowel; fewer, only as a word of a term of several (``reading_plans``)."""
+    letters = sum(not ch.isdigit() for ch in word)
+    return letters, letters + sum(ch in _PINNING_DIGITS for ch in word)
+
+
+def _one_loose_word(piece: str, start: int, end: int, moved) -> bool:
+    """Whether ``piece[start:end]`` lies in one word that a reading read a digit of
+    another way although fewer than three places pin the word down: such a word is read
+    so only as a word of a term of several ("h1w t3"), so this is no finding ("P30" is
+    not "pau"; "the 9-spot" is still "g-spot")."""
+    for at in moved:
+        if start <= at < end and piece[at].isdigit():
+            a, b = _word_around(piece, at)
+            if a <= start and end <= b and _pins(piece[a:b])[1] < 3:
+                return True
+    return False
 
 
 def _digit_reading(reading: str, moved) -> bool:
@@ -1741,6 +1760,9 @@ class CompiledPolicy:
                             strict=_digit_reading(reading, moved),
                         )
                         if any(f.start - base <= c < f.end - base for c in moved)
+                        and not _one_loose_word(
+                            text[lo : lo + len(reading)], f.start - base, f.end - base, moved
+                        )
                     ],
                 )
             base, found = seen[key]

@@ -524,3 +524,20 @@ def test_a_number_with_a_plural_s_or_an_ordinal_is_a_number(text, flagged):
     a possessive) was read as "tts", tits respelled; "80s" read as "bos"; "1st" as "lst"."""
     terms = ["tits", "boobs", "bos", "loos", "is", "os", "leest", "znd", "erd", "oth"]
     assert bool(_lint_both(terms, text).findings) is flagged
+
+
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("the new P30 phone", False),  # read "pau" only as a word of "pole smoker"
+        ("a P30 smoker", False),
+        ("p4u", True),  # 4 looks like the a
+        ("pol3 smoker", True),
+        ("p0le smoker", True),
+    ],
+)
+def test_a_word_read_only_for_a_term_of_several_finds_no_term_of_one(text, flagged):
+    """Found with product codes and units run against the starter word lists: with "pau"
+    and "pole smoker" banned, "P30" was read "pau" (a word of one letter and two digits is
+    read as a word of a term of several) and found as the term of one word."""
+    assert bool(_lint_both(["pole smoker", "pau"], text).findings) is flagged
