@@ -108,6 +108,23 @@ def _spelled_out(written: str) -> bool:
     )
 
 
+# what a respelling's match is written with: letters, and between the words of a term of
+# several a space, a hyphen or an apostrophe
+_PLAIN_RE = re.compile(r"#?[^\W\d_]+(?:[\s\-'\u2019]+[^\W\d_]+)*")
+_PLAIN_GAP_RE = re.compile(r"[\s\-'\u2019]+")
+
+
+def _plainly_written(written: str) -> bool:
+    """Whether a respelling's match is written in letters alone, its words whole (not
+    spelled out): a respelling is one evasion rule, so it is not read on top of digits,
+    symbols, separators or spelled-out letters ("77s" is not "tts", tits respelled; "kk
+    <3" is not "kke"; "@bran_14" is not "brania")."""
+    if not _PLAIN_RE.fullmatch(written):
+        return False
+    words = _PLAIN_GAP_RE.split(written)
+    return not any(len(a) == 1 and len(b) == 1 for a, b in itertools.pairwise(words))
+
+
 _APOSTROPHES = frozenset("'\u2019\u2018`\u00b4")
 
 
@@ -1832,6 +1849,8 @@ class CompiledPolicy:
                 if not self._folds(tracked.s, marks, first, entry):
                     continue
             start, stop = tracked.span(end - length + 2, end - entry.trail)
+            if entry.respelled and not _plainly_written(text[start:stop]):
+                continue  # a respelling read on top of another rule
             if _mention_number(whole, start + offset, stop + offset):
                 continue  # @idiot0: a handle's number, not a letter
             if entry.spelled and not _spelled_out(text[start:stop]):

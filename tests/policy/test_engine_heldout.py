@@ -541,3 +541,31 @@ def test_a_word_read_only_for_a_term_of_several_finds_no_term_of_one(text, flagg
     and "pole smoker" banned, "P30" was read "pau" (a word of one letter and two digits is
     read as a word of a term of several) and found as the term of one word."""
     assert bool(_lint_both(["pole smoker", "pau"], text).findings) is flagged
+
+
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("size 77s in stock", False),  # "tts": tits respelled, read in digits
+        ("the 88s and 66s", False),  # "bbs": boobs respelled
+        ("ok kk <3", False),  # "kke": kike respelled, in letters joined to a digit
+        ("thanks @bran_14", False),  # "brania": branler respelled, after a separator
+        ("lol :P :-P 1/5", False),  # "ppi": pipi respelled, in emoticons' letters
+        ("you fuk", True),  # respellings written in letters
+        ("FUK this", True),
+        ("(fuk)", True),
+        ("#FukThis", True),
+        ("fúk", True),
+        ("ｆｕｋ", True),
+        ("you cok sucker", True),
+        ("son of a biatch", True),
+        ("t1ts", True),  # the terms as written, in digits, are read as before
+        ("b00bs", True),
+    ],
+)
+def test_a_respelling_is_read_in_letters_only(text, flagged):
+    """Found with everyday post shapes (sizes, emoticons, handles) run against the starter
+    word lists: a respelling is one evasion rule, so it is not read on top of digits,
+    symbols, separators or letters joined from single characters."""
+    terms = ["tits", "boobs", "kike", "branler", "pipi", "fuck", "cock sucker", "son of a bitch"]
+    assert bool(_lint_both(terms, text).findings) is flagged
