@@ -114,6 +114,15 @@ _PLAIN_RE = re.compile(r"#?[^\W\d_]+(?:[\s\-'\u2019]+[^\W\d_]+)*")
 _PLAIN_GAP_RE = re.compile(r"[\s\-'\u2019]+")
 
 
+def _stretched(marks: str, first: int, entry) -> bool:
+    """Whether a respelling's match (from ``first`` in the collapsed skeleton; ``marks``:
+    ``normalize.runs``) writes a letter the respelling has twice three times or more:
+    that may as well be a letter written once, stretched ("ccca" is not "cca", caca
+    respelled; "chasssse" is no "chasse", chiasse respelled, but may be "chase"). A
+    letter it has once, stretched, still reads ("fuuuk")."""
+    return any(marks[first + o] == "3" for o in entry.required)
+
+
 def _plainly_written(written: str) -> bool:
     """Whether a respelling's match is written in letters alone, its words whole (not
     spelled out): a respelling is one evasion rule, so it is not read on top of digits,
@@ -121,8 +130,10 @@ def _plainly_written(written: str) -> bool:
     <3" is not "kke"; "@bran_14" is not "brania")."""
     if not _PLAIN_RE.fullmatch(written):
         return False
-    words = _PLAIN_GAP_RE.split(written)
-    return not any(len(a) == 1 and len(b) == 1 for a, b in itertools.pairwise(words))
+    words = [word.lstrip("#") for word in _PLAIN_GAP_RE.split(written)]
+    # (a word of one letter, perhaps written several times, joins the next: "f u k", ":D kk")
+    single = [len(set(word.casefold())) == 1 for word in words]
+    return not any(a and b for a, b in itertools.pairwise(single))
 
 
 _APOSTROPHES = frozenset("'\u2019\u2018`\u00b4")
@@ -368,8 +379,8 @@ def _number_suffix(text: str, start: int, stop: int) -> bool:
 
 def _mention_number(text: str, start: int, stop: int) -> bool:
     """Whether ``text[start:stop]`` ends in the number of a mention whose letters are an
-    everyday word (@idiot0, @racist1, @idiot4): a handle, not a term with a digit for its
-    last letters ("idiot0" alone and "@idi0ta" still are)."""
+    everyday word (@idiot0, @racist1, @idiot4, @chat_73): a handle, not a term with a digit
+    for its last letters ("idiot0" alone and "@idi0ta" still are)."""
     if not text[stop - 1 : stop].isdigit():
         return False
     at = start if text[start] == "@" else start - 1
@@ -383,7 +394,7 @@ def _mention_number(text: str, start: int, stop: int) -> bool:
     )
 
 
-_MENTION_NUMBER_RE = re.compile(r"@([^\W\d_]+)([0-9]+)(?![^\W_])")
+_MENTION_NUMBER_RE = re.compile(r"@([^\W\d_]+)[_.\-]?([0-9]+)(?![^\W_])")
 
 
 def _name_ending(text: str, start: int, stop: int) -> bool:
@@ -1836,6 +1847,11 @@ class CompiledPolicy:
         marks = None  # run lengths, for the letters the term has once
         for end, length, entry in hits:
             first = end - length + 1
+            if entry.respelled and entry.required and not entry.triples:
+                if marks is None:
+                    marks = nz.runs(nz.skeleton(text) if s is None else s)
+                if _stretched(marks, first, entry):
+                    continue  # its double letter may be a single one, stretched
             if entry.singles:
                 if marks is None:
                     marks = nz.runs(nz.skeleton(text) if s is None else s)

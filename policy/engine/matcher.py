@@ -33,6 +33,7 @@ for a vowel are read on the text's side: see ``compiler.readings``.)
 from __future__ import annotations
 
 import itertools
+import re
 import unicodedata
 from dataclasses import dataclass, replace
 
@@ -70,6 +71,9 @@ class Entry:
     # a term whose letters without their accents make everyday words ("péter" is
     # "peter"): found only where the text shows one of these accented letters
     accents: str = ""
+    # a respelling with a letter three times in a row ("kkken", kacken respelled): a run
+    # of three in the text may be its own, not a double stretched (``compiler._stretched``)
+    triples: bool = False
 
 
 def parse_term(term: str) -> TermForm | None:
@@ -148,6 +152,13 @@ def patterns(form: TermForm) -> list[tuple[str, tuple[int, ...], int, bool]]:
             if len(out) >= MAX_VARIANTS_PER_TERM:
                 break
     return [(key, required, len(trail), spelled) for key, required, spelled in out]
+
+
+_TRIPLE_RE = re.compile(r"(.)\1\1")
+
+
+def _has_triple(spelling: str) -> bool:
+    return _TRIPLE_RE.search(spelling) is not None
 
 
 def _everyday(word: str) -> bool:
@@ -406,7 +417,16 @@ class TermAutomaton:
             )
             self._put(
                 key,
-                Entry(slot, required, trail, spelled, singles, respelled, accents=accents),
+                Entry(
+                    slot,
+                    required,
+                    trail,
+                    spelled,
+                    singles,
+                    respelled,
+                    accents=accents,
+                    triples=respelled and _has_triple(" ".join(form.words)),
+                ),
             )
         screen = self.screen
         words = form.words
@@ -460,7 +480,8 @@ class TermAutomaton:
             self.words.add(_word_key(spelling, form.prefix))
             for variant in (spelling, marked) if marked != spelling else (spelling,):
                 key, entry = _entry(slot, lead, variant, trail)
-                self._put(key, replace(entry, respelled=True, accents=shown))
+                triples = _has_triple(variant)
+                self._put(key, replace(entry, respelled=True, accents=shown, triples=triples))
                 key = _screen_key(variant, form.prefix)
                 screen.add(key)
                 solo.add(key)

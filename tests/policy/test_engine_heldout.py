@@ -569,3 +569,23 @@ def test_a_respelling_is_read_in_letters_only(text, flagged):
     symbols, separators or letters joined from single characters."""
     terms = ["tits", "boobs", "kike", "branler", "pipi", "fuck", "cock sucker", "son of a bitch"]
     assert bool(_lint_both(terms, text).findings) is flagged
+
+
+@pytest.mark.parametrize(
+    "terms, text, flagged",
+    [
+        (["caca"], "ccca!", False),  # "cca" respelled, its double c written three times
+        (["chiasse"], "chasssse", False),  # may be "chase" stretched
+        (["couilles"], "collllles", False),
+        (["dick"], "lol :D kk", False),  # "dkk", in letters joined from single ones
+        (["chatte"], "cc @chat_73", False),  # a handle's number after an everyday word
+        (["caca"], "cca", True),
+        (["kacken"], "kkken", True),  # the respelling's own three k
+        (["fuck"], "fuuuk", True),  # a letter it has once, stretched
+        (["chatte"], "chat73", True),
+    ],
+)
+def test_a_respellings_double_letter_is_not_a_stretched_single(terms, text, flagged):
+    """Found with everyday post shapes (stretched words, emoticons, handles) against the
+    five starter word lists."""
+    assert bool(_lint_both(terms, text).findings) is flagged
