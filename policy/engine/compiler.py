@@ -579,9 +579,9 @@ def _contraction(text: str, at: int, sep: str) -> bool:
     I'm, don't, you'd, we're, could've). "'m" stands after "I" only, "'t" after the
     negatives of English's auxiliary verbs, "'d", "'ll", "'re" and "'ve" after the
     words they shorten with (pronouns, there, that, who, the modal verbs: not ba'll)
-    or a name, and "'s" after an everyday word but a function word (not as's), a
-    name or a number: elsewhere (bds'm, clitori's, barenake'd) the apostrophe is a separator in a
-    word."""
+    or a name, and "'s" after an everyday word but a function word (not as's), a name
+    or a number (the 80's): elsewhere (bds'm, clitori's, barenake'd) the apostrophe is
+    a separator in a word."""
     if sep not in _APOSTROPHES:
         return False
     m = _CONTRACTION_RE.match(text, at + 1)
