@@ -325,14 +325,14 @@ def _pins(word: str) -> tuple[int, int]:
 
 
 def _one_loose_word(piece: str, start: int, end: int, moved) -> bool:
-    """Whether ``piece[start:end]`` lies in one word that a reading read a digit of
-    another way although fewer than three places pin the word down: such a word is read
-    so only as a word of a term of several ("h1w t3"), so this is no finding ("P30" is
+    """Whether ``piece[start:end]`` lies in one word of one letter that a reading read a
+    digit of another way: such a word is read so only as a word of a term of several
+    ("h1w t3"), so this is no finding of a term of one word ("P30", a product code, is
     not "pau"; "the 9-spot" is still "g-spot")."""
     for at in moved:
         if start <= at < end and piece[at].isdigit():
             a, b = _word_around(piece, at)
-            if a <= start and end <= b and _pins(piece[a:b])[1] < 3:
+            if a <= start and end <= b and _pins(piece[a:b])[0] < 2:
                 return True
     return False
 

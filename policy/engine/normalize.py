@@ -441,9 +441,6 @@ def _leet(s: str) -> str:
     return "".join(parts)
 
 
-_ORDINAL_ENDINGS = frozenset(("st", "nd", "rd", "th"))
-
-
 def _number(word: str) -> bool:
     """A number; a decade or round number with a plural s ("80s", "1990s", "100s"); an
     ordinal ("1st", "22nd", "3rd", "10th")."""
@@ -451,7 +448,14 @@ def _number(word: str) -> bool:
         return True
     if len(word) > 2 and word[-1] == "s" and word[-2] == "0" and word[:-1].isdigit():
         return True
-    return len(word) > 2 and word[-2:] in _ORDINAL_ENDINGS and word[:-2].isdigit()
+    return len(word) > 2 and word[:-2].isdigit() and word[-2:] == _ordinal(word[:-2])
+
+
+def _ordinal(number: str) -> str:
+    """The ending of an ordinal: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st."""
+    if number[-2:-1] == "1":
+        return "th"
+    return {"1": "st", "2": "nd", "3": "rd"}.get(number[-1], "th")
 
 
 def _steps(s: str, chains: bool = True) -> str:
