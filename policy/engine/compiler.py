@@ -593,7 +593,7 @@ def _contraction(text: str, at: int, sep: str) -> bool:
         start -= 1
     stem = text[start:at].casefold()
     if not stem and ending == "s" and text[at - 1 : at].isdigit():
-        return True  # a number's (the 80's, 747's, 1's and 0's)
+        return True  # a number's (the 80's, 747's)
     if ending == "m":
         return stem == "i"
     if ending == "t":

@@ -9,12 +9,11 @@ done only for texts that have a candidate match (see ``matcher``).
 
 Steps, in order (the working string always starts and ends with a gap):
 
-0. The ending of a contraction or a possessive after a word's letters or digits (``'s 't
-   'd 'm 'll 're 've``) beside a word of one character is a gap, so it never becomes a word
-   of one letter that step 5 joins to a spelled-out word: ``that's b u l l s h i t``,
-   ``don't f u c k``, ``he's a c u n t``, ``I'm s h i t``, ``for f u c k's sake``, ``1's and
-   0's``. Elsewhere it stays a word (``cat's`` reads ``cat s``, ``don't care`` ``don t
-   care``).
+0. The ending of a contraction or a possessive after a word's letters (``'s 't 'd 'm 'll
+   're 've``) beside a word of one character is a gap, so it never becomes a word of one
+   letter that step 5 joins to a spelled-out word: ``that's b u l l s h i t``, ``don't f u
+   c k``, ``he's a c u n t``, ``I'm s h i t``, ``for f u c k's sake``. Elsewhere it stays a
+   word (``cat's`` reads ``cat s``, ``don't care`` ``don t care``).
 1. Hashtags are split at camel-case boundaries: ``#GoToHell`` -> ``#Go To Hell``, so
    each camel-case segment is a word. Such a hashtag is *also* appended whole after
    the text, so a term can match the tag as written (``#PrayForParis`` for
@@ -351,7 +350,7 @@ def _split_tags(s: str) -> tuple[str, list[str]]:
 # Step 0: a contraction's or a possessive's ending after a word's letters (matched from its
 # apostrophe: a scan for a literal stops only there), and what makes it a gap: a word of
 # one character after it (perhaps written several times), or before it
-_TAIL_RE = re.compile(r"['\u2019\u02bc](?<=[^\W_].)(?:[stdm]|ll|re|ve)(?![^\W_])", re.IGNORECASE)
+_TAIL_RE = re.compile(r"['\u2019\u02bc](?<=[^\W\d_].)(?:[stdm]|ll|re|ve)(?![^\W_])", re.IGNORECASE)
 _SINGLE_AFTER_RE = re.compile(r"[\W_]+([^\W_])\1*(?![^\W_])")
 
 
