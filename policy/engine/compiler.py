@@ -324,17 +324,18 @@ def _pins(word: str) -> tuple[int, int]:
     return letters, letters + sum(ch in _PINNING_DIGITS for ch in word)
 
 
-def _one_loose_word(piece: str, start: int, end: int, moved) -> bool:
-    """Whether ``piece[start:end]`` lies in one word of one letter that a reading read a
-    digit of another way: such a word is read so only as a word of a term of several
-    ("h1w t3"), so this is no finding of a term of one word ("P30", a product code, is
-    not "pau"; "the 9-spot" is still "g-spot")."""
+def _loose_digits(piece: str, moved) -> bool:
+    """Whether every place a reading changed is a digit in a word of fewer than two letters
+    ("P30", a product code; "4" of "4.55", a price): such a word is read only as a word of
+    a term of several ("h1w t3", "menage 4 trois"), so the reading finds only those
+    ("P30" is not "pau", nor "4.55" "a55"; "the 9-spot" is still "g-spot")."""
     for at in moved:
-        if start <= at < end and piece[at].isdigit():
-            a, b = _word_around(piece, at)
-            if a <= start and end <= b and _pins(piece[a:b])[0] < 2:
-                return True
-    return False
+        if not piece[at].isdigit():
+            return False
+        a, b = _word_around(piece, at)
+        if _pins(piece[a:b])[0] >= 2:
+            return False
+    return True
 
 
 def _digit_reading(reading: str, moved) -> bool:
@@ -1775,22 +1776,16 @@ class CompiledPolicy:
             key = (text[lo : lo + len(reading)], reading, moved)
             if key not in seen:
                 base = offset + lo
+                strict = _digit_reading(reading, moved)
+                several = strict and _loose_digits(key[0], moved)
                 seen[key] = (
                     base,
                     [
                         f
                         for f in self._terms_once(
-                            reading,
-                            active,
-                            False,
-                            whole,
-                            base,
-                            strict=_digit_reading(reading, moved),
+                            reading, active, False, whole, base, strict=strict, several=several
                         )
                         if any(f.start - base <= c < f.end - base for c in moved)
-                        and not _one_loose_word(
-                            text[lo : lo + len(reading)], f.start - base, f.end - base, moved
-                        )
                     ],
                 )
             base, found = seen[key]
@@ -1811,11 +1806,13 @@ class CompiledPolicy:
         whole: str | None = None,
         offset: int = 0,
         strict: bool = False,
+        several: bool = False,
     ) -> list[Finding]:
         """Findings of the term rules in ``active``. ``strict``: the text is a reading
         that put a vowel for a digit that does not look like it, so no letter of a term
         is read once from a pair there either (as for a respelling: one evasion rule at
-        a time; "muff73" is not "mufti"). ``likely``: the caller knows of a
+        a time; "muff73" is not "mufti"). ``several``: the reading was made for the terms
+        of several words only (``_loose_digits``). ``likely``: the caller knows of a
         candidate, so the skeleton is built tracked straight away (it is the same string,
         with each character's span) instead of untracked first. ``text`` may be a
         stretch of ``whole`` that starts at ``offset``: findings are in ``whole``."""
@@ -1831,6 +1828,8 @@ class CompiledPolicy:
             for entry in entries:
                 if entry.slot not in active or (strict and entry.respelled):
                     continue  # (a respelling read in a digit's reading: two evasion rules)
+                if several and not entry.several:
+                    continue
                 if entry.required:
                     if flagged is None:
                         flagged = nz.flags(nz.skeleton(text) if s is None else s)

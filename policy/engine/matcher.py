@@ -74,6 +74,7 @@ class Entry:
     # a respelling with a letter three times in a row ("kkken", kacken respelled): a run
     # of three in the text may be its own, not a double stretched (``compiler._stretched``)
     triples: bool = False
+    several: bool = False  # a spelling of a term of several words
 
 
 def parse_term(term: str) -> TermForm | None:
@@ -426,6 +427,7 @@ class TermAutomaton:
                     respelled,
                     accents=accents,
                     triples=respelled and _has_triple(" ".join(form.words)),
+                    several=len(form.words) > 1,
                 ),
             )
         screen = self.screen

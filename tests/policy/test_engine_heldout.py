@@ -531,6 +531,8 @@ def test_a_number_with_a_plural_s_or_an_ordinal_is_a_number(text, flagged):
     [
         ("the new P30 phone", False),  # read "pau" only as a word of "pole smoker"
         ("a P30 smoker", False),
+        ("now €4.55", False),  # "4" alone read "a" for "2 girls 1 cup": no "a55"
+        ("2 girls 1 cup", True),
         ("p4u", True),  # 4 looks like the a
         ("pol3 smoker", True),
         ("p0le smoker", True),
@@ -539,8 +541,10 @@ def test_a_number_with_a_plural_s_or_an_ordinal_is_a_number(text, flagged):
 def test_a_word_read_only_for_a_term_of_several_finds_no_term_of_one(text, flagged):
     """Found with product codes and units run against the starter word lists: with "pau"
     and "pole smoker" banned, "P30" was read "pau" (a word of one letter and two digits is
-    read as a word of a term of several) and found as the term of one word."""
-    assert bool(_lint_both(["pole smoker", "pau"], text).findings) is flagged
+    read as a word of a term of several) and found as the term of one word; so was "4.55",
+    a price, with "2 girls 1 cup" and "ass"."""
+    terms = ["pole smoker", "pau", "2 girls 1 cup", "ass"]
+    assert bool(_lint_both(terms, text).findings) is flagged
 
 
 @pytest.mark.parametrize(
