@@ -6,17 +6,22 @@ from hypothesis import strategies as st
 
 from policy.engine import compile_policy
 
-POLICY = compile_policy(
-    [
-        {
-            "id": "swearing",
-            "kind": "banned_terms",
-            "severity": "block",
-            "message": "Keep it clean.",
-            "terms": ["fuck", "fucking", "shit", "bitch", "asshole"],
-        }
-    ]
-)
+
+def _banning(*terms: str):
+    return compile_policy(
+        [
+            {
+                "id": "swearing",
+                "kind": "banned_terms",
+                "severity": "block",
+                "message": "Keep it clean.",
+                "terms": list(terms),
+            }
+        ]
+    )
+
+
+POLICY = _banning("fuck", "fucking", "shit", "bitch", "asshole")
 
 
 @pytest.mark.parametrize(
@@ -55,17 +60,7 @@ def test_spans_stay_valid_with_stars(text):
         assert text[f.start : f.end] == f.match
 
 
-COMPOUNDS = compile_policy(
-    [
-        {
-            "id": "compounds",
-            "kind": "banned_terms",
-            "severity": "block",
-            "message": "Keep it clean.",
-            "terms": ["g-spot", "foda-se", "vai-te foder", "blow job", "two girls one cup"],
-        }
-    ]
-)
+COMPOUNDS = _banning("g-spot", "foda-se", "vai-te foder", "blow job", "two girls one cup")
 
 
 @pytest.mark.parametrize(
