@@ -9,6 +9,11 @@ from django.core.exceptions import ValidationError
 
 UTC = dt.UTC
 
+#: The years a date or date-time given as a query parameter may fall in. Outside them it is
+#: refused: no brand has posts there, and a day added to the last representable date (an
+#: end date is exclusive of the day after) would overflow.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
 
 def local_to_utc(value: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.datetime:
     """A naive wall-clock time in ``tz`` as a UTC instant.
@@ -63,6 +68,10 @@ def parse_instant(raw: str, *, tz: zoneinfo.ZoneInfo, field: str) -> dt.datetime
         raise ValidationError(
             {field: f"{raw!r} is not an ISO 8601 date or date-time, e.g. 2026-05-01T00:00:00Z."}
         ) from None
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise ValidationError(
+            {field: f"{raw!r} is out of range: give a date from {MIN_YEAR} to {MAX_YEAR}."}
+        )
     try:
         if parsed.tzinfo is None:
             parsed = local_to_utc(parsed, tz)

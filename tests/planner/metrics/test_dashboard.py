@@ -81,6 +81,31 @@ def test_bad_filters_are_400_and_other_brands_are_404(api, team, seeded, other):
     assert [r[0] for r in theirs["rows"]] == [other["channel"].handle]  # not the team's
 
 
+def test_dates_at_the_edge_of_the_calendar_are_400_not_500(api, client, team, seeded):
+    """A year typed as 9999 in the date picker: a day added to the end date would overflow."""
+    seeded(3)
+    brand = team["brand"].slug
+    for params in (
+        {"start": "9999-12-01", "end": "9999-12-31"},
+        {"start": "2026-01-01", "end": "9999-12-31"},
+        {"start": "0001-01-01", "end": "0001-01-02"},
+        {"end": "9999-12-31T23:59:59Z"},
+    ):
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        for url in (
+            reverse("api_kpis", args=[brand]),
+            _url(team, "rate"),
+            reverse("api_kpi_chart", args=[brand, "engagement"]),
+        ):
+            answer = api(team["author"]).get(f"{url}?{query}")
+            assert answer.status_code == 400, (url, params)
+            assert "out of range" in str(answer.json()), answer.json()
+        client.force_login(team["author"])
+        page = client.get(reverse("kpi_dashboard", args=[brand]) + "?" + query)
+        assert page.status_code == 200, params
+        assert "out of range" in page.content.decode()
+
+
 def test_csv_export_of_a_chart(api, team, seeded):
     seeded(12)
     answer = api(team["author"]).get(_url(team, "rate", format="csv"))
