@@ -27,12 +27,12 @@ PAST_GRACE = dt.timedelta(minutes=1)
 
 
 def check_not_past(scheduled_at: dt.datetime | None) -> None:
-    """A post cannot be moved to a time that has passed (a minute's grace: "now")."""
+    """A post cannot be given a time that has passed (a minute's grace: "now")."""
     if scheduled_at is not None and scheduled_at < timezone.now() - PAST_GRACE:
         raise ValidationError(
             {
-                "scheduled_at": "That time has already passed: a post cannot be moved into "
-                "the past. Pick a time from now on, or clear the time to keep it as an "
+                "scheduled_at": "That time has already passed: a post cannot be scheduled "
+                "in the past. Pick a time from now on, or clear the time to keep it as an "
                 "undated draft."
             },
             code="past",

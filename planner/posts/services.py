@@ -447,7 +447,8 @@ def post_compose_fitting(
     each channel it is too long for, a refusal with its count instead of a draft. Only when it
     fits none (or, with ``all_or_nothing``, any) is nothing saved: a ValidationError with
     every count. Everything else (the text itself, the time, the confirmation, the media)
-    is all or nothing."""
+    is all or nothing. With ``confirm_handles`` given (a person is asking: the web form, the
+    API), a time that has passed is refused, as for an edit."""
     channels = list(dict.fromkeys(channels))
     if not channels:
         raise ValidationError({"channels": "Pick at least one channel."})
@@ -457,6 +458,8 @@ def post_compose_fitting(
     campaign = clean_campaign(campaign, brand=brand)
     for channel in channels:
         check_channel(channel, brand=brand, actor=actor)
+    if confirm_handles is not None:  # a person is asking (not demo data or a feed)
+        check_not_past(scheduled_at)
     soon_confirmation_check(
         channels=channels, scheduled_at=scheduled_at, confirm_handles=confirm_handles
     )

@@ -467,6 +467,29 @@ def test_soon_confirmation_is_one_check_for_create_and_reschedule(team, make_pos
     assert Post.objects.get(pk=later.pk).scheduled_at == in_five
 
 
+def test_a_person_cannot_compose_into_the_past_but_demo_data_can(team):
+    from django.utils import timezone
+
+    create = {
+        "brand": team["brand"],
+        "actor": team["author"],
+        "channel": team["channel"],
+        "text": "Last week",
+        "category": "news",
+        "scheduled_at": timezone.now() - dt.timedelta(days=7),
+    }
+    for confirm in ([], ["@team"]):
+        with pytest.raises(ValidationError) as refused:
+            services.post_create(**create, confirm_handles=confirm)
+        assert "already passed" in str(refused.value.message_dict["scheduled_at"])
+    assert not Post.objects.exists()
+    # Demo data and internal code (no person asking) keep a history.
+    assert services.post_create(**create).scheduled_at == create["scheduled_at"]
+    # A minute's grace: "now" from a form that keeps whole minutes.
+    now = timezone.now().replace(second=0, microsecond=0)
+    services.post_create(**{**create, "scheduled_at": now}, confirm_handles=["@team"])
+
+
 def test_changing_the_channel_of_a_post_due_within_minutes_asks_for_the_new_handle(team, make_post):
     from django.utils import timezone
 

@@ -55,6 +55,25 @@ def test_compose_for_two_channels_saves_two_drafts(author_client, team):
     assert all(p.status == Status.DRAFT for p in posts)
 
 
+def test_compose_refuses_a_time_that_has_passed_with_the_text_kept(author_client, team):
+    response = author_client.post(
+        reverse("post_compose", args=["team"]),
+        {
+            "channels": [team["channel"].pk],
+            "text": "Happy new year!",
+            "category": "news",
+            "scheduled_at": "2020-01-01T10:00",
+            "confirm_handles": "@team",
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "That time has already passed" in html
+    assert "This would go out within" not in html
+    assert "Happy new year!" in html
+    assert not Post.objects.exists()
+
+
 def test_compose_with_an_image_needs_alt_text(author_client, team):
     url = reverse("post_compose", args=["team"])
     data = {"channels": [team["channel"].pk], "text": "pic", "category": "news"}
