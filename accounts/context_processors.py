@@ -3,6 +3,8 @@ menus), and their unread notifications, on every page."""
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Count
 
 from accounts import permissions
@@ -27,6 +29,9 @@ def _brands(request) -> list:
     return getattr(request, _BRANDS)
 
 
+_BRAND_PATH_RE = re.compile(r"/b/([-a-zA-Z0-9_]+)/")
+
+
 def current_brand(request):
     """The brand the page is about (the URL's slug, else the last one chosen, else the
     first), among the brands the person is in; None when they are in none. Computed once a
@@ -35,9 +40,12 @@ def current_brand(request):
         brands = _brands(request)
         match = getattr(request, "resolver_match", None)
         session = getattr(request, "session", None)
-        slug = (match.kwargs.get("slug") if match else None) or (
-            session.get("brand_slug") if session is not None else None
-        )
+        if match is not None:
+            slug = match.kwargs.get("slug")
+        else:  # a page not found: the brand its address names, if it is one of theirs
+            found = _BRAND_PATH_RE.match(getattr(request, "path_info", "") or "")
+            slug = found.group(1) if found else None
+        slug = slug or (session.get("brand_slug") if session is not None else None)
         current = next((b for b in brands if b.slug == slug), None)
         if current is None and brands:
             current = brands[0]

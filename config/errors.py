@@ -41,3 +41,16 @@ class NotFoundError(DomainError):
 class Conflict(DomainError):
     status_code = 409
     code = "conflict"
+
+
+class RefusalWithoutTraceback:
+    """A logging filter for ``django.request``: a 4xx answer (a refusal the person is told the
+    reason of: 403, 404, 400) keeps its one line, without the traceback Django attaches to
+    it; a 5xx keeps everything. (Refusals are recorded, with who and what, by the audit log
+    and ``countersign.security``.)"""
+
+    def filter(self, record) -> bool:
+        if getattr(record, "status_code", 500) < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True

@@ -8,7 +8,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,6 +15,7 @@ from accounts import permissions
 from accounts.models import User
 from config.api import error_responses
 from config.errors import NotFoundError
+from config.pagination import Pagination
 from planner.engagement import moderation, selectors, services
 from planner.engagement.models import Conversation, ConversationStatus
 from planner.metrics.filters import filters_from as kpi_filters_from
@@ -142,7 +142,7 @@ class Inbox(APIView):
         channels = list(permissions.inbox_channels(request.user, brand, checked=True))
         filters = selectors.filters_from(request.query_params, channels=channels)
         queryset = selectors.conversation_list(user=request.user, brand=brand, filters=filters)
-        paginator = LimitOffsetPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         data = ConversationSerializer(page, many=True, context=_context(page, brand)).data
         return paginator.get_paginated_response(data)

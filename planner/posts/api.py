@@ -10,12 +10,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import permissions
 from config.api import error_responses
+from config.pagination import Pagination
 from planner.posts import checks as post_checks
 from planner.posts import selectors, services
 from planner.posts.filters import PostFilter
@@ -150,7 +150,7 @@ class PostListCreate(APIView):
     )
     def get(self, request, slug):
         brand = permissions.get_brand(request.user, slug)
-        paginator = LimitOffsetPagination()
+        paginator = Pagination()
         posts = _filtered(
             request,
             brand,

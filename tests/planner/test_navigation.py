@@ -67,6 +67,19 @@ def test_the_inbox_and_the_admin_pages_are_offered_only_to_who_may_use_them(clie
     )
 
 
+@pytest.mark.parametrize("role", ["author", "approver1", "trainer", "admin"])
+def test_every_policy_tab_a_person_is_offered_opens_for_them(client, team, role):
+    """The policy pages' tabs: Import only for brand admins, and no tab is a 403."""
+    html = page(client, team[role], reverse("policy_detail", args=[team["brand"].slug]))
+    tabs = html.split('class="nav nav-tabs', 1)[1].split("</ul>", 1)[0]
+    links = re.findall(r'href="([^"]+)"', tabs)
+    assert len(links) >= 5
+    for link in links:
+        assert client.get(link).status_code == 200, (role, link)
+    offered = any("/import/" in link for link in links)
+    assert offered == (role == "admin")
+
+
 def test_a_brand_without_channels_offers_connect_a_channel_instead_of_compose(
     client, make_user, make_brand
 ):
@@ -227,11 +240,49 @@ def test_the_append_slash_redirect_still_works_with_debug_on(client, team, setti
     assert response.status_code == 301
 
 
+def test_a_refusal_is_logged_once_in_one_line_and_a_server_error_keeps_its_traceback(
+    client, team, caplog
+):
+    import logging
+    import sys
+
+    from config.errors import RefusalWithoutTraceback
+
+    client.force_login(team["author"])
+    with caplog.at_level("WARNING", logger="django.request"):
+        response = client.get(reverse("policy_import", args=[team["brand"].slug]))
+    assert response.status_code == 403
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert len(records) == 1 and records[0].exc_info is None
+    assert "Forbidden" in records[0].getMessage()
+    # Django's own handlers on "django" would print each record again (DEBUG on).
+    assert logging.getLogger("django").handlers == []
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        failure = logging.LogRecord("django.request", 40, "", 0, "Internal Server Error", (), None)
+        failure.exc_info = sys.exc_info()
+    failure.status_code = 500
+    assert RefusalWithoutTraceback().filter(failure) and failure.exc_info is not None
+
+
 def test_another_brands_page_is_404_in_the_product_layout(client, team, other):
     client.force_login(other["author"])
     response = client.get(calendar_url(team["brand"]))
     assert response.status_code == 404
     assert 'data-testid="error-page"' in response.content.decode()
+
+
+def test_a_missing_page_under_a_brand_is_titled_with_that_brand(client, team, other):
+    account_services.membership_set(
+        brand=other["brand"], user=team["author"], roles=[Role.AUTHOR], actor=other["admin"]
+    )
+    client.force_login(team["author"])
+    for brand in (team["brand"], other["brand"]):
+        response = client.get(f"/b/{brand.slug}/no-such-page/")
+        assert response.status_code == 404
+        title = re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1)
+        assert title.endswith(f"· {brand.name}"), title
 
 
 def test_a_refused_page_is_the_products_403_with_the_reason(client, team):

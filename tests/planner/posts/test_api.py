@@ -276,6 +276,41 @@ def test_list_filters_and_paginates(api, team, make_post):
     assert response.status_code == 400
 
 
+def test_limit_and_offset_past_any_database_integer_are_a_page_not_a_500(api, team, make_post):
+    for i in range(3):
+        make_post(f"Item {i}", when=soon(i + 1))
+    client = api(team["approver1"])
+    for params, shown in (
+        ({"limit": 2**63}, 3),
+        ({"limit": 10**30}, 3),
+        ({"offset": 2**63}, 0),
+        ({"limit": 2**63, "offset": 2**64}, 0),
+    ):
+        response = client.get("/api/brands/team/posts/", params)
+        assert response.status_code == 200, (params, response.content[:300])
+        body = response.json()
+        assert body["count"] == 3 and len(body["results"]) == shown, params
+    inbox = client.get("/api/brands/team/inbox/", {"limit": 2**63, "offset": 2**63})
+    assert inbox.status_code == 200, inbox.content[:300]
+    assert inbox.json()["results"] == []
+
+
+def test_create_in_the_past_is_a_400_before_any_confirmation(api, team):
+    """As for an edit: a time that has passed is refused, not taken as "within 15 minutes"."""
+    client = api(team["author"])
+    data = {"channel": team["channel"].pk, "text": "Then", "category": "news"}
+    for when in ("2020-01-01T10:00:00Z", "2026-01-01T00:00:00+01:00"):
+        for confirm in ([], ["@team"]):
+            refused = client.post(
+                "/api/brands/team/posts/",
+                {**data, "scheduled_at": when, "confirm_handles": confirm},
+                format="json",
+            )
+            assert refused.status_code == 400, refused.content
+            assert "already passed" in str(refused.json())
+    assert not Post.objects.exists()
+
+
 def test_copy_endpoint(api, team, other, make_post):
     account_services.membership_set(
         brand=other["brand"], user=team["author"], roles=[Role.AUTHOR], actor=None
