@@ -8,6 +8,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.urls import reverse
 
 from accounts.models import HEX_COLOUR, Brand, Channel
@@ -87,10 +88,26 @@ def form_helper(*, submit: str | None = None, form_tag: bool = True) -> FormHelp
     return helper
 
 
+class _Count(int):
+    """A length that reads with thousands separators in a message ("10,001")."""
+
+    def __str__(self) -> str:
+        return f"{int(self):,}"
+
+
+class _CountedMaxLength(MaxLengthValidator):
+    def clean(self, x) -> int:
+        return _Count(len(x))
+
+
 def no_silent_cut(field: forms.CharField, *, what: str) -> None:
     """No ``maxlength`` on the widget: a browser silently drops what is pasted past it.
     The limit is said in the help text and checked on the server, with the count."""
     field.widget.attrs.pop("maxlength", None)
+    field.validators = [
+        _CountedMaxLength(v.limit_value) if type(v) is MaxLengthValidator else v
+        for v in field.validators
+    ]
     field.error_messages["max_length"] = (
         f"{what} is %(show_value)s characters; the most is {field.max_length:,}. "
         "Nothing was cut: shorten it and save again."

@@ -75,7 +75,7 @@ def test_author_submits_two_approvers_approve_an_edit_sends_it_back(demo, new_pa
     assert author.get_by_test_id("approval-dismissed").count() == 2
     assert author.get_by_test_id("approval").count() == 0
     timeline = author.get_by_test_id("timeline").inner_text()
-    assert "post.approvals_dismissed" in timeline and "approved → in_review" in timeline
+    assert "Approvals dismissed" in timeline and "Approved → In review" in timeline
 
     # approver1 sees it again, with what changed since they approved.
     first.goto("/b/demo/inbox/")
