@@ -833,11 +833,22 @@ def post_reschedule(
 
 
 @transaction.atomic
+def copied_time(scheduled_at: dt.datetime | None) -> dt.datetime | None:
+    """The time a copy keeps (see :func:`post_copy`): the original's, unless it is within
+    :data:`SOON_MINUTES` or has passed."""
+    if scheduled_at is None or scheduled_at <= timezone.now() + dt.timedelta(minutes=SOON_MINUTES):
+        return None
+    return scheduled_at
+
+
 def post_copy(*, post: Post, actor: User, channel: Channel) -> Post:
     """A new draft of the post's content on ``channel``, in that channel's brand.
 
     The original stays where it is: posts never move between brands, and the copy needs its
-    own approvals. The campaign is kept only within the same brand.
+    own approvals. The campaign is kept only within the same brand. The time is kept only
+    when it is more than :data:`SOON_MINUTES` ahead: a time that has passed (a published
+    post's) or one that close would need the new account's handle typed, so the copy is an
+    undated draft instead (composing such a time is refused; see ``post_compose_fitting``).
     """
     if not permissions.has_perm(actor, Action.VIEW, post.brand):
         raise Http404("No such post.")
@@ -855,7 +866,7 @@ def post_copy(*, post: Post, actor: User, channel: Channel) -> Post:
         group=group,
         text=text,
         category=post.category,
-        scheduled_at=post.scheduled_at,
+        scheduled_at=copied_time(post.scheduled_at),
         campaign=campaign,
         media=[
             {

@@ -542,8 +542,14 @@ def post_copy(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             ),
         )
         if copy is not None:
+            undated = (
+                " It has no time yet: the original's has passed or is minutes away."
+                if post.scheduled_at is not None and copy.scheduled_at is None
+                else ""
+            )
             messages.success(
-                request, f"Copied to {copy.channel.handle} ({copy.brand.name}) as a new draft."
+                request,
+                f"Copied to {copy.channel.handle} ({copy.brand.name}) as a new draft.{undated}",
             )
             return redirect(copy.get_absolute_url())
     return render(

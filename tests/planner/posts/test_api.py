@@ -295,6 +295,19 @@ def test_limit_and_offset_past_any_database_integer_are_a_page_not_a_500(api, te
     assert inbox.json()["results"] == []
 
 
+def test_a_copy_over_the_api_of_a_post_whose_time_has_passed_is_undated(api, team, make_post):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    post = make_post("Then", when=timezone.now() - dt.timedelta(days=1))
+    response = api(team["author"]).post(
+        f"/api/posts/{post.pk}/copy/", {"channel": team["second"].pk}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["scheduled_at"] is None
+
+
 def test_create_in_the_past_is_a_400_before_any_confirmation(api, team):
     """As for an edit: a time that has passed is refused, not taken as "within 15 minutes"."""
     client = api(team["author"])

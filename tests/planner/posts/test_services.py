@@ -192,6 +192,23 @@ def test_copy_to_another_brand_makes_a_new_draft_there(team, other, make_post):
     assert AuditEvent.objects.filter(action="post.copied", brand=other["brand"]).exists()
 
 
+def test_a_copy_keeps_only_a_time_that_needs_no_confirmation(team, make_post):
+    """A published post's time has passed and one minutes away would need the handle typed:
+    such a copy is an undated draft; a later time is kept."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    for when, kept in (
+        (now - dt.timedelta(days=3), False),
+        (now + dt.timedelta(minutes=5), False),
+        (now + dt.timedelta(days=2), True),
+        (None, False),
+    ):
+        post = make_post("Copy me", when=when)
+        copy = services.post_copy(post=post, actor=team["author"], channel=team["second"])
+        assert copy.scheduled_at == (when if kept else None), when
+
+
 def test_copy_needs_drafting_rights_on_the_target(team, other, make_post):
     post = make_post()
     with pytest.raises(NotAllowed):

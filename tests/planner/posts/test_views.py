@@ -233,6 +233,23 @@ def test_edit_refuses_another_brands_channel(author_client, team, other, make_po
     assert post.channel == team["channel"] and post.text == "Hello from the team"
 
 
+def test_copying_a_post_whose_time_has_passed_says_the_copy_is_undated(
+    author_client, team, make_post
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    post = make_post("Last week's news", when=timezone.now() - dt.timedelta(days=7))
+    response = author_client.post(
+        reverse("post_copy", args=["team", post.pk]), {"channel": team["second"].pk}, follow=True
+    )
+    assert response.status_code == 200
+    assert "It has no time yet" in response.content.decode()
+    copy = Post.objects.exclude(pk=post.pk).get()
+    assert copy.scheduled_at is None and copy.channel == team["second"]
+
+
 def test_edit_needs_the_author_role_on_that_channel(client, team, make_post):
     post = make_post()
     client.force_login(team["approver1"])
