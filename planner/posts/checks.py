@@ -26,9 +26,10 @@ MAX_SCHEDULE_AHEAD = dt.timedelta(days=366 * 5)
 PAST_GRACE = dt.timedelta(minutes=1)
 
 
-def check_not_past(scheduled_at: dt.datetime | None) -> None:
-    """A post cannot be given a time that has passed (a minute's grace: "now")."""
-    if scheduled_at is not None and scheduled_at < timezone.now() - PAST_GRACE:
+def check_not_past(scheduled_at: dt.datetime | None, grace: dt.timedelta = PAST_GRACE) -> None:
+    """A post cannot be given a time that has passed (``grace``: how long ago still counts as
+    "now"; a minute for a move, whose form keeps whole minutes)."""
+    if scheduled_at is not None and scheduled_at < timezone.now() - grace:
         raise ValidationError(
             {
                 "scheduled_at": "That time has already passed: a post cannot be scheduled "

@@ -448,7 +448,8 @@ def post_compose_fitting(
     fits none (or, with ``all_or_nothing``, any) is nothing saved: a ValidationError with
     every count. Everything else (the text itself, the time, the confirmation, the media)
     is all or nothing. With ``confirm_handles`` given (a person is asking: the web form, the
-    API), a time that has passed is refused, as for an edit."""
+    API), a time more than :data:`SOON_MINUTES` in the past is refused; one within them is
+    "now" and needs the confirmation like any time that close."""
     channels = list(dict.fromkeys(channels))
     if not channels:
         raise ValidationError({"channels": "Pick at least one channel."})
@@ -459,7 +460,9 @@ def post_compose_fitting(
     for channel in channels:
         check_channel(channel, brand=brand, actor=actor)
     if confirm_handles is not None:  # a person is asking (not demo data or a feed)
-        check_not_past(scheduled_at)
+        # A time up to SOON_MINUTES ago is "now" (and asks for the handle, below), as a
+        # form filled in over a few minutes or a client's "post it now" sends it.
+        check_not_past(scheduled_at, grace=dt.timedelta(minutes=SOON_MINUTES))
     soon_confirmation_check(
         channels=channels, scheduled_at=scheduled_at, confirm_handles=confirm_handles
     )

@@ -502,9 +502,16 @@ def test_a_person_cannot_compose_into_the_past_but_demo_data_can(team):
     assert not Post.objects.exists()
     # Demo data and internal code (no person asking) keep a history.
     assert services.post_create(**create).scheduled_at == create["scheduled_at"]
-    # A minute's grace: "now" from a form that keeps whole minutes.
-    now = timezone.now().replace(second=0, microsecond=0)
-    services.post_create(**{**create, "scheduled_at": now}, confirm_handles=["@team"])
+    # Up to 15 minutes ago is "now": it asks for the handle like any time that close.
+    just_now = timezone.now() - dt.timedelta(minutes=10)
+    with pytest.raises(services.ConfirmationNeeded):
+        services.post_create(**{**create, "scheduled_at": just_now}, confirm_handles=[])
+    services.post_create(**{**create, "scheduled_at": just_now}, confirm_handles=["@team"])
+    with pytest.raises(ValidationError):
+        services.post_create(
+            **{**create, "scheduled_at": timezone.now() - dt.timedelta(minutes=20)},
+            confirm_handles=["@team"],
+        )
 
 
 def test_changing_the_channel_of_a_post_due_within_minutes_asks_for_the_new_handle(team, make_post):
